@@ -1,0 +1,100 @@
+"""Runs the Pulumi program for a stack under the mocks, with no cloud account and no Pulumi CLI.
+
+Config comes from `Pulumi.yaml` (project defaults) and `Pulumi.<stack>.yaml`, exactly as the CLI
+would pass it; `preview=False` so every value is known, as in `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .mocks import StackMocks
+from .recording import Recording, RecordingMonitor
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def project_name(project_dir: Path = PROJECT_DIR) -> str:
+    return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"]
+
+
+def stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str, Any]:
+    """Merged config as `namespace:key -> value` (plain YAML values, not yet serialised)."""
+    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    name = project["name"]
+    config: dict[str, Any] = {}
+    for key, spec in (project.get("config") or {}).items():
+        full_key = key if ":" in key else f"{name}:{key}"
+        if isinstance(spec, dict) and ("default" in spec or "value" in spec):
+            config[full_key] = spec.get("value", spec.get("default"))
+        elif not isinstance(spec, dict):
+            config[full_key] = spec
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    if not stack_file.exists():
+        raise FileNotFoundError(f"no stack file {stack_file.name}; stacks: {', '.join(list_stacks(project_dir))}")
+    config.update((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {})
+    return config
+
+
+def list_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def _serialise(value: Any) -> str:
+    # The CLI hands structured config to the program as JSON text and scalars as strings.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+def run_program(
+    stack: str,
+    config: dict[str, Any] | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> Recording:
+    """Runs `__main__.py` for `stack` and returns every registration and the stack outputs.
+
+    `config` replaces the stack file's config when given (tests use it for variants of a stack).
+    Exceptions raised by the program propagate unchanged.
+    """
+    values = stack_config(stack, project_dir) if config is None else config
+    # A fresh context per run: the SDK keeps its settings, root stack and config in context variables.
+    return contextvars.Context().run(_run, stack, values, project_dir)
+
+
+def run_callable(program, stack: str = "test", config: dict[str, Any] | None = None) -> Recording:
+    """Runs `program()` (a function declaring resources) under the same mocks; for component tests."""
+    return contextvars.Context().run(_run_function, program, stack, config or {}, project_name())
+
+
+def _run(stack: str, values: dict[str, Any], project_dir: Path) -> Recording:
+    main = project_dir / "__main__.py"
+    return _run_function(
+        lambda: runpy.run_path(str(main), run_name="__main__"), stack, values, project_name(project_dir)
+    )
+
+
+def _run_function(program, stack: str, values: dict[str, Any], project: str) -> Recording:
+    recording = Recording()
+    region = str(values.get("aws:region", "us-east-1"))
+    mocks = StackMocks(region)
+    pulumi.runtime.set_all_config({key: _serialise(value) for key, value in values.items()})
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks, recording)
+    )
+    _sync_await(run_pulumi_func(program))
+    root = pulumi.runtime.get_root_resource()
+    outputs = getattr(root, "outputs", {}) or {}
+    recording.stack_outputs = _sync_await(pulumi.Output.from_input(outputs).future()) or {}
+    return recording

@@ -1,0 +1,94 @@
+"""Keeps every resource registration the program makes, for assertions and for the offline plan."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource as the program asked for it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    protect: bool
+    retain_on_delete: bool
+    dependencies: tuple[str, ...]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Recording:
+    registrations: list[Registration] = field(default_factory=list)
+    stack_outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == typ]
+
+    def one(self, typ: str, name: str | None = None) -> Registration:
+        """The single registration of a type (and name, when given); fails loudly otherwise."""
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        if len(found) != 1:
+            names = [r.name for r in self.of_type(typ)]
+            raise LookupError(f"expected one {typ} named {name!r}, found {len(found)}; registered: {names}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        for registration in self.registrations:
+            if registration.urn == urn:
+                return registration
+        raise LookupError(urn)
+
+    def children(self, parent: Registration) -> list[Registration]:
+        return [r for r in self.registrations if r.parent == parent.urn]
+
+    def descendants(self, parent: Registration) -> list[Registration]:
+        found: list[Registration] = []
+        for child in self.children(parent):
+            found.append(child)
+            found.extend(self.descendants(child))
+        return found
+
+    def duplicate_urns(self) -> list[str]:
+        counts = Counter(r.urn for r in self.registrations)
+        return sorted(urn for urn, count in counts.items() if count > 1)
+
+
+class RecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, plus a record of the request fields the plain mocks drop."""
+
+    def __init__(self, mocks, recording: Recording) -> None:
+        super().__init__(mocks)
+        self.recording = recording
+
+    def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        inputs = rpc.deserialize_properties(request.object)
+        outputs = self.resources[response.urn].state if response.urn in self.resources else {}
+        self.recording.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent,
+                custom=bool(request.custom),
+                inputs=inputs,
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                dependencies=tuple(request.dependencies),
+                outputs=dict(outputs),
+            )
+        )
+        return response
+

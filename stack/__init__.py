@@ -1,0 +1,1 @@
+"""Composition: reads a stack's settings and builds the reference system from the components."""
