@@ -23,6 +23,7 @@ class Registration:
     protect: bool
     retain_on_delete: bool
     dependencies: tuple[str, ...]
+    ignore_changes: tuple[str, ...]
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -70,7 +71,7 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.recording = recording
 
-    def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
+    def RegisterResource(self, request):  # the SDK's gRPC method name
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -87,8 +88,8 @@ class RecordingMonitor(MockMonitor):
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 dependencies=tuple(request.dependencies),
+                ignore_changes=tuple(request.ignoreChanges),
                 outputs=dict(outputs),
             )
         )
         return response
-

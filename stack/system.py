@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from components import EcsCluster, Network
 
 from .settings import NetworkSettings, StackSettings
 
 
-def build_system(settings: StackSettings) -> dict[str, Any]:
-    """Creates the stack's resources and returns the stack outputs."""
+@dataclass(frozen=True)
+class Foundation:
+    """What every workload of the stack shares."""
+
+    settings: StackSettings
+    network: Network
+    cluster: EcsCluster
+    alarm_topic_arn: pulumi.Output[str]
+
+
+def build_foundation(settings: StackSettings) -> Foundation:
     network = Network("network", _network_args(settings.network))
     cluster = EcsCluster(
         "ecs",
@@ -21,12 +32,23 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
             "default_capacity": settings.cluster.default_capacity.weights(),
         },
     )
+    # SQS-managed encryption is not available to SNS; the AWS-managed key keeps alarm payloads encrypted.
+    topic = aws.sns.Topic("alarms", kms_master_key_id="alias/aws/sns")
+    if settings.alarms.email:
+        aws.sns.TopicSubscription("alarms-email", topic=topic.arn, protocol="email", endpoint=settings.alarms.email)
+    return Foundation(settings=settings, network=network, cluster=cluster, alarm_topic_arn=topic.arn)
+
+
+def build_system(settings: StackSettings) -> dict[str, Any]:
+    """Creates the stack's resources and returns the stack outputs."""
+    foundation = build_foundation(settings)
     return {
-        "vpcId": network.vpc_id,
-        "workloadSubnetIds": network.workload_subnet_ids,
-        "assignPublicIp": network.assign_public_ip,
-        "clusterName": cluster.name,
-        "clusterArn": cluster.arn,
+        "vpcId": foundation.network.vpc_id,
+        "workloadSubnetIds": foundation.network.workload_subnet_ids,
+        "assignPublicIp": foundation.network.assign_public_ip,
+        "clusterName": foundation.cluster.name,
+        "clusterArn": foundation.cluster.arn,
+        "alarmTopicArn": foundation.alarm_topic_arn,
     }
 
 

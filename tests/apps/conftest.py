@@ -189,3 +189,25 @@ def cats_process(tmp_path: Path):
     yield start
     for process in processes:
         stop_process(process)
+
+
+def dockerfile_instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs of a Dockerfile, continuation lines joined, comments dropped."""
+    logical, current = [], ""
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not current and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            current += line[:-1] + " "
+            continue
+        current += line
+        instruction, _, args = current.partition(" ")
+        logical.append((instruction.upper(), args.strip()))
+        current = ""
+    return logical
+
+
+@pytest.fixture
+def read_dockerfile():
+    return dockerfile_instructions
