@@ -369,7 +369,7 @@ def _day_matches(cron: _Cron, day: date) -> bool:
     weekday = day.isoweekday() % 7 + 1
     match cron.dow:
         case _LastOfMonth(target):
-            dow_ok = weekday == target and day.day + 7 > last
+            dow_ok = weekday == target and day.day + 7 >= last
         case _NthOfMonth(target, week):
             dow_ok = weekday == target and (day.day - 1) // 7 + 1 == week
         case None:

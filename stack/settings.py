@@ -10,19 +10,15 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator, model_validator
 
 from components.fargate_workload import LOG_RETENTION_DAYS
 
+from .section import Section
+from .workload_settings import CapacitySettings
+
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-
-
-class Section(BaseModel):
-    """Unknown keys are errors: a typo must not silently fall back to a default."""
-
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True)
 
 
 class NetworkSettings(Section):
@@ -76,25 +72,6 @@ class NetworkSettings(Section):
         if self.vpc_id is not None and self.model_fields_set & {"cidr_block", "availability_zones", "nat_strategy"}:
             raise ValueError("cidrBlock, availabilityZones and natStrategy apply only to a new VPC; remove them")
         return self
-
-
-class CapacitySettings(Section):
-    """Weights between on-demand Fargate and Fargate Spot."""
-
-    fargate: Annotated[int, Field(ge=0, le=1000)] = Field(1, description="Weight of on-demand FARGATE.")
-    fargate_spot: Annotated[int, Field(ge=0, le=1000)] = Field(0, description="Weight of FARGATE_SPOT.")
-    base: Annotated[int, Field(ge=0, le=1000)] = Field(0, description="Tasks always on on-demand FARGATE.")
-
-    @model_validator(mode="after")
-    def _some_weight(self) -> CapacitySettings:
-        if self.fargate == 0 and self.fargate_spot == 0:
-            raise ValueError("at least one of fargate and fargateSpot must be above 0")
-        if self.base and not self.fargate:
-            raise ValueError("base tasks run on FARGATE, so fargate must be above 0")
-        return self
-
-    def weights(self) -> dict[str, int]:
-        return {"fargate": self.fargate, "fargate_spot": self.fargate_spot, "base": self.base}
 
 
 class ClusterSettings(Section):
