@@ -42,7 +42,7 @@ _SHORTHANDS = {
     "@annually": "cron(0 0 1 1 ? *)",
 }
 _DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# Searching further would make a typo'd year look like a schedule that merely runs late.
+# A cron that can never fire (31 February, a past year) must still return, so the search has an end.
 _SEARCH_DAYS = 5 * 366
 
 
@@ -160,16 +160,13 @@ def next_occurrence(expr: str, after: datetime, tz: str = "UTC") -> datetime | N
         run = _parse_at(expr, body).replace(tzinfo=zone)
         return run if run.astimezone(UTC) > after_utc else None
     cron = _parse_cron(expr, body)
-    start = after.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0) + timedelta(minutes=1)
+    first_day = after.astimezone(zone).date()
     for offset in range(_SEARCH_DAYS):
-        day = start.date() + timedelta(days=offset)
+        day = first_day + timedelta(days=offset)
         if not _day_matches(cron, day):
             continue
-        earliest = start.time() if offset == 0 else time(0, 0)
         for hour in sorted(cron.hours):
             for minute in sorted(cron.minutes):
-                if time(hour, minute) < earliest:
-                    continue
                 run = _existing_local_time(datetime.combine(day, time(hour, minute)), zone)
                 if run is not None and run.astimezone(UTC) > after_utc:
                     return run
@@ -369,7 +366,7 @@ def _day_matches(cron: _Cron, day: date) -> bool:
     weekday = day.isoweekday() % 7 + 1
     match cron.dow:
         case _LastOfMonth(target):
-            dow_ok = weekday == target and day.day + 7 >= last
+            dow_ok = weekday == target and day.day + 7 > last
         case _NthOfMonth(target, week):
             dow_ok = weekday == target and (day.day - 1) // 7 + 1 == week
         case None:

@@ -62,31 +62,35 @@ def run_program(
     stack: str,
     config: dict[str, Any] | None = None,
     project_dir: Path = PROJECT_DIR,
+    recording: Recording | None = None,
 ) -> Recording:
     """Runs `__main__.py` for `stack` and returns every registration and the stack outputs.
 
     `config` replaces the stack file's config when given (tests use it for variants of a stack).
-    Exceptions raised by the program propagate unchanged.
+    Exceptions raised by the program propagate unchanged; pass `recording` to see what was
+    registered before one was raised.
     """
     values = stack_config(stack, project_dir) if config is None else config
-    # A fresh context per run: the SDK keeps its settings, root stack and config in context variables.
-    return contextvars.Context().run(_run, stack, values, project_dir)
-
-
-def run_callable(program, stack: str = "test", config: dict[str, Any] | None = None) -> Recording:
-    """Runs `program()` (a function declaring resources) under the same mocks; for component tests."""
-    return contextvars.Context().run(_run_function, program, stack, config or {}, project_name())
-
-
-def _run(stack: str, values: dict[str, Any], project_dir: Path) -> Recording:
     main = project_dir / "__main__.py"
-    return _run_function(
-        lambda: runpy.run_path(str(main), run_name="__main__"), stack, values, project_name(project_dir)
+    return run_callable(
+        lambda: runpy.run_path(str(main), run_name="__main__"), stack, values, recording, project_name(project_dir)
     )
 
 
-def _run_function(program, stack: str, values: dict[str, Any], project: str) -> Recording:
-    recording = Recording()
+def run_callable(
+    program,
+    stack: str = "test",
+    config: dict[str, Any] | None = None,
+    recording: Recording | None = None,
+    project: str | None = None,
+) -> Recording:
+    """Runs `program()` (a function declaring resources) under the same mocks; for component tests."""
+    recording = Recording() if recording is None else recording
+    # A fresh context per run: the SDK keeps its settings, root stack and config in context variables.
+    return contextvars.Context().run(_run_function, program, stack, config or {}, project or project_name(), recording)
+
+
+def _run_function(program, stack: str, values: dict[str, Any], project: str, recording: Recording) -> Recording:
     region = str(values.get("aws:region", "us-east-1"))
     mocks = StackMocks(region)
     pulumi.runtime.set_all_config({key: _serialise(value) for key, value in values.items()})

@@ -49,33 +49,68 @@ def _parse(value: Any) -> Any:
         return value
 
 
+# Pydantic's wording for type errors, rewritten for someone editing YAML.
+_TYPE_MESSAGES = {
+    "int_parsing": "must be an integer",
+    "int_type": "must be an integer",
+    "int_from_float": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+}
+
+
 def _describe(detail: dict[str, Any]) -> str:
     location = ".".join(str(part) for part in detail["loc"])
     key = f"{NAMESPACE}:{location}"
     kind = detail["type"]
+    value = _show(detail["input"])
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(detail["loc"])
-        return f"{key}: {_show(detail['input'])} — unknown key; allowed: {allowed}"
+        return f"{key}: {value} — unknown key; allowed: {_allowed_keys(detail['loc'][:-1])}"
     if kind == "missing":
         return f"{key}: (missing) — required"
+    if kind == "model_type":
+        return f"{key}: {value} — must be a mapping with keys: {_allowed_keys(detail['loc'])}"
+    if kind in _TYPE_MESSAGES:
+        return f"{key}: {value} — {_TYPE_MESSAGES[kind]}"
     message = detail["msg"]
     for prefix in ("Value error, ", "Input should be "):
         if message.startswith(prefix):
             message = message[len(prefix) :]
             if prefix == "Input should be ":
                 message = f"must be {message}"
-    return f"{key}: {_show(detail['input'])} — {message}"
+    return f"{key}: {value} — {message}"
 
 
 def _allowed_keys(location: tuple[Any, ...]) -> str:
+    """The keys allowed at a config location, found by walking the settings models."""
     model: Any = StackSettings
-    for part in location[:-1]:
+    for part in location:
+        if isinstance(part, int) or not hasattr(model, "model_fields"):
+            # Inside a list or mapping: step to its item model.
+            args = [a for a in getattr(model, "__args__", ()) if hasattr(a, "model_fields")]
+            model = args[-1] if args else model
+            continue
         field = next((f for name, f in model.model_fields.items() if (f.alias or name) == part), None)
-        annotation = getattr(field, "annotation", None)
-        if field is None or not isinstance(annotation, type):
+        if field is None:
             return "see the configuration reference in README.md"
-        model = annotation
+        model = _model_of(field.annotation)
+    if not hasattr(model, "model_fields"):
+        return "see the configuration reference in README.md"
     return ", ".join(sorted(f.alias or name for name, f in model.model_fields.items()))
+
+
+def _model_of(annotation: Any) -> Any:
+    """`X`, `X | None`, `list[X]` and `dict[str, X]` all lead to the model X."""
+    if hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if hasattr(found, "model_fields"):
+            return found
+    return annotation
 
 
 def _show(value: Any) -> str:

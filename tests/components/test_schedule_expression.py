@@ -1,5 +1,6 @@
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import assume, given
@@ -195,7 +196,10 @@ def _utc(text: str) -> datetime:
         ("cron(0 0 L * ? *)", "2028-02-10T00:00", "UTC", "2028-02-29T00:00:00+00:00"),
         ("cron(0 10 ? * 6#3 *)", "2026-03-01T00:00", "UTC", "2026-03-20T10:00:00+00:00"),
         ("cron(0 10 ? * FRI#3 *)", "2026-03-20T10:00", "UTC", "2026-04-17T10:00:00+00:00"),
+        ("cron(0 10 ? * SAT#1 *)", "2026-03-01T00:00", "UTC", "2026-03-07T10:00:00+00:00"),
         ("cron(0 0 ? * 6L *)", "2026-03-01T00:00", "UTC", "2026-03-27T00:00:00+00:00"),
+        # 31 July 2026 is a Friday, so the 24th is not the last one
+        ("cron(0 0 ? * 6L *)", "2026-07-01T00:00", "UTC", "2026-07-31T00:00:00+00:00"),
         ("cron(0 0 ? * L *)", "2026-03-01T00:00", "UTC", "2026-03-07T00:00:00+00:00"),
         # 15 August 2026 is a Saturday, 15 March a Sunday
         ("cron(0 12 15W * ? *)", "2026-08-01T00:00", "UTC", "2026-08-14T12:00:00+00:00"),
@@ -204,9 +208,13 @@ def _utc(text: str) -> datetime:
         ("cron(0 0 1W * ? *)", "2026-07-31T12:00", "UTC", "2026-08-03T00:00:00+00:00"),
         # September has no 31st; 31 October 2026 is a Saturday
         ("cron(0 0 31W * ? *)", "2026-09-01T00:00", "UTC", "2026-10-30T00:00:00+00:00"),
+        # 31 May 2026 is a Sunday: W does not reach forward into June
+        ("cron(0 0 31W * ? *)", "2026-05-01T00:00", "UTC", "2026-05-29T00:00:00+00:00"),
         ("cron(0 0 1 1 ? 2030)", "2026-03-07T10:00", "UTC", "2030-01-01T00:00:00+00:00"),
         ("cron(0 8 1-15/2 JAN,JUL ? 2026-2030)", "2026-03-07T10:00", "UTC", "2026-07-01T08:00:00+00:00"),
         ("*/5 * * * *", "2026-03-07T10:02:30", "UTC", "2026-03-07T10:05:00+00:00"),
+        ("cron(1/10 * * * ? *)", "2026-03-07T10:02", "UTC", "2026-03-07T10:11:00+00:00"),
+        ("cron(0 23 * * ? *)", "2026-03-07T10:00", "UTC", "2026-03-07T23:00:00+00:00"),
         ("@daily", "2026-03-07T10:00", "UTC", "2026-03-08T00:00:00+00:00"),
         ("at(2026-07-01T09:00:00)", "2026-03-07T10:00", "UTC", "2026-07-01T09:00:00+00:00"),
         ("at(2026-07-01T09:00:00)", "2026-03-07T10:00", "Europe/London", "2026-07-01T09:00:00+01:00"),
@@ -243,6 +251,15 @@ def test_next_occurrence(expr: str, after: str, tz: str, expected: str) -> None:
 )
 def test_next_occurrence_none(expr: str, after: str) -> None:
     assert next_occurrence(expr, _utc(after)) is None
+
+
+def test_next_occurrence_after_the_second_pass_of_a_repeated_hour() -> None:
+    london = ZoneInfo("Europe/London")
+    # 01:10 GMT on 25 October 2026, an hour after 01:10 BST; 01:40 BST has already run
+    after = datetime(2026, 10, 25, 1, 10, fold=1, tzinfo=london)
+    result = next_occurrence("cron(40 1 * * ? *)", after, "Europe/London")
+    assert result is not None
+    assert result.isoformat() == "2026-10-26T01:40:00+00:00"
 
 
 def test_next_occurrence_needs_an_aware_start() -> None:

@@ -1,0 +1,140 @@
+"""Bad stack configs stop the program before any resource exists, with one exact message per problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from plan.program import run_program, stack_config
+from plan.recording import Recording
+from stack.config import StackConfigError, settings_from_raw
+
+RETENTIONS = "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"
+NETWORK_KEYS = "availabilityZones, cidrBlock, natStrategy, privateSubnetIds, publicSubnetIds, vpcId"
+
+BAD_CONFIGS = [
+    (
+        {"network": {"natStrategy": "nat"}},
+        "ecs-workloads:network.natStrategy: \"nat\" — must be 'none', 'single' or 'one-per-az'",
+    ),
+    (
+        {"network": {"availabilityZones": 1}},
+        "ecs-workloads:network.availabilityZones: 1 — must be greater than or equal to 2",
+    ),
+    (
+        {"network": {"availabilityZones": 9}},
+        "ecs-workloads:network.availabilityZones: 9 — must be less than or equal to 6",
+    ),
+    ({"network": {"availabilityZones": "two"}}, 'ecs-workloads:network.availabilityZones: "two" — must be an integer'),
+    (
+        {"network": {"cidrBlock": "10.0.0.0/8"}},
+        'ecs-workloads:network.cidrBlock: "10.0.0.0/8" — prefix length must be /16 to /24',
+    ),
+    (
+        {"network": {"cidrBlock": "banana"}},
+        'ecs-workloads:network.cidrBlock: "banana" — must be an IPv4 CIDR block such as 10.0.0.0/16',
+    ),
+    (
+        {"network": {"vpcId": "vpc-0abc1234"}},
+        'ecs-workloads:network: {"vpcId": "vpc-0abc1234"} — an existing VPC needs publicSubnetIds',
+    ),
+    (
+        {"network": {"publicSubnetIds": ["subnet-0abc1234"]}},
+        'ecs-workloads:network: {"publicSubnetIds": ["subnet-0abc1234"]} — publicSubnetIds/privateSubnetIds belong '
+        "to an existing VPC: set vpcId too",
+    ),
+    (
+        {"network": {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["subnet-0abc1234"], "natStrategy": "single"}},
+        'ecs-workloads:network: {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["subnet-0abc1234"], "natStrategy": '
+        '"single"} — cidrBlock, availabilityZones and natStrategy apply only to a new VPC; remove them',
+    ),
+    (
+        {"network": {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["sub-1"]}},
+        'ecs-workloads:network.publicSubnetIds: ["sub-1"] — must be subnet ids such as subnet-0abc1234; not: sub-1',
+    ),
+    ({"network": {"vpcId": "vpc-1"}}, 'ecs-workloads:network.vpcId: "vpc-1" — must be a VPC id such as vpc-0abc1234'),
+    (
+        {"network": {"natGateways": 2}},
+        f"ecs-workloads:network.natGateways: 2 — unknown key; allowed: {NETWORK_KEYS}",
+    ),
+    ({"network": "none"}, f'ecs-workloads:network: "none" — must be a mapping with keys: {NETWORK_KEYS}'),
+    (
+        {"cluster": {"containerInsights": "disabled"}},
+        "ecs-workloads:cluster.containerInsights: \"disabled\" — must be 'enabled' or 'enhanced'",
+    ),
+    (
+        {"cluster": {"defaultCapacity": {"fargate": 0, "fargateSpot": 0}}},
+        'ecs-workloads:cluster.defaultCapacity: {"fargate": 0, "fargateSpot": 0} — at least one of fargate and '
+        "fargateSpot must be above 0",
+    ),
+    (
+        {"cluster": {"defaultCapacity": {"fargate": -1}}},
+        "ecs-workloads:cluster.defaultCapacity.fargate: -1 — must be greater than or equal to 0",
+    ),
+    (
+        {"cluster": {"defaultCapacity": {"spot": 1}}},
+        "ecs-workloads:cluster.defaultCapacity.spot: 1 — unknown key; allowed: base, fargate, fargateSpot",
+    ),
+    ({"logs": {"retentionDays": 10}}, f"ecs-workloads:logs.retentionDays: 10 — must be one of {RETENTIONS}"),
+    (
+        {"alarms": {"email": "not-an-email"}},
+        'ecs-workloads:alarms.email: "not-an-email" — must be an e-mail address such as ops@example.com',
+    ),
+    ({"protectData": "maybe"}, 'ecs-workloads:protectData: "maybe" — must be true or false'),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), BAD_CONFIGS, ids=[expected.split(":")[1][:40] for _, expected in BAD_CONFIGS]
+)
+def test_bad_config_is_reported_exactly(raw, expected):
+    with pytest.raises(StackConfigError) as caught:
+        settings_from_raw(raw)
+    assert str(caught.value) == f"invalid stack config:\n  {expected}"
+
+
+def test_unknown_top_level_key_lists_the_allowed_ones():
+    with pytest.raises(StackConfigError) as caught:
+        settings_from_raw({"protectdata": True})
+    message = str(caught.value)
+    assert message.startswith("invalid stack config:\n  ecs-workloads:protectdata: true — unknown key; allowed: ")
+    assert "protectData" in message and "network" in message
+
+
+def test_every_problem_is_listed_in_one_message():
+    with pytest.raises(StackConfigError) as caught:
+        settings_from_raw({"network": {"natStrategy": "nat", "availabilityZones": 1}, "logs": {"retentionDays": 2}})
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 4
+    assert {line.split(":")[1] for line in lines[1:]} == {
+        "network.natStrategy",
+        "network.availabilityZones",
+        "logs.retentionDays",
+    }
+
+
+def test_is_a_run_error_so_pulumi_prints_no_traceback():
+    import pulumi
+
+    assert issubclass(StackConfigError, pulumi.RunError)
+
+
+def test_bad_config_registers_no_resource():
+    config = {**stack_config("dev"), "ecs-workloads:network": {"natStrategy": "nat"}}
+    recording = Recording()
+    with pytest.raises(StackConfigError, match=r"network\.natStrategy"):
+        run_program("dev", config=config, recording=recording)
+    assert recording.registrations == []
+
+
+def test_structured_config_arrives_as_json_text_like_from_the_cli():
+    # `pulumi config set --path` stores objects; the CLI passes them to the program as JSON strings.
+    recording = run_program("dev", config={"ecs-workloads:network": '{"availabilityZones": 3}'})
+    vpc = recording.one("awsx:ec2:Vpc")
+    assert vpc.inputs["numberOfAvailabilityZones"] == 3
+
+
+def test_defaults_when_nothing_is_configured():
+    settings = settings_from_raw({})
+    assert settings.network.nat_strategy == "none"
+    assert settings.logs.retention_days == 30
+    assert settings.protect_data is False
