@@ -6,6 +6,7 @@ would pass it; `preview=False` so every value is known, as in `pulumi up`.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import runpy
@@ -14,6 +15,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -91,6 +93,20 @@ def run_callable(
 
 
 def _run_function(program, stack: str, values: dict[str, Any], project: str, recording: Recording) -> Recording:
+    # A fresh event loop and no pending outputs, so a failed run cannot leave tasks behind for the next one
+    # (the SDK keeps the set of pending outputs outside the context, as its own test decorator knows).
+    SETTINGS.outputs.clear()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return _evaluate(program, stack, values, project, recording)
+    finally:
+        SETTINGS.outputs.clear()
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def _evaluate(program, stack: str, values: dict[str, Any], project: str, recording: Recording) -> Recording:
     region = str(values.get("aws:region", "us-east-1"))
     mocks = StackMocks(region)
     pulumi.runtime.set_all_config({key: _serialise(value) for key, value in values.items()})

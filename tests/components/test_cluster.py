@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+from components import EcsCluster
+from plan.program import run_callable
+from plan.recording import Recording
+
+
+def test_container_insights_on_and_both_fargate_providers_attached():
+    recording = run_callable(lambda: EcsCluster("ecs", {"default_capacity": {"fargate": 1, "fargate_spot": 3}}))
+    cluster = recording.one("aws:ecs/cluster:Cluster")
+    assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+    providers = recording.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert providers.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert providers.inputs["defaultCapacityProviderStrategies"] == [
+        {"capacityProvider": "FARGATE", "weight": 1, "base": 0},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0},
+    ]
+    assert providers.inputs["clusterName"] == cluster.outputs["name"]
+
+
+def test_insights_cannot_be_disabled_and_capacity_needs_a_weight():
+    recording = Recording()
+    with pytest.raises(ValueError) as caught:
+        run_callable(
+            lambda: EcsCluster("ecs", {"container_insights": "disabled", "default_capacity": {"fargate": 0}}),
+            recording=recording,
+        )
+    assert "container_insights: 'disabled' — enabled or enhanced" in str(caught.value)
+    assert "at least one of fargate and fargate_spot must have a weight above 0" in str(caught.value)
+    assert recording.registrations == []
