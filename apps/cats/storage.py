@@ -102,9 +102,7 @@ class S3Store:
     def _create_if_absent(self, key: str, body: bytes) -> bool:
         try:
             # A conditional write makes exactly one of several starting tasks the creator of each object.
-            self._s3.put_object(
-                Bucket=self._bucket, Key=key, Body=body, ContentType="image/jpeg", IfNoneMatch="*"
-            )
+            self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType="image/jpeg", IfNoneMatch="*")
         except ClientError as exc:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             # 412: the object exists; 409: another writer is creating it right now.

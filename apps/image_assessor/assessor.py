@@ -53,13 +53,14 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     """Read the settings from the environment, reporting every problem at once."""
     problems = []
 
-    alb_url = environ.get("ALB_URL", "").strip().rstrip("/")
-    if not alb_url:
+    raw_url = environ.get("ALB_URL", "").strip()
+    alb_url = raw_url.rstrip("/")
+    if not raw_url:
         problems.append("ALB_URL is required (the load balancer's URL, e.g. http://my-alb.elb.amazonaws.com)")
     else:
         parts = urlsplit(alb_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            problems.append(f"ALB_URL={alb_url!r} is not an http:// or https:// URL with a host")
+            problems.append(f"ALB_URL={raw_url!r} is not an http:// or https:// URL with a host")
 
     reset_raw = environ.get("RESETPICTURES", "").strip().lower()
     if reset_raw not in _TRUE | _FALSE:

@@ -74,6 +74,12 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on, for testing an unreachable API."""
+    return free_port()
+
+
+@pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fake credentials and region, so no test can reach a real AWS account."""
     for key in list(os.environ):
@@ -133,7 +139,8 @@ class LoopbackServer:
     def __init__(self, app):
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval keeps shutdown, and so each test's teardown, quick.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def __enter__(self) -> LoopbackServer:
         self._thread.start()

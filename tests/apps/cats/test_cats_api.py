@@ -6,18 +6,18 @@ import io
 import json
 import logging
 import re
+import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import boto3
+import cats
 import pytest
 import requests
-from PIL import Image
-
-import cats
 from cats.logs import JsonFormatter
 from cats.storage import ConfigError, DirStore, S3Store, bundled_pictures
+from PIL import Image
 
 ALL = [f"{n}.jpg" for n in range(1, 11)]
 LIST = "/cats/api/list-pictures/"
@@ -239,7 +239,7 @@ def test_bucket_name_wins_over_pictures_dir(mock_s3, tmp_path):
 
 
 def test_no_storage_configured_is_a_clear_error():
-    with pytest.raises(ConfigError, match="BUCKET_NAME.*PICTURES_DIR"):
+    with pytest.raises(ConfigError, match=r"BUCKET_NAME.*PICTURES_DIR"):
         cats.app_from_env({"API_TOKEN": "x"})
 
 
@@ -313,3 +313,19 @@ def test_bundled_pictures_are_ten_small_distinct_jpegs():
         with Image.open(io.BytesIO(body)) as image:
             assert image.format == "JPEG"
             assert image.size == (200, 150)
+
+
+def test_module_entry_point_refuses_to_start_without_storage(tmp_path):
+    apps = Path(cats.__file__).resolve().parents[1]
+    run = subprocess.run(
+        [sys.executable, "-m", "cats"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(apps)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [
+        "cats: set BUCKET_NAME (S3 bucket) or PICTURES_DIR (local directory) to say where pictures live"
+    ]

@@ -9,9 +9,8 @@ import shlex
 from importlib.metadata import version
 from pathlib import Path
 
-import pytest
-
 import cats
+import pytest
 
 APP_DIR = Path(cats.__file__).parent
 PINNED_PYTHON = re.compile(r"^python:\d+\.\d+\.\d+-slim-[a-z]+(@sha256:[0-9a-f]{64})?$")

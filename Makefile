@@ -1,0 +1,37 @@
+# Everything runs inside ./venv, created on first use from requirements-dev.txt.
+PYTHON ?= python3
+VENV ?= venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REQUIREMENTS := requirements.txt requirements-dev.txt $(wildcard apps/*/requirements.txt)
+
+.PHONY: plan plan-prod test lint format clean
+
+$(STAMP): $(REQUIREMENTS)
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## plan: the dev stack evaluated offline (no cloud account, no Pulumi CLI)
+plan: $(STAMP)
+	$(BIN)/python -m plan dev
+
+plan-prod: $(STAMP)
+	$(BIN)/python -m plan prod
+
+## test: the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
