@@ -427,26 +427,8 @@ def validate_workload_args(
                 value,
                 "a non-empty list of strings",
             )
-    environment = args.get("environment", {})
-    secrets = args.get("secrets", {})
-    for key in environment:
-        if not _ENV_NAME.match(key):
-            problems.add(f"{p}environment.{key}", environment[key], "names are letters, digits and _")
-        elif _SECRET_LOOKING.search(key):
-            problems.add(
-                f"{p}environment.{key}",
-                "<hidden>",
-                "looks like a credential; pass it in `secrets` as an SSM parameter or Secrets Manager ARN",
-            )
-    for key, arn in secrets.items():
-        if not _ENV_NAME.match(key):
-            problems.add(f"{p}secrets.{key}", arn, "names are letters, digits and _")
-        if is_known(arn) and not (
-            isinstance(arn, str) and (_SSM_PARAMETER_ARN.match(arn) or _SECRETS_MANAGER_ARN.match(arn))
-        ):
-            problems.add(f"{p}secrets.{key}", arn, "an SSM parameter ARN or a Secrets Manager secret ARN")
-        if key in environment:
-            problems.add(f"{p}secrets.{key}", arn, "also set in environment; a name must be one or the other")
+    for field, value, allowed in container_environment_problems(args.get("environment", {}), args.get("secrets", {})):
+        problems.add(f"{p}{field}", value, allowed)
     if "port" in args:
         problems.check(
             _int_in(args["port"], 1024, 65535),
@@ -475,6 +457,32 @@ def validate_workload_args(
             problems.check(isinstance(args[flag], bool), f"{p}{flag}", args[flag], "true or false")
     if own:
         problems.raise_if_any()
+
+
+def container_environment_problems(environment: dict[str, Any], secrets: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """(field, value, allowed) for every bad environment or secret entry; shared with the stack settings."""
+    found: list[tuple[str, Any, str]] = []
+    for key in environment:
+        if not _ENV_NAME.match(key):
+            found.append((f"environment.{key}", environment[key], "names are letters, digits and _"))
+        elif _SECRET_LOOKING.search(key):
+            found.append(
+                (
+                    f"environment.{key}",
+                    "<hidden>",
+                    "looks like a credential; pass it in `secrets` as an SSM parameter or Secrets Manager ARN",
+                )
+            )
+    for key, arn in secrets.items():
+        if not _ENV_NAME.match(key):
+            found.append((f"secrets.{key}", arn, "names are letters, digits and _"))
+        if is_known(arn) and not (
+            isinstance(arn, str) and (_SSM_PARAMETER_ARN.match(arn) or _SECRETS_MANAGER_ARN.match(arn))
+        ):
+            found.append((f"secrets.{key}", arn, "an SSM parameter ARN or a Secrets Manager secret ARN"))
+        if key in environment:
+            found.append((f"secrets.{key}", arn, "also set in environment; a name must be one or the other"))
+    return found
 
 
 def _validate_health_check(problems: ArgumentProblems, field: str, check: ContainerHealthCheck) -> None:

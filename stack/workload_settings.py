@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.fargate_sizes import fargate_size_problem
+from components.fargate_workload import container_environment_problems
 
 from .section import Section
 
@@ -58,6 +59,13 @@ class WorkloadSettings(Section):
         if not _APP_NAME.match(value) or value not in available:
             raise ValueError(f"must be one of the apps with a Dockerfile: {', '.join(available)}")
         return value
+
+    @model_validator(mode="after")
+    def _environment(self) -> WorkloadSettings:
+        problems = container_environment_problems(self.environment, self.secrets)
+        if problems:
+            raise ValueError("; ".join(f"{field}: {value!r} — {allowed}" for field, value, allowed in problems))
+        return self
 
     @model_validator(mode="after")
     def _size(self) -> WorkloadSettings:
