@@ -390,7 +390,7 @@ def validate_workload_args(
     """Checks the arguments; raises one ValueError listing all problems unless `problems` is given,
     in which case the caller (a component embedding these args) raises them with its own."""
     own = problems is None
-    problems = problems or ArgumentProblems("FargateWorkload")
+    problems = problems if problems is not None else ArgumentProblems("FargateWorkload")
     p = prefix
     problems.unknown_keys(p, args, FargateWorkloadArgs)
     problems.check(args.get("vpc_id") is not None, f"{p}vpc_id", args.get("vpc_id"), "the VPC id (required)")

@@ -1,0 +1,275 @@
+"""Scheduled jobs of the stack: the ImageAssessor and any number of jobs declared in config.
+
+`ecs-workloads:imageAssessor` configures the catsndogs ImageAssessor, which calls the cats API through
+`ALB_URL`; `ecs-workloads:jobs` is a list of further jobs, the declarative form of a job scheduler's
+create/modify/suspend API: change the list and run `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
+import pulumi
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from components.schedule_expression import normalize_schedule_expression, validate_timezone
+from components.scheduled_ecs_task import ScheduledEcsTask, run_environment_problem, utc_timestamp
+
+from .section import Section
+from .workload_settings import WorkloadSettings
+
+if TYPE_CHECKING:
+    # stack.settings will hold these models, and stack.system imports stack.settings.
+    from .system import Foundation
+
+ASSESSOR_JOB = "image-assessor"
+ASSESSOR_APP = "image_assessor"
+# Set by the stack, not by config: the URL comes from the cats service, the count from deleteCount.
+_ASSESSOR_OWN_ENV = ("ALB_URL", "DELETE_COUNT")
+_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+_SECRET_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/.+|secretsmanager:[a-z0-9-]+:\d{12}:secret:.+)$"
+)
+
+
+class RetrySettings(Section):
+    """What EventBridge Scheduler does when it cannot start a run (throttling, no capacity)."""
+
+    max_attempts: int = Field(3, ge=0, le=185, description="Retries before the run goes to the dead-letter queue.")
+    max_event_age_seconds: int = Field(3600, ge=60, le=86400, description="How long retries may go on, seconds.")
+
+
+class ScheduleSettings(Section):
+    """When and how often a job runs; shared by the ImageAssessor and every job in `jobs`."""
+
+    schedule: str = Field(
+        description="rate(...), cron(6 fields), at(...), @every 2m, @hourly/@daily/@weekly/@monthly or 5-field cron."
+    )
+    timezone: str = Field("UTC", description="IANA time zone of cron and at expressions, e.g. Europe/London.")
+    enabled: bool = Field(True, description="false keeps the schedule but pauses it.")
+    task_count: int = Field(1, ge=1, le=10, description="Tasks started per run, 1-10.")
+    start_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs before it.")
+    end_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs after it.")
+    flexible_window_minutes: int = Field(0, ge=0, le=1440, description="0 = exact time; else a window of 1-1440 min.")
+    retry: RetrySettings = Field(default_factory=RetrySettings, description="Retries when a run cannot start.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        return normalize_schedule_expression(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return validate_timezone(value)
+
+    @field_validator("start_date", "end_date")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        return None if value is None else utc_timestamp(value)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> ScheduleSettings:
+        if self.start_date and self.end_date and self.start_date >= self.end_date:
+            _raise_at("endDate", self.end_date, f"must be after startDate {self.start_date}")
+        return self
+
+    def schedule_args(self) -> dict[str, Any]:
+        """The schedule-related `ScheduledEcsTaskArgs`."""
+        args: dict[str, Any] = {
+            "schedule": self.schedule,
+            "timezone": self.timezone,
+            "enabled": self.enabled,
+            "task_count": self.task_count,
+            "flexible_window_minutes": self.flexible_window_minutes,
+            "max_retry_attempts": self.retry.max_attempts,
+            "max_event_age_seconds": self.retry.max_event_age_seconds,
+        }
+        for key in ("start_date", "end_date"):
+            if getattr(self, key) is not None:
+                args[key] = getattr(self, key)
+        return args
+
+
+class ImageAssessorSettings(ScheduleSettings):
+    """`ecs-workloads:imageAssessor` — the catsndogs ImageAssessor, run on a schedule against the cats API."""
+
+    workload: WorkloadSettings = Field(
+        default_factory=WorkloadSettings, description="Container; default: build apps/image_assessor."
+    )
+    schedule: str = Field("rate(2 minutes)", description="When it runs (any form `jobs` accepts).")
+    delete_count: int = Field(3, ge=1, le=100, description="Pictures removed per run (DELETE_COUNT).")
+    api_token_secret_arn: str | None = Field(
+        None, description="SSM parameter or Secrets Manager ARN of the cats API token (API_TOKEN). Default none."
+    )
+
+    @field_validator("workload")
+    @classmethod
+    def _own_environment(cls, value: WorkloadSettings) -> WorkloadSettings:
+        taken = sorted(set(_ASSESSOR_OWN_ENV) & (set(value.environment) | set(value.secrets)))
+        if taken:
+            verb, pronoun = ("is", "it") if len(taken) == 1 else ("are", "them")
+            raise ValueError(
+                f"{', '.join(taken)} {verb} set by the stack (the cats service URL, deleteCount); remove {pronoun}"
+            )
+        return value
+
+    @field_validator("api_token_secret_arn")
+    @classmethod
+    def _token_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _SECRET_ARN.match(value):
+            raise ValueError("must be an SSM parameter ARN or a Secrets Manager secret ARN")
+        return value
+
+    @model_validator(mode="after")
+    def _token_once(self) -> ImageAssessorSettings:
+        if self.api_token_secret_arn and "API_TOKEN" in self.workload.secrets:
+            _raise_at("apiTokenSecretArn", self.api_token_secret_arn, "API_TOKEN is also in workload.secrets; keep one")
+        return self
+
+
+class JobSettings(ScheduleSettings):
+    """One entry of `ecs-workloads:jobs`: a container run on a schedule."""
+
+    name: str = Field(description="Unique lowercase name (letters, digits, -), up to 32 characters.")
+    workload: WorkloadSettings = Field(description="Container; `image` or `app` is required.")
+    command: list[str] | None = Field(None, description="Container command. Default: the image's CMD.")
+    run_environment: dict[str, str] = Field(
+        default_factory=dict, description="Environment added on scheduled runs only (RunTask overrides)."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _JOB_NAME.match(value):
+            raise ValueError("must be 1-32 lowercase letters, digits or -, starting with a letter")
+        if value == ASSESSOR_JOB:
+            raise ValueError(f"{ASSESSOR_JOB} is the ImageAssessor's name; configure it under imageAssessor")
+        return value
+
+    @field_validator("workload")
+    @classmethod
+    def _image_or_app(cls, value: WorkloadSettings) -> WorkloadSettings:
+        if not value.image and not value.app:
+            raise ValueError("set image (an image URI) or app (a directory under apps/ with a Dockerfile)")
+        return value
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("must not be empty; leave it out to use the image's CMD")
+        return value
+
+    @field_validator("run_environment")
+    @classmethod
+    def _run_environment(cls, value: dict[str, str]) -> dict[str, str]:
+        errors = [
+            # Values are not echoed: a badly named variable may still hold a credential.
+            InitErrorDetails(type=PydanticCustomError("value_error", problem), loc=(key,), input="<hidden>")
+            for key in value
+            if (problem := run_environment_problem(key))
+        ]
+        if errors:
+            raise ValidationError.from_exception_data("runEnvironment", errors)
+        return value
+
+
+def _unique_names(jobs: list[JobSettings]) -> list[JobSettings]:
+    first: dict[str, int] = {}
+    errors = []
+    for index, job in enumerate(jobs):
+        if job.name in first:
+            message = PydanticCustomError(
+                "value_error", "duplicate job name; also used by jobs.{first}", {"first": first[job.name]}
+            )
+            errors.append(InitErrorDetails(type=message, loc=(index, "name"), input=job.name))
+        first.setdefault(job.name, index)
+    if errors:
+        raise ValidationError.from_exception_data("jobs", errors)
+    return jobs
+
+
+JobList = Annotated[list[JobSettings], AfterValidator(_unique_names)]
+"""`ecs-workloads:jobs`: job names must be unique."""
+
+
+def _raise_at(field: str, value: Any, message: str) -> None:
+    """A model-level rule reported at the field it concerns, so the error names the config key."""
+    error = PydanticCustomError("value_error", message)
+    raise ValidationError.from_exception_data("settings", [InitErrorDetails(type=error, loc=(field,), input=value)])
+
+
+def build_jobs(
+    foundation: Foundation,
+    assessor: ImageAssessorSettings,
+    jobs: Sequence[JobSettings],
+    alb_url: pulumi.Input[str],
+) -> dict[str, Any]:
+    """Creates the ImageAssessor and every configured job; returns the `jobs` stack output."""
+    tasks = {ASSESSOR_JOB: _image_assessor(foundation, assessor, alb_url)}
+    for job in jobs:
+        # JobSettings guarantees an image or an app, so no default app is needed.
+        workload = _workload(foundation, job.workload, default_app="")
+        if job.command:
+            workload["command"] = list(job.command)
+        args = {**_common(foundation, job, job.workload), "workload": workload}
+        if job.run_environment:
+            args["run_environment"] = dict(job.run_environment)
+        tasks[job.name] = ScheduledEcsTask(f"job-{job.name}", args)
+    return {"jobs": {name: _outputs(task) for name, task in tasks.items()}}
+
+
+def _image_assessor(foundation: Foundation, settings: ImageAssessorSettings, alb_url) -> ScheduledEcsTask:
+    workload = _workload(foundation, settings.workload, ASSESSOR_APP)
+    workload["environment"] = {
+        **workload["environment"],
+        "ALB_URL": alb_url,
+        "DELETE_COUNT": str(settings.delete_count),
+    }
+    if settings.api_token_secret_arn:
+        workload["secrets"] = {**workload["secrets"], "API_TOKEN": settings.api_token_secret_arn}
+    return ScheduledEcsTask(ASSESSOR_JOB, {**_common(foundation, settings, settings.workload), "workload": workload})
+
+
+def _workload(foundation: Foundation, workload: WorkloadSettings, default_app: str) -> dict[str, Any]:
+    return {
+        **workload.container(default_app),
+        **workload.sizing(),
+        "log_retention_days": foundation.settings.logs.retention_days,
+    }
+
+
+def _common(foundation: Foundation, schedule: ScheduleSettings, workload: WorkloadSettings) -> dict[str, Any]:
+    capacity = workload.capacity or foundation.settings.cluster.default_capacity
+    return {
+        "cluster_arn": foundation.cluster.arn,
+        "cluster_name": foundation.cluster.name,
+        "placement": foundation.network.placement(),
+        "capacity": capacity.weights(),
+        "alarm_topic_arn": foundation.alarm_topic_arn,
+        "protect_data": foundation.settings.protect_data,
+        **schedule.schedule_args(),
+    }
+
+
+def _outputs(task: ScheduledEcsTask) -> dict[str, Any]:
+    """One entry of the `jobs` output: what an operator needs to run, pause or inspect the job."""
+    return {
+        "scheduleName": task.schedule_name,
+        "scheduleGroup": task.schedule_group_name,
+        "scheduleExpression": task.schedule_expression,
+        "timezone": task.timezone,
+        "taskDefinitionArn": task.task_definition_arn,
+        "family": task.family,
+        "containerName": task.container_name,
+        "clusterArn": task.cluster_arn,
+        "subnetIds": task.subnet_ids,
+        "securityGroupIds": task.security_group_ids,
+        "assignPublicIp": task.assign_public_ip,
+        "logGroupName": task.log_group_name,
+        "dlqUrl": task.dlq_url,
+    }

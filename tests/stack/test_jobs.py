@@ -1,0 +1,268 @@
+"""The scheduled jobs of a stack: the ImageAssessor against the cats URL, plus jobs declared in config."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+from pydantic import Field, ValidationError
+
+from plan.program import run_callable
+from plan.recording import Recording
+from stack.config import _describe
+from stack.jobs import ImageAssessorSettings, JobList, JobSettings, build_jobs
+from stack.section import Section
+from stack.settings import StackSettings
+from stack.system import build_foundation
+
+CATS_URL = "http://cats-alb-0123.us-east-1.elb.amazonaws.com"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+SPOT_CLUSTER = {"cluster": {"defaultCapacity": {"fargate": 0, "fargateSpot": 1}}}
+THREE_JOBS = [
+    {"name": "nightly-report", "schedule": "@daily", "timezone": "Europe/London", "workload": {"image": "busybox:1"}},
+    {
+        "name": "reset-pictures",
+        "schedule": "cron(0 6 ? * MON *)",
+        "enabled": False,
+        "taskCount": 2,
+        "workload": {"app": "image_assessor"},
+        "runEnvironment": {"RESETPICTURES": "1"},
+    },
+    {
+        "name": "cleanup",
+        "schedule": "*/30 * * * *",
+        "command": ["sh", "-c", "echo cleaning"],
+        "startDate": "2030-01-01T00:00:00Z",
+        "endDate": "2030-02-01T00:00:00Z",
+        "flexibleWindowMinutes": 10,
+        "retry": {"maxAttempts": 0, "maxEventAgeSeconds": 120},
+        "workload": {"image": "busybox:1", "capacity": {"fargate": 1}},
+    },
+]
+
+
+class _JobsConfig(Section):
+    """The two config keys as the stack settings will hold them."""
+
+    image_assessor: ImageAssessorSettings = Field(default_factory=ImageAssessorSettings)
+    jobs: JobList = Field(default_factory=list)
+
+
+def _run(raw: dict[str, Any] | None = None, stack_raw: dict[str, Any] | None = None) -> Recording:
+    config = _JobsConfig.model_validate(raw or {})
+    settings = StackSettings.model_validate(stack_raw or {})
+
+    def program():
+        foundation = build_foundation(settings)
+        outputs = build_jobs(foundation, config.image_assessor, config.jobs, pulumi.Output.from_input(CATS_URL))
+        for key, value in outputs.items():
+            pulumi.export(key, value)
+
+    return run_callable(program)
+
+
+def _container(recording: Recording, family_suffix: str) -> dict[str, Any]:
+    [task] = [t for t in recording.of_type(TASK_DEFINITION) if t.inputs["family"].endswith(family_suffix)]
+    return json.loads(task.inputs["containerDefinitions"])[0]
+
+
+def _schedule_of(recording: Recording, name: str) -> dict[str, Any]:
+    return recording.one(SCHEDULE, f"{name}-schedule").inputs
+
+
+def _errors(raw: dict[str, Any]) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        _JobsConfig.model_validate(raw)
+    return [_describe(detail) for detail in caught.value.errors()]
+
+
+def test_image_assessor_defaults_every_two_minutes_with_the_cats_url_passed_in():
+    recording = _run()
+    schedule = _schedule_of(recording, "image-assessor")
+    assert schedule["scheduleExpression"] == "rate(2 minutes)"
+    assert schedule["state"] == "ENABLED"
+    assert schedule["target"]["ecsParameters"]["taskCount"] == 1
+    environment = {e["name"]: e["value"] for e in _container(recording, "-image-assessor")["environment"]}
+    assert environment == {"ALB_URL": CATS_URL, "DELETE_COUNT": "3"}
+    image = recording.one("awsx:ecr:Image")
+    assert image.inputs["context"].endswith("apps/image_assessor")
+
+
+def test_image_assessor_settings_reach_the_schedule_and_container():
+    token = "arn:aws:ssm:us-east-1:123456789012:parameter/cats/api-token"
+    recording = _run(
+        {
+            "imageAssessor": {
+                "schedule": "@every 5m",
+                "timezone": "America/New_York",
+                "enabled": False,
+                "deleteCount": 2,
+                "taskCount": 2,
+                "apiTokenSecretArn": token,
+                "workload": {"image": "205094881157.dkr.ecr.us-west-2.amazonaws.com/image-assessor:latest"},
+            }
+        }
+    )
+    schedule = _schedule_of(recording, "image-assessor")
+    assert schedule["scheduleExpression"] == "rate(5 minutes)"
+    assert schedule["scheduleExpressionTimezone"] == "America/New_York"
+    assert schedule["state"] == "DISABLED"
+    assert schedule["target"]["ecsParameters"]["taskCount"] == 2
+    container = _container(recording, "-image-assessor")
+    assert container["image"] == "205094881157.dkr.ecr.us-west-2.amazonaws.com/image-assessor:latest"
+    assert {"name": "DELETE_COUNT", "value": "2"} in container["environment"]
+    assert container["secrets"] == [{"name": "API_TOKEN", "valueFrom": token}]
+    assert recording.of_type("awsx:ecr:Image") == []
+
+
+def test_dev_runs_the_assessor_on_spot_from_the_cluster_default():
+    recording = _run(stack_raw=SPOT_CLUSTER)
+    strategy = _schedule_of(recording, "image-assessor")["target"]["ecsParameters"]["capacityProviderStrategies"]
+    assert strategy == [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+
+
+def test_three_configured_jobs_add_three_schedules_with_their_settings():
+    recording = _run({"jobs": THREE_JOBS}, stack_raw=SPOT_CLUSTER)
+    assert len(recording.of_type(SCHEDULE)) == 4
+    assert len(recording.of_type(TASK_DEFINITION)) == 4
+    assert recording.duplicate_urns() == []
+
+    report = _schedule_of(recording, "job-nightly-report")
+    assert report["scheduleExpression"] == "cron(0 0 * * ? *)"
+    assert report["scheduleExpressionTimezone"] == "Europe/London"
+    assert "input" not in report["target"]
+    assert _container(recording, "-job-nightly-report")["image"] == "busybox:1"
+
+    reset = _schedule_of(recording, "job-reset-pictures")
+    assert reset["state"] == "DISABLED"
+    assert reset["target"]["ecsParameters"]["taskCount"] == 2
+    assert json.loads(reset["target"]["input"]) == {
+        "containerOverrides": [{"name": "app", "environment": [{"name": "RESETPICTURES", "value": "1"}]}]
+    }
+
+    cleanup = _schedule_of(recording, "job-cleanup")
+    assert cleanup["scheduleExpression"] == "cron(*/30 * * * ? *)"
+    assert cleanup["startDate"] == "2030-01-01T00:00:00Z" and cleanup["endDate"] == "2030-02-01T00:00:00Z"
+    assert cleanup["flexibleTimeWindow"] == {"mode": "FLEXIBLE", "maximumWindowInMinutes": 10}
+    assert cleanup["target"]["retryPolicy"] == {"maximumRetryAttempts": 0, "maximumEventAgeInSeconds": 120}
+    # The job's own capacity wins over the cluster's Spot default.
+    assert cleanup["target"]["ecsParameters"]["capacityProviderStrategies"] == [
+        {"capacityProvider": "FARGATE", "weight": 1, "base": 0}
+    ]
+    assert _container(recording, "-job-cleanup")["command"] == ["sh", "-c", "echo cleaning"]
+
+
+def test_jobs_output_lists_every_job_with_what_an_operator_needs():
+    recording = _run({"jobs": THREE_JOBS})
+    jobs = recording.stack_outputs["jobs"]
+    assert set(jobs) == {"image-assessor", "nightly-report", "reset-pictures", "cleanup"}
+    report = jobs["nightly-report"]
+    schedule = recording.one(SCHEDULE, "job-nightly-report-schedule")
+    task = next(t for t in recording.of_type(TASK_DEFINITION) if t.inputs["family"].endswith("-job-nightly-report"))
+    assert report["scheduleName"] == schedule.outputs["name"]
+    assert report["scheduleGroup"] == schedule.inputs["groupName"]
+    assert report["scheduleExpression"] == "cron(0 0 * * ? *)" and report["timezone"] == "Europe/London"
+    assert report["taskDefinitionArn"] == task.outputs["arn"]
+    assert report["family"] == task.inputs["family"]
+    assert report["containerName"] == "app"
+    assert report["clusterArn"] == recording.one("aws:ecs/cluster:Cluster").outputs["arn"]
+    assert report["subnetIds"] == schedule.inputs["target"]["ecsParameters"]["networkConfiguration"]["subnets"]
+    assert (
+        report["securityGroupIds"]
+        == schedule.inputs["target"]["ecsParameters"]["networkConfiguration"]["securityGroups"]
+    )
+    assert report["assignPublicIp"] is True
+    assert report["logGroupName"].startswith("job-nightly-report-workload-logs")
+    assert report["dlqUrl"].startswith("https://sqs.")
+
+
+def test_jobs_alert_the_stack_alarm_topic_and_keep_data_when_protected():
+    recording = _run({"jobs": THREE_JOBS[:1]}, stack_raw={"protectData": True})
+    topic = recording.one("aws:sns/topic:Topic").outputs["arn"]
+    targets = recording.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert [t.inputs["arn"] for t in targets] == [topic, topic]
+    assert all(q.protect and q.retain_on_delete for q in recording.of_type("aws:sqs/queue:Queue"))
+    retention = {g.inputs["retentionInDays"] for g in recording.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert retention == {30}
+
+
+# --- config errors name the key -------------------------------------------------------------------------
+
+
+def _job(**fields) -> dict[str, Any]:
+    return {"name": "job", "schedule": "@daily", "workload": {"image": "busybox:1"}, **fields}
+
+
+@pytest.mark.parametrize(
+    ("jobs", "expected"),
+    [
+        (
+            [_job(name="a"), _job(name="b", schedule="rate(1 minutes)")],
+            "ecs-workloads:jobs.1.schedule: \"rate(1 minutes)\" — 'rate(1 minutes)': use the singular unit when the "
+            "value is 1: rate(1 minute)",
+        ),
+        (
+            [_job(name="a"), _job(name="b"), _job(name="a")],
+            'ecs-workloads:jobs.2.name: "a" — duplicate job name; also used by jobs.0',
+        ),
+        (
+            [_job(workload={"cpu": 512, "memory": 1024})],
+            'ecs-workloads:jobs.0.workload: {"cpu": 512, "memory": 1024} — set image (an image URI) or app '
+            "(a directory under apps/ with a Dockerfile)",
+        ),
+        ([{"name": "a", "schedule": "@daily"}], "ecs-workloads:jobs.0.workload: (missing) — required"),
+        ([_job(name="Nightly")], 'ecs-workloads:jobs.0.name: "Nightly" — must be 1-32 lowercase letters'),
+        ([_job(name="image-assessor")], 'ecs-workloads:jobs.0.name: "image-assessor" — image-assessor is the'),
+        ([_job(taskCount=11)], "ecs-workloads:jobs.0.taskCount: 11 — must be less than or equal to 10"),
+        ([_job(timezone="Mars/Olympus")], 'ecs-workloads:jobs.0.timezone: "Mars/Olympus" — time zone'),
+        (
+            [_job(startDate="2030-02-01T00:00:00Z", endDate="2030-01-01T00:00:00Z")],
+            'ecs-workloads:jobs.0.endDate: "2030-01-01T00:00:00Z" — must be after startDate 2030-02-01T00:00:00Z',
+        ),
+        ([_job(startDate="tomorrow")], 'ecs-workloads:jobs.0.startDate: "tomorrow" — an ISO 8601 date-time'),
+        (
+            [_job(runEnvironment={"DB_PASSWORD": "hunter2"})],
+            'ecs-workloads:jobs.0.runEnvironment.DB_PASSWORD: "<hidden>" — looks like a credential',
+        ),
+        ([_job(retry={"maxAttempts": 200})], "ecs-workloads:jobs.0.retry.maxAttempts: 200 — must be less than"),
+        ([_job(command=[])], "ecs-workloads:jobs.0.command: [] — must not be empty"),
+        ([_job(schedul="@daily")], 'ecs-workloads:jobs.0.schedul: "@daily" — unknown key'),
+    ],
+)
+def test_bad_job_entries_name_the_config_key(jobs, expected):
+    errors = _errors({"jobs": jobs})
+    assert any(line.startswith(expected) for line in errors), errors
+    assert "hunter2" not in "\n".join(errors)
+
+
+@pytest.mark.parametrize(
+    ("assessor", "expected"),
+    [
+        (
+            {"schedule": "every two minutes"},
+            'ecs-workloads:imageAssessor.schedule: "every two minutes" — unrecognised schedule expression',
+        ),
+        ({"deleteCount": 0}, "ecs-workloads:imageAssessor.deleteCount: 0 — must be greater than or equal to 1"),
+        (
+            {"workload": {"environment": {"ALB_URL": "http://typed-by-hand"}}},
+            'ecs-workloads:imageAssessor.workload: {"environment": {"ALB_URL": "http://typed-by-hand"}} — '
+            "ALB_URL is set by the stack",
+        ),
+        ({"apiTokenSecretArn": "hunter2"}, 'ecs-workloads:imageAssessor.apiTokenSecretArn: "hunter2" — must be an SSM'),
+    ],
+)
+def test_bad_image_assessor_settings_name_the_config_key(assessor, expected):
+    errors = _errors({"imageAssessor": assessor})
+    assert any(line.startswith(expected) for line in errors), errors
+
+
+def test_job_defaults_are_documented_values():
+    job = JobSettings.model_validate({"name": "a", "schedule": "@hourly", "workload": {"image": "busybox:1"}})
+    assert job.schedule == "cron(0 * * * ? *)"
+    assert (job.timezone, job.enabled, job.task_count, job.flexible_window_minutes) == ("UTC", True, 1, 0)
+    assert (job.retry.max_attempts, job.retry.max_event_age_seconds) == (3, 3600)
+    assessor = ImageAssessorSettings()
+    assert (assessor.schedule, assessor.delete_count, assessor.enabled) == ("rate(2 minutes)", 3, True)
