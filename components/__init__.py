@@ -1,11 +1,15 @@
 """ecs-workloads components: Fargate workloads in three shapes, plus the network and cluster they share."""
 
+from .alarm_topic import AlarmTopic, AlarmTopicArgs
 from .capacity import CapacityWeights
 from .cluster import EcsCluster, EcsClusterArgs
 from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
 from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
+from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
 
 __all__ = [
+    "AlarmTopic",
+    "AlarmTopicArgs",
     "CapacityWeights",
     "ContainerHealthCheck",
     "EcsCluster",
@@ -15,5 +19,7 @@ __all__ = [
     "FargateWorkloadArgs",
     "Network",
     "NetworkArgs",
+    "ScheduledEcsTask",
+    "ScheduledEcsTaskArgs",
     "WorkloadPlacement",
 ]

@@ -183,6 +183,11 @@ def _certificate(mocks, args, inputs, physical):
     }, arn
 
 
+def _record(mocks, args, inputs, physical):
+    fqdn = str(inputs.get("name", physical)).rstrip(".")
+    return {"fqdn": fqdn}, f"{inputs.get('zoneId', 'Z0')}_{fqdn}_{inputs.get('type', 'A')}"
+
+
 def _schedule(mocks, args, inputs, physical):
     group = inputs.get("groupName", "default")
     arn = f"arn:aws:scheduler:{mocks.region}:{ACCOUNT_ID}:schedule/{group}/{physical}"
@@ -220,6 +225,7 @@ _SPECIAL = {
     "aws:lb/listener:Listener": _listener,
     "aws:sns/topic:Topic": _topic,
     "aws:acm/certificate:Certificate": _certificate,
+    "aws:route53/record:Record": _record,
     "aws:scheduler/schedule:Schedule": _schedule,
     "aws:scheduler/scheduleGroup:ScheduleGroup": _schedule_group,
     "aws:cloudwatch/eventRule:EventRule": _event_rule,

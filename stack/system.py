@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 
-from components import EcsCluster, Network
+from components import AlarmTopic, EcsCluster, Network
 
 from .settings import NetworkSettings, StackSettings
 
@@ -32,11 +31,8 @@ def build_foundation(settings: StackSettings) -> Foundation:
             "default_capacity": settings.cluster.default_capacity.weights(),
         },
     )
-    # SQS-managed encryption is not available to SNS; the AWS-managed key keeps alarm payloads encrypted.
-    topic = aws.sns.Topic("alarms", kms_master_key_id="alias/aws/sns")
-    if settings.alarms.email:
-        aws.sns.TopicSubscription("alarms-email", topic=topic.arn, protocol="email", endpoint=settings.alarms.email)
-    return Foundation(settings=settings, network=network, cluster=cluster, alarm_topic_arn=topic.arn)
+    alarms = AlarmTopic("alarms", {"email": settings.alarms.email} if settings.alarms.email else {})
+    return Foundation(settings=settings, network=network, cluster=cluster, alarm_topic_arn=alarms.arn)
 
 
 def build_system(settings: StackSettings) -> dict[str, Any]:

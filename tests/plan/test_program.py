@@ -48,7 +48,7 @@ def test_prod_has_private_subnets_behind_nat():
     recording = run_program("prod")
     assert recording.one("awsx:ec2:Vpc").inputs["natGateways"] == {"strategy": "OnePerAz"}
     assert recording.stack_outputs["assignPublicIp"] is False
-    assert recording.one("aws:sns/topicSubscription:TopicSubscription").inputs["protocol"] == "email"
+    assert recording.one("aws:sns/topicSubscription:TopicSubscription").inputs["endpoint"] == "ops@example.com"
 
 
 def test_unmocked_invoke_fails_loudly():
