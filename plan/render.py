@@ -21,7 +21,8 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:ecr/repository:Repository": ("imageScanningConfiguration",),
     "aws:sns/topic:Topic": ("kmsMasterKeyId",),
 }
-_MAX_SCALARS = 3
+_MAX_SCALARS = 4
+_MAX_TEXT = 100
 
 
 def render_tree(recording: Recording) -> str:
@@ -45,8 +46,12 @@ def _summary(registration: Registration) -> str:
         return ""
     keys = KEY_INPUTS.get(registration.type)
     if keys is None:
-        keys = tuple(k for k, v in registration.inputs.items() if isinstance(v, str | int | float | bool))
-        keys = keys[:_MAX_SCALARS]
+        # Long strings are policies and definitions; the tree shows the short facts.
+        keys = tuple(
+            k
+            for k, v in sorted(registration.inputs.items())
+            if isinstance(v, int | float | bool) or (isinstance(v, str) and len(v) <= _MAX_TEXT)
+        )[:_MAX_SCALARS]
     shown = {k: registration.inputs[k] for k in keys if k in registration.inputs}
     return f"  {_compact(shown)}" if shown else ""
 

@@ -14,7 +14,10 @@ from pydantic import Field, field_validator, model_validator
 
 from components.fargate_workload import LOG_RETENTION_DAYS
 
+from .batch import BatchPipelines, default_pipelines
+from .jobs import ImageAssessorSettings, JobList
 from .section import Section
+from .web import CatsSettings
 from .workload_settings import CapacitySettings
 
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
@@ -119,3 +122,11 @@ class StackSettings(Section):
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     logs: LogsSettings = Field(default_factory=LogsSettings)
     alarms: AlarmsSettings = Field(default_factory=AlarmsSettings)
+    cats: CatsSettings = Field(default_factory=CatsSettings, description="The cats web service.")
+    image_assessor: ImageAssessorSettings = Field(
+        default_factory=ImageAssessorSettings, description="The ImageAssessor scheduled job."
+    )
+    jobs: JobList = Field(default_factory=list, description="Further scheduled jobs.")
+    batch: BatchPipelines = Field(
+        default_factory=default_pipelines, description="Batch pipelines by name; default: jsonl and images."
+    )

@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from components import AlarmTopic, EcsCluster, Network
 
+from .batch import build_batch
+from .jobs import build_jobs
 from .settings import NetworkSettings, StackSettings
+from .web import build_web
 
 
 @dataclass(frozen=True)
@@ -38,13 +42,19 @@ def build_foundation(settings: StackSettings) -> Foundation:
 def build_system(settings: StackSettings) -> dict[str, Any]:
     """Creates the stack's resources and returns the stack outputs."""
     foundation = build_foundation(settings)
+    web = build_web(foundation, settings.cats)
     return {
+        "region": aws.get_region_output().region,
         "vpcId": foundation.network.vpc_id,
         "workloadSubnetIds": foundation.network.workload_subnet_ids,
         "assignPublicIp": foundation.network.assign_public_ip,
         "clusterName": foundation.cluster.name,
         "clusterArn": foundation.cluster.arn,
         "alarmTopicArn": foundation.alarm_topic_arn,
+        **web.outputs,
+        # The assessor reaches the cats API through the load balancer's URL output, never a typed value.
+        **build_jobs(foundation, settings.image_assessor, settings.jobs, web.alb_url),
+        **build_batch(foundation, settings.batch),
     }
 
 

@@ -1,0 +1,431 @@
+"""Estimated monthly cost of a stack from its recorded plan: `python -m plan.cost dev`.
+
+The estimate is for a stack at rest: services at their desired (or autoscaling minimum) task count,
+scheduled tasks at their schedule, and the assumed traffic below. Request-driven charges beyond that
+(ALB LCUs under load, S3 requests and storage, data transfer out, Container Insights metrics) are not
+modelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from components.schedule_expression import next_occurrence
+
+from .program import list_stacks, run_program, stack_config
+from .recording import Recording, Registration
+
+# List prices per region, USD. Sources, as recorded on 2026-11-23 (AWS changes prices; re-check before quoting):
+#   NAT gateway:       https://aws.amazon.com/vpc/pricing/
+#   ALB:               https://aws.amazon.com/elasticloadbalancing/pricing/
+#   Fargate:           https://aws.amazon.com/fargate/pricing/
+#   CloudWatch:        https://aws.amazon.com/cloudwatch/pricing/
+#   Scheduler:         https://aws.amazon.com/eventbridge/pricing/
+#   SQS:               https://aws.amazon.com/sqs/pricing/
+#   Public IPv4:       https://aws.amazon.com/vpc/pricing/ (Public IPv4 Address tab)
+#   KMS:               https://aws.amazon.com/kms/pricing/
+PRICES: dict[str, dict[str, float]] = {
+    "us-east-1": {
+        "nat_gateway_hour": 0.045,
+        "nat_gateway_gb": 0.045,
+        "alb_hour": 0.0225,
+        "alb_lcu_hour": 0.008,
+        "fargate_vcpu_hour_x86_64": 0.04048,
+        "fargate_gb_hour_x86_64": 0.004445,
+        "fargate_vcpu_hour_arm64": 0.03238,
+        "fargate_gb_hour_arm64": 0.00356,
+        "alarm_metric_month": 0.10,
+        "logs_ingested_gb": 0.50,
+        "scheduler_invocations_million": 1.00,
+        "sqs_requests_million": 0.40,
+        "public_ipv4_hour": 0.005,
+        "kms_key_month": 1.00,
+    },
+    "eu-west-1": {
+        "nat_gateway_hour": 0.048,
+        "nat_gateway_gb": 0.048,
+        "alb_hour": 0.0252,
+        "alb_lcu_hour": 0.008,
+        "fargate_vcpu_hour_x86_64": 0.04048,
+        "fargate_gb_hour_x86_64": 0.004445,
+        "fargate_vcpu_hour_arm64": 0.03238,
+        "fargate_gb_hour_arm64": 0.00356,
+        "alarm_metric_month": 0.10,
+        "logs_ingested_gb": 0.57,
+        "scheduler_invocations_million": 1.00,
+        "sqs_requests_million": 0.40,
+        "public_ipv4_hour": 0.005,
+        "kms_key_month": 1.00,
+    },
+}
+
+# AWS bills a month as 730 hours.
+HOURS_PER_MONTH = 730
+# Fargate Spot prices float; AWS quotes discounts of up to 70% against on-demand.
+SPOT_DISCOUNT = 0.70
+# Traffic through the stack's NAT gateways in a quiet month (image pulls, AWS API calls), whatever their number.
+ASSUMED_NAT_GB_PER_MONTH = 10.0
+# Average Load Balancer Capacity Units of a lightly used ALB.
+ASSUMED_ALB_LCU = 1.0
+# Wall-clock length of one scheduled run; Fargate bills at least one minute per task.
+ASSUMED_RUN_SECONDS = 60
+FARGATE_MINIMUM_SECONDS = 60
+# Log volume each log group ingests in a month.
+ASSUMED_LOG_GB_PER_LOG_GROUP = 1.0
+# An idle worker long-polls its queue: one ReceiveMessage per 20 seconds.
+SQS_LONG_POLL_SECONDS = 20
+# Monthly free tiers (per account, so a stack that shares its account may not get them).
+SCHEDULER_FREE_INVOCATIONS = 14_000_000
+SQS_FREE_REQUESTS = 1_000_000
+# CDK's ec2.Vpc default: up to 3 AZs (2 in an environment-agnostic stack), one NAT gateway per AZ.
+CDK_DEFAULT_MAX_AZS = 3
+# awsx.ec2.Vpc defaults when the program leaves them out.
+AWSX_DEFAULT_AZS = 3
+# Counting cron runs over a fixed non-leap year keeps estimates reproducible.
+_REFERENCE_YEAR = 2027
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
+
+
+@dataclass(frozen=True)
+class CostLine:
+    resource: str
+    """`<type> <name>` of the resource the cost belongs to (or the stack, for free tiers)."""
+    item: str
+    quantity: float
+    unit: str
+    unit_price: float
+    monthly: float
+
+
+@dataclass
+class CostReport:
+    region: str
+    lines: list[CostLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(line.monthly for line in self.lines)
+
+    def add(self, registration: Registration | str, item: str, quantity: float, unit: str, unit_price: float) -> None:
+        if quantity <= 0:
+            return
+        resource = registration if isinstance(registration, str) else f"{registration.type} {registration.name}"
+        self.lines.append(CostLine(resource, item, quantity, unit, unit_price, quantity * unit_price))
+
+
+@dataclass(frozen=True)
+class NatComparison:
+    gateways: int
+    monthly: float
+    cdk_gateways: int
+    cdk_monthly: float
+
+
+def estimate(recording: Recording, region: str) -> CostReport:
+    """The stack's estimated monthly cost at rest, line by line."""
+    prices = _prices(region)
+    report = CostReport(region)
+    _nat(recording, prices, report)
+    _load_balancers(recording, prices, report)
+    _services(recording, prices, report)
+    _schedules(recording, prices, report)
+    for alarm in recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        report.add(alarm, "alarm metrics", _alarm_metrics(alarm), "metric-months", prices["alarm_metric_month"])
+    for log_group in recording.of_type("aws:cloudwatch/logGroup:LogGroup"):
+        report.add(log_group, "log ingestion", ASSUMED_LOG_GB_PER_LOG_GROUP, "GB", prices["logs_ingested_gb"])
+    _queues(recording, prices, report)
+    for key in recording.of_type("aws:kms/key:Key"):
+        report.add(key, "customer managed key", 1, "key-months", prices["kms_key_month"])
+    return report
+
+
+def nat_comparison(recording: Recording, region: str) -> NatComparison:
+    """NAT cost of the stack's VPC against CDK's default layout (a NAT gateway in each of up to 3 AZs)."""
+    prices = _prices(region)
+    gateways = sum(_nat_gateways(vpc) for vpc in recording.of_type("awsx:ec2:Vpc"))
+    gateways += len(recording.of_type("aws:ec2/natGateway:NatGateway"))
+    cdk = CDK_DEFAULT_MAX_AZS
+    return NatComparison(gateways, _nat_monthly(gateways, prices), cdk, _nat_monthly(cdk, prices))
+
+
+def render(report: CostReport) -> str:
+    header = ("resource", "item", "quantity", "unit price", "USD/month")
+    rows = [
+        (line.resource, line.item, f"{line.quantity:,.2f} {line.unit}", f"{line.unit_price:.6g}", f"{line.monthly:.2f}")
+        for line in report.lines
+    ]
+    rows.append((f"total ({report.region})", "", "", "", f"{report.total:.2f}"))
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in [header, *rows]
+    )
+
+
+# --- pieces of the estimate -------------------------------------------------------------------------
+
+
+def _prices(region: str) -> dict[str, float]:
+    if region not in PRICES:
+        raise ValueError(f"no prices for region {region}; known: {', '.join(sorted(PRICES))}")
+    return PRICES[region]
+
+
+def _nat_gateways(vpc: Registration) -> int:
+    specs = vpc.inputs.get("subnetSpecs") or [{"type": "Public"}, {"type": "Private"}]
+    has_private = any(spec.get("type") == "Private" for spec in specs)
+    strategy = (vpc.inputs.get("natGateways") or {}).get("strategy", "OnePerAz" if has_private else "None")
+    azs = int(vpc.inputs.get("numberOfAvailabilityZones") or AWSX_DEFAULT_AZS)
+    return {"None": 0, "Single": 1, "OnePerAz": azs}[strategy]
+
+
+def _nat_monthly(gateways: int, prices: dict[str, float]) -> float:
+    if not gateways:
+        return 0.0
+    hourly = gateways * HOURS_PER_MONTH * (prices["nat_gateway_hour"] + prices["public_ipv4_hour"])
+    return hourly + ASSUMED_NAT_GB_PER_MONTH * prices["nat_gateway_gb"]
+
+
+def _nat(recording: Recording, prices: dict[str, float], report: CostReport) -> None:
+    for vpc in recording.of_type("awsx:ec2:Vpc"):
+        gateways = _nat_gateways(vpc)
+        report.add(vpc, "NAT gateway hours", gateways * HOURS_PER_MONTH, "h", prices["nat_gateway_hour"])
+        report.add(vpc, "NAT gateway EIPs", gateways * HOURS_PER_MONTH, "IPv4-h", prices["public_ipv4_hour"])
+        if gateways:
+            report.add(vpc, "NAT data processed", ASSUMED_NAT_GB_PER_MONTH, "GB", prices["nat_gateway_gb"])
+
+
+def _load_balancers(recording: Recording, prices: dict[str, float], report: CostReport) -> None:
+    for lb in recording.of_type("aws:lb/loadBalancer:LoadBalancer") + recording.of_type(
+        "aws:alb/loadBalancer:LoadBalancer"
+    ):
+        if lb.inputs.get("loadBalancerType", "application") != "application":
+            continue
+        report.add(lb, "ALB hours", HOURS_PER_MONTH, "h", prices["alb_hour"])
+        report.add(lb, "ALB capacity units", ASSUMED_ALB_LCU * HOURS_PER_MONTH, "LCU-h", prices["alb_lcu_hour"])
+        if not lb.inputs.get("internal", False):
+            # An internet-facing ALB holds one public IPv4 address per AZ it spans.
+            azs = len(lb.inputs.get("subnets") or lb.inputs.get("subnetMappings") or [])
+            report.add(lb, "ALB public IPv4", azs * HOURS_PER_MONTH, "IPv4-h", prices["public_ipv4_hour"])
+
+
+@dataclass(frozen=True)
+class _TaskSize:
+    vcpu: float
+    gb: float
+    architecture: str
+
+    def hourly(self, prices: dict[str, float], spot_share: float) -> float:
+        arch = self.architecture.lower()
+        on_demand = self.vcpu * prices[f"fargate_vcpu_hour_{arch}"] + self.gb * prices[f"fargate_gb_hour_{arch}"]
+        return on_demand * (1 - SPOT_DISCOUNT * spot_share)
+
+
+def _task_size(recording: Recording, task_definition_arn: Any) -> _TaskSize | None:
+    for task in recording.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        if task.outputs.get("arn") == task_definition_arn:
+            platform = task.inputs.get("runtimePlatform") or {}
+            return _TaskSize(
+                vcpu=int(task.inputs["cpu"]) / 1024,
+                gb=int(task.inputs["memory"]) / 1024,
+                architecture=platform.get("cpuArchitecture", "X86_64"),
+            )
+    return None
+
+
+def spot_share(strategy: list[dict[str, Any]], tasks: float) -> float:
+    """Expected share of `tasks` on FARGATE_SPOT: `base` tasks first, the rest split by weight."""
+    if not strategy or tasks <= 0:
+        return 0.0
+    spot = 0.0
+    remaining = tasks
+    for entry in strategy:
+        base = min(float(entry.get("base") or 0), remaining)
+        if entry.get("capacityProvider") == "FARGATE_SPOT":
+            spot += base
+        remaining -= base
+    total_weight = sum(float(entry.get("weight") or 0) for entry in strategy)
+    if total_weight and remaining > 0:
+        weight = sum(float(e.get("weight") or 0) for e in strategy if e.get("capacityProvider") == "FARGATE_SPOT")
+        spot += remaining * weight / total_weight
+    return spot / tasks
+
+
+def _cluster_default_strategy(recording: Recording, cluster_arn: Any) -> list[dict[str, Any]]:
+    names = {
+        c.outputs.get("name")
+        for c in recording.of_type("aws:ecs/cluster:Cluster")
+        if c.outputs.get("arn") == cluster_arn
+    }
+    for providers in recording.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"):
+        if providers.inputs.get("clusterName") in names:
+            return providers.inputs.get("defaultCapacityProviderStrategies") or []
+    return []
+
+
+def _idle_tasks(recording: Recording, service: Registration) -> float:
+    """Desired count, or the autoscaling minimum when a scaling target owns the count."""
+    suffix = f"/{service.outputs.get('name')}"
+    for target in recording.of_type("aws:appautoscaling/target:Target"):
+        if str(target.inputs.get("resourceId", "")).endswith(suffix):
+            return float(target.inputs.get("minCapacity") or 0)
+    return float(service.inputs.get("desiredCount", 1))
+
+
+def _services(recording: Recording, prices: dict[str, float], report: CostReport) -> None:
+    for service in recording.of_type("aws:ecs/service:Service"):
+        size = _task_size(recording, service.inputs.get("taskDefinition"))
+        tasks = _idle_tasks(recording, service)
+        if size is None or tasks <= 0:
+            continue
+        strategy = service.inputs.get("capacityProviderStrategies") or _cluster_default_strategy(
+            recording, service.inputs.get("cluster")
+        )
+        share = spot_share(strategy, tasks)
+        item = f"Fargate {tasks:g}x {size.vcpu:g} vCPU/{size.gb:g} GB, {share:.0%} Spot"
+        report.add(service, item, tasks * HOURS_PER_MONTH, "task-h", size.hourly(prices, share))
+        if (service.inputs.get("networkConfiguration") or {}).get("assignPublicIp"):
+            report.add(service, "task public IPv4", tasks * HOURS_PER_MONTH, "IPv4-h", prices["public_ipv4_hour"])
+
+
+def runs_per_month(expression: str) -> float:
+    """Average runs a month of a Scheduler expression; 0 for a one-off `at(...)`."""
+    rate = _RATE.match(expression)
+    if rate:
+        minutes = int(rate[1]) * _UNIT_MINUTES[rate[2].rstrip("s")]
+        return HOURS_PER_MONTH * 60 / minutes
+    if expression.startswith("cron("):
+        fields = expression[len("cron(") : -1].split()
+        per_day = _field_count(fields[0], 0, 59) * _field_count(fields[1], 0, 23)
+        return _matching_days(expression) * per_day / 12
+    return 0.0
+
+
+def _field_count(text: str, low: int, high: int) -> int:
+    """How many values a cron minute or hour field selects (`*`, `n`, `a-b`, `*/s`, `a/s`, `a-b/s`, lists)."""
+    values: set[int] = set()
+    for part in text.split(","):
+        spec, _, step = part.partition("/")
+        if spec == "*":
+            start, end = low, high
+        elif "-" in spec:
+            start, end = (int(x) for x in spec.split("-"))
+        else:
+            start = int(spec)
+            end = high if step else start
+        values.update(range(start, end + 1, int(step or 1)))
+    return len(values)
+
+
+def _matching_days(expression: str) -> int:
+    """Days of the reference year on which a cron expression runs."""
+    start = datetime(_REFERENCE_YEAR, 1, 1, tzinfo=UTC)
+    end = datetime(_REFERENCE_YEAR + 1, 1, 1, tzinfo=UTC)
+    days = 0
+    after = start - timedelta(seconds=1)
+    while (run := next_occurrence(expression, after)) is not None and run < end:
+        days += 1
+        after = datetime.combine(run.date() + timedelta(days=1), datetime.min.time(), UTC) - timedelta(seconds=1)
+    return days
+
+
+def _schedules(recording: Recording, prices: dict[str, float], report: CostReport) -> None:
+    invocations = 0.0
+    for schedule in recording.of_type("aws:scheduler/schedule:Schedule"):
+        if schedule.inputs.get("state", "ENABLED") != "ENABLED":
+            continue
+        runs = runs_per_month(schedule.inputs["scheduleExpression"])
+        invocations += runs
+        report.add(
+            schedule, "Scheduler invocations", runs, "invocations", prices["scheduler_invocations_million"] / 1e6
+        )
+        ecs = (schedule.inputs.get("target") or {}).get("ecsParameters")
+        size = _task_size(recording, (ecs or {}).get("taskDefinitionArn"))
+        if size is None:
+            continue
+        tasks = float(ecs.get("taskCount", 1))
+        strategy = ecs.get("capacityProviderStrategies") or _cluster_default_strategy(
+            recording, schedule.inputs["target"].get("arn")
+        )
+        share = spot_share(strategy, tasks)
+        hours = runs * tasks * max(ASSUMED_RUN_SECONDS, FARGATE_MINIMUM_SECONDS) / 3600
+        item = f"Fargate {runs:,.0f} runs x{tasks:g}, {share:.0%} Spot"
+        report.add(schedule, item, hours, "task-h", size.hourly(prices, share))
+        if (ecs.get("networkConfiguration") or {}).get("assignPublicIp"):
+            report.add(schedule, "task public IPv4", hours, "IPv4-h", prices["public_ipv4_hour"])
+    price = prices["scheduler_invocations_million"] / 1e6
+    report.add("stack", "Scheduler free tier", min(invocations, SCHEDULER_FREE_INVOCATIONS), "invocations", -price)
+
+
+def _alarm_metrics(alarm: Registration) -> int:
+    """Billed metrics of an alarm: each metric a metric-math alarm reads counts; expressions do not."""
+    queries = alarm.inputs.get("metricQueries")
+    if queries:
+        return sum(1 for query in queries if query.get("metric"))
+    return 1
+
+
+def _receiving_roles(recording: Recording, queue_arn: str) -> set[str]:
+    """Names of the roles allowed to receive from the queue."""
+    roles = set()
+    for policy in recording.of_type("aws:iam/rolePolicy:RolePolicy"):
+        for statement in json.loads(policy.inputs.get("policy") or "{}").get("Statement", []):
+            actions = statement.get("Action")
+            resources = statement.get("Resource")
+            actions = actions if isinstance(actions, list) else [actions]
+            resources = resources if isinstance(resources, list) else [resources]
+            if "sqs:ReceiveMessage" in actions and queue_arn in resources:
+                roles.add(policy.inputs.get("role"))
+    return roles
+
+
+def _queues(recording: Recording, prices: dict[str, float], report: CostReport) -> None:
+    requests = 0.0
+    for queue in recording.of_type("aws:sqs/queue:Queue"):
+        roles = _receiving_roles(recording, queue.outputs.get("arn"))
+        task_arns = {
+            t.outputs.get("arn")
+            for t in recording.of_type("aws:ecs/taskDefinition:TaskDefinition")
+            if str(t.inputs.get("taskRoleArn", "")).rsplit("/", 1)[-1] in roles
+        }
+        workers = sum(
+            _idle_tasks(recording, s)
+            for s in recording.of_type("aws:ecs/service:Service")
+            if s.inputs.get("taskDefinition") in task_arns
+        )
+        polls = workers * HOURS_PER_MONTH * 3600 / SQS_LONG_POLL_SECONDS
+        requests += polls
+        report.add(
+            queue, f"idle polling by {workers:g} workers", polls, "requests", prices["sqs_requests_million"] / 1e6
+        )
+    price = prices["sqs_requests_million"] / 1e6
+    report.add("stack", "SQS free tier", min(requests, SQS_FREE_REQUESTS), "requests", -price)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m plan.cost", description=__doc__)
+    parser.add_argument("stack", choices=list_stacks())
+    args = parser.parse_args(argv)
+    region = str(stack_config(args.stack).get("aws:region", "us-east-1"))
+    recording = run_program(args.stack)
+    print(render(estimate(recording, region)))
+    nat = nat_comparison(recording, region)
+    print(
+        f"\nNAT: {nat.gateways} gateway(s), {nat.monthly:.2f} USD/month; CDK's default VPC would run "
+        f"{nat.cdk_gateways} for {nat.cdk_monthly:.2f} USD/month."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

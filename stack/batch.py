@@ -1,0 +1,169 @@
+"""Batch pipelines of the stack: each is an input bucket, a queue and autoscaled workers writing to an output bucket.
+
+`ecs-workloads:batch` maps a pipeline name to its settings. Without the key the stack runs the two
+reference pipelines: `jsonl` (line-delimited JSON files, jobs that may outlast Lambda's 900 s) and
+`images` (.jpg/.jpeg thumbnails, any case), both scaling to zero when idle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+
+from components.queue_backed_batch_service import (
+    WORKER_ENVIRONMENT,
+    QueueBackedBatchService,
+    key_filter_problems,
+    processor_problem,
+)
+
+from .section import Section
+from .workload_settings import WorkloadSettings
+
+if TYPE_CHECKING:
+    # stack.settings embeds this module's models, and stack.system imports stack.settings.
+    from .system import Foundation
+
+WORKER_APP = "batch_worker"
+_PIPELINE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+class BatchPipelineSettings(Section):
+    """One pipeline of `ecs-workloads:batch`."""
+
+    workload: WorkloadSettings = Field(
+        default_factory=WorkloadSettings, description="Worker container; default: build apps/batch_worker."
+    )
+    processor: str = Field("jsonl", description="PROCESSOR of the worker: jsonl, thumbnails or module:function.")
+    prefixes: list[str] = Field(
+        default_factory=list, description="Only keys under these prefixes (case-sensitive). Default: whole bucket."
+    )
+    suffixes: list[str] = Field(
+        default_factory=list, description="Only keys with these suffixes, ignoring case. Default: any key."
+    )
+    min_tasks: int = Field(0, ge=0, le=1000, description="Tasks kept while the queue is idle.")
+    max_tasks: int = Field(4, ge=1, le=1000, description="Upper bound of the task count.")
+    messages_per_task: int = Field(5, ge=1, le=100_000, description="Tasks = ceil(backlog / messagesPerTask).")
+    idle_minutes: int = Field(5, ge=1, le=1440, description="Minutes with an empty queue before scaling to minTasks.")
+    visibility_timeout_seconds: int = Field(
+        120, ge=30, le=43_200, description="Queue visibility timeout; the worker's heartbeat keeps extending it."
+    )
+    max_receive_count: int = Field(3, ge=1, le=1000, description="Receives before a message goes to the DLQ.")
+    input_expiry_days: int | None = Field(
+        None, ge=1, le=36_500, description="Delete inputs after N days. Default: keep."
+    )
+    output_expiry_days: int | None = Field(
+        None, ge=1, le=36_500, description="Delete outputs after N days. Default: keep."
+    )
+    max_message_age_seconds: int = Field(
+        3600, ge=60, le=345_600, description="Alarm when the oldest queued message is older than this."
+    )
+
+    @field_validator("processor")
+    @classmethod
+    def _processor(cls, value: str) -> str:
+        problem = processor_problem(value)
+        if problem:
+            raise ValueError(f"must be {problem}")
+        return value
+
+    @field_validator("prefixes", "suffixes")
+    @classmethod
+    def _key_filters(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        found = key_filter_problems(info.field_name, value)
+        if found:
+            raise ValueError("; ".join(f"{entry!r}: {allowed}" for entry, allowed in found))
+        return value
+
+    @field_validator("workload")
+    @classmethod
+    def _own_environment(cls, value: WorkloadSettings) -> WorkloadSettings:
+        taken = sorted(WORKER_ENVIRONMENT & (set(value.environment) | set(value.secrets)))
+        if taken:
+            raise ValueError(f"the pipeline sets {', '.join(taken)} from its own settings; remove it here")
+        return value
+
+    @model_validator(mode="after")
+    def _min_within_max(self) -> BatchPipelineSettings:
+        if self.min_tasks > self.max_tasks:
+            raise ValueError(f"minTasks {self.min_tasks} must not exceed maxTasks {self.max_tasks}")
+        return self
+
+
+def _pipeline_name(name: str) -> str:
+    if not _PIPELINE_NAME.match(name):
+        raise ValueError(
+            "pipeline names are 1-20 lowercase letters, digits or -, starting with a letter "
+            "(they become part of bucket and queue names)"
+        )
+    return name
+
+
+BatchPipelines = dict[Annotated[str, AfterValidator(_pipeline_name)], BatchPipelineSettings]
+"""`ecs-workloads:batch`: pipeline name → settings."""
+
+
+def default_pipelines() -> dict[str, BatchPipelineSettings]:
+    """The reference pipelines, used when the stack does not set `ecs-workloads:batch`."""
+    return {
+        "jsonl": BatchPipelineSettings.model_validate({"processor": "jsonl", "suffixes": [".json", ".jsonl"]}),
+        "images": BatchPipelineSettings.model_validate(
+            {
+                "processor": "thumbnails",
+                "suffixes": [".jpg", ".jpeg"],
+                "workload": {"cpu": 1024, "memory": 2048},
+            }
+        ),
+    }
+
+
+def build_batch(foundation: Foundation, pipelines: Mapping[str, BatchPipelineSettings]) -> dict[str, Any]:
+    """Creates every pipeline; returns the `batch` stack output (pipeline name → where to put and find data)."""
+    services = {name: _pipeline(foundation, name, settings) for name, settings in pipelines.items()}
+    return {
+        "batch": {
+            name: {
+                "inputBucket": service.input_bucket_name,
+                "outputBucket": service.output_bucket_name,
+                "queueUrl": service.queue_url,
+                "dlqUrl": service.dlq_url,
+                "serviceName": service.service_name,
+                "logGroupName": service.log_group_name,
+            }
+            for name, service in services.items()
+        }
+    }
+
+
+def _pipeline(foundation: Foundation, name: str, settings: BatchPipelineSettings) -> QueueBackedBatchService:
+    capacity = settings.workload.capacity or foundation.settings.cluster.default_capacity
+    args: dict[str, Any] = {
+        "cluster_name": foundation.cluster.name,
+        "cluster_arn": foundation.cluster.arn,
+        "placement": foundation.network.placement(),
+        "workload": {
+            **settings.workload.container(WORKER_APP),
+            **settings.workload.sizing(),
+            "log_retention_days": foundation.settings.logs.retention_days,
+        },
+        "deployment": {"capacity": capacity.weights()},
+        "protect_data": foundation.settings.protect_data,
+        "alarm_topic_arn": foundation.alarm_topic_arn,
+        "processor": settings.processor,
+        "prefixes": list(settings.prefixes),
+        "suffixes": list(settings.suffixes),
+        "min_tasks": settings.min_tasks,
+        "max_tasks": settings.max_tasks,
+        "messages_per_task": settings.messages_per_task,
+        "idle_minutes": settings.idle_minutes,
+        "visibility_timeout_seconds": settings.visibility_timeout_seconds,
+        "max_receive_count": settings.max_receive_count,
+        "max_message_age_seconds": settings.max_message_age_seconds,
+    }
+    for key in ("input_expiry_days", "output_expiry_days"):
+        if getattr(settings, key) is not None:
+            args[key] = getattr(settings, key)
+    return QueueBackedBatchService(f"batch-{name}", args)

@@ -1,0 +1,225 @@
+"""The batch pipelines of a stack: the two reference pipelines by default, or those declared in config."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+from pydantic import Field, ValidationError
+
+from plan.program import run_callable
+from plan.recording import Recording
+from stack.batch import BatchPipelines, build_batch, default_pipelines
+from stack.config import _describe
+from stack.section import Section
+from stack.settings import StackSettings
+from stack.system import build_foundation
+
+SERVICE = "ecs-workloads:queue_backed_batch_service:QueueBackedBatchService"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+DEV_LIKE = {"cluster": {"defaultCapacity": {"fargate": 0, "fargateSpot": 1}}, "logs": {"retentionDays": 14}}
+
+
+class _BatchConfig(Section):
+    """The config key as the stack settings will hold it."""
+
+    batch: BatchPipelines = Field(default_factory=default_pipelines)
+
+
+def _run(raw: dict[str, Any] | None = None, stack_raw: dict[str, Any] | None = None) -> Recording:
+    config = _BatchConfig.model_validate(raw or {})
+    settings = StackSettings.model_validate(stack_raw or {})
+
+    def program():
+        foundation = build_foundation(settings)
+        for key, value in build_batch(foundation, config.batch).items():
+            pulumi.export(key, value)
+
+    return run_callable(program)
+
+
+def _under(recording: Recording, component: str, typ: str):
+    parent = recording.one(SERVICE, component)
+    found = [r for r in recording.descendants(parent) if r.type == typ]
+    assert len(found) == 1, (component, typ, [r.name for r in found])
+    return found[0]
+
+
+def _environment(recording: Recording, component: str) -> dict[str, str]:
+    container = json.loads(_under(recording, component, TASK_DEFINITION).inputs["containerDefinitions"])[0]
+    return {entry["name"]: entry["value"] for entry in container["environment"]}
+
+
+def _errors(raw: dict[str, Any]) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        _BatchConfig.model_validate(raw)
+    return [_describe(detail) for detail in caught.value.errors()]
+
+
+def test_default_stack_runs_the_jsonl_and_images_pipelines():
+    recording = _run(stack_raw=DEV_LIKE)
+    assert sorted(r.name for r in recording.of_type(SERVICE)) == ["batch-images", "batch-jsonl"]
+    assert recording.duplicate_urns() == []
+
+    expected = {"batch-jsonl": ("jsonl", [".json", ".jsonl"]), "batch-images": ("thumbnails", [".jpg", ".jpeg"])}
+    for component, (processor, suffixes) in expected.items():
+        environment = _environment(recording, component)
+        assert environment["PROCESSOR"] == processor
+        assert environment["INPUT_SUFFIXES"] == ",".join(suffixes)
+        pattern = json.loads(_under(recording, component, "aws:cloudwatch/eventRule:EventRule").inputs["eventPattern"])
+        assert pattern["detail"]["object"]["key"] == [{"suffix": {"equals-ignore-case": s}} for s in suffixes]
+        # Both scale to zero when idle.
+        target = _under(recording, component, "aws:appautoscaling/target:Target")
+        assert target.inputs["minCapacity"] == 0 and target.inputs["maxCapacity"] == 4
+
+    images = _under(recording, "batch-images", TASK_DEFINITION).inputs
+    assert (images["cpu"], images["memory"]) == ("1024", "2048")
+    jsonl = _under(recording, "batch-jsonl", TASK_DEFINITION).inputs
+    assert (jsonl["cpu"], jsonl["memory"]) == ("256", "512")
+    contexts = [image.inputs["context"] for image in recording.of_type("awsx:ecr:Image")]
+    assert len(contexts) == 2 and all(context.endswith("apps/batch_worker") for context in contexts)
+
+
+def test_pipelines_use_the_stacks_logs_capacity_alarm_topic_and_protection():
+    recording = _run(stack_raw={**DEV_LIKE, "protectData": True})
+    topic = recording.one("aws:sns/topic:Topic").outputs["arn"]
+    for component in ("batch-jsonl", "batch-images"):
+        assert _under(recording, component, "aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 14
+        service = _under(recording, component, "aws:ecs/service:Service")
+        assert service.inputs["capacityProviderStrategies"] == [
+            {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}
+        ]
+        parent = recording.one(SERVICE, component)
+        alarm = recording.one("aws:cloudwatch/metricAlarm:MetricAlarm", f"{component}-dlq-not-empty")
+        assert alarm.parent == parent.urn
+        assert alarm.inputs["alarmActions"] == [topic]
+        assert recording.one("aws:sqs/queue:Queue", f"{component}-queue").protect is True
+
+
+def test_stack_output_names_where_to_put_and_find_data():
+    recording = _run()
+    batch = recording.stack_outputs["batch"]
+    assert set(batch) == {"jsonl", "images"}
+    input_bucket = recording.one("aws:s3/bucket:Bucket", "batch-jsonl-input").outputs["bucket"]
+    output_bucket = recording.one("aws:s3/bucket:Bucket", "batch-jsonl-output").outputs["bucket"]
+    queue = recording.one("aws:sqs/queue:Queue", "batch-jsonl-queue").outputs
+    dlq = recording.one("aws:sqs/queue:Queue", "batch-jsonl-dlq").outputs
+    assert batch["jsonl"]["inputBucket"] == input_bucket
+    assert batch["jsonl"]["outputBucket"] == output_bucket
+    assert batch["jsonl"]["queueUrl"] == queue["url"]
+    assert batch["jsonl"]["dlqUrl"] == dlq["url"]
+    assert (
+        batch["jsonl"]["serviceName"] == recording.one("aws:ecs/service:Service", "batch-jsonl-service").outputs["name"]
+    )
+    assert batch["jsonl"]["logGroupName"].startswith("batch-jsonl-worker-logs")
+
+
+def test_configured_pipeline_replaces_the_defaults_with_its_settings():
+    recording = _run(
+        {
+            "batch": {
+                "reports": {
+                    "workload": {"image": "public.ecr.aws/example/reports:2", "capacity": {"fargate": 1}},
+                    "processor": "reports.render:main",
+                    "prefixes": ["incoming/"],
+                    "suffixes": [".CSV"],
+                    "minTasks": 1,
+                    "maxTasks": 8,
+                    "messagesPerTask": 2,
+                    "idleMinutes": 15,
+                    "visibilityTimeoutSeconds": 600,
+                    "maxReceiveCount": 5,
+                    "inputExpiryDays": 7,
+                    "maxMessageAgeSeconds": 7200,
+                }
+            }
+        },
+        stack_raw=DEV_LIKE,
+    )
+    assert [r.name for r in recording.of_type(SERVICE)] == ["batch-reports"]
+    environment = _environment(recording, "batch-reports")
+    assert environment["PROCESSOR"] == "reports.render:main"
+    assert environment["INPUT_PREFIXES"] == "incoming/"
+    assert environment["VISIBILITY_TIMEOUT"] == "600"
+    target = _under(recording, "batch-reports", "aws:appautoscaling/target:Target")
+    assert target.inputs["minCapacity"] == 1 and target.inputs["maxCapacity"] == 8
+    steps = recording.one("aws:appautoscaling/policy:Policy", "batch-reports-backlog-policy").inputs[
+        "stepScalingPolicyConfiguration"
+    ]["stepAdjustments"]
+    assert steps[0] == {"metricIntervalLowerBound": "0", "metricIntervalUpperBound": "2", "scalingAdjustment": 1}
+    assert (
+        recording.one("aws:cloudwatch/metricAlarm:MetricAlarm", "batch-reports-idle").inputs["evaluationPeriods"] == 15
+    )
+    queue = recording.one("aws:sqs/queue:Queue", "batch-reports-queue").inputs
+    assert json.loads(queue["redrivePolicy"])["maxReceiveCount"] == 5
+    age = recording.one("aws:cloudwatch/metricAlarm:MetricAlarm", "batch-reports-oldest-message").inputs
+    assert age["threshold"] == 7200
+    lifecycle = recording.one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "batch-reports-input-lifecycle"
+    ).inputs
+    assert {"days": 7} in [rule.get("expiration") for rule in lifecycle["rules"]]
+    # The pipeline's own capacity wins over the cluster's Spot default.
+    service = _under(recording, "batch-reports", "aws:ecs/service:Service")
+    assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    assert recording.of_type("awsx:ecr:Image") == []
+
+
+def test_empty_mapping_means_no_pipelines():
+    recording = _run({"batch": {}})
+    assert recording.of_type(SERVICE) == []
+    assert recording.stack_outputs["batch"] == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            {"batch": {"Images": {}}},
+            'ecs-workloads:batch.Images.[key]: "Images" — pipeline names are 1-20 lowercase letters, digits or -, '
+            "starting with a letter (they become part of bucket and queue names)",
+        ),
+        (
+            {"batch": {"jsonl": {"suffix": [".json"]}}},
+            'ecs-workloads:batch.jsonl.suffix: [".json"] — unknown key; allowed: see the configuration reference'
+            " in README.md",
+        ),
+        (
+            {"batch": {"jsonl": {"minTasks": 3, "maxTasks": 2}}},
+            'ecs-workloads:batch.jsonl: {"minTasks": 3, "maxTasks": 2} — minTasks 3 must not exceed maxTasks 2',
+        ),
+        (
+            {"batch": {"jsonl": {"processor": "resize"}}},
+            'ecs-workloads:batch.jsonl.processor: "resize" — must be jsonl, thumbnails or module:function',
+        ),
+        (
+            {"batch": {"images": {"suffixes": [".jpg", ".JPG"]}}},
+            'ecs-workloads:batch.images.suffixes: [".jpg", ".JPG"] — \'.JPG\': listed twice',
+        ),
+        (
+            {"batch": {"images": {"prefixes": ["in/*"]}}},
+            "ecs-workloads:batch.images.prefixes: [\"in/*\"] — 'in/*': non-empty strings up to 1024 characters"
+            " without * ? , (prefixes do not start with /)",
+        ),
+        (
+            {"batch": {"images": {"workload": {"environment": {"QUEUE_URL": "x"}}}}},
+            'ecs-workloads:batch.images.workload: {"environment": {"QUEUE_URL": "x"}} — the pipeline sets QUEUE_URL'
+            " from its own settings; remove it here",
+        ),
+        (
+            {"batch": {"images": {"maxTasks": 0}}},
+            "ecs-workloads:batch.images.maxTasks: 0 — must be greater than or equal to 1",
+        ),
+    ],
+)
+def test_bad_batch_config_names_the_key(raw, expected):
+    assert _errors(raw) == [expected]
+
+
+def test_bad_pipeline_name_and_bad_settings_are_reported_together():
+    assert _errors({"batch": {"Bad": {}, "ok": {"maxTasks": 0}}}) == [
+        'ecs-workloads:batch.Bad.[key]: "Bad" — pipeline names are 1-20 lowercase letters, digits or -, '
+        "starting with a letter (they become part of bucket and queue names)",
+        "ecs-workloads:batch.ok.maxTasks: 0 — must be greater than or equal to 1",
+    ]

@@ -1,0 +1,208 @@
+"""The cats web service as the stack composes it: bucket, grants, environment, routing and outputs."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+from pydantic import ValidationError
+
+from plan.program import run_callable
+from stack.settings import StackSettings
+from stack.system import build_foundation
+from stack.web import CatsSettings, build_web
+
+TOKEN = "arn:aws:ssm:us-east-1:123456789012:parameter/cats/api-token"
+PROD_CATS = {
+    "desiredCount": 2,
+    "domainName": "cats.example.com",
+    "hostedZoneId": "Z0123456789EXAMPLE",
+    "apiTokenSecretArn": TOKEN,
+    "autoscaling": {"minTasks": 2, "maxTasks": 6, "cpuTargetPercent": 60, "requestsPerTarget": 500},
+}
+
+
+def _web(stack_settings=None, cats=None):
+    holder = {}
+
+    def program():
+        foundation = build_foundation(StackSettings.model_validate(stack_settings or {}))
+        web = build_web(foundation, CatsSettings.model_validate(cats or {}))
+        pulumi.Output.all(outputs=web.outputs, url=web.alb_url, topic=foundation.alarm_topic_arn).apply(holder.update)
+
+    return run_callable(program), holder
+
+
+def _container(recording):
+    return json.loads(recording.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])[0]
+
+
+def test_pictures_bucket_is_private_encrypted_and_tls_only():
+    recording, _ = _web()
+    bucket = recording.one("aws:s3/bucket:Bucket", "cats-pictures")
+    assert bucket.inputs["forceDestroy"] is True
+    assert not bucket.protect and not bucket.retain_on_delete
+    block = recording.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert block["bucket"] == bucket.outputs["id"]
+    assert all(
+        block[key] is True
+        for key in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
+    encryption = recording.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    policy = json.loads(recording.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    arn = bucket.outputs["arn"]
+    assert policy["Statement"] == [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
+
+
+def test_task_role_may_use_only_the_pictures_bucket():
+    recording, _ = _web()
+    arn = recording.one("aws:s3/bucket:Bucket").outputs["arn"]
+    grant = recording.one("aws:iam/rolePolicy:RolePolicy", "cats-task-pictures")
+    assert grant.inputs["role"] == recording.one("aws:iam/role:Role", "cats-task-role").outputs["id"]
+    statements = json.loads(grant.inputs["policy"])["Statement"]
+    assert statements == [
+        {"Sid": "ListPictures", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": arn},
+        {
+            "Sid": "ReadWritePictures",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": f"{arn}/*",
+        },
+    ]
+    # No other policy on the task role: ECS Exec is off by default.
+    task_policies = [
+        r.name for r in recording.of_type("aws:iam/rolePolicy:RolePolicy") if r.name.startswith("cats-task-")
+    ]
+    assert task_policies == ["cats-task-pictures"]
+
+
+def test_container_gets_the_bucket_name_and_listens_behind_the_cats_path_rule():
+    recording, _ = _web()
+    container = _container(recording)
+    bucket = recording.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    assert container["environment"] == [{"name": "BUCKET_NAME", "value": bucket}]
+    assert container["secrets"] == []
+    assert container["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
+    task = recording.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert (task["cpu"], task["memory"]) == ("256", "512")
+    assert recording.one("awsx:ecr:Image").inputs["context"].endswith("apps/cats")
+    rule = recording.one("aws:lb/listenerRule:ListenerRule").inputs
+    assert rule["conditions"] == [{"pathPattern": {"values": ["/cats*"]}}]
+    assert rule["priority"] == 100
+    listener = recording.one("aws:lb/listener:Listener")
+    assert (listener.inputs["port"], listener.inputs["protocol"]) == (80, "HTTP")
+    assert listener.inputs["defaultActions"][0]["fixedResponse"]["statusCode"] == "404"
+    assert recording.one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]["path"] == "/health"
+    assert recording.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 30
+
+
+def test_service_uses_the_cluster_default_capacity_and_the_stack_alarm_topic():
+    recording, holder = _web(stack_settings={"cluster": {"defaultCapacity": {"fargate": 0, "fargateSpot": 1}}})
+    service = recording.one("aws:ecs/service:Service").inputs
+    assert service["desiredCount"] == 1
+    assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+    assert service["enableExecuteCommand"] is False
+    alarms = recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    assert {a.name for a in alarms} == {"cats-5xx-rate", "cats-unhealthy-tasks"}
+    assert all(a.inputs["alarmActions"] == [holder["topic"]] for a in alarms)
+    assert recording.one("aws:lb/loadBalancer:LoadBalancer").inputs["enableDeletionProtection"] is False
+
+
+def test_outputs_name_the_urls_service_and_bucket():
+    recording, holder = _web()
+    dns = recording.one("aws:lb/loadBalancer:LoadBalancer").outputs["dnsName"]
+    assert holder["url"] == f"http://{dns}"
+    assert holder["outputs"] == {
+        "catsUrl": f"http://{dns}/cats/",
+        "catsApiUrl": f"http://{dns}/cats/api/",
+        "albDnsName": dns,
+        "catsServiceName": recording.one("aws:ecs/service:Service").outputs["name"],
+        "catsBucketName": recording.one("aws:s3/bucket:Bucket").outputs["bucket"],
+        "catsLogGroupName": recording.one("aws:cloudwatch/logGroup:LogGroup").outputs["name"],
+    }
+
+
+def test_production_settings_serve_https_autoscale_and_protect_the_data():
+    recording, holder = _web(
+        stack_settings={"protectData": True, "logs": {"retentionDays": 90}},
+        cats={**PROD_CATS, "workload": {"capacity": {"fargate": 1, "fargateSpot": 0}}},
+    )
+    bucket = recording.one("aws:s3/bucket:Bucket")
+    assert bucket.protect and bucket.retain_on_delete
+    assert bucket.inputs["forceDestroy"] is False
+    assert recording.one("aws:lb/loadBalancer:LoadBalancer").inputs["enableDeletionProtection"] is True
+    assert recording.one("aws:acm/certificate:Certificate").inputs["domainName"] == "cats.example.com"
+    assert recording.one("aws:route53/record:Record", "cats-alias").inputs["zoneId"] == "Z0123456789EXAMPLE"
+    ports = sorted(r.inputs["port"] for r in recording.of_type("aws:lb/listener:Listener"))
+    assert ports == [80, 443]
+    service = recording.one("aws:ecs/service:Service")
+    assert service.inputs["desiredCount"] == 2
+    assert service.ignore_changes == ("desiredCount",)
+    policies = {r.name for r in recording.of_type("aws:appautoscaling/policy:Policy")}
+    assert policies == {"cats-scale-cpu", "cats-scale-requests"}
+    target = recording.one("aws:appautoscaling/target:Target").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (2, 6)
+    assert _container(recording)["secrets"] == [{"name": "API_TOKEN", "valueFrom": TOKEN}]
+    assert recording.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 90
+    assert holder["url"] == "https://cats.example.com"
+    assert holder["outputs"]["catsApiUrl"] == "https://cats.example.com/cats/api/"
+
+
+BAD_CATS = [
+    (
+        {
+            "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            "domainName": "a.example.com",
+            "hostedZoneId": "Z0123",
+        },
+        "set certificateArn or domainName",
+    ),
+    ({"domainName": "cats.example.com"}, "domainName needs hostedZoneId"),
+    ({"hostedZoneId": "Z0123"}, "hostedZoneId is only used with domainName"),
+    ({"domainName": "Cats Example"}, "must be a lower-case DNS name"),
+    ({"certificateArn": "cert-1"}, "must be an ACM certificate ARN"),
+    ({"allowedCidrs": ["10.0.0.1/8"]}, "must be CIDR blocks such as 203.0.113.0/24; not: 10.0.0.1/8"),
+    ({"allowedCidrs": []}, "must list at least one CIDR block"),
+    ({"pathPattern": "cats*"}, "must start with /"),
+    ({"rulePriority": 0}, "greater than or equal to 1"),
+    ({"apiTokenSecretArn": "token"}, "must be an SSM parameter ARN or a Secrets Manager secret ARN"),
+    ({"workload": {"environment": {"BUCKET_NAME": "mine"}}}, "BUCKET_NAME is set by the stack"),
+    ({"apiTokenSecretArn": TOKEN, "workload": {"secrets": {"API_TOKEN": TOKEN}}}, "API_TOKEN is set by both"),
+    ({"autoscaling": {"minTasks": 3, "maxTasks": 2}}, "maxTasks (2) must be at least minTasks (3)"),
+    ({"autoscaling": {"cpuTargetPercent": None}}, "set cpuTargetPercent, requestsPerTarget or both"),
+    ({"desiredCount": 1, "autoscaling": {"minTasks": 2}}, "desiredCount 1 must lie within autoscaling minTasks"),
+    ({"desiredcount": 2}, "Extra inputs are not permitted"),
+]
+
+
+@pytest.mark.parametrize(("raw", "message"), BAD_CATS)
+def test_bad_cats_settings_are_refused_with_a_message(raw, message):
+    with pytest.raises(ValidationError) as caught:
+        CatsSettings.model_validate(raw)
+    assert message in str(caught.value)
+
+
+def test_defaults_and_the_production_snippet_are_valid():
+    defaults = CatsSettings.model_validate({})
+    assert (defaults.path_pattern, defaults.rule_priority, defaults.desired_count) == ("/cats*", 100, 1)
+    assert defaults.allowed_cidrs == ["0.0.0.0/0"]
+    assert defaults.health_check_path == "/health"
+    assert defaults.autoscaling is None and not defaults.enable_execute_command
+    prod = CatsSettings.model_validate(PROD_CATS)
+    assert prod.autoscaling.args() == {
+        "min_tasks": 2,
+        "max_tasks": 6,
+        "cpu_target_percent": 60,
+        "requests_per_target": 500,
+    }
