@@ -12,6 +12,7 @@ from .capacity import CapacityWeights
 from .cluster import EcsCluster, EcsClusterArgs
 from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
 from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
+from .private_bucket import PrivateBucket, PrivateBucketArgs
 from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
 from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
 
@@ -31,6 +32,8 @@ __all__ = [
     "FargateWorkloadArgs",
     "Network",
     "NetworkArgs",
+    "PrivateBucket",
+    "PrivateBucketArgs",
     "QueueBackedBatchService",
     "QueueBackedBatchServiceArgs",
     "ScheduledEcsTask",

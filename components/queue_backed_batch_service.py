@@ -21,6 +21,7 @@ from .fargate_workload import FargateWorkload, FargateWorkloadArgs, validate_wor
 from .iam import policy_document
 from .network import WorkloadPlacement
 from .options import child, stateful
+from .private_bucket import PrivateBucket
 from .validation import ArgumentProblems, is_known
 
 # Application Auto Scaling's default quota of step adjustments per step scaling policy.
@@ -299,70 +300,12 @@ class QueueBackedBatchService(pulumi.ComponentResource):
             partition = aws.get_partition_output().partition
             name = pulumi.Output.from_input(existing)
             return _Bucket(name, pulumi.Output.concat("arn:", partition, ":s3:::", name))
-        name = f"{self._name}-{role}"
-        bucket = aws.s3.Bucket(name, force_destroy=not protect, opts=stateful(self, protect))
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
+        bucket = PrivateBucket(
+            f"{self._name}-{role}",
+            {"protect_data": protect, **({"expiry_days": expiry_days} if expiry_days is not None else {})},
             opts=child(self),
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    # SSE-S3: no key policy to manage and no kms:* grants for the workers.
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    )
-                )
-            ],
-            opts=child(self),
-        )
-        aws.s3.BucketPolicy(
-            f"{name}-policy",
-            bucket=bucket.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    }
-                ]
-            ),
-            # S3 rejects concurrent changes to a bucket's access settings.
-            opts=child(self, depends_on=[public_access]),
-        )
-        # A worker stopped in the middle of a multipart upload leaves parts that are billed until aborted.
-        rules = [
-            aws.s3.BucketLifecycleConfigurationRuleArgs(
-                id="abort-incomplete-uploads",
-                status="Enabled",
-                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                    days_after_initiation=7
-                ),
-            )
-        ]
-        if expiry_days is not None:
-            rules.append(
-                aws.s3.BucketLifecycleConfigurationRuleArgs(
-                    id="expire-objects",
-                    status="Enabled",
-                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=expiry_days),
-                )
-            )
-        aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=rules, opts=child(self))
-        return _Bucket(bucket.bucket, bucket.arn)
+        return _Bucket(bucket.name, bucket.arn)
 
     def _route(
         self, bucket: _Bucket, queue: aws.sqs.Queue, prefixes: list[str], suffixes: list[str]

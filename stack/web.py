@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-import pulumi_aws as aws
 from pydantic import Field, field_validator, model_validator
 
 from components.alb_web_service import CERTIFICATE_ARN, DOMAIN_NAME, HOSTED_ZONE_ID, AlbWebService
-from components.iam import policy_document
+from components.private_bucket import PrivateBucket
 
 from .section import Section
 from .workload_settings import WorkloadSettings
@@ -175,7 +174,7 @@ class CatsWeb:
 def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
     """Creates the pictures bucket and the cats service on its own load balancer with the path rule."""
     protect = foundation.settings.protect_data
-    bucket = _pictures_bucket(protect)
+    bucket = PrivateBucket("cats-pictures", {"protect_data": protect})
 
     workload: dict[str, Any] = {
         **cats.workload.container(CATS_APP),
@@ -183,7 +182,7 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         "port": CATS_PORT,
         "log_retention_days": foundation.settings.logs.retention_days,
     }
-    workload["environment"] = {**workload["environment"], "BUCKET_NAME": bucket.bucket}
+    workload["environment"] = {**workload["environment"], "BUCKET_NAME": bucket.name}
     if cats.api_token_secret_arn:
         workload["secrets"] = {**workload["secrets"], "API_TOKEN": cats.api_token_secret_arn}
 
@@ -237,52 +236,7 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         "catsApiUrl": pulumi.Output.concat(service.url, "/cats/api/"),
         "albDnsName": service.load_balancer_dns_name,
         "catsServiceName": service.service_name,
-        "catsBucketName": bucket.bucket,
+        "catsBucketName": bucket.name,
         "catsLogGroupName": service.log_group_name,
     }
     return CatsWeb(outputs=outputs, alb_url=service.url)
-
-
-def _pictures_bucket(protect: bool) -> aws.s3.Bucket:
-    """A private, encrypted, TLS-only bucket; protected with the stack's data."""
-    bucket = aws.s3.Bucket(
-        "cats-pictures",
-        force_destroy=not protect,
-        opts=pulumi.ResourceOptions(protect=protect, retain_on_delete=protect),
-    )
-    aws.s3.BucketPublicAccessBlock(
-        "cats-pictures-public-access",
-        bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-    )
-    aws.s3.BucketServerSideEncryptionConfiguration(
-        "cats-pictures-encryption",
-        bucket=bucket.id,
-        rules=[
-            aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="AES256"
-                )
-            )
-        ],
-    )
-    aws.s3.BucketPolicy(
-        "cats-pictures-policy",
-        bucket=bucket.id,
-        policy=policy_document(
-            [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ]
-        ),
-    )
-    return bucket
