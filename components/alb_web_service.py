@@ -19,7 +19,7 @@ from .fargate_service import ServiceDeploymentArgs, create_service, scaling_targ
 from .fargate_workload import FargateWorkload, FargateWorkloadArgs, validate_workload_args
 from .network import WorkloadPlacement
 from .options import child
-from .validation import ArgumentProblems, is_known
+from .validation import ArgumentProblems, is_int_in, is_known
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
@@ -642,10 +642,6 @@ def _slug(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
     return f"v{network.version}-{text}"
 
 
-def _is_int(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
 def _is_number(value: Any, low: float, high: float) -> bool:
     """Within (low, high]."""
     return isinstance(value, int | float) and not isinstance(value, bool) and low < value <= high
@@ -719,7 +715,7 @@ def _validate_load_balancer(problems: ArgumentProblems, args: AlbWebServiceArgs)
         _validate_tls(problems, args)
         if "idle_timeout" in args:
             value = args["idle_timeout"]
-            problems.check(_is_int(value, 1, 4000), "idle_timeout", value, "an integer from 1 to 4000 seconds")
+            problems.check(is_int_in(value, 1, 4000), "idle_timeout", value, "an integer from 1 to 4000 seconds")
         if "access_logs_prefix" in args and "access_logs_bucket" not in args:
             problems.add("access_logs_prefix", args["access_logs_prefix"], "needs access_logs_bucket")
 
@@ -735,7 +731,7 @@ def _validate_load_balancer(problems: ArgumentProblems, args: AlbWebServiceArgs)
         )
     if "priority" in args:
         priority = args["priority"]
-        problems.check(_is_int(priority, 1, 50000), "priority", priority, "an integer from 1 to 50000")
+        problems.check(is_int_in(priority, 1, 50000), "priority", priority, "an integer from 1 to 50000")
         problems.check("path_patterns" in args, "priority", priority, "only with path_patterns")
 
 
@@ -811,13 +807,13 @@ def _validate_target_group(problems: ArgumentProblems, args: AlbWebServiceArgs) 
     )
     for key, low, high, default in ranges:
         value = args.get(key, default)
-        problems.check(_is_int(value, low, high), key, value, f"an integer from {low} to {high}")
+        problems.check(is_int_in(value, low, high), key, value, f"an integer from {low} to {high}")
     interval, timeout = args.get("health_check_interval", 10), args.get("health_check_timeout", 5)
-    if _is_int(interval, 5, 300) and _is_int(timeout, 2, 120) and timeout >= interval:
+    if is_int_in(interval, 5, 300) and is_int_in(timeout, 2, 120) and timeout >= interval:
         problems.add("health_check_timeout", timeout, f"must be less than health_check_interval ({interval})")
     if "stickiness_duration" in args:
         value = args["stickiness_duration"]
-        problems.check(_is_int(value, 1, 604800), "stickiness_duration", value, "an integer from 1 to 604800 seconds")
+        problems.check(is_int_in(value, 1, 604800), "stickiness_duration", value, "an integer from 1 to 604800 seconds")
 
 
 def _validate_database_access(problems: ArgumentProblems, entries: Any) -> None:
@@ -832,7 +828,7 @@ def _validate_database_access(problems: ArgumentProblems, entries: Any) -> None:
         problems.unknown_keys(prefix, entry, DatabaseAccessArgs)
         group = entry.get("security_group_id")
         problems.check(group is not None, f"{prefix}security_group_id", group, "the database's security group id")
-        problems.check(_is_int(entry.get("port"), 1, 65535), f"{prefix}port", entry.get("port"), "a TCP port 1-65535")
+        problems.check(is_int_in(entry.get("port"), 1, 65535), f"{prefix}port", entry.get("port"), "a TCP port 1-65535")
 
 
 def _validate_autoscaling(problems: ArgumentProblems, args: AlbWebServiceArgs) -> None:
@@ -842,12 +838,12 @@ def _validate_autoscaling(problems: ArgumentProblems, args: AlbWebServiceArgs) -
     p = "autoscaling."
     problems.unknown_keys(p, autoscaling, WebAutoscalingArgs)
     low, high = autoscaling.get("min_tasks"), autoscaling.get("max_tasks")
-    problems.check(_is_int(low, 1, 1000), f"{p}min_tasks", low, "an integer from 1 to 1000 (required)")
-    problems.check(_is_int(high, 1, 1000), f"{p}max_tasks", high, "an integer from 1 to 1000 (required)")
-    if _is_int(low, 1, 1000) and _is_int(high, 1, 1000):
+    problems.check(is_int_in(low, 1, 1000), f"{p}min_tasks", low, "an integer from 1 to 1000 (required)")
+    problems.check(is_int_in(high, 1, 1000), f"{p}max_tasks", high, "an integer from 1 to 1000 (required)")
+    if is_int_in(low, 1, 1000) and is_int_in(high, 1, 1000):
         problems.check(low <= high, f"{p}max_tasks", high, f"at least min_tasks ({low})")
         desired = args.get("deployment", {}).get("desired_count")
-        if _is_int(desired, 0, 1000):
+        if is_int_in(desired, 0, 1000):
             problems.check(
                 low <= desired <= high,
                 "deployment.desired_count",
@@ -861,7 +857,7 @@ def _validate_autoscaling(problems: ArgumentProblems, args: AlbWebServiceArgs) -
         problems.check(_is_number(value, 0, 100), f"{p}cpu_target_percent", value, "a number above 0 up to 100")
     if "requests_per_target" in autoscaling:
         value = autoscaling["requests_per_target"]
-        problems.check(_is_int(value, 1, 1_000_000), f"{p}requests_per_target", value, "an integer from 1 to 1000000")
+        problems.check(is_int_in(value, 1, 1_000_000), f"{p}requests_per_target", value, "an integer from 1 to 1000000")
     for key, default in (("scale_in_cooldown", 300), ("scale_out_cooldown", 60)):
         value = autoscaling.get(key, default)
-        problems.check(_is_int(value, 0, 3600), f"{p}{key}", value, "an integer from 0 to 3600 seconds")
+        problems.check(is_int_in(value, 0, 3600), f"{p}{key}", value, "an integer from 0 to 3600 seconds")

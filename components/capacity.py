@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from .validation import ArgumentProblems
+from .validation import ArgumentProblems, is_int_in
 
 
 class CapacityWeights(TypedDict, total=False):
@@ -28,7 +28,7 @@ def validate_capacity(problems: ArgumentProblems, field: str, weights: CapacityW
     for key in ("fargate", "fargate_spot", "base"):
         value = weights.get(key, 0)
         problems.check(
-            isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1000,
+            is_int_in(value, 0, 1000),
             f"{field}.{key}",
             value,
             "an integer from 0 to 1000",

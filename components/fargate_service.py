@@ -15,7 +15,7 @@ from .capacity import ON_DEMAND, CapacityWeights, capacity_strategy, validate_ca
 from .fargate_workload import FargateWorkload
 from .network import WorkloadPlacement
 from .options import child
-from .validation import ArgumentProblems
+from .validation import ArgumentProblems, is_int_in
 
 
 class ServiceDeploymentArgs(TypedDict, total=False):
@@ -40,7 +40,7 @@ def validate_deployment(problems: ArgumentProblems, prefix: str, args: ServiceDe
     for key, low, high, default in checks:
         value = args.get(key, default)
         problems.check(
-            isinstance(value, int) and not isinstance(value, bool) and low <= value <= high,
+            is_int_in(value, low, high),
             f"{prefix}{key}",
             value,
             f"an integer from {low} to {high}",

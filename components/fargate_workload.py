@@ -17,7 +17,7 @@ import pulumi_awsx as awsx
 from .fargate_sizes import fargate_size_problem
 from .iam import policy_document, service_assume_role_policy
 from .options import child, stateful
-from .validation import ArgumentProblems, is_known
+from .validation import ArgumentProblems, is_int_in, is_known
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
@@ -44,12 +44,15 @@ LOG_RETENTION_DAYS = (
     3288,
     3653,
 )
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names that carry credentials belong in `secrets`, where ECS resolves them at start-up and they never
 # appear in the task definition.
-_SECRET_LOOKING = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.IGNORECASE)
+SECRET_LOOKING_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.IGNORECASE)
 _SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/.+$")
-_SECRETS_MANAGER_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
+# Where ECS can resolve a secret from: an SSM parameter or a Secrets Manager secret.
+SECRET_REFERENCE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/.+|secretsmanager:[a-z0-9-]+:\d{12}:secret:.+)$"
+)
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
 _SCRATCH_VOLUME = "scratch"
 
@@ -380,10 +383,6 @@ def _container_definition(args, container_name, image_uri, log_group_name, regio
     return container
 
 
-def _int_in(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
 def validate_workload_args(
     args: FargateWorkloadArgs, problems: ArgumentProblems | None = None, prefix: str = ""
 ) -> None:
@@ -414,10 +413,10 @@ def validate_workload_args(
     problems.check(arch in ("X86_64", "ARM64"), f"{p}cpu_architecture", arch, "X86_64 or ARM64")
     if "ephemeral_storage_gib" in args:
         storage = args["ephemeral_storage_gib"]
-        problems.check(_int_in(storage, 21, 200), f"{p}ephemeral_storage_gib", storage, "an integer from 21 to 200")
+        problems.check(is_int_in(storage, 21, 200), f"{p}ephemeral_storage_gib", storage, "an integer from 21 to 200")
     if "image_retention_count" in args:
         keep = args["image_retention_count"]
-        problems.check(_int_in(keep, 1, 1000), f"{p}image_retention_count", keep, "an integer from 1 to 1000")
+        problems.check(is_int_in(keep, 1, 1000), f"{p}image_retention_count", keep, "an integer from 1 to 1000")
     for field in ("command", "entry_point"):
         if field in args:
             value = args[field]
@@ -431,7 +430,7 @@ def validate_workload_args(
         problems.add(f"{p}{field}", value, allowed)
     if "port" in args:
         problems.check(
-            _int_in(args["port"], 1024, 65535),
+            is_int_in(args["port"], 1024, 65535),
             f"{p}port",
             args["port"],
             "an integer from 1024 to 65535 (non-privileged, the containers run as non-root)",
@@ -440,7 +439,7 @@ def validate_workload_args(
         _validate_health_check(problems, f"{p}health_check", args["health_check"])
     if "stop_timeout" in args:
         problems.check(
-            _int_in(args["stop_timeout"], 2, 120),
+            is_int_in(args["stop_timeout"], 2, 120),
             f"{p}stop_timeout",
             args["stop_timeout"],
             "an integer from 2 to 120 seconds",
@@ -463,9 +462,9 @@ def container_environment_problems(environment: dict[str, Any], secrets: dict[st
     """(field, value, allowed) for every bad environment or secret entry; shared with the stack settings."""
     found: list[tuple[str, Any, str]] = []
     for key in environment:
-        if not _ENV_NAME.match(key):
+        if not ENV_NAME.match(key):
             found.append((f"environment.{key}", environment[key], "names are letters, digits and _"))
-        elif _SECRET_LOOKING.search(key):
+        elif SECRET_LOOKING_NAME.search(key):
             found.append(
                 (
                     f"environment.{key}",
@@ -474,11 +473,9 @@ def container_environment_problems(environment: dict[str, Any], secrets: dict[st
                 )
             )
     for key, arn in secrets.items():
-        if not _ENV_NAME.match(key):
+        if not ENV_NAME.match(key):
             found.append((f"secrets.{key}", arn, "names are letters, digits and _"))
-        if is_known(arn) and not (
-            isinstance(arn, str) and (_SSM_PARAMETER_ARN.match(arn) or _SECRETS_MANAGER_ARN.match(arn))
-        ):
+        if is_known(arn) and not (isinstance(arn, str) and SECRET_REFERENCE_ARN.match(arn)):
             found.append((f"secrets.{key}", arn, "an SSM parameter ARN or a Secrets Manager secret ARN"))
         if key in environment:
             found.append((f"secrets.{key}", arn, "also set in environment; a name must be one or the other"))
@@ -501,4 +498,4 @@ def _validate_health_check(problems: ArgumentProblems, field: str, check: Contai
         ("start_period", 0, 300, 0),
     ):
         value = check.get(key, default)
-        problems.check(_int_in(value, low, high), f"{field}.{key}", value, f"an integer from {low} to {high}")
+        problems.check(is_int_in(value, low, high), f"{field}.{key}", value, f"an integer from {low} to {high}")

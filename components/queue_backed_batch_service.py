@@ -22,7 +22,7 @@ from .iam import policy_document
 from .network import WorkloadPlacement
 from .options import child, stateful
 from .private_bucket import PrivateBucket
-from .validation import ArgumentProblems, is_known
+from .validation import ArgumentProblems, is_int_in, is_known
 
 # Application Auto Scaling's default quota of step adjustments per step scaling policy.
 MAX_STEP_ADJUSTMENTS = 20
@@ -575,10 +575,6 @@ def _task_statements(
     return statements
 
 
-def _int_in(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
 def _validate(name: str, args: QueueBackedBatchServiceArgs) -> None:
     problems = ArgumentProblems("QueueBackedBatchService")
     problems.check(
@@ -628,9 +624,9 @@ def _validate(name: str, args: QueueBackedBatchServiceArgs) -> None:
         ("idle_minutes", 1, 1440, 5),
     ):
         value = args.get(key, default)
-        problems.check(_int_in(value, low, high), key, value, f"an integer from {low} to {high}")
+        problems.check(is_int_in(value, low, high), key, value, f"an integer from {low} to {high}")
     min_tasks, max_tasks = args.get("min_tasks", 0), args.get("max_tasks", 4)
-    if _int_in(min_tasks, 0, 1000) and _int_in(max_tasks, 1, 1000) and min_tasks > max_tasks:
+    if is_int_in(min_tasks, 0, 1000) and is_int_in(max_tasks, 1, 1000) and min_tasks > max_tasks:
         problems.add("min_tasks", min_tasks, f"at most max_tasks ({max_tasks})")
     problems.raise_if_any()
 
@@ -647,7 +643,7 @@ def _validate_workload(problems: ArgumentProblems, workload: Any) -> None:
             problems.add(f"workload.{key}", workload[key], allowed)
     validate_workload_args({**workload, "vpc_id": "from-placement"}, problems, "workload.")
     stop = workload.get("stop_timeout", 30)
-    if _int_in(stop, 2, 9):
+    if is_int_in(stop, 2, 9):
         problems.add(
             "workload.stop_timeout",
             stop,
@@ -673,7 +669,7 @@ def _validate_buckets(problems: ArgumentProblems, args: QueueBackedBatchServiceA
         key = f"{role}_expiry_days"
         if key in args:
             days = args[key]
-            problems.check(_int_in(days, 1, 36_500), key, days, "an integer from 1 to 36500")
+            problems.check(is_int_in(days, 1, 36_500), key, days, "an integer from 1 to 36500")
             creates = f"{role}_bucket_name" not in args and (role == "output" or trigger == "s3")
             problems.check(creates, key, days, f"only for an {role} bucket this component creates")
 

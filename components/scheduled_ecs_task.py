@@ -17,12 +17,18 @@ import pulumi
 import pulumi_aws as aws
 
 from .capacity import ON_DEMAND, CapacityWeights, capacity_strategy, validate_capacity
-from .fargate_workload import _ENV_NAME, _SECRET_LOOKING, FargateWorkload, FargateWorkloadArgs, validate_workload_args
+from .fargate_workload import (
+    ENV_NAME,
+    SECRET_LOOKING_NAME,
+    FargateWorkload,
+    FargateWorkloadArgs,
+    validate_workload_args,
+)
 from .iam import policy_document, service_assume_role_policy
 from .network import WorkloadPlacement
 from .options import child, stateful
 from .schedule_expression import normalize_schedule_expression, validate_timezone
-from .validation import ArgumentProblems, is_known
+from .validation import ArgumentProblems, is_int_in, is_known
 
 _SCHEDULE_GROUP_NAME = re.compile(r"^[0-9a-zA-Z._-]{1,64}$")
 _SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
@@ -341,9 +347,9 @@ def _overrides(container_name: str, environment: dict[str, pulumi.Input[str]]) -
 
 def run_environment_problem(key: str) -> str | None:
     """What is wrong with a run-environment variable name, or None."""
-    if not _ENV_NAME.match(key):
+    if not ENV_NAME.match(key):
         return "names are letters, digits and _"
-    if _SECRET_LOOKING.search(key):
+    if SECRET_LOOKING_NAME.search(key):
         return "looks like a credential; overrides are stored in the schedule in plain text: use workload secrets"
     return None
 
@@ -357,10 +363,6 @@ def utc_timestamp(text: str) -> str:
     if moment.tzinfo is None:
         raise ValueError("add a UTC offset (Z or +01:00); a date-time without one is ambiguous") from None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _int_in(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def validate_scheduled_task_args(args: ScheduledEcsTaskArgs) -> tuple[str, str, str | None, str | None]:
@@ -424,7 +426,7 @@ def validate_scheduled_task_args(args: ScheduledEcsTaskArgs) -> tuple[str, str, 
         ("max_event_age_seconds", 60, 86400, 3600),
     ):
         value = args.get(key, default)
-        problems.check(_int_in(value, low, high), key, value, f"an integer from {low} to {high}")
+        problems.check(is_int_in(value, low, high), key, value, f"an integer from {low} to {high}")
     for key in ("enabled", "protect_data"):
         if key in args:
             problems.check(isinstance(args[key], bool), key, args[key], "true or false")
@@ -437,7 +439,7 @@ def validate_scheduled_task_args(args: ScheduledEcsTaskArgs) -> tuple[str, str, 
     for key, value in run_environment.items():
         problem = run_environment_problem(key)
         if problem:
-            problems.add(f"run_environment.{key}", "<hidden>" if _SECRET_LOOKING.search(key) else value, problem)
+            problems.add(f"run_environment.{key}", "<hidden>" if SECRET_LOOKING_NAME.search(key) else value, problem)
         elif is_known(value) and not isinstance(value, str):
             problems.add(f"run_environment.{key}", value, "a string")
 

@@ -40,6 +40,11 @@ class ArgumentProblems:
         return bool(self._problems)
 
 
+def is_int_in(value: Any, low: int, high: int) -> bool:
+    """An int (not a bool, which Python counts as one) within [low, high]."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def is_known(value: Any) -> bool:
     """Plain Python values can be validated now; Pulumi Outputs only at deploy time."""
     import pulumi

@@ -15,6 +15,7 @@ import pulumi
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from components.fargate_workload import SECRET_REFERENCE_ARN
 from components.schedule_expression import normalize_schedule_expression, validate_timezone
 from components.scheduled_ecs_task import ScheduledEcsTask, run_environment_problem, utc_timestamp
 
@@ -30,9 +31,6 @@ ASSESSOR_APP = "image_assessor"
 # Set by the stack, not by config: the URL comes from the cats service, the count from deleteCount.
 _ASSESSOR_OWN_ENV = ("ALB_URL", "DELETE_COUNT")
 _JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-_SECRET_ARN = re.compile(
-    r"^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/.+|secretsmanager:[a-z0-9-]+:\d{12}:secret:.+)$"
-)
 
 
 class RetrySettings(Section):
@@ -120,7 +118,7 @@ class ImageAssessorSettings(ScheduleSettings):
     @field_validator("api_token_secret_arn")
     @classmethod
     def _token_arn(cls, value: str | None) -> str | None:
-        if value is not None and not _SECRET_ARN.match(value):
+        if value is not None and not SECRET_REFERENCE_ARN.match(value):
             raise ValueError("must be an SSM parameter ARN or a Secrets Manager secret ARN")
         return value
 

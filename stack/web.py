@@ -7,7 +7,6 @@ the same state; the ImageAssessor job reaches the API through `CatsWeb.alb_url`.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ import pulumi
 from pydantic import Field, field_validator, model_validator
 
 from components.alb_web_service import CERTIFICATE_ARN, DOMAIN_NAME, HOSTED_ZONE_ID, AlbWebService
+from components.fargate_workload import SECRET_REFERENCE_ARN
 from components.private_bucket import PrivateBucket
 
 from .section import Section
@@ -28,9 +28,6 @@ CATS_APP = "cats"
 # gunicorn in apps/cats binds to $PORT, 8080 in its image.
 CATS_PORT = 8080
 _STACK_ENV = ("BUCKET_NAME",)
-_SECRET_ARN = re.compile(
-    r"^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/.+|secretsmanager:[a-z0-9-]+:\d{12}:secret:.+)$"
-)
 
 
 class CatsAutoscalingSettings(Section):
@@ -132,7 +129,7 @@ class CatsSettings(Section):
     @field_validator("api_token_secret_arn")
     @classmethod
     def _token(cls, value: str | None) -> str | None:
-        if value is not None and not _SECRET_ARN.match(value):
+        if value is not None and not SECRET_REFERENCE_ARN.match(value):
             raise ValueError("must be an SSM parameter ARN or a Secrets Manager secret ARN")
         return value
 
