@@ -1,0 +1,294 @@
+"""The cost estimate's arithmetic on small stacks, checked against numbers worked out by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components import Network
+from plan.cost import (
+    ASSUMED_LOG_GB_PER_LOG_GROUP,
+    PRICES,
+    CostReport,
+    estimate,
+    main,
+    nat_comparison,
+    render,
+    runs_per_month,
+    spot_share,
+)
+from plan.program import run_callable
+
+SPOT = [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE_SPOT", weight=1)]
+
+
+def _task(name: str = "small", cpu: str = "256", memory: str = "512", **options) -> aws.ecs.TaskDefinition:
+    return aws.ecs.TaskDefinition(
+        name,
+        family=name,
+        cpu=cpu,
+        memory=memory,
+        network_mode="awsvpc",
+        requires_compatibilities=["FARGATE"],
+        container_definitions=json.dumps([{"name": "app", "image": "nginx"}]),
+        **options,
+    )
+
+
+def _service(name: str, task: aws.ecs.TaskDefinition, desired: int, **options) -> aws.ecs.Service:
+    return aws.ecs.Service(
+        name,
+        cluster="arn:aws:ecs:us-east-1:123456789012:cluster/c",
+        task_definition=task.arn,
+        desired_count=desired,
+        network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(subnets=["subnet-a"], assign_public_ip=False),
+        **options,
+    )
+
+
+def _lines(report: CostReport, item_start: str) -> list:
+    return [line for line in report.lines if line.item.startswith(item_start)]
+
+
+def _one_nat_and_two_spot_tasks():
+    Network("net", {"nat_strategy": "single", "availability_zones": 2})
+    _service("web", _task(), 2, capacity_provider_strategies=SPOT)
+
+
+def test_one_nat_gateway_and_two_small_spot_tasks_by_hand():
+    report = estimate(run_callable(_one_nat_and_two_spot_tasks), "us-east-1")
+    # NAT: 730 h x 0.045 + its EIP 730 h x 0.005 + 10 GB x 0.045.
+    nat = 730 * 0.045 + 730 * 0.005 + 10 * 0.045
+    assert nat == pytest.approx(36.95)
+    # Fargate: (0.25 vCPU x 0.04048 + 0.5 GB x 0.004445) per task-hour, 70% off on Spot, 2 tasks x 730 h.
+    fargate = (0.25 * 0.04048 + 0.5 * 0.004445) * 0.3 * 2 * 730
+    assert fargate == pytest.approx(5.406015)
+    [task_line] = _lines(report, "Fargate")
+    assert task_line.quantity == 1460
+    assert task_line.unit_price == pytest.approx(0.00370275)
+    assert task_line.item == "Fargate 2x 0.25 vCPU/0.5 GB, 100% Spot"
+    assert report.total == pytest.approx(nat + fargate)
+    assert report.total == pytest.approx(42.356015)
+
+
+def test_nat_comparison_with_cdks_default_vpc():
+    nat = nat_comparison(run_callable(_one_nat_and_two_spot_tasks), "us-east-1")
+    assert (nat.gateways, nat.cdk_gateways) == (1, 3)
+    assert nat.monthly == pytest.approx(36.95)
+    # Three gateways and three EIPs; the same 10 GB of traffic.
+    assert nat.cdk_monthly == pytest.approx(3 * 730 * (0.045 + 0.005) + 10 * 0.045)
+    assert nat.cdk_monthly == pytest.approx(109.95)
+
+
+def test_no_nat_costs_nothing_and_one_per_az_counts_every_az():
+    assert nat_comparison(run_callable(lambda: Network("net", {})), "us-east-1").monthly == 0
+    three = estimate(
+        run_callable(lambda: Network("net", {"nat_strategy": "one-per-az", "availability_zones": 3})), "eu-west-1"
+    )
+    [hours] = _lines(three, "NAT gateway hours")
+    assert hours.quantity == 3 * 730
+    assert hours.monthly == pytest.approx(3 * 730 * 0.048)
+
+
+def test_autoscaled_service_costs_its_minimum_and_on_demand_arm_prices():
+    def program():
+        arm = _task("arm", cpu="1024", memory="2048", runtime_platform={"cpu_architecture": "ARM64"})
+        idle = _service("workers", arm, 1)
+        aws.appautoscaling.Target(
+            "workers-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/c/", idle.name),
+            min_capacity=0,
+            max_capacity=10,
+        )
+        _service("api", arm, 1)
+
+    report = estimate(run_callable(program), "us-east-1")
+    [line] = _lines(report, "Fargate")
+    assert line.resource == "aws:ecs/service:Service api"
+    assert line.unit_price == pytest.approx(1 * 0.03238 + 2 * 0.00356)
+
+
+def test_capacity_base_runs_on_demand_first():
+    strategy = [
+        {"capacityProvider": "FARGATE", "weight": 1.0, "base": 1.0},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 3.0, "base": 0.0},
+    ]
+    assert spot_share(strategy, 1) == 0
+    # One base task on demand, the other four split 1:3.
+    assert spot_share(strategy, 5) == pytest.approx(3 / 5)
+    assert spot_share([], 2) == 0
+
+
+def test_service_without_its_own_strategy_uses_the_cluster_default():
+    def program():
+        cluster = aws.ecs.Cluster("c")
+        aws.ecs.ClusterCapacityProviders(
+            "c-capacity",
+            cluster_name=cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[{"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}],
+        )
+        aws.ecs.Service("web", cluster=cluster.arn, task_definition=_task().arn, desired_count=1)
+
+    [line] = _lines(estimate(run_callable(program), "us-east-1"), "Fargate")
+    assert line.item.endswith("100% Spot")
+
+
+@pytest.mark.parametrize(
+    ("expression", "runs"),
+    [
+        ("rate(2 minutes)", 730 * 30),
+        ("rate(1 hour)", 730),
+        ("rate(1 day)", 730 / 24),
+        ("cron(*/5 * * * ? *)", 365 * 288 / 12),
+        # 2027 has 261 weekdays.
+        ("cron(0 9 ? * MON-FRI *)", 261 / 12),
+        ("cron(0,30 8-17 ? * MON-FRI *)", 261 * 20 / 12),
+        ("cron(0 0 1 * ? *)", 1),
+        ("cron(0 0 1 1 ? 2030)", 0),
+        ("at(2030-01-01T00:00:00)", 0),
+    ],
+)
+def test_runs_per_month(expression, runs):
+    assert runs_per_month(expression) == pytest.approx(runs)
+
+
+def test_scheduled_task_runs_for_the_assumed_minute_and_pays_for_public_ips():
+    def program():
+        task = _task()
+        aws.scheduler.Schedule(
+            "job",
+            schedule_expression="rate(2 minutes)",
+            flexible_time_window={"mode": "OFF"},
+            target={
+                "arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+                "role_arn": "arn:aws:iam::123456789012:role/scheduler",
+                "ecs_parameters": {
+                    "task_definition_arn": task.arn,
+                    "task_count": 2,
+                    "network_configuration": {"subnets": ["subnet-a"], "assign_public_ip": True},
+                },
+            },
+        )
+        aws.scheduler.Schedule(
+            "paused",
+            schedule_expression="rate(1 minute)",
+            state="DISABLED",
+            flexible_time_window={"mode": "OFF"},
+            target={"arn": "arn:aws:sqs:us-east-1:123456789012:q", "role_arn": "arn:aws:iam::123456789012:role/r"},
+        )
+
+    report = estimate(run_callable(program), "us-east-1")
+    runs = 730 * 30
+    [fargate] = _lines(report, "Fargate")
+    assert fargate.quantity == pytest.approx(runs * 2 * 60 / 3600)
+    assert fargate.monthly == pytest.approx(730 * (0.25 * 0.04048 + 0.5 * 0.004445))
+    [ips] = _lines(report, "task public IPv4")
+    assert ips.monthly == pytest.approx(730 * 0.005)
+    # 21,900 invocations are inside the 14M free invocations.
+    invocations = _lines(report, "Scheduler")
+    assert sum(line.monthly for line in invocations) == pytest.approx(0)
+    assert {line.resource for line in invocations} == {"aws:scheduler/schedule:Schedule job", "stack"}
+
+
+def test_alarms_count_each_metric_of_a_metric_math_alarm():
+    def program():
+        aws.cloudwatch.MetricAlarm(
+            "plain",
+            namespace="AWS/SQS",
+            metric_name="X",
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+        )
+        metric = {"namespace": "AWS/ApplicationELB", "stat": "Sum", "period": 60}
+        aws.cloudwatch.MetricAlarm(
+            "math",
+            evaluation_periods=1,
+            threshold=5,
+            comparison_operator="GreaterThanThreshold",
+            metric_queries=[
+                {"id": "e", "metric": {**metric, "metric_name": "HTTPCode_Target_5XX_Count"}},
+                {"id": "r", "metric": {**metric, "metric_name": "RequestCount"}},
+                {"id": "rate", "expression": "100 * e / r", "return_data": True},
+            ],
+        )
+
+    report = estimate(run_callable(program), "us-east-1")
+    assert {line.resource: line.quantity for line in report.lines} == {
+        "aws:cloudwatch/metricAlarm:MetricAlarm plain": 1,
+        "aws:cloudwatch/metricAlarm:MetricAlarm math": 2,
+    }
+    assert report.total == pytest.approx(0.30)
+
+
+def test_alb_hours_capacity_units_and_one_public_ip_per_az():
+    def program():
+        aws.lb.LoadBalancer("web", load_balancer_type="application", subnets=["subnet-a", "subnet-b"])
+        aws.lb.LoadBalancer("inside", load_balancer_type="application", internal=True, subnets=["subnet-a", "subnet-b"])
+
+    report = estimate(run_callable(program), "us-east-1")
+    web = sum(line.monthly for line in report.lines if line.resource.endswith(" web"))
+    inside = sum(line.monthly for line in report.lines if line.resource.endswith(" inside"))
+    assert web == pytest.approx(730 * 0.0225 + 730 * 1 * 0.008 + 2 * 730 * 0.005)
+    assert inside == pytest.approx(730 * 0.0225 + 730 * 0.008)
+
+
+def test_log_groups_and_idle_queue_polling_with_the_free_tier():
+    def program():
+        aws.cloudwatch.LogGroup("logs", retention_in_days=14)
+        queue = aws.sqs.Queue("work")
+        role = aws.iam.Role("worker-role", assume_role_policy="{}")
+        aws.iam.RolePolicy(
+            "worker-receive",
+            role=role.name,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": ["sqs:ReceiveMessage"], "Resource": queue.arn}],
+                }
+            ),
+        )
+        _service("workers", _task(task_role_arn=role.arn), 2)
+
+    report = estimate(run_callable(program), "eu-west-1")
+    [logs] = _lines(report, "log ingestion")
+    assert logs.monthly == pytest.approx(ASSUMED_LOG_GB_PER_LOG_GROUP * 0.57)
+    [polling] = _lines(report, "idle polling")
+    assert polling.item == "idle polling by 2 workers"
+    # Two workers, one 20-second long poll each, all month: 262,800 requests, within the 1M free.
+    assert polling.quantity == 2 * 730 * 3600 / 20
+    [free] = _lines(report, "SQS free tier")
+    assert free.monthly == pytest.approx(-polling.monthly)
+
+
+def test_render_lists_every_line_and_the_total():
+    report = estimate(run_callable(_one_nat_and_two_spot_tasks), "us-east-1")
+    text = render(report)
+    assert "NAT gateway hours" in text and "Fargate 2x 0.25 vCPU/0.5 GB, 100% Spot" in text
+    assert text.splitlines()[-1].split()[-1] == "42.36"
+
+
+def test_one_price_table_with_both_regions_and_the_same_keys():
+    assert {"us-east-1", "eu-west-1"} <= set(PRICES)
+    assert len({frozenset(prices) for prices in PRICES.values()}) == 1
+    with pytest.raises(ValueError, match="no prices for region"):
+        estimate(run_callable(lambda: None), "mars-north-1")
+
+
+def test_command_prints_the_stack_estimate_and_the_nat_comparison(capsys):
+    assert main(["prod"]) == 0
+    out = capsys.readouterr().out
+    assert "NAT gateway hours" in out and "CDK's default VPC would run 3" in out
+
+
+def test_customer_managed_keys_cost_a_dollar_a_month():
+    report = estimate(run_callable(lambda: aws.kms.Key("alarms-key", enable_key_rotation=True)), "eu-west-1")
+    assert [(line.item, line.monthly) for line in report.lines] == [("customer managed key", 1.0)]

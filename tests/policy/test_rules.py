@@ -1,0 +1,500 @@
+"""Every rule against a violating and a passing fixture, plus the rules over real recorded shapes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from components import FargateWorkload
+from plan.program import run_callable
+from policy.evaluate import evaluate
+from policy.rules import ADVISORY, MANDATORY, RULES, ResourceView, StackContext, run_rules
+
+ACCOUNT = "123456789012"
+DEV = StackContext("dev", protect_data=False, is_production=False)
+PROD = StackContext("prod", protect_data=True, is_production=True)
+BY_ID = {rule.id: rule for rule in RULES}
+
+
+def res(typ: str, name: str, props: dict[str, Any] | None = None, **options: Any) -> ResourceView:
+    return ResourceView(
+        type=typ, name=name, urn=f"urn:pulumi:test::ecs-workloads::{typ}::{name}", props=props or {}, **options
+    )
+
+
+def policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def containers(**container: Any) -> str:
+    base = {
+        "name": "app",
+        "image": "public.ecr.aws/x/app:1",
+        "privileged": False,
+        "readonlyRootFilesystem": True,
+        "user": "1000:1000",
+        "environment": [{"name": "MODE", "value": "batch"}],
+        "logConfiguration": {"logDriver": "awslogs", "options": {}},
+    }
+    return json.dumps([{**base, **container}])
+
+
+def task_definition(name: str = "task", **props: Any) -> ResourceView:
+    return res(TASK, name, {"networkMode": "awsvpc", "containerDefinitions": containers(), **props})
+
+
+def bucket(name: str = "data") -> ResourceView:
+    physical = f"{name}-1234567"
+    return res(BUCKET, name, state={"id": physical, "bucket": physical, "arn": f"arn:aws:s3:::{physical}"})
+
+
+def queue(name: str, **props: Any) -> ResourceView:
+    physical = f"{name}-1234567"
+    url = f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{physical}"
+    arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:{physical}"
+    return res(QUEUE, name, {"sqsManagedSseEnabled": True, **props}, state={"id": url, "url": url, "arn": arn})
+
+
+def redrive(dlq: ResourceView) -> str:
+    return json.dumps({"deadLetterTargetArn": dlq.state["arn"], "maxReceiveCount": 3})
+
+
+def service(**props: Any) -> ResourceView:
+    base = {
+        "networkConfiguration": {"subnets": ["subnet-a"], "assignPublicIp": False},
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+    }
+    return res(SERVICE, "web-service", {**base, **props})
+
+
+def schedule(**target: Any) -> ResourceView:
+    base = {
+        "arn": f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/c",
+        "ecsParameters": {"networkConfiguration": {"subnets": ["subnet-a"], "assignPublicIp": False}},
+        "retryPolicy": {"maximumRetryAttempts": 3.0},
+        "deadLetterConfig": {"arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:job-dlq"},
+    }
+    return res(SCHEDULE, "job-schedule", {"scheduleExpression": "rate(2 minutes)", "target": {**base, **target}})
+
+
+LB_ARN = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:loadbalancer/app/web-alb/1"
+
+
+def alb(**props: Any) -> ResourceView:
+    base = {"loadBalancerType": "application", "dropInvalidHeaderFields": True, "internal": False}
+    return res(LB, "web-alb", {**base, **props}, state={"arn": LB_ARN, "id": LB_ARN})
+
+
+def listener(name: str, protocol: str, action: dict[str, Any], **props: Any) -> ResourceView:
+    return res(LISTENER, name, {"loadBalancerArn": LB_ARN, "protocol": protocol, "defaultActions": [action], **props})
+
+
+FORWARD = {"type": "forward", "targetGroupArn": "arn:tg"}
+REDIRECT = {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+TLS13 = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+def repository(**props: Any) -> ResourceView:
+    return res(
+        REPOSITORY,
+        "web-repo",
+        {"imageScanningConfiguration": {"scanOnPush": True}, **props},
+        state={"id": "web-repo-1234567", "name": "web-repo-1234567"},
+    )
+
+
+BUCKET = "aws:s3/bucket:Bucket"
+PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+QUEUE = "aws:sqs/queue:Queue"
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+REPOSITORY = "aws:ecr/repository:Repository"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ALL_ON = {flag: True for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")}
+TLS_DENY = {
+    "Sid": "TlsOnly",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": ["arn:aws:s3:::data-1234567", "arn:aws:s3:::data-1234567/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+SSE_RULES = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A stack whose first resource the rule judges."""
+
+    resources: list[ResourceView]
+    context: StackContext = DEV
+
+
+def _pair(violating: list[ResourceView], passing: list[ResourceView], context: StackContext = DEV):
+    return Case(violating, context), Case(passing, context)
+
+
+CASES: dict[str, tuple[Case, Case]] = {
+    "s3-bucket-public-access-blocked": _pair(
+        [bucket(), res(PAB, "data-pab", {"bucket": "data-1234567", **ALL_ON, "restrictPublicBuckets": False})],
+        [bucket(), res(PAB, "data-pab", {"bucket": "data-1234567", **ALL_ON})],
+    ),
+    "s3-bucket-encrypted": _pair(
+        [bucket(), res(SSE, "other-sse", {"bucket": "other-1234567", "rules": SSE_RULES})],
+        [bucket(), res(SSE, "data-sse", {"bucket": "data-1234567", "rules": SSE_RULES})],
+    ),
+    "s3-bucket-tls-only": _pair(
+        [
+            bucket(),
+            res(
+                BUCKET_POLICY,
+                "data-policy",
+                {"bucket": "data-1234567", "policy": policy({**TLS_DENY, "Effect": "Allow"})},
+            ),
+        ],
+        [bucket(), res(BUCKET_POLICY, "data-policy", {"bucket": "data-1234567", "policy": policy(TLS_DENY)})],
+    ),
+    "s3-bucket-policy-not-public": _pair(
+        [
+            res(
+                BUCKET_POLICY,
+                "p",
+                {"policy": policy({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject"})},
+            )
+        ],
+        [
+            res(
+                BUCKET_POLICY,
+                "p",
+                {
+                    "policy": policy(
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+                        },
+                        TLS_DENY,
+                    )
+                },
+            )
+        ],
+    ),
+    "sqs-queue-encrypted": _pair(
+        [queue("work", sqsManagedSseEnabled=False)], [queue("work", kmsMasterKeyId="alias/aws/sqs")]
+    ),
+    "sqs-work-queue-has-dlq": _pair(
+        # A queue that only some other queue's DLQ points at is still a work queue without its own DLQ.
+        [queue("work"), queue("other", redrivePolicy=redrive(queue("other-dlq")))],
+        [queue("work", redrivePolicy=redrive(queue("work-dlq"))), queue("work-dlq")],
+    ),
+    "sns-topic-encrypted": _pair(
+        [res("aws:sns/topic:Topic", "alarms")],
+        [res("aws:sns/topic:Topic", "alarms", {"kmsMasterKeyId": "alias/aws/sns"})],
+    ),
+    "ecs-container-not-privileged": _pair(
+        [task_definition(containerDefinitions=containers(privileged=True))], [task_definition()]
+    ),
+    "ecs-container-logging": _pair(
+        [task_definition(containerDefinitions=containers(logConfiguration=None))], [task_definition()]
+    ),
+    "ecs-no-secrets-in-environment": _pair(
+        [task_definition(containerDefinitions=containers(environment=[{"name": "DB_PASSWORD", "value": "x"}]))],
+        [task_definition(containerDefinitions=containers(secrets=[{"name": "DB_PASSWORD", "valueFrom": "arn:ssm"}]))],
+    ),
+    "ecs-readonly-root-filesystem": _pair(
+        [task_definition(containerDefinitions=containers(readonlyRootFilesystem=False))], [task_definition()]
+    ),
+    "ecs-non-root-user": _pair([task_definition(containerDefinitions=containers(user="0:0"))], [task_definition()]),
+    "ecs-task-isolation": _pair([task_definition(networkMode="awsvpc", pidMode="host")], [task_definition()]),
+    "ecs-fargate-latest-platform": _pair([service(platformVersion="1.3.0")], [service(platformVersion="LATEST")]),
+    "ecs-no-public-ip": _pair(
+        [service(networkConfiguration={"subnets": ["subnet-a"], "assignPublicIp": True})], [service()], PROD
+    ),
+    "ecs-container-insights": _pair(
+        [res("aws:ecs/cluster:Cluster", "ecs", {"settings": [{"name": "containerInsights", "value": "disabled"}]})],
+        [res("aws:ecs/cluster:Cluster", "ecs", {"settings": [{"name": "containerInsights", "value": "enhanced"}]})],
+    ),
+    "ecs-deployment-circuit-breaker": _pair(
+        [service(deploymentCircuitBreaker={"enable": True, "rollback": False})], [service()]
+    ),
+    "elb-drop-invalid-headers": _pair([alb(dropInvalidHeaderFields=False)], [alb()]),
+    "elb-http-redirects-to-https": _pair(
+        [listener("http", "HTTP", FORWARD), listener("https", "HTTPS", FORWARD, sslPolicy=TLS13)],
+        [listener("http", "HTTP", REDIRECT), listener("https", "HTTPS", FORWARD, sslPolicy=TLS13)],
+    ),
+    "elb-https-in-production": _pair(
+        [listener("http", "HTTP", FORWARD), alb()],
+        # An internal load balancer may serve plain HTTP inside the VPC.
+        [listener("http", "HTTP", FORWARD), alb(internal=True)],
+        PROD,
+    ),
+    "elb-tls-policy": _pair(
+        [listener("https", "HTTPS", FORWARD, sslPolicy="ELBSecurityPolicy-2016-08")],
+        [listener("https", "HTTPS", FORWARD, sslPolicy=TLS13)],
+    ),
+    "elb-deletion-protection": _pair([alb(enableDeletionProtection=False)], [alb(enableDeletionProtection=True)], PROD),
+    "elb-access-logs": _pair([alb()], [alb(accessLogs={"bucket": "logs-1234567", "enabled": True})]),
+    "ec2-no-open-ingress": _pair(
+        [
+            res(
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "ssh",
+                {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 22.0, "toPort": 22.0},
+            )
+        ],
+        [
+            res(
+                "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                "https",
+                {"cidrIpv6": "::/0", "ipProtocol": "tcp", "fromPort": 443.0, "toPort": 443.0},
+            )
+        ],
+    ),
+    "iam-no-wildcard-actions": _pair(
+        [
+            res(
+                ROLE_POLICY,
+                "p",
+                {"policy": policy({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"})},
+            )
+        ],
+        [
+            res(
+                ROLE_POLICY,
+                "p",
+                {"policy": policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})},
+            )
+        ],
+    ),
+    "iam-data-resources-scoped": _pair(
+        [
+            res(
+                ROLE_POLICY,
+                "p",
+                {"policy": policy({"Effect": "Allow", "Action": ["sqs:ReceiveMessage"], "Resource": "*"})},
+            )
+        ],
+        # Actions without resource-level permissions may only name `*`.
+        [
+            res(
+                ROLE_POLICY,
+                "p",
+                {
+                    "policy": policy(
+                        {
+                            "Effect": "Allow",
+                            "Action": ["ecr:GetAuthorizationToken", "ssmmessages:OpenDataChannel"],
+                            "Resource": "*",
+                        }
+                    )
+                },
+            )
+        ],
+    ),
+    "logs-retention-set": _pair(
+        [res("aws:cloudwatch/logGroup:LogGroup", "logs")],
+        [res("aws:cloudwatch/logGroup:LogGroup", "logs", {"retentionInDays": 14.0})],
+    ),
+    "ecr-scan-on-push": _pair([repository(imageScanningConfiguration={"scanOnPush": False})], [repository()]),
+    "ecr-lifecycle-policy": _pair(
+        [repository(), res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "other", {"repository": "other-repo-1234567"})],
+        [
+            repository(),
+            res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "web-repo-lifecycle", {"repository": "web-repo-1234567"}),
+        ],
+    ),
+    "stateful-resources-protected": _pair(
+        [res("aws:cloudwatch/logGroup:LogGroup", "logs", protect=True, retain_on_delete=False)],
+        [res("aws:cloudwatch/logGroup:LogGroup", "logs", protect=True, retain_on_delete=True)],
+        PROD,
+    ),
+    "scheduler-retry-and-dlq": _pair([schedule(deadLetterConfig=None)], [schedule()]),
+    "kms-key-rotation": _pair(
+        [res("aws:kms/key:Key", "alarms-key", {"enableKeyRotation": False})],
+        # Asymmetric keys cannot rotate automatically.
+        [res("aws:kms/key:Key", "signing-key", {"customerMasterKeySpec": "RSA_2048"})],
+    ),
+    "cloudwatch-alarm-has-actions": _pair(
+        [res("aws:cloudwatch/metricAlarm:MetricAlarm", "dlq-alarm", {"threshold": 0.0})],
+        [
+            res(
+                "aws:cloudwatch/metricAlarm:MetricAlarm",
+                "dlq-alarm",
+                {"alarmActions": [f"arn:aws:sns:us-east-1:{ACCOUNT}:alarms"]},
+            )
+        ],
+        PROD,
+    ),
+}
+
+
+def _judge(rule_id: str, case: Case) -> list[str]:
+    context = StackContext(
+        case.context.stack, case.context.protect_data, case.context.is_production, tuple(case.resources)
+    )
+    return BY_ID[rule_id].check(case.resources[0], context)
+
+
+def test_there_are_at_least_twenty_rules_with_unique_ids_and_a_control_mapping():
+    assert len(RULES) >= 20
+    assert len(BY_ID) == len(RULES)
+    assert all(rule.control and rule.description for rule in RULES)
+    assert {rule.enforcement for rule in RULES} == {MANDATORY, ADVISORY}
+
+
+def test_every_rule_has_a_violating_and_a_passing_case():
+    assert set(CASES) == set(BY_ID)
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_violating_case_is_reported(rule_id):
+    violating, _ = CASES[rule_id]
+    assert violating.resources[0].type in BY_ID[rule_id].resource_types
+    assert _judge(rule_id, violating)
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_passing_case_is_clean(rule_id):
+    _, passing = CASES[rule_id]
+    assert passing.resources[0].type in BY_ID[rule_id].resource_types
+    assert _judge(rule_id, passing) == []
+
+
+def test_public_ip_is_advisory_in_dev_and_mandatory_in_prod():
+    public = service(networkConfiguration={"subnets": ["subnet-a"], "assignPublicIp": True})
+    rule = BY_ID["ecs-no-public-ip"]
+    for context, level in ((DEV, ADVISORY), (PROD, MANDATORY)):
+        stack = StackContext(context.stack, context.protect_data, context.is_production, (public,))
+        [violation] = run_rules([rule], stack)
+        assert violation.enforcement == level
+        assert violation.urn == public.urn and violation.control == "Security Hub ECS.2"
+
+
+def test_public_ip_in_a_scheduled_run_counts_too():
+    public = schedule(ecsParameters={"networkConfiguration": {"subnets": ["subnet-a"], "assignPublicIp": True}})
+    assert BY_ID["ecs-no-public-ip"].check(public, PROD)
+
+
+def test_dev_needs_no_protection_and_prod_flags_force_delete():
+    repo = repository(forceDelete=True)
+    rule = BY_ID["stateful-resources-protected"]
+    assert rule.check(repo, DEV) == []
+    problems = rule.check(repo, PROD)
+    assert any("forceDelete" in p for p in problems) and any("protect" in p for p in problems)
+
+
+def test_a_queue_named_as_a_schedules_dead_letter_target_is_exempt():
+    dlq = queue("job-dlq")
+    target = schedule(deadLetterConfig={"arn": dlq.state["arn"]})
+    assert BY_ID["sqs-work-queue-has-dlq"].check(dlq, StackContext("dev", False, False, (dlq, target))) == []
+
+
+def test_credential_names_in_schedule_overrides_are_reported_without_values():
+    overrides = json.dumps(
+        {"containerOverrides": [{"name": "app", "environment": [{"name": "API_TOKEN", "value": "s3cr3t"}]}]}
+    )
+    [problem] = BY_ID["ecs-no-secrets-in-environment"].check(schedule(input=overrides), DEV)
+    assert "API_TOKEN" in problem and "s3cr3t" not in problem
+
+
+def test_unparseable_container_definitions_are_a_violation():
+    assert BY_ID["ecs-container-logging"].check(task_definition(containerDefinitions="not json"), DEV)
+
+
+@pytest.mark.parametrize(
+    ("stack", "config", "production", "protect"),
+    [
+        ("dev", {"ecs-workloads:protectData": False}, False, False),
+        ("staging", {"ecs-workloads:protectData": "true"}, True, True),
+        ("prod-eu", {}, True, False),
+        ("production", {"ecs-workloads:config:protectData": "false"}, True, False),
+    ],
+)
+def test_context_from_config(stack, config, production, protect):
+    context = StackContext.from_config(stack, config)
+    assert (context.is_production, context.protect_data) == (production, protect)
+
+
+# --- the same rules over resources as the program records them ----------------------------------------
+
+
+def test_links_between_recorded_resources_use_the_mocked_ids():
+    def program():
+        data = aws.s3.Bucket("data")
+        aws.s3.BucketPublicAccessBlock("data-pab", bucket=data.id, **{_snake(k): True for k in ALL_ON})
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            "data-sse",
+            bucket=data.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="AES256"
+                    )
+                )
+            ],
+        )
+        aws.s3.BucketPolicy("data-policy", bucket=data.id, policy=pulumi.Output.json_dumps(_tls_only(data.arn)))
+        dlq = aws.sqs.Queue("work-dlq", sqs_managed_sse_enabled=True)
+        aws.sqs.Queue(
+            "work",
+            sqs_managed_sse_enabled=True,
+            redrive_policy=pulumi.Output.json_dumps({"deadLetterTargetArn": dlq.arn, "maxReceiveCount": 5}),
+        )
+        FargateWorkload("web", {"vpc_id": "vpc-0abc1234", "build_context": "apps/cats"})
+
+    violations = evaluate(run_callable(program), DEV)
+    linked = {
+        "s3-bucket-public-access-blocked",
+        "s3-bucket-encrypted",
+        "s3-bucket-tls-only",
+        "sqs-work-queue-has-dlq",
+        "ecr-lifecycle-policy",
+    }
+    assert [v for v in violations if v.rule_id in linked] == []
+    # The workload's image has no USER in the task definition: the one advisory finding.
+    assert {v.rule_id for v in violations} == {"ecs-non-root-user"}
+
+
+def test_an_unlinked_bucket_is_reported_on_every_bucket_rule():
+    recording = run_callable(lambda: aws.s3.Bucket("loose"))
+    rules = {v.rule_id for v in evaluate(recording, DEV)}
+    assert {"s3-bucket-public-access-blocked", "s3-bucket-encrypted", "s3-bucket-tls-only"} <= rules
+
+
+def test_a_workload_in_a_protected_stack_passes_the_protection_rule():
+    recording = run_callable(
+        lambda: FargateWorkload("web", {"vpc_id": "vpc-0abc1234", "build_context": "apps/cats", "protect_data": True})
+    )
+    assert [v for v in evaluate(recording, PROD) if v.enforcement == MANDATORY] == []
+    unprotected = run_callable(lambda: FargateWorkload("web", {"vpc_id": "vpc-0abc1234", "build_context": "apps/cats"}))
+    flagged = {v.resource_name for v in evaluate(unprotected, PROD) if v.rule_id == "stateful-resources-protected"}
+    assert flagged == {"web-logs", "web-repo"}
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _tls_only(bucket_arn: pulumi.Output[str]) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{**TLS_DENY, "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")]}],
+    }
+
+
+def test_the_guardrails_page_lists_every_rule_with_its_control():
+    page = (Path(__file__).resolve().parents[2] / "docs" / "guardrails.md").read_text()
+    for rule in RULES:
+        assert f"| `{rule.id}` | {rule.control} |" in page
