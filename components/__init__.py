@@ -12,6 +12,7 @@ from .capacity import CapacityWeights
 from .cluster import EcsCluster, EcsClusterArgs
 from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
 from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
+from .operations_dashboard import OperationsDashboard, OperationsDashboardArgs
 from .private_bucket import PrivateBucket, PrivateBucketArgs
 from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
 from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
@@ -32,6 +33,8 @@ __all__ = [
     "FargateWorkloadArgs",
     "Network",
     "NetworkArgs",
+    "OperationsDashboard",
+    "OperationsDashboardArgs",
     "PrivateBucket",
     "PrivateBucketArgs",
     "QueueBackedBatchService",

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
+import pulumi
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from components.queue_backed_batch_service import (
@@ -124,18 +125,34 @@ def build_batch(foundation: Foundation, pipelines: Mapping[str, BatchPipelineSet
     """Creates every pipeline; returns the `batch` stack output (pipeline name → where to put and find data)."""
     services = {name: _pipeline(foundation, name, settings) for name, settings in pipelines.items()}
     return {
-        "batch": {
+        "services": {
             name: {
-                "inputBucket": service.input_bucket_name,
-                "outputBucket": service.output_bucket_name,
-                "queueUrl": service.queue_url,
-                "dlqUrl": service.dlq_url,
                 "serviceName": service.service_name,
+                "clusterName": service.cluster_name,
                 "logGroupName": service.log_group_name,
+                "autoscaled": True,
+                "minTasks": pipelines[name].min_tasks,
+                "maxTasks": pipelines[name].max_tasks,
             }
             for name, service in services.items()
-        }
+        },
+        "queues": {
+            name: {
+                "queueUrl": service.queue_url,
+                "queueName": _queue_name(service.queue_arn),
+                "dlqUrl": service.dlq_url,
+                "dlqName": _queue_name(service.dlq_arn),
+                "inputBucket": service.input_bucket_name,
+                "outputBucket": service.output_bucket_name,
+            }
+            for name, service in services.items()
+        },
     }
+
+
+def _queue_name(arn: pulumi.Output[str]) -> pulumi.Output[str]:
+    # CloudWatch names queues by name; the ARN ends with it.
+    return arn.apply(lambda value: value.rsplit(":", 1)[-1])
 
 
 def _pipeline(foundation: Foundation, name: str, settings: BatchPipelineSettings) -> QueueBackedBatchService:

@@ -20,7 +20,7 @@ from components.schedule_expression import normalize_schedule_expression, valida
 from components.scheduled_ecs_task import ScheduledEcsTask, run_environment_problem, utc_timestamp
 
 from .section import Section
-from .workload_settings import WorkloadSettings
+from .workload_settings import CapacitySettings, WorkloadSettings
 
 if TYPE_CHECKING:
     # stack.settings will hold these models, and stack.system imports stack.settings.
@@ -209,7 +209,12 @@ def build_jobs(
 ) -> dict[str, Any]:
     """Creates the ImageAssessor and every configured job; returns the `jobs` stack output."""
     tasks = {ASSESSOR_JOB: _image_assessor(foundation, assessor, alb_url)}
-    for job in jobs:
+    # Where each job's settings live, so operators are told which config key to change.
+    config_paths = {ASSESSOR_JOB: "imageAssessor"}
+    capacities = {ASSESSOR_JOB: _capacity(foundation, assessor.workload)}
+    for index, job in enumerate(jobs):
+        config_paths[job.name] = f"jobs[{index}]"
+        capacities[job.name] = _capacity(foundation, job.workload)
         # JobSettings guarantees an image or an app, so no default app is needed.
         workload = _workload(foundation, job.workload, default_app="")
         if job.command:
@@ -218,7 +223,7 @@ def build_jobs(
         if job.run_environment:
             args["run_environment"] = dict(job.run_environment)
         tasks[job.name] = ScheduledEcsTask(f"job-{job.name}", args)
-    return {"jobs": {name: _outputs(task) for name, task in tasks.items()}}
+    return {"jobs": {name: _outputs(task, config_paths[name], capacities[name]) for name, task in tasks.items()}}
 
 
 def _image_assessor(foundation: Foundation, settings: ImageAssessorSettings, alb_url) -> ScheduledEcsTask:
@@ -241,8 +246,12 @@ def _workload(foundation: Foundation, workload: WorkloadSettings, default_app: s
     }
 
 
+def _capacity(foundation: Foundation, workload: WorkloadSettings) -> CapacitySettings:
+    return workload.capacity or foundation.settings.cluster.default_capacity
+
+
 def _common(foundation: Foundation, schedule: ScheduleSettings, workload: WorkloadSettings) -> dict[str, Any]:
-    capacity = workload.capacity or foundation.settings.cluster.default_capacity
+    capacity = _capacity(foundation, workload)
     return {
         "cluster_arn": foundation.cluster.arn,
         "cluster_name": foundation.cluster.name,
@@ -254,9 +263,11 @@ def _common(foundation: Foundation, schedule: ScheduleSettings, workload: Worklo
     }
 
 
-def _outputs(task: ScheduledEcsTask) -> dict[str, Any]:
+def _outputs(task: ScheduledEcsTask, config_path: str, capacity: CapacitySettings) -> dict[str, Any]:
     """One entry of the `jobs` output: what an operator needs to run, pause or inspect the job."""
     return {
+        "configPath": config_path,
+        "capacityProviderStrategy": capacity.strategy_output(),
         "scheduleName": task.schedule_name,
         "scheduleGroup": task.schedule_group_name,
         "scheduleExpression": task.schedule_expression,

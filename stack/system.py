@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import AlarmTopic, EcsCluster, Network
+from components import AlarmTopic, EcsCluster, Network, OperationsDashboard
 
 from .batch import build_batch
 from .jobs import build_jobs
@@ -40,9 +40,34 @@ def build_foundation(settings: StackSettings) -> Foundation:
 
 
 def build_system(settings: StackSettings) -> dict[str, Any]:
-    """Creates the stack's resources and returns the stack outputs."""
+    """Creates the stack's resources and returns the stack outputs (the operator CLI reads them)."""
     foundation = build_foundation(settings)
     web = build_web(foundation, settings.cats)
+    # The assessor reaches the cats API through the load balancer's URL output, never a typed value.
+    jobs = build_jobs(foundation, settings.image_assessor, settings.jobs, web.alb_url)
+    batch = build_batch(foundation, settings.batch)
+    web_outputs = dict(web.outputs)
+    services = {**web_outputs.pop("services"), **batch["services"]}
+    dashboard = OperationsDashboard(
+        "operations",
+        {
+            "dashboard_name": f"{pulumi.get_project()}-{pulumi.get_stack()}",
+            "schedules": [
+                {"title": name, "schedule_group_name": job["scheduleGroup"]} for name, job in jobs["jobs"].items()
+            ],
+            "queues": [
+                {
+                    "title": name,
+                    "queue_name": queue["queueName"],
+                    "dlq_name": queue["dlqName"],
+                    "cluster_name": foundation.cluster.name,
+                    "service_name": services[name]["serviceName"],
+                }
+                for name, queue in batch["queues"].items()
+            ],
+            "web_services": [web.metrics],
+        },
+    )
     return {
         "region": aws.get_region_output().region,
         "vpcId": foundation.network.vpc_id,
@@ -51,10 +76,11 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
         "clusterName": foundation.cluster.name,
         "clusterArn": foundation.cluster.arn,
         "alarmTopicArn": foundation.alarm_topic_arn,
-        **web.outputs,
-        # The assessor reaches the cats API through the load balancer's URL output, never a typed value.
-        **build_jobs(foundation, settings.image_assessor, settings.jobs, web.alb_url),
-        **build_batch(foundation, settings.batch),
+        "dashboardUrl": dashboard.url,
+        **web_outputs,
+        **jobs,
+        "services": services,
+        "queues": batch["queues"],
     }
 
 

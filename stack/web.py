@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from components.alb_web_service import CERTIFICATE_ARN, DOMAIN_NAME, HOSTED_ZONE_ID, AlbWebService
 from components.fargate_workload import SECRET_REFERENCE_ARN
+from components.operations_dashboard import WebMetrics
 from components.private_bucket import PrivateBucket
 
 from .section import Section
@@ -166,6 +167,7 @@ class CatsWeb:
 
     outputs: dict[str, Any]
     alb_url: pulumi.Output[str]
+    metrics: WebMetrics
 
 
 def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
@@ -235,5 +237,21 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         "catsServiceName": service.service_name,
         "catsBucketName": bucket.name,
         "catsLogGroupName": service.log_group_name,
+        "services": {
+            "cats": {
+                "serviceName": service.service_name,
+                "clusterName": service.cluster_name,
+                "logGroupName": service.log_group_name,
+                "autoscaled": cats.autoscaling is not None,
+                "minTasks": cats.autoscaling.min_tasks if cats.autoscaling else cats.desired_count,
+                "maxTasks": cats.autoscaling.max_tasks if cats.autoscaling else cats.desired_count,
+                "url": pulumi.Output.concat(service.url, "/cats/"),
+            }
+        },
     }
-    return CatsWeb(outputs=outputs, alb_url=service.url)
+    metrics = WebMetrics(
+        title="cats",
+        load_balancer_arn_suffix=service.load_balancer_arn_suffix,
+        target_group_arn_suffix=service.target_group_arn_suffix,
+    )
+    return CatsWeb(outputs=outputs, alb_url=service.url, metrics=metrics)

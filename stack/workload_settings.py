@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from components.capacity import capacity_strategy
 from components.fargate_sizes import fargate_size_problem
 from components.fargate_workload import container_environment_problems
 
@@ -34,6 +35,13 @@ class CapacitySettings(Section):
 
     def weights(self) -> dict[str, int]:
         return {"fargate": self.fargate, "fargate_spot": self.fargate_spot, "base": self.base}
+
+    def strategy_output(self) -> list[dict[str, Any]]:
+        """The strategy as ECS RunTask spells it, for operators running a job by hand."""
+        return [
+            {"capacityProvider": entry["capacity_provider"], "weight": entry["weight"], "base": entry["base"]}
+            for entry in capacity_strategy(self.weights())
+        ]
 
 
 class WorkloadSettings(Section):

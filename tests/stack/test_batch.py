@@ -98,22 +98,27 @@ def test_pipelines_use_the_stacks_logs_capacity_alarm_topic_and_protection():
         assert recording.one("aws:sqs/queue:Queue", f"{component}-queue").protect is True
 
 
-def test_stack_output_names_where_to_put_and_find_data():
+def test_stack_outputs_name_where_to_put_and_find_data():
     recording = _run()
-    batch = recording.stack_outputs["batch"]
-    assert set(batch) == {"jsonl", "images"}
+    queues, services = recording.stack_outputs["queues"], recording.stack_outputs["services"]
+    assert set(queues) == set(services) == {"jsonl", "images"}
     input_bucket = recording.one("aws:s3/bucket:Bucket", "batch-jsonl-input").outputs["bucket"]
     output_bucket = recording.one("aws:s3/bucket:Bucket", "batch-jsonl-output").outputs["bucket"]
     queue = recording.one("aws:sqs/queue:Queue", "batch-jsonl-queue").outputs
     dlq = recording.one("aws:sqs/queue:Queue", "batch-jsonl-dlq").outputs
-    assert batch["jsonl"]["inputBucket"] == input_bucket
-    assert batch["jsonl"]["outputBucket"] == output_bucket
-    assert batch["jsonl"]["queueUrl"] == queue["url"]
-    assert batch["jsonl"]["dlqUrl"] == dlq["url"]
-    assert (
-        batch["jsonl"]["serviceName"] == recording.one("aws:ecs/service:Service", "batch-jsonl-service").outputs["name"]
-    )
-    assert batch["jsonl"]["logGroupName"].startswith("batch-jsonl-worker-logs")
+    assert queues["jsonl"] == {
+        "inputBucket": input_bucket,
+        "outputBucket": output_bucket,
+        "queueUrl": queue["url"],
+        "queueName": queue["name"],
+        "dlqUrl": dlq["url"],
+        "dlqName": dlq["name"],
+    }
+    jsonl = services["jsonl"]
+    assert jsonl["serviceName"] == recording.one("aws:ecs/service:Service", "batch-jsonl-service").outputs["name"]
+    assert jsonl["clusterName"] == recording.one("aws:ecs/cluster:Cluster").outputs["name"]
+    assert (jsonl["autoscaled"], jsonl["minTasks"], jsonl["maxTasks"]) == (True, 0, 4)
+    assert jsonl["logGroupName"].startswith("batch-jsonl-worker-logs")
 
 
 def test_configured_pipeline_replaces_the_defaults_with_its_settings():
@@ -169,7 +174,8 @@ def test_configured_pipeline_replaces_the_defaults_with_its_settings():
 def test_empty_mapping_means_no_pipelines():
     recording = _run({"batch": {}})
     assert recording.of_type(SERVICE) == []
-    assert recording.stack_outputs["batch"] == {}
+    assert recording.stack_outputs["queues"] == {}
+    assert recording.stack_outputs["services"] == {}
 
 
 @pytest.mark.parametrize(

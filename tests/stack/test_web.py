@@ -130,7 +130,24 @@ def test_outputs_name_the_urls_service_and_bucket():
         "catsServiceName": recording.one("aws:ecs/service:Service").outputs["name"],
         "catsBucketName": recording.one("aws:s3/bucket:Bucket").outputs["bucket"],
         "catsLogGroupName": recording.one("aws:cloudwatch/logGroup:LogGroup").outputs["name"],
+        "services": {
+            "cats": {
+                "serviceName": recording.one("aws:ecs/service:Service").outputs["name"],
+                "clusterName": recording.one("aws:ecs/cluster:Cluster").outputs["name"],
+                "logGroupName": recording.one("aws:cloudwatch/logGroup:LogGroup").outputs["name"],
+                "autoscaled": False,
+                "minTasks": 1,
+                "maxTasks": 1,
+                "url": f"http://{dns}/cats/",
+            }
+        },
     }
+
+
+def test_autoscaled_service_reports_its_bounds_to_operators():
+    _, holder = _web(cats={"desiredCount": 2, "autoscaling": {"minTasks": 2, "maxTasks": 6, "cpuTargetPercent": 60}})
+    cats = holder["outputs"]["services"]["cats"]
+    assert (cats["autoscaled"], cats["minTasks"], cats["maxTasks"]) == (True, 2, 6)
 
 
 def test_production_settings_serve_https_autoscale_and_protect_the_data():
