@@ -15,6 +15,7 @@ from components.fargate_workload import container_environment_problems
 from .section import Section
 
 APPS_DIR = Path(__file__).resolve().parent.parent / "apps"
+APPS_USER = "10001:10001"
 _APP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -57,6 +58,9 @@ class WorkloadSettings(Section):
         default_factory=dict, description="Environment from SSM parameter / Secrets Manager ARNs."
     )
     capacity: CapacitySettings | None = Field(None, description="Capacity weights. Default: the cluster's default.")
+    user: str | None = Field(
+        None, description="uid[:gid] the container runs as. Default: 10001:10001 for apps/ builds, else the image's."
+    )
 
     @field_validator("app")
     @classmethod
@@ -66,6 +70,15 @@ class WorkloadSettings(Section):
         available = sorted(p.name for p in APPS_DIR.iterdir() if (p / "Dockerfile").exists())
         if not _APP_NAME.match(value) or value not in available:
             raise ValueError(f"must be one of the apps with a Dockerfile: {', '.join(available)}")
+        return value
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$", value):
+            raise ValueError("must be uid[:gid] or a user name, such as 10001:10001")
+        if value is not None and value.split(":")[0] in ("0", "root"):
+            raise ValueError("must not be root; containers run as a non-root user")
         return value
 
     @model_validator(mode="after")
@@ -84,9 +97,11 @@ class WorkloadSettings(Section):
 
     def container(self, default_app: str) -> dict[str, Any]:
         """The image-related `FargateWorkloadArgs`: an image URI, or a build of the app's directory."""
+        user = {"user": self.user} if self.user else {}
         if self.image:
-            return {"image": self.image}
-        return {"build_context": str(APPS_DIR / (self.app or default_app))}
+            return {"image": self.image, **user}
+        # Every image under apps/ runs as this non-root user; naming it lets ECS and scanners see it.
+        return {"build_context": str(APPS_DIR / (self.app or default_app)), "user": self.user or APPS_USER}
 
     def sizing(self) -> dict[str, Any]:
         return {
