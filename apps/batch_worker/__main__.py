@@ -1,0 +1,58 @@
+"""Container entry point: `python -m batch_worker`.
+
+Exit codes: 0 after a clean stop (SIGTERM / SIGINT), 2 when the environment is invalid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import NoRegionError
+
+from . import jsonlog, processors
+from .config import Config, ConfigError
+from .worker import Worker
+
+
+def main() -> int:
+    try:
+        config = Config.from_env(os.environ)
+        processor = processors.load(config.processor)
+    except ConfigError as exc:
+        return _invalid(exc.problems)
+
+    jsonlog.configure(config.log_level)
+    # Long polls hold the connection for up to 20 s, well inside the 60 s read timeout.
+    boto_config = BotoConfig(
+        retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60
+    )
+    try:
+        sqs = boto3.client("sqs", config=boto_config)
+        s3 = boto3.client("s3", config=boto_config)
+    except NoRegionError:
+        return _invalid(["AWS_REGION: missing — the region of the queue and buckets (ECS sets it in a task)"])
+
+    worker = Worker(config, sqs=sqs, s3=s3, processor=processor)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    signal.signal(signal.SIGINT, lambda *_: worker.stop())
+    worker.run()
+    return 0
+
+
+def _invalid(problems: list[str]) -> int:
+    print(
+        json.dumps(
+            {"level": "error", "msg": "invalid configuration", "problems": problems}, ensure_ascii=False
+        ),
+        file=sys.stderr,
+    )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Worker settings, read once from the environment at start-up."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# SQS limits: a visibility timeout is at most 12 hours, a long poll at most 20 seconds.
+_MAX_VISIBILITY_TIMEOUT = 43_200
+_MAX_WAIT_TIME_SECONDS = 20
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class ConfigError(ValueError):
+    """Every problem found in the environment, one `NAME: value — what is allowed` per entry."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Config:
+    queue_url: str
+    output_bucket: str
+    processor: str = "jsonl"
+    visibility_timeout: int = 120
+    heartbeat_interval: float = 40.0
+    wait_time_seconds: int = 20
+    input_suffixes: tuple[str, ...] = ()
+    input_prefixes: tuple[str, ...] = ()
+    scale_in_protection: bool = False
+    ecs_agent_uri: str | None = None
+    shutdown_grace_seconds: float = 25.0
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Config:
+        """Build the settings from `env`, raising one ConfigError that lists every problem."""
+        problems: list[str] = []
+
+        def text(name: str, what: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                problems.append(f"{name}: missing — {what}")
+            return value
+
+        def number(name: str, default: float, low: float, high: float, *, integer: bool) -> float:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = int(raw) if integer else float(raw)
+            except ValueError:
+                value = math.nan
+            if not low <= value <= high:
+                kind = "an integer" if integer else "a number"
+                problems.append(f"{name}: {raw!r} — {kind} from {low:g} to {high:g}")
+                return default
+            return value
+
+        queue_url = text("QUEUE_URL", "the URL of the SQS queue to poll")
+        output_bucket = text("OUTPUT_BUCKET", "the name of the S3 bucket that receives the results")
+
+        processor = env.get("PROCESSOR", "").strip() or "jsonl"
+        if processor not in ("jsonl", "thumbnails"):
+            module, sep, function = processor.partition(":")
+            if not (sep and module and function.isidentifier()):
+                problems.append(f"PROCESSOR: {processor!r} — jsonl, thumbnails or module:function")
+
+        visibility = int(number("VISIBILITY_TIMEOUT", 120, 1, _MAX_VISIBILITY_TIMEOUT, integer=True))
+        # A beat must land before the extended timeout runs out, so the interval stays below it.
+        heartbeat = number(
+            "HEARTBEAT_INTERVAL", visibility / 3, 0.1, max(visibility - 0.5, 0.1), integer=False
+        )
+        wait = int(number("WAIT_TIME_SECONDS", 20, 0, _MAX_WAIT_TIME_SECONDS, integer=True))
+        grace = number("SHUTDOWN_GRACE_SECONDS", 25.0, 0, 3600, integer=False)
+
+        agent_uri = env.get("ECS_AGENT_URI", "").strip().rstrip("/") or None
+        protection_raw = env.get("SCALE_IN_PROTECTION", "").strip().lower()
+        if not protection_raw:
+            protection = agent_uri is not None
+        elif protection_raw in _TRUE | _FALSE:
+            protection = protection_raw in _TRUE
+            if protection and agent_uri is None:
+                problems.append(
+                    "SCALE_IN_PROTECTION: true — needs ECS_AGENT_URI, which ECS sets inside a task"
+                )
+        else:
+            protection = False
+            problems.append(f"SCALE_IN_PROTECTION: {protection_raw!r} — true or false")
+
+        log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+        if log_level not in _LOG_LEVELS:
+            problems.append(f"LOG_LEVEL: {log_level!r} — one of {', '.join(_LOG_LEVELS)}")
+
+        if problems:
+            raise ConfigError(problems)
+        return cls(
+            queue_url=queue_url,
+            output_bucket=output_bucket,
+            processor=processor,
+            visibility_timeout=visibility,
+            heartbeat_interval=heartbeat,
+            wait_time_seconds=wait,
+            input_suffixes=_lowered_list(env.get("INPUT_SUFFIXES", "")),
+            input_prefixes=_lowered_list(env.get("INPUT_PREFIXES", "")),
+            scale_in_protection=protection,
+            ecs_agent_uri=agent_uri,
+            shutdown_grace_seconds=grace,
+            log_level=log_level,
+        )
+
+    def accepts(self, key: str) -> bool:
+        """Whether `key` passes INPUT_PREFIXES and INPUT_SUFFIXES (both case-insensitive)."""
+        lowered = key.lower()
+        if self.input_prefixes and not lowered.startswith(self.input_prefixes):
+            return False
+        return not self.input_suffixes or lowered.endswith(self.input_suffixes)
+
+
+def _lowered_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip().lower() for item in raw.split(",") if item.strip())

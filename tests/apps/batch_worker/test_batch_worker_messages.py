@@ -1,0 +1,85 @@
+"""SQS bodies → S3 objects, for both event shapes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from batch_worker.messages import MessageError, S3Object, parse_message
+from hypothesis import given
+from hypothesis import strategies as st
+
+# S3 keys: any UTF-8 except control characters; include the ones URL encoding changes.
+keys = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(" +%/&=?#:é日"), st.characters(min_codepoint=32, max_codepoint=0x2FFF)
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(key=keys)
+def test_notification_keys_are_url_decoded(s3_notification, key: str) -> None:
+    assert parse_message(s3_notification("in", key)).objects == [S3Object("in", key, "ObjectCreated:Put")]
+
+
+@given(key=keys)
+def test_eventbridge_keys_are_taken_as_they_are(eventbridge_event, key: str) -> None:
+    assert parse_message(eventbridge_event("in", key)).objects == [S3Object("in", key, "Object Created")]
+
+
+def test_plus_in_a_notification_is_a_space_and_encoded_plus_is_a_plus() -> None:
+    body = json.dumps(
+        {
+            "Records": [
+                {
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {"bucket": {"name": "in"}, "object": {"key": "2024/red+flower%2B1.jpg"}},
+                }
+            ]
+        }
+    )
+
+    assert parse_message(body).objects[0].key == "2024/red flower+1.jpg"
+
+
+def test_several_records_in_one_message(s3_notification) -> None:
+    parsed = parse_message(s3_notification("in", "a.jsonl", "b/c.jsonl"))
+
+    assert [obj.key for obj in parsed.objects] == ["a.jsonl", "b/c.jsonl"]
+
+
+def test_s3_test_event_has_nothing_to_do() -> None:
+    body = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "in", "RequestId": "x"})
+
+    parsed = parse_message(body)
+
+    assert parsed.objects == []
+    assert "s3:TestEvent" in parsed.ignored[0]
+
+
+def test_deletions_are_ignored(s3_notification, eventbridge_event) -> None:
+    removed = parse_message(s3_notification("in", "a.jsonl", event="ObjectRemoved:Delete"))
+    deleted = parse_message(eventbridge_event("in", "a.jsonl", detail_type="Object Deleted"))
+
+    assert removed.objects == [] and "ObjectRemoved:Delete" in removed.ignored[0]
+    assert deleted.objects == [] and "Object Deleted" in deleted.ignored[0]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[1, 2]",
+        json.dumps({"hello": "world"}),
+        json.dumps({"Records": "nope"}),
+        json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "in"}}}]}),
+        json.dumps(
+            {"source": "aws.s3", "detail-type": "Object Created", "detail": {"bucket": {"name": "in"}}}
+        ),
+    ],
+)
+def test_unknown_shapes_are_rejected(body: str) -> None:
+    with pytest.raises(MessageError):
+        parse_message(body)
