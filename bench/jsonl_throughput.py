@@ -63,9 +63,7 @@ def generate(path: Path, size_mb: int) -> None:
     for _ in range(5000):
         city, state = rng.choice(_CITIES)
         record = {
-            "business_id": "".join(
-                rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", k=22)
-            ),
+            "business_id": "".join(rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", k=22)),
             "name": f"Business {rng.randrange(10**6)}",
             "address": f"{rng.randrange(1, 20000)} Main St, Ste {rng.randrange(1, 500)}",
             "city": city,
@@ -199,9 +197,7 @@ def digest(path: Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10,100,1000", help="file sizes in MB, comma-separated")
     parser.add_argument("--repeat", type=int, default=1, help="runs per variant; the fastest is reported")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="which variants to run")
@@ -214,8 +210,7 @@ def main() -> None:
 
     variants = [v for v in args.variants.split(",") if v]
     print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; MB = 10^6 bytes; "
-        f"best of {args.repeat}, interleaved"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; MB = 10^6 bytes; best of {args.repeat}, interleaved"
     )
     header = (
         f"{'size':>8} {'variant':<11} {'lines/s':>10} {'MB/s':>7} {'CPU s':>7} {'peak RSS MB':>12}"

@@ -28,9 +28,7 @@ def main() -> int:
 
     jsonlog.configure(config.log_level)
     # Long polls hold the connection for up to 20 s, well inside the 60 s read timeout.
-    boto_config = BotoConfig(
-        retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60
-    )
+    boto_config = BotoConfig(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
     try:
         sqs = boto3.client("sqs", config=boto_config)
         s3 = boto3.client("s3", config=boto_config)
@@ -46,9 +44,7 @@ def main() -> int:
 
 def _invalid(problems: list[str]) -> int:
     print(
-        json.dumps(
-            {"level": "error", "msg": "invalid configuration", "problems": problems}, ensure_ascii=False
-        ),
+        json.dumps({"level": "error", "msg": "invalid configuration", "problems": problems}, ensure_ascii=False),
         file=sys.stderr,
     )
     return 2

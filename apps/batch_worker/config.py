@@ -73,9 +73,7 @@ class Config:
 
         visibility = int(number("VISIBILITY_TIMEOUT", 120, 1, _MAX_VISIBILITY_TIMEOUT, integer=True))
         # A beat must land before the extended timeout runs out, so the interval stays below it.
-        heartbeat = number(
-            "HEARTBEAT_INTERVAL", visibility / 3, 0.1, max(visibility - 0.5, 0.1), integer=False
-        )
+        heartbeat = number("HEARTBEAT_INTERVAL", visibility / 3, 0.1, max(visibility - 0.5, 0.1), integer=False)
         wait = int(number("WAIT_TIME_SECONDS", 20, 0, _MAX_WAIT_TIME_SECONDS, integer=True))
         grace = number("SHUTDOWN_GRACE_SECONDS", 25.0, 0, 3600, integer=False)
 
@@ -86,9 +84,7 @@ class Config:
         elif protection_raw in _TRUE | _FALSE:
             protection = protection_raw in _TRUE
             if protection and agent_uri is None:
-                problems.append(
-                    "SCALE_IN_PROTECTION: true — needs ECS_AGENT_URI, which ECS sets inside a task"
-                )
+                problems.append("SCALE_IN_PROTECTION: true — needs ECS_AGENT_URI, which ECS sets inside a task")
         else:
             protection = False
             problems.append(f"SCALE_IN_PROTECTION: {protection_raw!r} — true or false")

@@ -88,9 +88,7 @@ class ScaleInProtection:
             )
             return False
         except (OSError, ValueError) as exc:
-            self._log.warning(
-                "scale-in protection call failed", extra={"protection": state, "error": str(exc)}
-            )
+            self._log.warning("scale-in protection call failed", extra={"protection": state, "error": str(exc)})
             return False
         if "protection" not in body:
             self._log.warning(

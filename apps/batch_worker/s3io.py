@@ -108,15 +108,11 @@ class S3Writer:
             Body=data,
             ChecksumAlgorithm="CRC32",
         )
-        self._parts.append(
-            {"PartNumber": number, "ETag": response["ETag"], "ChecksumCRC32": response["ChecksumCRC32"]}
-        )
+        self._parts.append({"PartNumber": number, "ETag": response["ETag"], "ChecksumCRC32": response["ChecksumCRC32"]})
 
     def commit(self) -> None:
         if self._upload_id is None:
-            self._client.put_object(
-                Bucket=self._bucket, Key=self.key, Body=bytes(self._buffer), **self._extra
-            )
+            self._client.put_object(Bucket=self._bucket, Key=self.key, Body=bytes(self._buffer), **self._extra)
         else:
             if self._buffer:
                 self._upload_part(bytes(self._buffer))

@@ -49,9 +49,7 @@ class Worker:
         self._part_size = part_size
         self._log = log or bind(logging.getLogger(__name__))
         agent_uri = config.ecs_agent_uri if config.scale_in_protection else None
-        self._protection = ScaleInProtection(
-            agent_uri, expires_minutes_for(config.heartbeat_interval), self._log
-        )
+        self._protection = ScaleInProtection(agent_uri, expires_minutes_for(config.heartbeat_interval), self._log)
         self._stopping = False
         self._receive_failures = 0
 
@@ -173,9 +171,7 @@ class Worker:
             if reason:
                 log.info("object skipped", extra={"bucket": obj.bucket, "key": obj.key, "reason": reason})
             else:
-                self._process_object(
-                    obj, message["MessageId"], cancelled, log.bind(bucket=obj.bucket, key=obj.key)
-                )
+                self._process_object(obj, message["MessageId"], cancelled, log.bind(bucket=obj.bucket, key=obj.key))
 
     def _skip_reason(self, obj: S3Object) -> str | None:
         if obj.key.endswith("/"):
@@ -187,9 +183,7 @@ class Worker:
             return "key does not match INPUT_PREFIXES / INPUT_SUFFIXES"
         return None
 
-    def _process_object(
-        self, obj: S3Object, message_id: str, cancelled: threading.Event, log: BoundLogger
-    ) -> None:
+    def _process_object(self, obj: S3Object, message_id: str, cancelled: threading.Event, log: BoundLogger) -> None:
         started = time.monotonic()
         sink = S3Sink(self._s3, self.config.output_bucket, cancelled, log, self._part_size)
         try:
@@ -243,9 +237,7 @@ class Worker:
                 QueueUrl=self.config.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
             )
         except (ClientError, BotoCoreError) as exc:
-            log.warning(
-                "could not release the message; it returns after its timeout", extra={"error": str(exc)}
-            )
+            log.warning("could not release the message; it returns after its timeout", extra={"error": str(exc)})
             return
         log.info("message released for another worker")
 

@@ -62,9 +62,7 @@ def process(source: Source, sink: Sink, ctx: Context) -> Mapping[str, int]:
                     continue
                 if errors is None:
                     errors = sink.open(errors_key(ctx.key), CONTENT_TYPE)
-                text = (
-                    "" if line is None else line[: _TEXT_CHARS * 4].decode("utf-8", "replace")[:_TEXT_CHARS]
-                )
+                text = "" if line is None else line[: _TEXT_CHARS * 4].decode("utf-8", "replace")[:_TEXT_CHARS]
                 errors.write(dumps({"line": number, "error": problem, "text": text}, option=newline))
                 bad += 1
         first_line += len(batch)

@@ -100,9 +100,9 @@ class Pipeline:
         self.s3.create_bucket(Bucket=self.input_bucket)
         self.s3.create_bucket(Bucket=self.output_bucket)
         self.dlq_url = self.sqs.create_queue(QueueName="bw-dlq")["QueueUrl"]
-        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         self.queue_url = self.sqs.create_queue(
             QueueName="bw-queue",
             Attributes={
@@ -139,9 +139,7 @@ class Pipeline:
             QueueUrl=queue_url or self.queue_url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]), int(
-            attributes["ApproximateNumberOfMessagesNotVisible"]
-        )
+        return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def worker(
         self,

@@ -127,9 +127,7 @@ def test_empty_input_gives_empty_output() -> None:
 
 def test_overlong_line_is_reported_without_being_held_in_memory() -> None:
     huge = b'{"stars": 1, "review_count": 1, "pad": "' + b"x" * 1000 + b'"}'
-    stream = TrickleReader(
-        b'{"stars": 1, "review_count": 1}\n' + huge + b'\n{"stars": 2, "review_count": 2}\n', 64
-    )
+    stream = TrickleReader(b'{"stars": 1, "review_count": 1}\n' + huge + b'\n{"stars": 2, "review_count": 2}\n', 64)
 
     batches = list(jsonl.iter_line_batches(stream, chunk_size=64, max_line_bytes=256))
 
@@ -148,9 +146,7 @@ def test_line_splitting_does_not_depend_on_chunk_boundaries(
 ) -> None:
     data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
 
-    batches = list(
-        jsonl.iter_line_batches(TrickleReader(data, chunk), chunk_size=chunk, max_line_bytes=1 << 20)
-    )
+    batches = list(jsonl.iter_line_batches(TrickleReader(data, chunk), chunk_size=chunk, max_line_bytes=1 << 20))
 
     expected = data.split(b"\n")
     if expected[-1] == b"":

@@ -11,9 +11,7 @@ from hypothesis import strategies as st
 
 # S3 keys: any UTF-8 except control characters; include the ones URL encoding changes.
 keys = st.text(
-    alphabet=st.one_of(
-        st.sampled_from(" +%/&=?#:é日"), st.characters(min_codepoint=32, max_codepoint=0x2FFF)
-    ),
+    alphabet=st.one_of(st.sampled_from(" +%/&=?#:é日"), st.characters(min_codepoint=32, max_codepoint=0x2FFF)),
     min_size=1,
     max_size=60,
 )
@@ -75,9 +73,7 @@ def test_deletions_are_ignored(s3_notification, eventbridge_event) -> None:
         json.dumps({"hello": "world"}),
         json.dumps({"Records": "nope"}),
         json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "in"}}}]}),
-        json.dumps(
-            {"source": "aws.s3", "detail-type": "Object Created", "detail": {"bucket": {"name": "in"}}}
-        ),
+        json.dumps({"source": "aws.s3", "detail-type": "Object Created", "detail": {"bucket": {"name": "in"}}}),
     ],
 )
 def test_unknown_shapes_are_rejected(body: str) -> None:

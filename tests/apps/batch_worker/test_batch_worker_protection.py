@@ -31,9 +31,7 @@ def test_protection_is_held_while_working_and_released_when_idle(pipeline, prote
     # Protected before the first job starts, kept across back-to-back messages, released when idle.
     assert seen_while_working == [[HOLD], [HOLD]]
     assert [request["body"] for request in protection_endpoint.requests] == [HOLD, RELEASE]
-    assert {request["path"] for request in protection_endpoint.requests} == {
-        "/api/task-1/task-protection/v1/state"
-    }
+    assert {request["path"] for request in protection_endpoint.requests} == {"/api/task-1/task-protection/v1/state"}
     assert {request["content_type"] for request in protection_endpoint.requests} == {"application/json"}
     assert pipeline.output_keys() == ["copies/a.txt", "copies/b.txt"]
 
@@ -42,9 +40,7 @@ def test_opting_out_makes_no_calls(pipeline, protection_endpoint) -> None:
     pipeline.upload("a.txt", b"x")
     pipeline.notify("a.txt")
 
-    pipeline.worker(
-        "jsonl", ECS_AGENT_URI=protection_endpoint.url, SCALE_IN_PROTECTION="false"
-    ).process_next()
+    pipeline.worker("jsonl", ECS_AGENT_URI=protection_endpoint.url, SCALE_IN_PROTECTION="false").process_next()
 
     assert protection_endpoint.requests == []
     assert pipeline.queue_counts() == (0, 0)
@@ -89,9 +85,7 @@ def test_unreachable_endpoint_does_not_stop_the_work(pipeline, caplog) -> None:
 
 def test_protection_is_renewed_once_half_of_it_has_passed(protection_endpoint) -> None:
     now = [1000.0]
-    protection = ScaleInProtection(
-        protection_endpoint.url, 60, bind(logging.getLogger("t")), clock=lambda: now[0]
-    )
+    protection = ScaleInProtection(protection_endpoint.url, 60, bind(logging.getLogger("t")), clock=lambda: now[0])
 
     protection.hold()
     now[0] += 29 * 60

@@ -140,9 +140,7 @@ def test_sigterm_within_the_grace_period_finishes_the_message(stack, start_worke
     code, messages = worker.stop()
 
     assert code == 0
-    assert messages.index("shutdown requested; finishing the current message") < messages.index(
-        "message done"
-    )
+    assert messages.index("shutdown requested; finishing the current message") < messages.index("message done")
     assert output_keys(stack) == ["copies/job.txt"]
     attributes = stack["sqs"].get_queue_attributes(
         QueueUrl=stack["queue_url"],

@@ -64,9 +64,9 @@ def test_small_png_keeps_its_format_and_is_not_enlarged(pipeline) -> None:
 
     assert resized.format == "PNG" and resized.size == (300, 100)
     assert thumb.format == "PNG" and thumb.size == (192, 192)
-    assert pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key="thumbs/icons/logo.png")[
-        "ContentType"
-    ] == ("image/png")
+    assert pipeline.s3.head_object(Bucket=pipeline.output_bucket, Key="thumbs/icons/logo.png")["ContentType"] == (
+        "image/png"
+    )
 
 
 def test_large_jpeg_is_decoded_at_reduced_size_with_enough_detail_left() -> None:

@@ -147,9 +147,7 @@ def test_keys_outside_the_filters_are_skipped_and_acknowledged(pipeline, caplog)
 
 
 def test_objects_in_the_output_bucket_are_never_processed(pipeline) -> None:
-    pipeline.s3.put_object(
-        Bucket=pipeline.output_bucket, Key="x.jsonl", Body=b'{"stars": 1, "review_count": 1}\n'
-    )
+    pipeline.s3.put_object(Bucket=pipeline.output_bucket, Key="x.jsonl", Body=b'{"stars": 1, "review_count": 1}\n')
     pipeline.send(
         json.dumps(
             {
