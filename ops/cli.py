@@ -1,0 +1,335 @@
+"""`ecs-workloads <command>`: operate a deployed stack from its outputs.
+
+Exit codes: 0 done; 1 an AWS call failed, a redrive was cancelled or left messages behind;
+2 usage, unknown name or unusable stack outputs; 3 no or rejected AWS credentials; 4 access denied;
+5 throttled; 6 AWS unreachable; 7 a task or deployment failed; 8 gave up waiting (the work goes on in AWS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from . import jobs, queues, redrive, schedules, services, task_logs
+from .aws import Aws, SessionLike
+from .console import Console
+from .errors import ExitCode, OpsError, explain
+from .outputs import StackOutputs, load_outputs
+
+_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Context:
+    outputs: StackOutputs
+    aws: Aws
+    console: Console
+    stack: str | None
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+
+Handler = Callable[[Context, argparse.Namespace], ExitCode]
+
+
+def main(argv: Sequence[str] | None = None, *, session: SessionLike | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(json_mode=args.json)
+    try:
+        outputs = load_outputs(args.outputs, args.stack)
+        context = Context(outputs, Aws(args.region or outputs.region, session), console, args.stack)
+        return int(args.handler(context, args))
+    except OpsError as error:
+        console.error(str(error))
+        return int(error.code)
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as error:
+        explained = explain(error)
+        if explained is None:
+            raise
+        console.error(str(explained))
+        return int(explained.code)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecs-workloads",
+        description="Operate a deployed ecs-workloads stack: jobs, schedules, services and queues.",
+        epilog="Exit codes: 0 ok, 1 AWS error, 2 usage, 3 credentials, 4 access denied, 5 throttled, "
+        "6 unreachable, 7 task or deployment failed, 8 timed out waiting.",
+    )
+    _add_common(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        # Also accepted after the command name; SUPPRESS keeps a value given before it.
+        _add_common(sub, suppress=True)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("status", _status, "schedules, services and queues on one screen")
+    command("schedules", _schedules, "each job's schedule, state and next run")
+    command("pause", _pause, "disable a job's schedule").add_argument("job")
+    command("resume", _resume, "enable a job's schedule again").add_argument("job")
+
+    run = command("run", _run, "run a job's task now, e.g. with environment overrides")
+    run.add_argument("job")
+    run.add_argument("--count", type=_task_count, default=1, help="tasks to start, 1-10 (default 1)")
+    run.add_argument(
+        "--env", type=_env_pair, action="append", default=[], metavar="KEY=VALUE", help="environment override"
+    )
+    run.add_argument("--command", dest="container_command", help='container command override, e.g. "python run.py"')
+    run.add_argument("--wait", action="store_true", help="wait for the tasks to stop and report their exit codes")
+    run.add_argument("--logs", action="store_true", help="after they stop, print the tasks' logs (implies --wait)")
+    _add_waiting(run, timeout=3600)
+
+    command("services", _services, "desired/running tasks, deployments and recent events")
+    restart = command("restart", _restart, "replace a service's tasks with a forced new deployment")
+    restart.add_argument("service")
+    restart.add_argument("--wait", action="store_true", help="wait until the new deployment is stable")
+    _add_waiting(restart, timeout=1200)
+    scale = command("scale", _scale, "set a service's desired task count (0 stops it)")
+    scale.add_argument("service")
+    scale.add_argument("desired", type=_desired_count, metavar="N")
+
+    command("queues", _queues, "queue depth, messages in flight, DLQ depth, oldest message age")
+    move = command("redrive", _redrive, "move a batch service's dead-letter messages back to its queue")
+    move.add_argument("service")
+    move.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    move.add_argument("--manual", action="store_true", help="receive/send/delete instead of an SQS move task")
+    _add_waiting(move, timeout=600)
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument(
+        "--outputs",
+        metavar="FILE",
+        default=default(None),
+        help="stack outputs JSON file, - for stdin (default: pulumi)",
+    )
+    parser.add_argument(
+        "--stack", default=default(None), help="Pulumi stack to read the outputs of (default: selected)"
+    )
+    parser.add_argument("--region", default=default(None), help="AWS region (default: the outputs' region, then boto3)")
+    parser.add_argument("--json", action="store_true", default=default(False), help="print JSON for scripts")
+
+
+def _add_waiting(parser: argparse.ArgumentParser, *, timeout: int) -> None:
+    parser.add_argument("--poll-seconds", type=_seconds, default=6.0, help="seconds between checks (default 6)")
+    parser.add_argument("--timeout", type=_seconds, default=float(timeout), help=f"give up after (default {timeout})")
+
+
+def _task_count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= jobs.MAX_TASKS_PER_RUN:
+        raise argparse.ArgumentTypeError(f"'{text}': RunTask starts 1 to {jobs.MAX_TASKS_PER_RUN} tasks")
+    return int(text)
+
+
+def _desired_count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"'{text}': a desired count is a whole number, 0 or more")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}': a number of seconds, 0 or more")
+    return value
+
+
+def _env_pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not _ENV_KEY.match(key):
+        raise argparse.ArgumentTypeError(f"'{text}': expected KEY=VALUE with KEY like RESETPICTURES")
+    return key, value
+
+
+def _status(context: Context, _args: argparse.Namespace) -> ExitCode:
+    outputs, aws, now = context.outputs, context.aws, context.now()
+    rows = {
+        "schedules": [schedules.describe(aws.scheduler, job, now) for job in outputs.jobs.values()],
+        "services": services.describe(aws.ecs, aws.autoscaling, list(outputs.services.values())),
+        "queues": queues.describe(aws.sqs, aws.cloudwatch, list(outputs.queues.values()), now),
+    }
+    context.console.text(
+        "\n\n".join(
+            [
+                f"Cluster {outputs.cluster_name}",
+                "Schedules\n" + schedules.render(rows["schedules"]),
+                "Services\n" + services.render(rows["services"]),
+                "Queues\n" + queues.render(rows["queues"]),
+            ]
+        )
+    )
+    context.console.result({"cluster": outputs.cluster_name, **rows})
+    return ExitCode.OK
+
+
+def _schedules(context: Context, _args: argparse.Namespace) -> ExitCode:
+    now = context.now()
+    rows = [schedules.describe(context.aws.scheduler, job, now) for job in context.outputs.jobs.values()]
+    context.console.text(schedules.render(rows))
+    context.console.result({"schedules": rows})
+    return ExitCode.OK
+
+
+def _pause(context: Context, args: argparse.Namespace) -> ExitCode:
+    return _set_schedule_state(context, args.job, enabled=False)
+
+
+def _resume(context: Context, args: argparse.Namespace) -> ExitCode:
+    return _set_schedule_state(context, args.job, enabled=True)
+
+
+def _set_schedule_state(context: Context, name: str, *, enabled: bool) -> ExitCode:
+    job = context.outputs.job(name)
+    result = schedules.set_state(context.aws.scheduler, job, enabled, context.now(), context.stack)
+    warnings = [*result["notes"], schedules.drift_warning(result)]
+    where = f"{job.schedule_group}/{job.schedule_name}"
+    if result["changed"]:
+        context.console.text(f"{job.name}: schedule {where} {result['previousState']} -> {result['state']}")
+    else:
+        context.console.text(f"{job.name}: schedule {where} is already {result['state']}")
+    for warning in warnings:
+        context.console.warn(warning)
+    context.console.result({**result, "warnings": warnings})
+    return ExitCode.OK
+
+
+def _run(context: Context, args: argparse.Namespace) -> ExitCode:
+    job = context.outputs.job(args.job)
+    console, ecs = context.console, context.aws.ecs
+    command = shlex.split(args.container_command) if args.container_command else None
+    started = jobs.start(ecs, job, args.count, dict(args.env), command)
+    result: dict[str, Any] = {"job": job.name, "cluster": job.cluster_arn, **started}
+    for arn in started["taskArns"]:
+        console.text(arn)
+    for failure in started["failures"]:
+        console.warn(f"a task did not start: {failure['reason']} {failure['detail'] or ''}".rstrip())
+    if not started["taskArns"]:
+        raise OpsError(f"no task of {job.name} started", ExitCode.TASK_FAILED)
+    failed = bool(started["failures"])
+    if args.wait or args.logs:
+        outcomes = jobs.wait_until_stopped(
+            ecs,
+            job,
+            started["taskArns"],
+            poll_seconds=args.poll_seconds,
+            timeout_seconds=args.timeout,
+            progress=console.progress,
+        )
+        result["tasks"] = [outcome.as_dict() for outcome in outcomes]
+        console.text(jobs.render_outcomes(outcomes))
+        failed = failed or any(outcome.failed for outcome in outcomes)
+        if args.logs:
+            result["logs"] = {}
+            for outcome in outcomes:
+                events = task_logs.read_task_log(context.aws.logs, job, outcome.task_id)
+                result["logs"][outcome.task_id] = events
+                console.text(task_logs.render_log(job, outcome.task_id, events))
+    console.result(result)
+    return ExitCode.TASK_FAILED if failed else ExitCode.OK
+
+
+def _services(context: Context, _args: argparse.Namespace) -> ExitCode:
+    rows = services.describe(context.aws.ecs, context.aws.autoscaling, list(context.outputs.services.values()))
+    context.console.text(services.render(rows))
+    context.console.result({"services": rows})
+    return ExitCode.OK
+
+
+def _restart(context: Context, args: argparse.Namespace) -> ExitCode:
+    service = context.outputs.service(args.service)
+    result = services.restart(context.aws.ecs, service)
+    context.console.text(f"{service.name}: new deployment {result['deploymentId']} started")
+    if args.wait:
+        final = services.wait_until_stable(
+            context.aws.ecs,
+            service,
+            result["deploymentId"],
+            poll_seconds=args.poll_seconds,
+            timeout_seconds=args.timeout,
+            progress=context.console.progress,
+        )
+        result["deployment"] = final
+        context.console.text(f"{service.name}: stable, {final['running']} of {final['desired']} tasks running")
+    context.console.result(result)
+    return ExitCode.OK
+
+
+def _scale(context: Context, args: argparse.Namespace) -> ExitCode:
+    service = context.outputs.service(args.service)
+    result = services.scale(context.aws.ecs, context.aws.autoscaling, service, args.desired)
+    context.console.text(f"{service.name}: desired count {result['previousDesired']} -> {result['desired']}")
+    for warning in result["warnings"]:
+        context.console.warn(warning)
+    context.console.result(result)
+    return ExitCode.OK
+
+
+def _queues(context: Context, _args: argparse.Namespace) -> ExitCode:
+    rows = queues.describe(
+        context.aws.sqs, context.aws.cloudwatch, list(context.outputs.queues.values()), context.now()
+    )
+    context.console.text(queues.render(rows))
+    context.console.result({"queues": rows})
+    return ExitCode.OK
+
+
+def _redrive(context: Context, args: argparse.Namespace) -> ExitCode:
+    queue = context.outputs.queue(args.service)
+    sqs, console = context.aws.sqs, context.console
+    dlq, target = queues.queue_name(queue.dlq_url), queues.queue_name(queue.queue_url)
+    depth = redrive.dlq_depth(sqs, queue)
+    if depth == 0:
+        console.text(f"{dlq} is empty: nothing to move")
+        console.result({"queue": queue.name, "method": None, "moved": 0, "failed": 0})
+        return ExitCode.OK
+    if not args.yes:
+        _confirm(console, f"Move {depth} message(s) from {dlq} back to {target}?")
+    result = redrive.redrive(
+        sqs,
+        queue,
+        limit=depth,
+        manual=args.manual,
+        poll_seconds=args.poll_seconds,
+        timeout_seconds=args.timeout,
+        progress=console.progress,
+    )
+    console.text(f"moved {result['moved']} message(s) from {dlq} to {target}")
+    if result.get("duplicated"):
+        console.warn(f"{result['duplicated']} message(s) were sent but not deleted from {dlq}: they are in both queues")
+    console.result(result)
+    if result["failed"]:
+        console.error(f"{result['failed']} message(s) could not be sent and stay in {dlq}")
+        return ExitCode.FAILED
+    return ExitCode.OK
+
+
+def _confirm(console: Console, question: str) -> None:
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise OpsError(
+            "redrive moves messages and needs confirmation: run it in a terminal or pass --yes", ExitCode.USAGE
+        )
+    print(f"{question} [y/N] ", end="", file=console.err, flush=True)
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise OpsError("cancelled: nothing was moved")

@@ -1,0 +1,100 @@
+"""Exit codes, and one-line explanations of AWS failures so that no command ends in a traceback."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    NO_CREDENTIALS = 3
+    ACCESS_DENIED = 4
+    THROTTLED = 5
+    UNREACHABLE = 6
+    TASK_FAILED = 7
+    TIMED_OUT = 8
+    INTERRUPTED = 130
+
+
+class OpsError(Exception):
+    """A failure the operator can act on: its message is shown as is, without a traceback."""
+
+    def __init__(self, message: str, code: ExitCode = ExitCode.FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+_ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+_THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "TooManyRequestsException",
+    "SlowDown",
+}
+_BAD_CREDENTIALS = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+}
+
+
+def explain(error: Exception) -> OpsError | None:
+    """The operator-facing form of a botocore failure, or None if `error` is not one."""
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return OpsError(
+            "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+            "(and AWS_SESSION_TOKEN for temporary credentials), or run `aws sso login`",
+            ExitCode.NO_CREDENTIALS,
+        )
+    if isinstance(error, ProfileNotFound):
+        return OpsError(f"{error}: check AWS_PROFILE and ~/.aws/config", ExitCode.NO_CREDENTIALS)
+    if isinstance(error, NoRegionError):
+        return OpsError(
+            "no AWS region: pass --region, export 'region' from the stack, or set AWS_REGION", ExitCode.USAGE
+        )
+    if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
+        return OpsError(
+            f"cannot reach AWS ({error}): check the network, the region and AWS_ENDPOINT_URL", ExitCode.UNREACHABLE
+        )
+    if isinstance(error, ClientError):
+        return _explain_client_error(error)
+    if isinstance(error, BotoCoreError):
+        return OpsError(f"AWS request failed: {error}")
+    return None
+
+
+def _explain_client_error(error: ClientError) -> OpsError:
+    details = error.response.get("Error", {})
+    code = str(details.get("Code", "Unknown"))
+    message = str(details.get("Message", "")).strip() or "(no message)"
+    operation = error.operation_name
+    if code in _ACCESS_DENIED:
+        return OpsError(f"access denied for {operation}: {message}", ExitCode.ACCESS_DENIED)
+    if code in _THROTTLED:
+        return OpsError(
+            f"AWS throttled {operation} ({code}): wait a minute and retry, or raise AWS_MAX_ATTEMPTS "
+            "with AWS_RETRY_MODE=adaptive",
+            ExitCode.THROTTLED,
+        )
+    if code in _BAD_CREDENTIALS:
+        return OpsError(f"AWS rejected the credentials ({code}): {message}", ExitCode.NO_CREDENTIALS)
+    return OpsError(f"{operation} failed: {code}: {message}")

@@ -1,0 +1,222 @@
+"""ECS services: their state, a forced redeployment (restart) and the desired count (scale)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+
+from .errors import ExitCode, OpsError
+from .outputs import Service
+from .table import table, when
+
+_EVENTS_SHOWN = 3
+_DESCRIBE_BATCH = 10  # DescribeServices' limit per call
+
+
+def resource_id(service: Service) -> str:
+    return f"service/{service.cluster_name}/{service.service_name}"
+
+
+def scaling_ranges(autoscaling: Any, services: list[Service]) -> dict[str, dict[str, int]]:
+    """Min and max of each service's scalable target, keyed by service entry name; absent when not autoscaled."""
+    by_id = {resource_id(service): service.name for service in services}
+    ranges: dict[str, dict[str, int]] = {}
+    ids = list(by_id)
+    for first in range(0, len(ids), 50):
+        paginator = autoscaling.get_paginator("describe_scalable_targets")
+        for page in paginator.paginate(
+            ServiceNamespace="ecs", ResourceIds=ids[first : first + 50], ScalableDimension="ecs:service:DesiredCount"
+        ):
+            for target in page["ScalableTargets"]:
+                ranges[by_id[target["ResourceId"]]] = {"min": target["MinCapacity"], "max": target["MaxCapacity"]}
+    return ranges
+
+
+def describe(ecs: Any, autoscaling: Any, services: list[Service]) -> list[dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for cluster in sorted({service.cluster_name for service in services}):
+        names = [service.service_name for service in services if service.cluster_name == cluster]
+        for first in range(0, len(names), _DESCRIBE_BATCH):
+            response = ecs.describe_services(cluster=cluster, services=names[first : first + _DESCRIBE_BATCH])
+            for item in response.get("services", []):
+                found[f"{cluster}/{item['serviceName']}"] = item
+    ranges = scaling_ranges(autoscaling, services)
+    return [
+        _summary(service, found.get(f"{service.cluster_name}/{service.service_name}"), ranges) for service in services
+    ]
+
+
+def _summary(service: Service, item: dict[str, Any] | None, ranges: dict[str, dict[str, int]]) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "service": service.name,
+        "serviceName": service.service_name,
+        "cluster": service.cluster_name,
+        "url": service.url,
+        "autoscaling": ranges.get(service.name),
+    }
+    if item is None or item.get("status") == "INACTIVE":
+        return {
+            **summary,
+            "status": "MISSING",
+            "desired": None,
+            "running": None,
+            "pending": None,
+            "deployments": [],
+            "events": [],
+        }
+    return {
+        **summary,
+        "status": item.get("status"),
+        "desired": item.get("desiredCount"),
+        "running": item.get("runningCount"),
+        "pending": item.get("pendingCount"),
+        "deployments": [_deployment(deployment) for deployment in item.get("deployments", [])],
+        # ECS lists events newest first.
+        "events": [
+            {"createdAt": event.get("createdAt"), "message": event.get("message")}
+            for event in item.get("events", [])[:_EVENTS_SHOWN]
+        ],
+    }
+
+
+def _deployment(deployment: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": deployment.get("id"),
+        "status": deployment.get("status"),
+        "rolloutState": deployment.get("rolloutState"),
+        "rolloutStateReason": deployment.get("rolloutStateReason"),
+        "desired": deployment.get("desiredCount"),
+        "running": deployment.get("runningCount"),
+        "pending": deployment.get("pendingCount"),
+        "failed": deployment.get("failedTasks"),
+        "taskDefinition": deployment.get("taskDefinition", "").rsplit("/", 1)[-1] or None,
+    }
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    summary = table(
+        ["SERVICE", "STATUS", "DESIRED", "RUNNING", "PENDING", "SCALING", "DEPLOYMENTS"],
+        [
+            (
+                row["service"],
+                row["status"],
+                row["desired"],
+                row["running"],
+                row["pending"],
+                f"{row['autoscaling']['min']}-{row['autoscaling']['max']}" if row["autoscaling"] else "fixed",
+                "; ".join(_deployment_text(d) for d in row["deployments"]) or None,
+            )
+            for row in rows
+        ],
+    )
+    events = [
+        f"{row['service']}:\n"
+        + "\n".join(
+            f"  {when(event['createdAt'].astimezone(UTC)) if event['createdAt'] else '-'}  {event['message']}"
+            for event in row["events"]
+        )
+        for row in rows
+        if row["events"]
+    ]
+    return summary + ("\n\nRecent events\n" + "\n".join(events) if events else "")
+
+
+def _deployment_text(deployment: dict[str, Any]) -> str:
+    counts = f"{deployment['running']}/{deployment['desired']} running"
+    if deployment["pending"]:
+        counts += f", {deployment['pending']} pending"
+    if deployment["failed"]:
+        counts += f", {deployment['failed']} failed"
+    return f"{deployment['status']} {deployment['rolloutState'] or ''} {deployment['taskDefinition']} {counts}".replace(
+        "  ", " "
+    )
+
+
+def restart(ecs: Any, service: Service) -> dict[str, Any]:
+    """Starts a new deployment of the same task definition, which replaces every task (pulling the image again)."""
+    updated = ecs.update_service(cluster=service.cluster_name, service=service.service_name, forceNewDeployment=True)
+    deployments = updated["service"].get("deployments", [])
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
+    return {"service": service.name, "serviceName": service.service_name, "deploymentId": primary.get("id")}
+
+
+def wait_until_stable(
+    ecs: Any,
+    service: Service,
+    deployment_id: str | None,
+    *,
+    poll_seconds: float,
+    timeout_seconds: float,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
+    """Polls until `deployment_id` is the only deployment and has completed; raises when it fails or times out."""
+    started = time.monotonic()
+    last_line = ""
+    while True:
+        response = ecs.describe_services(cluster=service.cluster_name, services=[service.service_name])
+        item = response["services"][0]
+        deployments = [_deployment(d) for d in item.get("deployments", [])]
+        elapsed = time.monotonic() - started
+        line = "; ".join(_deployment_text(d) for d in deployments)
+        if line != last_line:
+            progress(f"[{elapsed:5.0f}s] {service.name}: {line}")
+            last_line = line
+        ours = next((d for d in deployments if d["id"] == deployment_id or not deployment_id), None)
+        if ours is None:
+            raise OpsError(f"deployment {deployment_id} was replaced by another deployment", ExitCode.TASK_FAILED)
+        if ours["rolloutState"] == "FAILED":
+            raise OpsError(
+                f"deployment {ours['id']} failed: {ours['rolloutStateReason'] or 'see the service events'}",
+                ExitCode.TASK_FAILED,
+            )
+        finished = ours["rolloutState"] in (None, "COMPLETED") and ours["running"] == ours["desired"]
+        if len(deployments) == 1 and finished:
+            return ours
+        if elapsed >= timeout_seconds:
+            raise OpsError(
+                f"{service.name} not stable after {timeout_seconds:g}s; the deployment goes on, "
+                f"follow it with `ecs-workloads services`",
+                ExitCode.TIMED_OUT,
+            )
+        time.sleep(poll_seconds)
+
+
+def scale(ecs: Any, autoscaling: Any, service: Service, desired: int) -> dict[str, Any]:
+    """Sets the desired count; the warnings say when autoscaling will move it again."""
+    if desired < 0:
+        raise OpsError(f"desired count {desired}: must be 0 or more", ExitCode.USAGE)
+    scaling = scaling_ranges(autoscaling, [service]).get(service.name)
+    current = ecs.describe_services(cluster=service.cluster_name, services=[service.service_name])["services"]
+    updated = ecs.update_service(cluster=service.cluster_name, service=service.service_name, desiredCount=desired)
+    return {
+        "service": service.name,
+        "serviceName": service.service_name,
+        "previousDesired": current[0]["desiredCount"] if current else None,
+        "desired": updated["service"]["desiredCount"],
+        "autoscaling": scaling,
+        "warnings": _scaling_warnings(service, desired, scaling),
+    }
+
+
+def _scaling_warnings(service: Service, desired: int, scaling: dict[str, int] | None) -> list[str]:
+    if scaling is None:
+        if service.autoscaled:
+            return [f"{service.name} should be autoscaled but has no scalable target; check the stack"]
+        return []
+    low, high = scaling["min"], scaling["max"]
+    warnings = [
+        f"{service.name} is autoscaled between {low} and {high} tasks: its scaling policies will move the "
+        f"desired count again within [{low}, {high}]"
+    ]
+    change = "set minTasks/maxTasks in the stack config and run `pulumi up`"
+    if desired < low:
+        warnings.append(
+            f"{desired} is below the minimum {low}: the next scaling activity raises it to at least {low}; {change}"
+        )
+    elif desired > high:
+        warnings.append(
+            f"{desired} is above the maximum {high}: the next scaling activity lowers it to at most {high}; {change}"
+        )
+    return warnings
