@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from .settings import StackSettings
 
 NAMESPACE = "ecs-workloads"
+_SEE_REFERENCE = "see the configuration reference in README.md"
 
 
 class StackConfigError(pulumi.RunError):
@@ -85,31 +87,34 @@ def _describe(detail: dict[str, Any]) -> str:
 
 
 def _allowed_keys(location: tuple[Any, ...]) -> str:
-    """The keys allowed at a config location, found by walking the settings models."""
-    model: Any = StackSettings
+    """The keys allowed at a config location, found by walking the settings models' annotations."""
+    annotation: Any = StackSettings
     for part in location:
-        if isinstance(part, int) or not hasattr(model, "model_fields"):
-            # Inside a list or mapping: step to its item model.
-            args = [a for a in getattr(model, "__args__", ()) if hasattr(a, "model_fields")]
-            model = args[-1] if args else model
-            continue
-        field = next((f for name, f in model.model_fields.items() if (f.alias or name) == part), None)
-        if field is None:
-            return "see the configuration reference in README.md"
-        model = _model_of(field.annotation)
+        current = _unwrap(annotation)
+        if hasattr(current, "model_fields"):
+            field = next((f for name, f in current.model_fields.items() if (f.alias or name) == part), None)
+            if field is None:
+                return _SEE_REFERENCE
+            annotation = field.annotation
+        else:
+            # A list index or a mapping key (a job's position, a pipeline's name): step to the item type.
+            arguments = get_args(current)
+            if not arguments:
+                return _SEE_REFERENCE
+            annotation = arguments[-1]
+    model = _unwrap(annotation)
     if not hasattr(model, "model_fields"):
-        return "see the configuration reference in README.md"
+        return _SEE_REFERENCE
     return ", ".join(sorted(f.alias or name for name, f in model.model_fields.items()))
 
 
-def _model_of(annotation: Any) -> Any:
-    """`X`, `X | None`, `list[X]` and `dict[str, X]` all lead to the model X."""
-    if hasattr(annotation, "model_fields"):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_of(arg)
-        if hasattr(found, "model_fields"):
-            return found
+def _unwrap(annotation: Any) -> Any:
+    """`Annotated[X, ...]` and `X | None` both stand for X."""
+    if get_origin(annotation) is Annotated:
+        return _unwrap(get_args(annotation)[0])
+    arguments = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(arguments) == 1:
+        return _unwrap(arguments[0])
     return annotation
 
 

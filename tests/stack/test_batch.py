@@ -188,8 +188,9 @@ def test_empty_mapping_means_no_pipelines():
         ),
         (
             {"batch": {"jsonl": {"suffix": [".json"]}}},
-            'ecs-workloads:batch.jsonl.suffix: [".json"] — unknown key; allowed: see the configuration reference'
-            " in README.md",
+            'ecs-workloads:batch.jsonl.suffix: [".json"] — unknown key; allowed: idleMinutes, inputExpiryDays, '
+            "maxMessageAgeSeconds, maxReceiveCount, maxTasks, messagesPerTask, minTasks, outputExpiryDays, prefixes, "
+            "processor, suffixes, visibilityTimeoutSeconds, workload",
         ),
         (
             {"batch": {"jsonl": {"minTasks": 3, "maxTasks": 2}}},

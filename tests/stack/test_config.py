@@ -138,3 +138,23 @@ def test_defaults_when_nothing_is_configured():
     assert settings.network.nat_strategy == "none"
     assert settings.logs.retention_days == 30
     assert settings.protect_data is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected_start"),
+    [
+        (
+            {"jobs": [{"name": "a", "schedule": "@daily", "workload": {"image": "x:1"}, "bogus": 1}]},
+            "ecs-workloads:jobs.0.bogus: 1 — unknown key; allowed: command, enabled, endDate,",
+        ),
+        (
+            {"jobs": [{"name": "a", "schedule": "@daily", "workload": {"image": "x:1", "capacity": {"q": 1}}}]},
+            "ecs-workloads:jobs.0.workload.capacity.q: 1 — unknown key; allowed: base, fargate, fargateSpot",
+        ),
+        ({"cats": {"workload": {"cpuu": 1}}}, "ecs-workloads:cats.workload.cpuu: 1 — unknown key; allowed: app,"),
+    ],
+)
+def test_unknown_keys_inside_lists_and_nested_sections_list_the_allowed_ones(raw, expected_start):
+    with pytest.raises(StackConfigError) as caught:
+        settings_from_raw(raw)
+    assert str(caught.value).splitlines()[1].strip().startswith(expected_start)
