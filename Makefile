@@ -35,3 +35,17 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+.PHONY: diagram snapshots bench-scale
+
+## diagram: docs/diagram.md, the dev stack's architecture as Mermaid (and docs/diagram.svg when Graphviz is installed)
+diagram: $(STAMP)
+	$(BIN)/python -m plan dev --diagram | grep '^Diagram:'
+
+## snapshots: rewrite tests/plan/snapshots/<stack>.txt from the current plans (review the diff, then commit)
+snapshots: $(STAMP)
+	$(BIN)/python -m plan.snapshot --update
+
+## bench-scale: evaluation time of dev with 10, 100 and 300 generated scheduled jobs (about a minute)
+bench-scale: $(STAMP)
+	$(BIN)/python bench/evaluation_scale.py

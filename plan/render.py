@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from .recording import Recording, Registration
+
+REPO_DIR = Path(__file__).resolve().parent.parent
 
 # Inputs worth a reviewer's eye, per resource type; other types show their first few scalar inputs.
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
@@ -27,18 +30,48 @@ _MAX_TEXT = 100
 
 def render_tree(recording: Recording) -> str:
     lines: list[str] = []
-    roots = [r for r in recording.registrations if "::pulumi:pulumi:Stack::" in r.parent or not r.parent]
+    roots, children = roots_and_children(recording)
+
+    def visit(registration: Registration, depth: int) -> None:
+        marks = "".join(mark for flag, mark in ((registration.protect, " [protect]"),) if flag)
+        summary = _summary(registration)
+        lines.append(f"{'  ' * depth}+ {registration.type}  {registration.name}{marks}{summary}")
+        for child in children.get(registration.urn, []):
+            visit(child, depth + 1)
+
     for root in roots:
-        _render(recording, root, 0, lines)
+        visit(root, 0)
     return "\n".join(lines)
 
 
-def _render(recording: Recording, registration: Registration, depth: int, lines: list[str]) -> None:
-    marks = "".join(mark for flag, mark in ((registration.protect, " [protect]"),) if flag)
-    summary = _summary(registration)
-    lines.append(f"{'  ' * depth}+ {registration.type}  {registration.name}{marks}{summary}")
-    for child in sorted(recording.children(registration), key=lambda r: (r.custom, r.name)):
-        _render(recording, child, depth + 1, lines)
+def roots_and_children(recording: Recording) -> tuple[list[Registration], dict[str, list[Registration]]]:
+    """Top-level registrations and each URN's children, components first, then by name.
+
+    Sorted because registrations arrive from the SDK's worker threads in no fixed order; one pass over the
+    recording, so large stacks (hundreds of jobs) render in linear time.
+    """
+    roots: list[Registration] = []
+    children: dict[str, list[Registration]] = {}
+    for registration in recording.registrations:
+        if "::pulumi:pulumi:Stack::" in registration.parent or not registration.parent:
+            roots.append(registration)
+        else:
+            children.setdefault(registration.parent, []).append(registration)
+    for siblings in [roots, *children.values()]:
+        siblings.sort(key=lambda r: (r.custom, r.name, r.type))
+    return roots, children
+
+
+def repo_relative(value: Any, root: Path = REPO_DIR) -> Any:
+    """`value` with paths inside the repository (build contexts) made relative, so output is checkout-independent."""
+    if isinstance(value, str):
+        prefix = f"{root}/"
+        return "." if value == str(root) else value.replace(prefix, "")
+    if isinstance(value, dict):
+        return {k: repo_relative(v, root) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [repo_relative(v, root) for v in value]
+    return value
 
 
 def _summary(registration: Registration) -> str:
@@ -52,7 +85,7 @@ def _summary(registration: Registration) -> str:
             for k, v in sorted(registration.inputs.items())
             if isinstance(v, int | float | bool) or (isinstance(v, str) and len(v) <= _MAX_TEXT)
         )[:_MAX_SCALARS]
-    shown = {k: registration.inputs[k] for k in keys if k in registration.inputs}
+    shown = {k: repo_relative(registration.inputs[k]) for k in keys if k in registration.inputs}
     return f"  {_compact(shown)}" if shown else ""
 
 

@@ -1,0 +1,480 @@
+"""An architecture diagram of a stack, drawn from the resources its program registers under the mocks.
+
+Nothing here is hand-drawn: each edge comes from a recorded input naming another resource's mocked
+output (an ARN, a name, a URL), so the diagram changes when the program does. `python -m plan dev --diagram`
+writes it as Mermaid in markdown (and as SVG when Graphviz `dot` is installed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .recording import Recording, Registration
+
+# Resource types drawn as nodes: (node id prefix, title, Mermaid shape, Graphviz shape). IAM, security
+# groups, logs and bucket settings are left out: they say who may talk, not who talks to whom.
+_KINDS: dict[str, tuple[str, str, str, str]] = {
+    "aws:lb/loadBalancer:LoadBalancer": ("alb", "Load balancer", "box", "box"),
+    "aws:lb/listener:Listener": ("listener", "Listener", "box", "box"),
+    "aws:lb/listenerRule:ListenerRule": ("rule", "Listener rule", "box", "box"),
+    "aws:lb/targetGroup:TargetGroup": ("tg", "Target group", "box", "box"),
+    "aws:ecs/service:Service": ("service", "ECS service", "box", "box3d"),
+    "aws:ecs/taskDefinition:TaskDefinition": ("task", "Task definition", "box", "box3d"),
+    "aws:scheduler/schedule:Schedule": ("schedule", "Schedule", "stadium", "oval"),
+    "aws:s3/bucket:Bucket": ("bucket", "S3 bucket", "cylinder", "cylinder"),
+    "aws:s3/bucketV2:BucketV2": ("bucket", "S3 bucket", "cylinder", "cylinder"),
+    "aws:cloudwatch/eventRule:EventRule": ("events", "EventBridge rule", "stadium", "oval"),
+    "aws:sqs/queue:Queue": ("queue", "SQS queue", "subroutine", "cds"),
+    "aws:sns/topic:Topic": ("topic", "SNS topic", "flag", "note"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("alarm", "Alarm", "hexagon", "hexagon"),
+}
+_TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+_SERVICE = "aws:ecs/service:Service"
+# Outputs by which other resources refer to a resource.
+_IDENTITY_OUTPUTS = ("arn", "arnSuffix", "bucket", "dnsName", "id", "name", "url")
+# Metric dimensions that name the resource an alarm watches, most specific first.
+_WATCHED_DIMENSIONS = ("QueueName", "TargetGroup", "ServiceName", "LoadBalancer")
+_MERMAID_SHAPES = {
+    "box": ('["', '"]'),
+    "stadium": ('(["', '"])'),
+    "cylinder": ('[("', '")]'),
+    "subroutine": ('[["', '"]]'),
+    "flag": ('>"', '"]'),
+    "hexagon": ('{{"', '"}}'),
+}
+# Colour by role: entry points, compute, storage and messaging, alerting.
+_CLASSES = {
+    "entry": ("fill:#e8f0fe,stroke:#3367d6", ("alb", "listener", "rule", "tg", "schedule", "events")),
+    "compute": ("fill:#e6f4ea,stroke:#188038", ("service", "task")),
+    "data": ("fill:#fef7e0,stroke:#b06000", ("bucket", "queue")),
+    "alerting": ("fill:#fce8e6,stroke:#c5221f", ("alarm", "topic")),
+}
+FLOW = "flow"
+METRIC = "metric"
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str
+    lines: tuple[str, ...]
+    """The label, line by line: what it is, its resource name, a detail where one helps."""
+    group: str
+    """Id of the top-level component it belongs to ("" for a resource declared at the top)."""
+    shape: str
+    dot_shape: str
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    source: str
+    target: str
+    label: str = ""
+    style: str = FLOW
+    """`flow` for requests, messages and control; `metric` for what an alarm watches."""
+
+
+@dataclass
+class Diagram:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    groups: dict[str, str] = field(default_factory=dict)
+    """Subgraph id -> title (`<ComponentType> <name>`)."""
+
+    def edges_between(self, source: str, target: str) -> list[Edge]:
+        return [e for e in self.edges if e.source == source and e.target == target]
+
+
+def node_id(registration: Registration) -> str:
+    """Stable id from the resource's type and name, e.g. `queue_batch_jsonl_queue`."""
+    return f"{_KINDS[registration.type][0]}_{_identifier(registration.name)}"
+
+
+def build(recording: Recording) -> Diagram:
+    """The diagram of everything `recording` holds that carries requests, messages, runs or alerts."""
+    return _Builder(recording).build()
+
+
+class _Builder:
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+        self.by_urn = {r.urn: r for r in recording.registrations}
+        self.diagram = Diagram()
+        self.edges: set[Edge] = set()
+        self.identities: dict[str, str | None] = {}
+        # A service's task definition is drawn as the service; a task definition run by a schedule is its own node.
+        self.runner: dict[str, str] = {}
+
+    def build(self) -> Diagram:
+        served = {
+            s.inputs["taskDefinition"]: node_id(s)
+            for s in self.recording.of_type(_SERVICE)
+            if isinstance(s.inputs.get("taskDefinition"), str)
+        }
+        for registration in self.recording.registrations:
+            if registration.type not in _KINDS or not registration.custom:
+                continue
+            if registration.type == _TASK_DEFINITION and registration.outputs.get("arn") in served:
+                self.runner[registration.urn] = served[registration.outputs["arn"]]
+                continue
+            self._add_node(registration)
+            if registration.type == _TASK_DEFINITION:
+                self.runner[registration.urn] = node_id(registration)
+        self._alias_records()
+        self._load_balancing()
+        self._containers()
+        self._schedules()
+        self._events()
+        self._queues()
+        self._alarms()
+        self.diagram.edges = sorted(self.edges)
+        return self.diagram
+
+    # --- nodes and identities ---------------------------------------------------------------------------
+
+    def _add_node(self, registration: Registration) -> None:
+        prefix, title, shape, dot_shape = _KINDS[registration.type]
+        identifier = node_id(registration)
+        group = self._top_component(registration)
+        group_id = ""
+        if group is not None:
+            group_id = _identifier(f"{group.type.rsplit(':', 1)[-1]}_{group.name}")
+            self.diagram.groups[group_id] = f"{group.type.rsplit(':', 1)[-1]} {group.name}"
+        lines = (title, registration.name, *_detail(registration))
+        self.diagram.nodes[identifier] = Node(identifier, prefix, lines, group_id, shape, dot_shape)
+        for key in _IDENTITY_OUTPUTS:
+            value = registration.outputs.get(key)
+            if isinstance(value, str) and value:
+                self._identity(value, identifier)
+
+    def _identity(self, value: str, identifier: str) -> None:
+        # A value two nodes share identifies neither.
+        if self.identities.get(value, identifier) != identifier:
+            self.identities[value] = None
+        else:
+            self.identities[value] = identifier
+
+    def _alias_records(self) -> None:
+        # A DNS alias of a load balancer reaches that load balancer (ALB_URL may use the domain name).
+        for record in self.recording.of_type("aws:route53/record:Record"):
+            for alias in record.inputs.get("aliases") or []:
+                target = self._resolve(alias.get("name"))
+                if target is not None and isinstance(record.inputs.get("name"), str):
+                    self._identity(record.inputs["name"].rstrip("."), target)
+
+    def _top_component(self, registration: Registration) -> Registration | None:
+        top = None
+        parent = self.by_urn.get(registration.parent)
+        while parent is not None:
+            top = parent
+            parent = self.by_urn.get(parent.parent)
+        return top
+
+    def _resolve(self, value: Any) -> str | None:
+        """The node a recorded value refers to: an ARN, name or URL it exposes, or a URL on its host name."""
+        if not isinstance(value, str) or not value:
+            return None
+        found = self.identities.get(value)
+        if found is None and "://" in value:
+            found = self.identities.get(urlsplit(value).hostname or "")
+        return found
+
+    def _edge(self, source: str | None, target: str | None, label: str = "", style: str = FLOW) -> None:
+        if source is not None and target is not None and source != target:
+            self.edges.add(Edge(source, target, label, style))
+
+    # --- edges ------------------------------------------------------------------------------------------
+
+    def _load_balancing(self) -> None:
+        for listener in self.recording.of_type("aws:lb/listener:Listener"):
+            self._edge(self._resolve(listener.inputs.get("loadBalancerArn")), node_id(listener))
+            for action in listener.inputs.get("defaultActions") or []:
+                for group in _forwarded(action):
+                    self._edge(node_id(listener), self._resolve(group), "default")
+        for rule in self.recording.of_type("aws:lb/listenerRule:ListenerRule"):
+            self._edge(self._resolve(rule.inputs.get("listenerArn")), node_id(rule), _conditions(rule))
+            for action in rule.inputs.get("actions") or []:
+                for group in _forwarded(action):
+                    self._edge(node_id(rule), self._resolve(group), "forward")
+        for service in self.recording.of_type(_SERVICE):
+            for balancer in service.inputs.get("loadBalancers") or []:
+                port = _number(balancer.get("containerPort"))
+                label = f"{balancer.get('containerName', '')}:{port}".strip(":")
+                self._edge(self._resolve(balancer.get("targetGroupArn")), node_id(service), label)
+
+    def _containers(self) -> None:
+        """Edges from container environment values naming another resource (QUEUE_URL, ALB_URL, buckets)."""
+        for task in self.recording.of_type(_TASK_DEFINITION):
+            runner = self.runner.get(task.urn)
+            for container in _json(task.inputs.get("containerDefinitions")) or []:
+                for variable in container.get("environment") or []:
+                    target = self._resolve(variable.get("value"))
+                    if target is None:
+                        continue
+                    if self.diagram.nodes[target].kind == "queue":
+                        self._edge(target, runner, variable.get("name", ""))
+                    else:
+                        self._edge(runner, target, variable.get("name", ""))
+
+    def _schedules(self) -> None:
+        tasks = {t.outputs.get("arn"): self.runner.get(t.urn) for t in self.recording.of_type(_TASK_DEFINITION)}
+        for schedule in self.recording.of_type("aws:scheduler/schedule:Schedule"):
+            target = schedule.inputs.get("target") or {}
+            runs = (target.get("ecsParameters") or {}).get("taskDefinitionArn")
+            self._edge(node_id(schedule), tasks.get(runs), _schedule_label(schedule))
+            dead_letters = (target.get("deadLetterConfig") or {}).get("arn")
+            self._edge(node_id(schedule), self._resolve(dead_letters), "runs it could not start")
+
+    def _events(self) -> None:
+        for rule in self.recording.of_type("aws:cloudwatch/eventRule:EventRule"):
+            pattern = _json(rule.inputs.get("eventPattern")) or {}
+            detail = pattern.get("detail") or {}
+            label = ", ".join(str(t) for t in pattern.get("detail-type") or [])
+            for bucket in (detail.get("bucket") or {}).get("name") or []:
+                self._edge(self._resolve(bucket), node_id(rule), _with_suffixes(label, detail))
+            for task in self.recording.of_type(_TASK_DEFINITION):
+                if _matches_task(detail.get("taskDefinitionArn"), task):
+                    self._edge(self.runner.get(task.urn), node_id(rule), label)
+        rules = {
+            r.outputs.get("name"): node_id(r) for r in self.recording.of_type("aws:cloudwatch/eventRule:EventRule")
+        }
+        for target in self.recording.of_type("aws:cloudwatch/eventTarget:EventTarget"):
+            self._edge(rules.get(target.inputs.get("rule")), self._resolve(target.inputs.get("arn")), "target")
+
+    def _queues(self) -> None:
+        for queue in self.recording.of_type("aws:sqs/queue:Queue"):
+            redrive = _json(queue.inputs.get("redrivePolicy")) or {}
+            receives = _number(redrive.get("maxReceiveCount"))
+            label = f"after {receives} receives" if receives is not None else "dead letters"
+            self._edge(node_id(queue), self._resolve(redrive.get("deadLetterTargetArn")), label)
+
+    def _alarms(self) -> None:
+        scaled = {}
+        for policy in self.recording.of_type("aws:appautoscaling/policy:Policy"):
+            resource_id = str(policy.inputs.get("resourceId", ""))
+            if resource_id.startswith("service/"):
+                scaled[policy.outputs.get("arn")] = self._resolve(resource_id.rsplit("/", 1)[-1])
+        for alarm in self.recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+            identifier = node_id(alarm)
+            for action in alarm.inputs.get("alarmActions") or []:
+                if action in scaled:
+                    self._edge(identifier, scaled[action], "scales")
+                else:
+                    self._edge(identifier, self._resolve(action), "alarm")
+            self._edge(self._watched(alarm), identifier, "metric", METRIC)
+
+    def _watched(self, alarm: Registration) -> str | None:
+        dimensions = [alarm.inputs.get("dimensions") or {}]
+        dimensions += [(q.get("metric") or {}).get("dimensions") or {} for q in alarm.inputs.get("metricQueries") or []]
+        for key in _WATCHED_DIMENSIONS:
+            for found in dimensions:
+                watched = self._resolve(found.get(key))
+                if watched is not None:
+                    return watched
+        return None
+
+
+# --- reading recorded inputs ---------------------------------------------------------------------------
+
+
+def _identifier(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int | float) else None
+
+
+def _forwarded(action: dict[str, Any]) -> Iterator[str]:
+    if action.get("targetGroupArn"):
+        yield action["targetGroupArn"]
+    for group in (action.get("forward") or {}).get("targetGroups") or []:
+        if group.get("arn"):
+            yield group["arn"]
+
+
+def _conditions(rule: Registration) -> str:
+    parts = []
+    for condition in rule.inputs.get("conditions") or []:
+        for key, word in (("pathPattern", "path"), ("hostHeader", "host")):
+            values = (condition.get(key) or {}).get("values") or []
+            if values:
+                parts.append(f"{word} {' '.join(values)}")
+    return ", ".join(parts)
+
+
+def _detail(registration: Registration) -> tuple[str, ...]:
+    inputs = registration.inputs
+    if registration.type == "aws:lb/listener:Listener":
+        text = f"{inputs.get('protocol', '')} :{_number(inputs.get('port'))}"
+        for action in inputs.get("defaultActions") or []:
+            redirect = action.get("redirect") or {}
+            if action.get("type") == "redirect":
+                text += f" → {redirect.get('protocol', '')} :{redirect.get('port', '')}"
+        return (text,)
+    if registration.type == "aws:lb/targetGroup:TargetGroup":
+        return (f"{inputs.get('protocol', '')} :{_number(inputs.get('port'))}",)
+    return ()
+
+
+def _schedule_label(schedule: Registration) -> str:
+    inputs = schedule.inputs
+    label = str(inputs.get("scheduleExpression", ""))
+    zone = inputs.get("scheduleExpressionTimezone")
+    if zone and zone != "UTC":
+        label += f" {zone}"
+    if inputs.get("state") == "DISABLED":
+        label += ", disabled"
+    return label
+
+
+def _with_suffixes(label: str, detail: dict[str, Any]) -> str:
+    suffixes = []
+    for key in (detail.get("object") or {}).get("key") or []:
+        suffix = key.get("suffix") if isinstance(key, dict) else None
+        if isinstance(suffix, dict):
+            suffix = suffix.get("equals-ignore-case")
+        if isinstance(suffix, str):
+            suffixes.append(f"*{suffix}")
+    return f"{label} {' '.join(suffixes)}".strip()
+
+
+def _matches_task(filters: Any, task: Registration) -> bool:
+    arn = task.outputs.get("arn")
+    if not isinstance(arn, str):
+        return False
+    for wanted in filters or []:
+        if wanted == arn:
+            return True
+        if isinstance(wanted, dict) and isinstance(wanted.get("prefix"), str) and arn.startswith(wanted["prefix"]):
+            return True
+    return False
+
+
+# --- rendering -----------------------------------------------------------------------------------------
+
+
+def to_mermaid(diagram: Diagram) -> str:
+    lines = ["flowchart LR"]
+    for group in sorted(diagram.groups):
+        lines.append(f'  subgraph {group}["{_mermaid_text(diagram.groups[group])}"]')
+        lines.extend(f"    {_mermaid_node(n)}" for n in _nodes(diagram, group))
+        lines.append("  end")
+    lines.extend(f"  {_mermaid_node(n)}" for n in _nodes(diagram, ""))
+    for edge in diagram.edges:
+        arrow = "-.->" if edge.style == METRIC else "-->"
+        label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
+        lines.append(f"  {edge.source} {arrow}{label} {edge.target}")
+    for name, (style, kinds) in _CLASSES.items():
+        members = sorted(n.id for n in diagram.nodes.values() if n.kind in kinds)
+        if members:
+            lines.append(f"  classDef {name} {style}")
+            lines.append(f"  class {','.join(members)} {name}")
+    return "\n".join(lines) + "\n"
+
+
+def _nodes(diagram: Diagram, group: str) -> list[Node]:
+    return sorted((n for n in diagram.nodes.values() if n.group == group), key=lambda n: n.id)
+
+
+def _mermaid_node(node: Node) -> str:
+    opening, closing = _MERMAID_SHAPES[node.shape]
+    return f"{node.id}{opening}{'<br/>'.join(_mermaid_text(line) for line in node.lines)}{closing}"
+
+
+def _mermaid_text(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+def to_dot(diagram: Diagram, title: str) -> str:
+    lines = [
+        f"digraph {_dot_text(title)} {{",
+        "  rankdir=LR;",
+        '  node [fontname="Helvetica", fontsize=10, shape=box];',
+        '  edge [fontname="Helvetica", fontsize=9];',
+    ]
+    for group in sorted(diagram.groups):
+        lines.append(f"  subgraph cluster_{group} {{")
+        lines.append(f"    label={_dot_text(diagram.groups[group])};")
+        lines.extend(f"    {_dot_node(n)}" for n in _nodes(diagram, group))
+        lines.append("  }")
+    lines.extend(f"  {_dot_node(n)}" for n in _nodes(diagram, ""))
+    for edge in diagram.edges:
+        attributes = [f"label={_dot_text(edge.label)}"] if edge.label else []
+        if edge.style == METRIC:
+            attributes.append("style=dashed")
+        suffix = f" [{', '.join(attributes)}]" if attributes else ""
+        lines.append(f"  {edge.source} -> {edge.target}{suffix};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_node(node: Node) -> str:
+    return f"{node.id} [label={_dot_text(chr(10).join(node.lines))}, shape={node.dot_shape}];"
+
+
+def _dot_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def markdown(diagram: Diagram, stack: str) -> str:
+    return (
+        f"# Architecture of the `{stack}` stack\n\n"
+        f"<!-- Generated by `python -m plan {stack} --diagram`; do not edit by hand. -->\n\n"
+        "Drawn from the resources the program registers under the offline mocks (`plan/diagram.py`): every arrow\n"
+        "is a recorded input that names another resource's ARN, name or URL. Solid arrows carry requests,\n"
+        "messages, runs and alerts, labelled with the setting that links them (a container variable, a schedule, an\n"
+        "event pattern); dotted arrows lead from a resource to the alarm watching its metrics. Boxes group the\n"
+        "resources of each top-level component. IAM, security groups, logs and bucket settings are not drawn.\n\n"
+        f"```mermaid\n{to_mermaid(diagram)}```\n"
+    )
+
+
+# The README shows this stack's diagram between these markers.
+README_STACK = "dev"
+README_START = "<!-- dev diagram: generated by `make diagram` -->"
+README_END = "<!-- end of dev diagram -->"
+
+
+def readme_block(diagram: Diagram) -> str:
+    return f"{README_START}\n```mermaid\n{to_mermaid(diagram)}```\n{README_END}"
+
+
+def embed_in_readme(diagram: Diagram, readme: Path) -> Path:
+    """Replaces the diagram between the README's markers, so the README always shows the current plan."""
+    text = readme.read_text()
+    start, end = text.index(README_START), text.index(README_END) + len(README_END)
+    readme.write_text(text[:start] + readme_block(diagram) + text[end:])
+    return readme
+
+
+def write(diagram: Diagram, stack: str, path: Path) -> list[Path]:
+    """Writes the markdown to `path`, and `path` with an .svg suffix when Graphviz `dot` is on PATH."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(markdown(diagram, stack))
+    written = [path]
+    dot = shutil.which("dot")
+    if dot is not None:
+        svg = path.with_suffix(".svg")
+        subprocess.run([dot, "-Tsvg", "-o", str(svg)], input=to_dot(diagram, stack), text=True, check=True, timeout=60)
+        written.append(svg)
+    return written
