@@ -33,7 +33,8 @@ class Recording:
     stack_outputs: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, typ: str) -> list[Registration]:
-        return [r for r in self.registrations if r.type == typ]
+        """Sorted by URN: the SDK registers from worker threads, so arrival order differs between runs."""
+        return sorted((r for r in self.registrations if r.type == typ), key=lambda r: r.urn)
 
     def one(self, typ: str, name: str | None = None) -> Registration:
         """The single registration of a type (and name, when given); fails loudly otherwise."""
