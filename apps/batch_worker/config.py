@@ -103,7 +103,7 @@ class Config:
             heartbeat_interval=heartbeat,
             wait_time_seconds=wait,
             input_suffixes=_lowered_list(env.get("INPUT_SUFFIXES", "")),
-            input_prefixes=_lowered_list(env.get("INPUT_PREFIXES", "")),
+            input_prefixes=_list(env.get("INPUT_PREFIXES", "")),
             scale_in_protection=protection,
             ecs_agent_uri=agent_uri,
             shutdown_grace_seconds=grace,
@@ -111,12 +111,16 @@ class Config:
         )
 
     def accepts(self, key: str) -> bool:
-        """Whether `key` passes INPUT_PREFIXES and INPUT_SUFFIXES (both case-insensitive)."""
-        lowered = key.lower()
-        if self.input_prefixes and not lowered.startswith(self.input_prefixes):
+        """Whether `key` passes INPUT_PREFIXES (exact: S3 keys and the task role's read grant are
+        case-sensitive) and INPUT_SUFFIXES (case-insensitive: `.jpg` and `.JPG` are the same kind of file)."""
+        if self.input_prefixes and not key.startswith(self.input_prefixes):
             return False
-        return not self.input_suffixes or lowered.endswith(self.input_suffixes)
+        return not self.input_suffixes or key.lower().endswith(self.input_suffixes)
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
 def _lowered_list(raw: str) -> tuple[str, ...]:
-    return tuple(item.strip().lower() for item in raw.split(",") if item.strip())
+    return tuple(item.lower() for item in _list(raw))

@@ -76,13 +76,15 @@ def test_scale_in_protection_needs_the_endpoint() -> None:
         Config.from_env({**REQUIRED, "SCALE_IN_PROTECTION": "true"})
 
 
-def test_prefix_and_suffix_filters_ignore_case() -> None:
+def test_suffixes_ignore_case_and_prefixes_match_exactly() -> None:
     config = Config.from_env({**REQUIRED, "INPUT_SUFFIXES": ".JPG, .jpeg,,", "INPUT_PREFIXES": "Uploads/"})
 
     assert config.input_suffixes == (".jpg", ".jpeg")
-    assert config.accepts("uploads/cat.JPG")
-    assert config.accepts("UPLOADS/a/b.jpeg")
-    assert not config.accepts("uploads/cat.png")
+    assert config.input_prefixes == ("Uploads/",)
+    assert config.accepts("Uploads/cat.JPG")
+    assert config.accepts("Uploads/a/b.jpeg")
+    assert not config.accepts("uploads/cat.JPG")
+    assert not config.accepts("Uploads/cat.png")
     assert not config.accepts("other/cat.jpg")
 
 
