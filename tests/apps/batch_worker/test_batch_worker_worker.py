@@ -136,14 +136,14 @@ def test_s3_test_event_is_deleted_without_output(pipeline, caplog) -> None:
 def test_keys_outside_the_filters_are_skipped_and_acknowledged(pipeline, caplog) -> None:
     caplog.set_level(logging.INFO)
     pipeline.upload("in/a.JSONL", b'{"stars": 1, "review_count": 1}\n')
-    pipeline.notify("in/a.JSONL", "in/b.csv", "other/c.jsonl", "in/folder/")
+    pipeline.notify("in/a.JSONL", "in/b.csv", "other/c.jsonl", "IN/d.jsonl", "in/folder/")
 
-    pipeline.worker(INPUT_SUFFIXES=".jsonl", INPUT_PREFIXES="IN/").process_next()
+    pipeline.worker(INPUT_SUFFIXES=".jsonl", INPUT_PREFIXES="in/").process_next()
 
     assert pipeline.output_keys() == ["in/a.JSONL"]
     assert pipeline.queue_counts() == (0, 0)
     skipped = [record.key for record in caplog.records if record.msg == "object skipped"]
-    assert skipped == ["in/b.csv", "other/c.jsonl", "in/folder/"]
+    assert skipped == ["in/b.csv", "other/c.jsonl", "IN/d.jsonl", "in/folder/"]
 
 
 def test_objects_in_the_output_bucket_are_never_processed(pipeline) -> None:
