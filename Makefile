@@ -14,9 +14,9 @@ $(STAMP): $(REQUIREMENTS)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## plan: the dev stack evaluated offline (no cloud account, no Pulumi CLI)
+## plan: the dev stack evaluated offline (no cloud account, no Pulumi CLI): tree, policy, cost, outputs, diagram
 plan: $(STAMP)
-	$(BIN)/python -m plan dev
+	$(BIN)/python -m plan dev --diagram
 
 plan-prod: $(STAMP)
 	$(BIN)/python -m plan prod
