@@ -805,9 +805,7 @@ def _validate_target_group(problems: ArgumentProblems, args: AlbWebServiceArgs) 
         ("deregistration_delay", 0, 3600, 30),
         ("health_check_grace_period_seconds", 0, 2147483647, 30),
     )
-    for key, low, high, default in ranges:
-        value = args.get(key, default)
-        problems.check(is_int_in(value, low, high), key, value, f"an integer from {low} to {high}")
+    problems.integers(args, ranges)
     interval, timeout = args.get("health_check_interval", 10), args.get("health_check_timeout", 5)
     if is_int_in(interval, 5, 300) and is_int_in(timeout, 2, 120) and timeout >= interval:
         problems.add("health_check_timeout", timeout, f"must be less than health_check_interval ({interval})")

@@ -15,7 +15,7 @@ from .capacity import ON_DEMAND, CapacityWeights, capacity_strategy, validate_ca
 from .fargate_workload import FargateWorkload
 from .network import WorkloadPlacement
 from .options import child
-from .validation import ArgumentProblems, is_int_in
+from .validation import ArgumentProblems
 
 
 class ServiceDeploymentArgs(TypedDict, total=False):
@@ -36,15 +36,8 @@ class ServiceDeploymentArgs(TypedDict, total=False):
 
 def validate_deployment(problems: ArgumentProblems, prefix: str, args: ServiceDeploymentArgs) -> None:
     problems.unknown_keys(prefix, args, ServiceDeploymentArgs)
-    checks = (("desired_count", 0, 1000, 1), ("min_healthy_percent", 0, 100, 100), ("max_percent", 100, 200, 200))
-    for key, low, high, default in checks:
-        value = args.get(key, default)
-        problems.check(
-            is_int_in(value, low, high),
-            f"{prefix}{key}",
-            value,
-            f"an integer from {low} to {high}",
-        )
+    bounds = (("desired_count", 0, 1000, 1), ("min_healthy_percent", 0, 100, 100), ("max_percent", 100, 200, 200))
+    problems.integers(args, bounds, prefix)
     validate_capacity(problems, f"{prefix}capacity", args.get("capacity", ON_DEMAND))
     flag = args.get("enable_execute_command", False)
     problems.check(isinstance(flag, bool), f"{prefix}enable_execute_command", flag, "true or false")

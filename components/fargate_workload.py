@@ -491,11 +491,5 @@ def _validate_health_check(problems: ArgumentProblems, field: str, check: Contai
         command,
         'a list starting with "CMD" or "CMD-SHELL" and the check',
     )
-    for key, low, high, default in (
-        ("interval", 5, 300, 30),
-        ("timeout", 2, 60, 5),
-        ("retries", 1, 10, 3),
-        ("start_period", 0, 300, 0),
-    ):
-        value = check.get(key, default)
-        problems.check(is_int_in(value, low, high), f"{field}.{key}", value, f"an integer from {low} to {high}")
+    bounds = (("interval", 5, 300, 30), ("timeout", 2, 60, 5), ("retries", 1, 10, 3), ("start_period", 0, 300, 0))
+    problems.integers(check, bounds, f"{field}.")

@@ -613,18 +613,19 @@ def _validate(name: str, args: QueueBackedBatchServiceArgs) -> None:
     problem = processor_problem(processor)
     if problem:
         problems.add("processor", processor, problem)
-    for key, low, high, default in (
-        ("visibility_timeout_seconds", 30, 43_200, 120),
-        ("max_receive_count", 1, 1000, 3),
-        ("max_message_age_seconds", 60, QUEUE_RETENTION_SECONDS, 3600),
-        ("min_tasks", 0, 1000, 0),
-        ("max_tasks", 1, 1000, 4),
-        ("messages_per_task", 1, 100_000, 5),
-        # An alarm may look back at most one day of 1-minute periods.
-        ("idle_minutes", 1, 1440, 5),
-    ):
-        value = args.get(key, default)
-        problems.check(is_int_in(value, low, high), key, value, f"an integer from {low} to {high}")
+    problems.integers(
+        args,
+        (
+            ("visibility_timeout_seconds", 30, 43_200, 120),
+            ("max_receive_count", 1, 1000, 3),
+            ("max_message_age_seconds", 60, QUEUE_RETENTION_SECONDS, 3600),
+            ("min_tasks", 0, 1000, 0),
+            ("max_tasks", 1, 1000, 4),
+            ("messages_per_task", 1, 100_000, 5),
+            # An alarm may look back at most one day of 1-minute periods.
+            ("idle_minutes", 1, 1440, 5),
+        ),
+    )
     min_tasks, max_tasks = args.get("min_tasks", 0), args.get("max_tasks", 4)
     if is_int_in(min_tasks, 0, 1000) and is_int_in(max_tasks, 1, 1000) and min_tasks > max_tasks:
         problems.add("min_tasks", min_tasks, f"at most max_tasks ({max_tasks})")

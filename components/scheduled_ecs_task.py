@@ -28,7 +28,7 @@ from .iam import policy_document, service_assume_role_policy
 from .network import WorkloadPlacement
 from .options import child, stateful
 from .schedule_expression import normalize_schedule_expression, validate_timezone
-from .validation import ArgumentProblems, is_int_in, is_known
+from .validation import ArgumentProblems, is_known
 
 _SCHEDULE_GROUP_NAME = re.compile(r"^[0-9a-zA-Z._-]{1,64}$")
 _SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
@@ -419,14 +419,15 @@ def validate_scheduled_task_args(args: ScheduledEcsTaskArgs) -> tuple[str, str, 
     if dates["start_date"] and dates["end_date"] and dates["start_date"] >= dates["end_date"]:
         problems.add("end_date", args["end_date"], f"must be after start_date {args['start_date']}")
 
-    for key, low, high, default in (
-        ("flexible_window_minutes", 0, 1440, 0),
-        ("task_count", 1, 10, 1),
-        ("max_retry_attempts", 0, 185, 3),
-        ("max_event_age_seconds", 60, 86400, 3600),
-    ):
-        value = args.get(key, default)
-        problems.check(is_int_in(value, low, high), key, value, f"an integer from {low} to {high}")
+    problems.integers(
+        args,
+        (
+            ("flexible_window_minutes", 0, 1440, 0),
+            ("task_count", 1, 10, 1),
+            ("max_retry_attempts", 0, 185, 3),
+            ("max_event_age_seconds", 60, 86400, 3600),
+        ),
+    )
     for key in ("enabled", "protect_data"):
         if key in args:
             problems.check(isinstance(args[key], bool), key, args[key], "true or false")

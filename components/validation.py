@@ -6,7 +6,7 @@ leave a stack that previews one thing and deploys another.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -23,6 +23,12 @@ class ArgumentProblems:
     def check(self, condition: bool, field: str, value: Any, allowed: str) -> None:
         if not condition:
             self.add(field, value, allowed)
+
+    def integers(self, given: Mapping[str, Any], bounds: Iterable[tuple[str, int, int, int]], prefix: str = "") -> None:
+        """Checks each `(key, low, high, default)`: the given value, or the default, lies in [low, high]."""
+        for key, low, high, default in bounds:
+            value = given.get(key, default)
+            self.check(is_int_in(value, low, high), f"{prefix}{key}", value, f"an integer from {low} to {high}")
 
     def unknown_keys(self, prefix: str, given: Mapping[str, Any], known: type) -> None:
         """Typos in a TypedDict key would otherwise be silently ignored."""
