@@ -49,3 +49,13 @@ snapshots: $(STAMP)
 ## bench-scale: evaluation time of dev with 10, 100 and 300 generated scheduled jobs (about a minute)
 bench-scale: $(STAMP)
 	$(BIN)/python bench/evaluation_scale.py
+
+.PHONY: local local-demo
+
+## local: the whole system on this machine (moto_server as AWS, loopback only); Ctrl-C stops it
+local: $(STAMP)
+	$(BIN)/python -m local
+
+## local-demo: the Lab 4 scenario and a batch upload, checked end to end; exit 0 when every check passes
+local-demo: $(STAMP)
+	$(BIN)/python -m local --demo --fast

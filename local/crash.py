@@ -1,0 +1,542 @@
+"""The jsonl batch pipeline under crashes: workers are killed (or stopped) at random while they work.
+
+One run: moto_server, the `jsonl` pipeline built from the stack's default settings (`maxReceiveCount`,
+suffixes) with a short visibility timeout, `workers` batch worker processes, then the inputs are
+uploaded and every few seconds one random worker receives `signal` and is started again, until the
+queue is empty. The end state is then checked against what was uploaded.
+
+Inputs (all under `reviews/`, deterministic for a seed):
+
+- good files: small ones, `large` ones that take seconds, `multipart` ones whose output needs a
+  multipart upload (over 8 MiB);
+- poison, in turn: a malformed file (a line that cannot be scored), a message announcing an object
+  that does not exist, and a message body that is not an S3 event.
+
+The workers run `local.slow_jsonl:process` (the `jsonl` processor, slowed per line and rejecting files
+with bad lines, so a malformed file is poison).
+
+A crash counts as a receive: a message whose worker dies `maxReceiveCount` times in a row is treated
+like a file that kills every worker it reaches (out of memory, say) and moves to the dead-letter queue
+— by design. The random crashes here stand for failures that have nothing to do with the input, so the
+chaos never signals a worker that is on its message's last allowed receive; it picks another worker
+and counts the ones it spared.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stack.batch import default_pipelines
+
+from .aws import Aws, start_moto
+from .pipeline import PipelineResources, WorkerPool, create_pipeline, worker_environment
+from .processes import Processes
+from .slow_jsonl import SECONDS_PER_LINE_VARIABLE
+
+PROCESSOR = "local.slow_jsonl:process"
+PIPELINE = "jsonl"
+_STARS = (1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5)
+_CITIES = ("Phoenix", "Toronto", "Las Vegas", "Scottsdale", "Cornelius")
+_POISON_KINDS = ("malformed", "missing", "garbage")
+# How long a stopped worker may take to exit beyond its shutdown grace (final long poll, hand-back).
+_EXIT_MARGIN_SECONDS = 15.0
+_POLL_SECONDS = 0.5
+_FINISHING = "shutdown requested; finishing the current message"
+_RELEASED = "message released for another worker"
+_FAILED = frozenset(
+    {"message failed; left for retry or the dead-letter queue", "unrecognised message; left for the dead-letter queue"}
+)
+
+
+@dataclass(frozen=True)
+class CrashSettings:
+    inputs: int = 40
+    """Inputs in all, poison included."""
+    large: int = 4
+    """Good files of `large_lines` lines (seconds of work each)."""
+    multipart: int = 1
+    """Good files with an output over 8 MiB (a multipart upload)."""
+    poison: int = 4
+    """Poison inputs, cycling through malformed / missing object / not an S3 event."""
+    workers: int = 3
+    signal: str = "SIGKILL"
+    """SIGKILL (crash) or SIGTERM (graceful stop, as ECS stops a task)."""
+    kill_every: float = 3.0
+    """Mean seconds between two signals (each interval is 0.5 to 1.5 times this)."""
+    visibility_timeout: int = 4
+    seconds_per_line: float = 0.002
+    small_lines: int = 40
+    large_lines: int = 1500
+    multipart_lines: int = 1000
+    shutdown_grace: float = 25.0
+    """SHUTDOWN_GRACE_SECONDS of the workers; the component's default is 25."""
+    seed: int = 1
+    timeout: float = 300.0
+    """Upper bound of one run, seconds."""
+
+    def __post_init__(self) -> None:
+        if self.signal not in ("SIGKILL", "SIGTERM"):
+            raise ValueError(f"signal: {self.signal!r} — SIGKILL or SIGTERM")
+        if self.large + self.multipart + self.poison >= self.inputs:
+            raise ValueError("inputs must exceed large + multipart + poison (the rest are small files)")
+
+
+@dataclass
+class InputFile:
+    key: str
+    kind: str
+    body: bytes | None = None
+    """Uploaded to the input bucket (None: never uploaded)."""
+    message: str | None = None
+    """Sent straight to the queue instead of an upload."""
+    expected: list[dict[str, Any]] | None = None
+    """Output records of a good file."""
+
+    @property
+    def good(self) -> bool:
+        return self.expected is not None
+
+
+@dataclass
+class ShutdownFigures:
+    stopped: int = 0
+    """Workers stopped with SIGTERM by the chaos."""
+    finished_in_grace: int = 0
+    released: int = 0
+    """Messages handed back (`ChangeMessageVisibility 0`) by a stopping worker: fine, delivered again at once."""
+    redelivered_by_timeout: list[str] = field(default_factory=list)
+    """Message ids a stopping worker neither finished, nor handed back, nor failed, yet delivered again."""
+    processed_twice: list[str] = field(default_factory=list)
+    """Message ids a stopping worker processed (outputs written) that were processed again."""
+    published_after_release: list[str] = field(default_factory=list)
+    """Message ids whose outputs a stopping worker published after handing the message back (its grace ran
+    out while the outputs were being written), so another worker processed them again."""
+    bad_exits: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CrashReport:
+    settings: CrashSettings
+    inputs: list[InputFile]
+    signals_sent: int = 0
+    spared: int = 0
+    skipped: int = 0
+    finished: bool = False
+    wall_seconds: float = 0.0
+    complete: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    wrong_versions: list[str] = field(default_factory=list)
+    unexpected_outputs: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    duplicate_keys: list[str] = field(default_factory=list)
+    incomplete_uploads: int = 0
+    dlq: list[str] = field(default_factory=list)
+    good_in_dlq: list[str] = field(default_factory=list)
+    poison_not_in_dlq: list[str] = field(default_factory=list)
+    left_in_queue: int = 0
+    deliveries: int = 0
+    interrupted: int = 0
+    shutdown: ShutdownFigures | None = None
+    log_dir: Path | None = None
+
+    @property
+    def good(self) -> list[InputFile]:
+        return [item for item in self.inputs if item.good]
+
+    @property
+    def poison(self) -> list[InputFile]:
+        return [item for item in self.inputs if not item.good]
+
+    @property
+    def lost(self) -> list[str]:
+        """Good inputs with no complete output that are not in the dead-letter queue either."""
+        return [key for key in self.missing if key not in self.good_in_dlq]
+
+    def problems(self) -> list[str]:
+        """Every way the end state differs from what was uploaded; empty when the run is sound."""
+        found = []
+        if not self.finished:
+            found.append(f"the queue was not empty after {self.settings.timeout:g} s")
+        for label, items in (
+            ("good inputs without a complete output", self.missing),
+            ("output versions with wrong content", self.wrong_versions),
+            ("unexpected objects in the output bucket", self.unexpected_outputs),
+            ("good inputs in the dead-letter queue", self.good_in_dlq),
+            ("poison inputs not in the dead-letter queue", self.poison_not_in_dlq),
+        ):
+            if items:
+                found.append(f"{label}: {', '.join(items[:10])}{' …' if len(items) > 10 else ''}")
+        if self.left_in_queue:
+            found.append(f"{self.left_in_queue} messages left in the queue")
+        if self.shutdown is not None:
+            for label, items in (
+                (
+                    "messages delivered again after a stop without being handed back",
+                    self.shutdown.redelivered_by_timeout,
+                ),
+                ("messages processed twice because of a stop", self.shutdown.processed_twice),
+                ("stopped workers that did not exit 0 within their grace", self.shutdown.bad_exits),
+            ):
+                if items:
+                    found.append(f"{label}: {', '.join(items[:10])}")
+        return found
+
+    def figures(self) -> str:
+        kinds = Counter(item.kind for item in self.inputs)
+        good = ", ".join(f"{kinds[k]} {k}" for k in ("small", "large", "multipart") if kinds[k])
+        poison = ", ".join(f"{kinds[k]} {k}" for k in _POISON_KINDS if kinds[k])
+        s = self.settings
+        dead_poison = len(self.poison) - len(self.poison_not_in_dlq)
+        lines = [
+            f"inputs       {len(self.inputs)} ({len(self.good)} good: {good}; {len(self.poison)} poison: {poison})",
+            f"workers      {s.workers}, visibility timeout {s.visibility_timeout} s, maxReceiveCount "
+            f"{default_pipelines()[PIPELINE].max_receive_count}",
+            f"kills        {self.signals_sent} {s.signal} (one every ~{s.kill_every:g} s); {self.spared} times a "
+            f"worker on its message's last receive was spared"
+            + (f", {self.skipped} times all were" if self.skipped else ""),
+            f"outputs      {len(self.complete)} complete and correct of {len(self.good)}; "
+            f"{len(self.wrong_versions)} wrong versions; {len(self.unexpected_outputs)} unexpected objects",
+            f"DLQ          {len(self.dlq)} (poison {dead_poison}/{len(self.poison)}, good {len(self.good_in_dlq)})",
+            f"lost         {len(self.lost)}",
+            f"duplicates   {self.duplicates} (writes over a complete output, on {len(self.duplicate_keys)} keys)",
+            f"deliveries   {self.deliveries} objects started, {self.interrupted} of them cut short by a signal; "
+            f"{self.incomplete_uploads} incomplete multipart uploads left (never visible as objects)",
+        ]
+        if self.shutdown is not None:
+            sd = self.shutdown
+            lines.append(
+                f"shutdown     {sd.stopped} stopped: {sd.finished_in_grace} messages finished within the grace, "
+                f"{sd.released} handed back; {len(sd.redelivered_by_timeout)} redelivered by timeout, "
+                f"{len(sd.processed_twice)} processed twice, {len(sd.bad_exits)} bad exits; "
+                f"{len(sd.published_after_release)} published while being handed back (known worker race)"
+            )
+        lines.append(f"wall time    {self.wall_seconds:.1f} s{'' if self.finished else ' (timed out)'}")
+        return "\n".join(lines)
+
+
+def make_inputs(settings: CrashSettings) -> list[InputFile]:
+    """The inputs of a run, in upload order; the same settings always give the same files."""
+    rng = random.Random(settings.seed)
+    small = settings.inputs - settings.large - settings.multipart - settings.poison
+    items: list[InputFile] = []
+    plan = [("small", small), ("large", settings.large), ("multipart", settings.multipart)]
+    for kind, count in plan:
+        lines = {"small": settings.small_lines, "large": settings.large_lines, "multipart": settings.multipart_lines}
+        for index in range(count):
+            records = [_record(rng, kind == "multipart") for _ in range(lines[kind])]
+            body = b"".join(json.dumps(record).encode() + b"\n" for record in records)
+            expected = [
+                {**record, "review_score": float(record["stars"]) * record["review_count"]} for record in records
+            ]
+            items.append(InputFile(f"reviews/{kind}-{index:04d}.jsonl", kind, body=body, expected=expected))
+    for index in range(settings.poison):
+        kind = _POISON_KINDS[index % len(_POISON_KINDS)]
+        key = f"reviews/{kind}-{index:04d}.jsonl"
+        if kind == "malformed":
+            good_lines = b"".join(json.dumps(_record(rng, False)).encode() + b"\n" for _ in range(5))
+            items.append(InputFile(key, kind, body=good_lines + b'{"stars": "five", "review_count": 3}\n'))
+        elif kind == "missing":
+            items.append(InputFile(key, kind))
+        else:
+            items.append(InputFile(key, kind, message=f"{key}: this message is not an S3 event"))
+    rng.shuffle(items)
+    return items
+
+
+def _record(rng: random.Random, long_text: bool) -> dict[str, Any]:
+    record = {
+        "business_id": f"{rng.getrandbits(64):016x}",
+        "city": rng.choice(_CITIES),
+        "stars": rng.choice(_STARS),
+        "review_count": rng.randint(0, 5000),
+    }
+    if long_text:
+        # About 9 KB a line: a thousand lines make an output over the 8 MiB part size.
+        record["text"] = " ".join(rng.choice(("great", "pizza", "slow", "service", "friendly")) for _ in range(1500))
+    return record
+
+
+def run(settings: CrashSettings, work_dir: Path | None = None) -> CrashReport:
+    """One bounded run; every process it starts is stopped before it returns."""
+    work_dir = Path(tempfile.mkdtemp(prefix="batch-crash-")) if work_dir is None else work_dir
+    inputs = make_inputs(settings)
+    report = CrashReport(settings, inputs, log_dir=work_dir)
+    with Processes(work_dir) as processes:
+        aws = start_moto(processes)
+        pipeline = create_pipeline(
+            aws,
+            PIPELINE,
+            default_pipelines()[PIPELINE],
+            visibility_timeout=settings.visibility_timeout,
+            output_versioning=True,
+        )
+        env = worker_environment(
+            pipeline,
+            processor=PROCESSOR,
+            shutdown_grace_seconds=settings.shutdown_grace,
+            extra={SECONDS_PER_LINE_VARIABLE: f"{settings.seconds_per_line:g}"},
+        )
+        pool = WorkerPool(processes, PIPELINE, aws.endpoint, env, settings.workers)
+        pool.start_all()
+        chaos = _Chaos(pool, settings)
+        started = time.monotonic()
+        chaos.start()
+        try:
+            _upload(aws, pipeline, inputs)
+            report.finished = _wait_until_queue_empty(aws, pipeline, started + settings.timeout)
+        finally:
+            chaos.stop()
+            report.wall_seconds = time.monotonic() - started
+            pool.stop_all(settings.shutdown_grace + _EXIT_MARGIN_SECONDS)
+        report.signals_sent, report.spared, report.skipped = chaos.sent, chaos.spared, chaos.skipped
+        _check_outputs(aws, pipeline, report)
+        _check_queues(aws, pipeline, report)
+        _check_logs(pool, report)
+    return report
+
+
+class _Chaos:
+    """Every few seconds, signals one random worker that is not on its message's last receive, then
+    starts it again."""
+
+    def __init__(self, pool: WorkerPool, settings: CrashSettings) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._signal = signal.Signals[settings.signal]
+        self._rng = random.Random(settings.seed + 1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="chaos", daemon=True)
+        self._max_receive_count = default_pipelines()[PIPELINE].max_receive_count
+        self.sent = self.spared = self.skipped = 0
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self._settings.kill_every * self._rng.uniform(0.5, 1.5)):
+                self._strike()
+        except BaseException as exc:
+            self.error = exc
+
+    def _strike(self) -> None:
+        live = [(slot, inc) for slot, inc in enumerate(self._pool.live) if inc is not None]
+        for _, incarnation in live:
+            incarnation.refresh()
+        slot, incarnation = self._rng.choice(live)
+        if self._on_last_receive(incarnation):
+            self.spared += 1
+            others = [slot for slot, inc in live if not self._on_last_receive(inc)]
+            if not others:
+                self.skipped += 1
+                return
+            slot = self._rng.choice(others)
+        grace = self._settings.shutdown_grace + _EXIT_MARGIN_SECONDS if self._signal == signal.SIGTERM else 10.0
+        self._pool.end(slot, self._signal, grace)
+        self.sent += 1
+        if not self._stop.is_set():
+            self._pool.start(slot)
+
+    def _on_last_receive(self, incarnation) -> bool:
+        return incarnation.current is not None and incarnation.current[1] >= self._max_receive_count
+
+
+def _upload(aws: Aws, pipeline: PipelineResources, inputs: list[InputFile]) -> None:
+    s3, sqs = aws.client("s3"), aws.client("sqs")
+    for item in inputs:
+        if item.body is not None:
+            # One PutObject per input: one "Object Created" event, as a client uploading a file causes.
+            s3.put_object(Bucket=pipeline.input_bucket, Key=item.key, Body=item.body)
+        elif item.message is not None:
+            sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=item.message)
+        else:
+            # What EventBridge delivers for an object deleted before a worker could read it.
+            sqs.send_message(QueueUrl=pipeline.queue_url, MessageBody=json.dumps(_object_created(pipeline, item.key)))
+
+
+def _object_created(pipeline: PipelineResources, key: str) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "resources": [f"arn:aws:s3:::{pipeline.input_bucket}"],
+        "detail": {"version": "0", "bucket": {"name": pipeline.input_bucket}, "object": {"key": key, "size": 0}},
+    }
+
+
+def _wait_until_queue_empty(aws: Aws, pipeline: PipelineResources, deadline: float) -> bool:
+    """True once no message is waiting or in flight (moto moves a message to the DLQ when it would be
+    received a time too many, so an empty queue means every message was deleted or dead-lettered)."""
+    sqs = aws.client("sqs")
+    while time.monotonic() < deadline:
+        if _messages_in(sqs, pipeline.queue_url) == 0:
+            return True
+        time.sleep(_POLL_SECONDS)
+    return False
+
+
+def _messages_in(sqs: Any, url: str) -> int:
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return sum(int(attributes.get(name, 0)) for name in names)
+
+
+def _check_outputs(aws: Aws, pipeline: PipelineResources, report: CrashReport) -> None:
+    """Every version ever written must be a complete, correct output of a good input."""
+    s3 = aws.client("s3")
+    expected = {item.key: item.expected for item in report.good}
+    versions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    latest: dict[str, str] = {}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=pipeline.output_bucket):
+        for version in page.get("Versions", []):
+            versions[version["Key"]].append(version)
+            if version["IsLatest"]:
+                latest[version["Key"]] = version["VersionId"]
+        for marker in page.get("DeleteMarkers", []):
+            # The jsonl processor removes a stale error report after a clean run; S3 answers a delete of
+            # an absent key with a marker, which is not an output.
+            if not marker["Key"].startswith("errors/"):
+                report.unexpected_outputs.append(f"{marker['Key']} (delete marker)")
+    for key, key_versions in sorted(versions.items()):
+        if key not in expected:
+            report.unexpected_outputs.append(key)
+            continue
+        if len(key_versions) > 1:
+            report.duplicates += len(key_versions) - 1
+            report.duplicate_keys.append(key)
+        for version in key_versions:
+            body = s3.get_object(Bucket=pipeline.output_bucket, Key=key, VersionId=version["VersionId"])["Body"].read()
+            if not output_matches(body, expected[key]):
+                report.wrong_versions.append(f"{key}@{version['VersionId']}")
+    for key in sorted(expected):
+        if key in latest and f"{key}@{latest[key]}" not in report.wrong_versions:
+            report.complete.append(key)
+        else:
+            report.missing.append(key)
+    uploads = s3.list_multipart_uploads(Bucket=pipeline.output_bucket).get("Uploads", [])
+    report.incomplete_uploads = len(uploads)
+
+
+def output_matches(body: bytes, expected: list[dict[str, Any]] | None) -> bool:
+    try:
+        records = [json.loads(line) for line in body.decode().splitlines()]
+    except ValueError:
+        return False
+    # Equal dicts with the same key order: same fields, in the input's order, review_score last.
+    return records == expected and all(
+        list(got) == list(want) for got, want in zip(records, expected or [], strict=True)
+    )
+
+
+def _check_queues(aws: Aws, pipeline: PipelineResources, report: CrashReport) -> None:
+    sqs = aws.client("sqs")
+    report.left_in_queue = _messages_in(sqs, pipeline.queue_url)
+    bodies = _drain(sqs, pipeline.dlq_url)
+    dead: set[str] = set()
+    for body in bodies:
+        key = _announced_key(body)
+        dead.add(key if key is not None else body)
+        report.dlq.append(key if key is not None else body[:80])
+    for item in report.inputs:
+        identity = item.message if item.message is not None else item.key
+        if item.good and identity in dead:
+            report.good_in_dlq.append(item.key)
+        if not item.good and identity not in dead:
+            report.poison_not_in_dlq.append(item.key)
+
+
+def _drain(sqs: Any, url: str) -> list[str]:
+    """Every message of a queue nobody else reads (received and left invisible)."""
+    bodies: list[str] = []
+    empty_polls = 0
+    while empty_polls < 2:
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300, WaitTimeSeconds=1
+        ).get("Messages", [])
+        empty_polls = 0 if messages else empty_polls + 1
+        bodies.extend(message["Body"] for message in messages)
+    return bodies
+
+
+def _announced_key(body: str) -> str | None:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(doc, dict) and isinstance(doc.get("detail"), dict):
+        return doc["detail"].get("object", {}).get("key")
+    return None
+
+
+def _check_logs(pool: WorkerPool, report: CrashReport) -> None:
+    by_incarnation = {id(inc): inc.records() for inc in pool.incarnations}
+    for records in by_incarnation.values():
+        started: set[str] = set()
+        for record in records:
+            if record.get("msg") == "processing object":
+                report.deliveries += 1
+                started.add(record["message_id"])
+            elif record.get("msg") in ("object processed", "object failed"):
+                started.discard(record.get("message_id"))
+        # Work a signal cut short: started in this process, never finished nor failed there.
+        report.interrupted += len(started)
+    if report.settings.signal != "SIGTERM":
+        return
+    figures = ShutdownFigures()
+    # Which incarnations saw each message, and when first.
+    seen: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for inc in pool.incarnations:
+        first: dict[str, str] = {}
+        for record in by_incarnation[id(inc)]:
+            message_id = record.get("message_id")
+            if message_id is not None and message_id not in first:
+                first[message_id] = record.get("ts", "")
+        for message_id, ts in first.items():
+            seen[message_id].append((ts, id(inc)))
+    for inc in pool.incarnations:
+        if inc.ended_by is None or not inc.ended_by.startswith("SIGTERM"):
+            continue
+        figures.stopped += 1
+        if inc.exit_code != 0 or inc.ended_by != "SIGTERM":
+            figures.bad_exits.append(f"{inc.log_path.name}: {inc.ended_by}, exit {inc.exit_code}")
+        messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for record in by_incarnation[id(inc)]:
+            if record.get("message_id") is not None:
+                messages[record["message_id"]].append(record)
+        for message_id, records in messages.items():
+            said = {record.get("msg") for record in records}
+            published = "object processed" in said
+            released = _RELEASED in said
+            failed = bool(said & _FAILED)
+            figures.released += released
+            figures.finished_in_grace += "message done" in said and _FINISHING in said
+            first_ts = records[0].get("ts", "")
+            if not any(ts >= first_ts and other != id(inc) for ts, other in seen[message_id]):
+                continue
+            if published and released:
+                figures.published_after_release.append(message_id)
+            elif published:
+                figures.processed_twice.append(message_id)
+            elif not released and not failed:
+                figures.redelivered_by_timeout.append(message_id)
+    report.shutdown = figures

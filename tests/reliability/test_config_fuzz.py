@@ -1,0 +1,1559 @@
+"""Property-based tests: a bad stack config or bad component arguments fail before any resource exists,
+with a message that names what to fix.
+
+Stack config: every generated case starts from a valid config (`BASE_CONFIG`) and breaks one thing —
+a wrong type, a number out of range, a bad value (schedule expression, CIDR, ARN, time zone, ...), a
+bad CPU/memory pair, an unknown key, or two options that conflict. `settings_from_raw` must raise
+`StackConfigError` whose lines (after the header) each read `  ecs-workloads:<key>: <value> — <why>`,
+one of them naming the broken key; a sample also runs the whole program (`run_program`) and must
+register nothing.
+
+Components: the same for the arguments of Network, EcsCluster, FargateWorkload, AlbWebService,
+QueueBackedBatchService and ScheduledEcsTask: one `ValueError` (never a TypeError, KeyError,
+AttributeError, ... nor silent acceptance) naming the field, and no resource registered.
+
+Known defects are listed in `DEFECTS`: each is left out of the properties and pinned by a strict
+xfail test that runs its reproducers, so the suite stays green while the defect is open and fails
+(XPASS) once it is fixed — then its entry goes, and the properties cover those cases again.
+
+Examples are derandomised, so CI runs the same cases every time; `FUZZ_SCALE=20 pytest ...` runs
+twenty times as many, randomly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import gc
+import os
+import re
+import string
+import sys
+import types
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from components import (
+    AlbWebService,
+    EcsCluster,
+    FargateWorkload,
+    Network,
+    QueueBackedBatchService,
+    ScheduledEcsTask,
+)
+from components.fargate_sizes import FARGATE_MEMORY_BY_CPU
+from components.fargate_workload import LOG_RETENTION_DAYS
+from components.queue_backed_batch_service import WORKER_ENVIRONMENT
+from components.schedule_expression import validate_timezone
+from plan.program import run_callable, run_program
+from plan.recording import Recording
+from stack.config import NAMESPACE, StackConfigError, settings_from_raw
+from stack.settings import StackSettings
+
+FUZZ_SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
+
+
+def _settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples * FUZZ_SCALE,
+        deadline=None,
+        derandomize=FUZZ_SCALE == 1,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+Path = tuple[str | int, ...]
+LETTERS = st.text(string.ascii_letters, min_size=1, max_size=12)
+# Strings pydantic (lax mode) reads as booleans.
+_BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0"}
+_FLOAT_WORDS = {"nan", "inf", "infinity"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: `changes` applied to a valid base; the error must name `target` (or one of `names`)."""
+
+    kind: str
+    target: Path
+    changes: tuple[tuple[Path, Any], ...]
+    names: tuple[str, ...] = ()
+
+    def apply(self, base: Any) -> Any:
+        result = copy.deepcopy(base)
+        for path, value in self.changes:
+            result = _set(result, path, value)
+        return result
+
+
+_DELETE = object()
+
+
+def _set(document: Any, path: Path, value: Any) -> Any:
+    if not path:
+        return value
+    cursor = document
+    for part in path[:-1]:
+        cursor = cursor.setdefault(part, {}) if isinstance(cursor, dict) else cursor[part]
+    if value is _DELETE:
+        del cursor[path[-1]]
+    else:
+        cursor[path[-1]] = value
+    return document
+
+
+def _dotted(path: Path) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def _names_target(location: str, message: str, case: Case) -> bool:
+    """The line is about the broken key: at it (or below it), or at a parent whose message names it."""
+    target = _dotted(case.target)
+    if location == target or location.startswith(f"{target}."):
+        return True
+    if target.startswith(f"{location}."):
+        return any(name in message for name in case.names or (str(case.target[-1]),))
+    return False
+
+
+# =====================================================================================================
+# Stack config
+# =====================================================================================================
+
+IMAGE = "public.ecr.aws/docker/library/busybox:1.36"
+SSM_ARN = "arn:aws:ssm:us-east-1:123456789012:parameter/cats-token"
+BASE_CONFIG: dict[str, Any] = {
+    "protectData": False,
+    "network": {"cidrBlock": "10.0.0.0/16", "availabilityZones": 2, "natStrategy": "none"},
+    "cluster": {"containerInsights": "enabled", "defaultCapacity": {"fargate": 1, "fargateSpot": 1, "base": 0}},
+    "logs": {"retentionDays": 14},
+    "alarms": {"email": "ops@example.com"},
+    "cats": {
+        "desiredCount": 2,
+        "pathPattern": "/cats*",
+        "allowedCidrs": ["0.0.0.0/0"],
+        "healthCheckPath": "/health",
+        "autoscaling": {"minTasks": 1, "maxTasks": 4, "cpuTargetPercent": 60, "requestsPerTarget": 500},
+        "workload": {"cpu": 256, "memory": 512, "environment": {"LOG_FORMAT": "json"}},
+    },
+    "imageAssessor": {
+        "schedule": "@every 2m",
+        "timezone": "UTC",
+        "deleteCount": 3,
+        "taskCount": 1,
+        "retry": {"maxAttempts": 3, "maxEventAgeSeconds": 3600},
+        "workload": {"cpu": 256, "memory": 512},
+    },
+    "jobs": [
+        {
+            "name": "nightly",
+            "schedule": "cron(0 3 * * ? *)",
+            "workload": {"image": IMAGE, "secrets": {"API_TOKEN": SSM_ARN}},
+            "command": ["sh", "-c", "echo hello"],
+            "runEnvironment": {"MODE": "full"},
+        }
+    ],
+    "batch": {
+        "jsonl": {
+            "processor": "jsonl",
+            "suffixes": [".jsonl"],
+            "prefixes": ["in/"],
+            "minTasks": 0,
+            "maxTasks": 4,
+            "workload": {"cpu": 512, "memory": 1024},
+        }
+    },
+}
+CONFIG_LINE = re.compile(r"^  ecs-workloads:[A-Za-z0-9_.\[\]-]+: .+ — .+$")
+_REPRESENTATIVE_KEYS = {"jobs": 0, "batch": "jsonl"}
+
+
+@dataclass(frozen=True)
+class ConfigLeaf:
+    path: Path
+    annotation: Any
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+
+
+def _walk(model: type[BaseModel], path: Path = ()) -> Iterator[ConfigLeaf]:
+    for name, info in model.model_fields.items():
+        alias = info.alias or name
+        here = (*path, alias)
+        low = high = None
+        low_open = False
+        for rule in info.metadata:
+            if hasattr(rule, "ge"):
+                low = rule.ge
+            if hasattr(rule, "gt"):
+                low, low_open = rule.gt, True
+            if hasattr(rule, "le"):
+                high = rule.le
+        yield ConfigLeaf(here, info.annotation, low, high, low_open)
+        inner = _strip_optional(info.annotation)
+        origin = typing.get_origin(inner)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            yield from _walk(inner, here)
+        elif origin in (list, dict) and alias in _REPRESENTATIVE_KEYS:
+            item = typing.get_args(inner)[-1]
+            yield from _walk(item, (*here, _REPRESENTATIVE_KEYS[alias]))
+
+
+def _strip_optional(annotation: Any) -> Any:
+    """`X | None` → X; anything else unchanged."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    return annotation
+
+
+def _model_paths() -> list[tuple[Path, type[BaseModel]]]:
+    paths: list[tuple[Path, type[BaseModel]]] = [((), StackSettings)]
+    for leaf in _walk(StackSettings):
+        inner = _strip_optional(leaf.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            paths.append((leaf.path, inner))
+        elif typing.get_origin(inner) in (list, dict) and leaf.path[-1] in _REPRESENTATIVE_KEYS:
+            item = typing.get_args(inner)[-1]
+            paths.append(((*leaf.path, _REPRESENTATIVE_KEYS[str(leaf.path[-1])]), item))
+    return paths
+
+
+CONFIG_LEAVES = list(_walk(StackSettings))
+CONFIG_MODELS = _model_paths()
+
+
+# --- value strategies ---------------------------------------------------------------------------------
+
+
+def _wrong_types(annotation: Any) -> st.SearchStrategy[Any]:
+    inner = _strip_optional(annotation)
+    origin = typing.get_origin(inner)
+    lists = st.lists(st.integers(), min_size=1, max_size=3)
+    mappings = st.dictionaries(LETTERS, st.integers(), min_size=1, max_size=2)
+    if inner is bool:
+        return st.one_of(
+            LETTERS.filter(lambda text: text.lower() not in _BOOL_WORDS),
+            st.integers().filter(lambda number: number not in (0, 1)),
+            lists,
+        )
+    if inner is int:
+        # Booleans are left out: pydantic's lax mode reads true as 1 (see docs/reliability.md).
+        fractions = st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer())
+        return st.one_of(LETTERS, fractions, lists, mappings)
+    if inner is float:
+        return st.one_of(LETTERS.filter(lambda text: text.lower() not in _FLOAT_WORDS), lists, mappings)
+    if inner is str:
+        return st.one_of(st.integers(), st.booleans(), lists, mappings)
+    if origin is typing.Literal:
+        allowed = typing.get_args(inner)
+        return st.one_of(LETTERS.filter(lambda text: text not in allowed), st.integers(), lists)
+    if origin is list:
+        return st.one_of(LETTERS, st.integers(), mappings, lists if typing.get_args(inner)[0] is str else st.nothing())
+    if origin is dict:
+        return st.one_of(LETTERS, st.integers(), st.lists(LETTERS, min_size=1, max_size=2))
+    return st.one_of(LETTERS, st.integers(), st.lists(LETTERS, min_size=1, max_size=2))
+
+
+def _out_of_range(leaf: ConfigLeaf) -> st.SearchStrategy[Any] | None:
+    inner = _strip_optional(leaf.annotation)
+    if inner not in (int, float) or (leaf.low is None and leaf.high is None):
+        return None
+    options = []
+    if leaf.low is not None:
+        if inner is int:
+            options.append(st.integers(max_value=int(leaf.low) - 1))
+        else:
+            options.append(st.floats(max_value=leaf.low, exclude_max=not leaf.low_open, allow_nan=False))
+    if leaf.high is not None:
+        if inner is int:
+            options.append(st.integers(min_value=int(leaf.high) + 1))
+        else:
+            options.append(st.floats(min_value=leaf.high, exclude_min=True, allow_infinity=False))
+    return st.one_of(options)
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        validate_timezone(name)
+    except ValueError:
+        return False
+    return True
+
+
+_ENV_NAME_BAD = st.one_of(
+    st.from_regex(r"\A[0-9][A-Z0-9_]{0,8}\Z"),
+    st.from_regex(r"\A[A-Z]{1,5}-[A-Z0-9]{1,5}\Z"),
+)
+_CREDENTIAL_NAMES = st.sampled_from(
+    ["DB_PASSWORD", "API_TOKEN", "AWS_SECRET", "TLS_PRIVATE_KEY", "SERVICE_CREDENTIALS"]
+)
+
+
+@st.composite
+def bad_schedules(draw: st.DrawFn) -> str:
+    """Expressions that are certainly invalid, one per way of being wrong."""
+    form = draw(st.integers(0, 10))
+    if form == 0:
+        return f"rate(0 {draw(st.sampled_from(['minutes', 'hours', 'days']))})"
+    if form == 1:
+        unit = draw(st.sampled_from(["second", "seconds", "week", "weeks", "month", "fortnights"]))
+        return f"rate({draw(st.integers(1, 99))} {unit})"
+    if form == 2:
+        value = draw(st.integers(2, 99))
+        return draw(st.sampled_from(["rate(1 minutes)", f"rate({value} minute)", f"rate({value} hour)"]))
+    if form == 3:
+        minute = draw(st.integers(60, 99))
+        return f"cron({minute} * * * ? *)"
+    if form == 4:
+        hour = draw(st.integers(24, 99))
+        return f"cron(0 {hour} * * ? *)"
+    if form == 5:
+        return draw(
+            st.sampled_from(["cron(0 12 ? * ? *)", "cron(0 12 1 * MON *)", "cron(0 12 * *)", "cron(*/5 * * * *)"])
+        )
+    if form == 6:
+        month = draw(st.integers(13, 99))
+        return f"at(2031-{month:02d}-01T00:00:00)"
+    if form == 7:
+        seconds = draw(st.integers(1, 10_000).filter(lambda n: n % 60))
+        return draw(st.sampled_from([f"@every {seconds}s", "@every 0m", "@every", "@every 5x"]))
+    if form == 8:
+        return draw(st.sampled_from(["@fortnightly", "@minutely", "@reboot"]))
+    if form == 9:
+        # Unix cron runs when day-of-month OR day-of-week matches, which AWS cron cannot say.
+        return f"0 0 {draw(st.integers(1, 28))} * {draw(st.integers(1, 6))}"
+    return draw(LETTERS)
+
+
+_BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "cidrBlock": st.one_of(
+        st.sampled_from(["10.0.0.1/16", "256.0.0.0/16", "fe80::/64", "not-a-cidr"]),
+        st.one_of(st.integers(0, 15), st.integers(25, 32)).map(lambda bits: f"10.0.0.0/{bits}"),
+    ),
+    "vpcId": st.one_of(st.from_regex(r"\Avpc-[g-z]{8}\Z"), st.sampled_from(["vpc-123", "subnet-0abc1234"])),
+    "publicSubnetIds": st.lists(st.sampled_from(["subnet-xyz", "vpc-0abc1234", "subnet-ABCDEF12"]), min_size=1),
+    "privateSubnetIds": st.lists(st.sampled_from(["subnet-xyz", "sn-0abc1234"]), min_size=1),
+    "retentionDays": st.integers(-10, 5000).filter(lambda days: days not in LOG_RETENTION_DAYS),
+    "email": st.one_of(LETTERS, st.sampled_from(["ops@", "@example.com", "ops@example", "a b@example.com"])),
+    "schedule": bad_schedules(),
+    "timezone": st.one_of(
+        st.sampled_from(["Mars/Olympus", "utc+1", "Europe/Londn", "GMT+25"]), LETTERS.filter(lambda z: not _is_zone(z))
+    ),
+    "startDate": st.sampled_from(["tomorrow", "2030-01-01T00:00:00", "2030-13-01T00:00:00Z", "01/02/2030"]),
+    "endDate": st.sampled_from(["next week", "2030-01-01", "2030-02-30T00:00:00Z"]),
+    "pathPattern": st.one_of(LETTERS, LETTERS.map(lambda text: "/" + text * 200)),
+    "healthCheckPath": st.one_of(LETTERS, LETTERS.map(lambda text: "/" + text * 200)),
+    "allowedCidrs": st.sampled_from([[], ["10.0.0.1/8"], ["nope"], ["0.0.0.0/0", "0.0.0.0/0"]]),
+    "certificateArn": st.one_of(LETTERS, st.just("arn:aws:iam::123456789012:server-certificate/cats")),
+    "domainName": st.sampled_from(["Cats.Example.com", "-cats.example.com", "cats", "cats_example.com"]),
+    "hostedZoneId": st.sampled_from(["zone", "z0123", "Z-0123"]),
+    "apiTokenSecretArn": st.one_of(LETTERS, st.just("arn:aws:s3:::cats-token")),
+    "processor": st.sampled_from(["nope", "mod:", ":process", "my module:process", "mod:1process"]),
+    "prefixes": st.sampled_from([["/abs"], ["in*"], [""], ["a,b"], ["in/", "in/"]]),
+    "suffixes": st.sampled_from([["*.jpg"], [""], [".jpg", ".JPG"], [".jp?"]]),
+    "user": st.sampled_from(["root", "0", "0:0", "bad user", "root:root"]),
+    "app": st.one_of(
+        st.sampled_from(["Cats", "../cats", "nope"]),
+        LETTERS.map(str.lower).filter(lambda app: app not in {"cats", "batch_worker", "image_assessor"}),
+    ),
+    "name": st.one_of(
+        st.sampled_from(["Nightly", "image-assessor", "1nightly", "n" * 33, "night_ly"]),
+        st.from_regex(r"\A[A-Z][a-z]{1,8}\Z"),
+    ),
+    "command": st.just([]),
+    "environment": st.one_of(
+        _ENV_NAME_BAD.map(lambda name: {name: "x"}), _CREDENTIAL_NAMES.map(lambda name: {name: "x"})
+    ),
+    "secrets": st.one_of(
+        st.from_regex(r"\A[A-Z]{2,8}\Z").map(lambda name: {name: "plain-text-value"}),
+        _ENV_NAME_BAD.map(lambda name: {name: SSM_ARN}),
+    ),
+    "runEnvironment": st.one_of(
+        _ENV_NAME_BAD.map(lambda name: {name: "x"}), _CREDENTIAL_NAMES.map(lambda name: {name: "x"})
+    ),
+}
+# Each accepts any string, so only wrong types break them.
+_FREE_TEXT = {"image"}
+
+
+def _leaf_name(path: Path) -> str:
+    return str(path[-1])
+
+
+@st.composite
+def leaf_config_cases(draw: st.DrawFn) -> Case:
+    leaf = draw(st.sampled_from(CONFIG_LEAVES))
+    name = _leaf_name(leaf.path)
+    choices = [("wrong type", _wrong_types(leaf.annotation))]
+    if (strategy := _out_of_range(leaf)) is not None:
+        choices.append(("out of range", strategy))
+    if name in _BAD_VALUES and name not in _FREE_TEXT:
+        choices.append(("bad value", _BAD_VALUES[name]))
+    kind, strategy = draw(st.sampled_from(choices))
+    value = draw(strategy)
+    names: tuple[str, ...] = ()
+    if isinstance(value, dict) and name in ("environment", "secrets", "runEnvironment") and kind == "bad value":
+        names = tuple(value)
+    return Case(f"{kind}: {name}", leaf.path, ((leaf.path, value),), names)
+
+
+_WORKLOADS: tuple[Path, ...] = (
+    ("cats", "workload"),
+    ("imageAssessor", "workload"),
+    ("jobs", 0, "workload"),
+    ("batch", "jsonl", "workload"),
+)
+
+
+@st.composite
+def cpu_memory_cases(draw: st.DrawFn) -> Case:
+    workload = draw(st.sampled_from(_WORKLOADS))
+    if draw(st.booleans()):
+        cpu = draw(st.sampled_from(sorted(FARGATE_MEMORY_BY_CPU)))
+        memory = draw(st.integers(128, 130_000).filter(lambda mib: mib not in FARGATE_MEMORY_BY_CPU[cpu]))
+    else:
+        cpu = draw(st.integers(1, 20_000).filter(lambda units: units not in FARGATE_MEMORY_BY_CPU))
+        memory = 2048
+    changes = (((*workload, "cpu"), cpu), ((*workload, "memory"), memory))
+    return Case("cpu/memory pair", (*workload, "memory"), changes, ("cpu", "memory"))
+
+
+@st.composite
+def unknown_key_cases(draw: st.DrawFn) -> Case:
+    path, model = draw(st.sampled_from(CONFIG_MODELS))
+    allowed = {info.alias or name for name, info in model.model_fields.items()}
+    snake = [re.sub(r"(?<!^)(?=[A-Z])", "_", alias).lower() for alias in allowed]
+    key = draw(
+        st.one_of(
+            st.sampled_from(sorted(set(snake) - allowed) or ["bogus"]), st.from_regex(r"\A[a-z][A-Za-z0-9]{0,12}\Z")
+        )
+    )
+    if key in allowed:
+        key = f"{key}X"
+    return Case("unknown key", (*path, key), (((*path, key), draw(st.one_of(st.integers(), LETTERS))),))
+
+
+@st.composite
+def conflict_config_cases(draw: st.DrawFn) -> Case:
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/0abc-1234"
+    zone = "Z0123456789ABCDEFGHIJ"
+    low = draw(st.integers(2, 1000))
+    high = draw(st.integers(1, low - 1))
+    workload = draw(st.sampled_from(_WORKLOADS))
+    stack_var = draw(st.sampled_from(sorted(WORKER_ENVIRONMENT)))
+    env_name = draw(
+        st.from_regex(r"\A[A-Z][A-Z0-9_]{0,8}\Z").filter(
+            lambda n: not re.search("PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL", n)
+        )
+    )
+    pipeline = draw(st.sampled_from(["Jsonl", "1jsonl", "j" * 21, "json_lines"]))
+    new_network = draw(
+        st.sampled_from([("natStrategy", "single"), ("cidrBlock", "10.1.0.0/16"), ("availabilityZones", 3)])
+    )
+    options = [
+        Case(
+            "conflict",
+            ("cats", "certificateArn"),
+            (
+                (("cats", "certificateArn"), cert),
+                (("cats", "domainName"), "cats.example.com"),
+                (("cats", "hostedZoneId"), zone),
+            ),
+            ("certificateArn", "domainName"),
+        ),
+        Case("conflict", ("cats", "hostedZoneId"), ((("cats", "domainName"), "cats.example.com"),), ("hostedZoneId",)),
+        Case("conflict", ("cats", "hostedZoneId"), ((("cats", "hostedZoneId"), zone),), ("hostedZoneId", "domainName")),
+        Case(
+            "conflict",
+            ("cats", "autoscaling", "minTasks"),
+            ((("cats", "autoscaling", "minTasks"), low), (("cats", "autoscaling", "maxTasks"), high)),
+            ("minTasks", "maxTasks"),
+        ),
+        Case("conflict", ("cats", "desiredCount"), ((("cats", "desiredCount"), 5 + low % 100),), ("desiredCount",)),
+        Case(
+            "conflict",
+            ("cats", "autoscaling", "cpuTargetPercent"),
+            ((("cats", "autoscaling", "cpuTargetPercent"), None), (("cats", "autoscaling", "requestsPerTarget"), None)),
+            ("cpuTargetPercent", "requestsPerTarget"),
+        ),
+        Case(
+            "conflict",
+            ("cats", "apiTokenSecretArn"),
+            ((("cats", "apiTokenSecretArn"), SSM_ARN), (("cats", "workload", "secrets"), {"API_TOKEN": SSM_ARN})),
+            ("API_TOKEN", "apiTokenSecretArn"),
+        ),
+        Case(
+            "conflict",
+            ("cats", "workload", "environment", "BUCKET_NAME"),
+            ((("cats", "workload", "environment", "BUCKET_NAME"), "mine"),),
+            ("BUCKET_NAME",),
+        ),
+        Case(
+            "conflict",
+            ("network", new_network[0]),
+            (
+                (("network", "vpcId"), "vpc-0abc1234"),
+                (("network", "publicSubnetIds"), ["subnet-0abc1234"]),
+                (("network", new_network[0]), new_network[1]),
+            ),
+            (new_network[0],),
+        ),
+        Case(
+            "conflict", ("network", "publicSubnetIds"), ((("network", "vpcId"), "vpc-0abc1234"),), ("publicSubnetIds",)
+        ),
+        Case("conflict", ("network", "vpcId"), ((("network", "privateSubnetIds"), ["subnet-0abc1234"]),), ("vpcId",)),
+        Case(
+            "conflict",
+            ("imageAssessor", "endDate"),
+            (
+                (("imageAssessor", "startDate"), "2031-01-01T00:00:00Z"),
+                (("imageAssessor", "endDate"), draw(st.sampled_from(["2030-06-01T00:00:00Z", "2031-01-01T00:00:00Z"]))),
+            ),
+            ("endDate",),
+        ),
+        Case(
+            "conflict",
+            ("imageAssessor", "workload", "environment"),
+            (
+                (
+                    ("imageAssessor", "workload", "environment"),
+                    {draw(st.sampled_from(["ALB_URL", "DELETE_COUNT"])): "x"},
+                ),
+            ),
+            ("ALB_URL", "DELETE_COUNT"),
+        ),
+        Case(
+            "conflict",
+            ("imageAssessor", "apiTokenSecretArn"),
+            (
+                (("imageAssessor", "apiTokenSecretArn"), SSM_ARN),
+                (("imageAssessor", "workload", "secrets"), {"API_TOKEN": SSM_ARN}),
+            ),
+            ("apiTokenSecretArn", "API_TOKEN"),
+        ),
+        Case(
+            "conflict", ("jobs", 1, "name"), ((("jobs",), [BASE_CONFIG["jobs"][0], BASE_CONFIG["jobs"][0]]),), ("name",)
+        ),
+        Case(
+            "conflict", ("jobs", 0, "workload", "image"), ((("jobs", 0, "workload"), {"cpu": 256}),), ("image", "app")
+        ),
+        Case(
+            "conflict",
+            ("batch", "jsonl", "minTasks"),
+            ((("batch", "jsonl", "minTasks"), low), (("batch", "jsonl", "maxTasks"), high)),
+            ("minTasks", "maxTasks"),
+        ),
+        Case(
+            "conflict",
+            ("batch", "jsonl", "workload", "environment"),
+            ((("batch", "jsonl", "workload", "environment"), {stack_var: "x"}),),
+            (stack_var,),
+        ),
+        Case(
+            "conflict",
+            (*workload, "capacity"),
+            (((*workload, "capacity"), {"fargate": 0, "fargateSpot": 0}),),
+            ("fargate", "fargateSpot"),
+        ),
+        Case(
+            "conflict",
+            (*workload, "capacity", "base"),
+            (((*workload, "capacity"), {"fargate": 0, "fargateSpot": 1, "base": 1 + low % 5}),),
+            ("base", "fargate"),
+        ),
+        Case(
+            "conflict",
+            (*workload, "secrets", env_name),
+            (((*workload, "environment"), {env_name: "x"}), ((*workload, "secrets"), {env_name: SSM_ARN})),
+            (env_name,),
+        ),
+        Case(
+            "bad pipeline name",
+            ("batch", pipeline, "[key]"),
+            ((("batch",), {pipeline: BASE_CONFIG["batch"]["jsonl"]}),),
+        ),
+    ]
+    return draw(st.sampled_from(options))
+
+
+config_cases = st.one_of(leaf_config_cases(), cpu_memory_cases(), unknown_key_cases(), conflict_config_cases())
+
+
+def _config_error(case: Case) -> str:
+    raw = case.apply(BASE_CONFIG)
+    with pytest.raises(StackConfigError) as caught:
+        settings_from_raw(raw)
+    return str(caught.value)
+
+
+def _check_config_message(message: str, case: Case) -> None:
+    header, *lines = message.split("\n")
+    assert header == "invalid stack config:", message
+    assert lines, message
+    for line in lines:
+        assert CONFIG_LINE.match(line), f"{line!r} is not `  ecs-workloads:<key>: <value> — <why>` ({case})"
+    named = []
+    for line in lines:
+        location = line[len(f"  {NAMESPACE}:") :].split(": ", 1)[0]
+        why = line.split(" — ", 1)[1]
+        named.append(_names_target(location, why, case))
+    assert any(named), f"no line names {_dotted(case.target)} ({case}):\n{message}"
+
+
+def test_base_config_is_valid_and_builds_the_stack() -> None:
+    """The properties below are only meaningful if the unbroken config builds resources."""
+    settings_from_raw(BASE_CONFIG)
+    recording = run_program("dev", config=_stack_config(BASE_CONFIG))
+    assert len(recording.registrations) > 100
+
+
+@_settings(400)
+@given(case=config_cases)
+def test_bad_stack_config_is_refused_with_a_line_naming_the_key(case: Case) -> None:
+    _check_config_message(_config_error(case), case)
+
+
+def _stack_config(raw: dict[str, Any]) -> dict[str, Any]:
+    return {"aws:region": "us-east-1", **{f"{NAMESPACE}:{key}": value for key, value in raw.items()}}
+
+
+@_settings(50)
+@given(case=config_cases)
+def test_bad_stack_config_stops_the_program_before_any_resource(case: Case) -> None:
+    recording = Recording()
+    with pytest.raises(StackConfigError) as caught:
+        run_program("dev", config=_stack_config(case.apply(BASE_CONFIG)), recording=recording)
+    assert recording.registrations == []
+    _check_config_message(str(caught.value), case)
+
+
+# =====================================================================================================
+# Component arguments
+# =====================================================================================================
+
+PLACEMENT = {"vpc_id": "vpc-0abc1234", "subnet_ids": ["subnet-0abc1234", "subnet-0def5678"], "assign_public_ip": True}
+CLUSTER = {"cluster_name": "ecs", "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/ecs"}
+TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms"
+CAPACITY = {"fargate": 1, "fargate_spot": 1, "base": 1}
+WORKLOAD = {
+    "image": IMAGE,
+    "cpu": 512,
+    "memory": 1024,
+    "cpu_architecture": "ARM64",
+    "ephemeral_storage_gib": 30,
+    "command": ["run"],
+    "entry_point": ["sh", "-c"],
+    "environment": {"MODE": "x"},
+    "secrets": {"API_TOKEN": SSM_ARN},
+    "health_check": {"command": ["CMD", "true"], "interval": 30, "timeout": 5, "retries": 3, "start_period": 0},
+    "stop_timeout": 30,
+    "readonly_root_filesystem": True,
+    "log_retention_days": 30,
+}
+DEPLOYMENT = {"capacity": CAPACITY, "min_healthy_percent": 50, "max_percent": 200, "enable_execute_command": False}
+
+COMPONENTS: dict[str, tuple[Callable[[str, Any], Any], str, dict[str, Any]]] = {
+    "Network": (Network, "net", {"cidr_block": "10.0.0.0/16", "availability_zones": 2, "nat_strategy": "none"}),
+    "Network(existing)": (
+        Network,
+        "net",
+        {
+            "existing": {
+                "vpc_id": "vpc-0abc1234",
+                "public_subnet_ids": ["subnet-0abc1234", "subnet-0def5678"],
+                "private_subnet_ids": ["subnet-0aaa1111"],
+            }
+        },
+    ),
+    "EcsCluster": (EcsCluster, "ecs", {"container_insights": "enabled", "default_capacity": CAPACITY}),
+    "FargateWorkload": (
+        FargateWorkload,
+        "app",
+        {"vpc_id": "vpc-0abc1234", **WORKLOAD, "port": 8080, "protect_data": False},
+    ),
+    "AlbWebService": (
+        AlbWebService,
+        "web",
+        {
+            **CLUSTER,
+            "placement": PLACEMENT,
+            "workload": {**WORKLOAD, "port": 8080},
+            "deployment": {**DEPLOYMENT, "desired_count": 2},
+            "load_balancer_subnet_ids": ["subnet-0abc1234", "subnet-0def5678"],
+            "path_patterns": ["/cats*"],
+            "priority": 100,
+            "allowed_cidrs": ["0.0.0.0/0"],
+            "idle_timeout": 60,
+            "health_check_path": "/health",
+            "health_check_matcher": "200",
+            "health_check_interval": 10,
+            "healthy_threshold": 2,
+            "unhealthy_threshold": 3,
+            "health_check_timeout": 5,
+            "deregistration_delay": 30,
+            "stickiness_duration": 3600,
+            "health_check_grace_period_seconds": 30,
+            "autoscaling": {
+                "min_tasks": 1,
+                "max_tasks": 4,
+                "cpu_target_percent": 60,
+                "requests_per_target": 1000,
+                "scale_in_cooldown": 300,
+                "scale_out_cooldown": 60,
+            },
+            "database_access": [{"security_group_id": "sg-0abc1234", "port": 5432, "description": "db"}],
+            "alarm_topic_arn": TOPIC,
+            "error_rate_alarm_percent": 5,
+            "protect_data": False,
+            "internal": False,
+        },
+    ),
+    "QueueBackedBatchService": (
+        QueueBackedBatchService,
+        "batch-jsonl",
+        {
+            **CLUSTER,
+            "placement": PLACEMENT,
+            "workload": WORKLOAD,
+            "deployment": DEPLOYMENT,
+            "trigger": "s3",
+            "processor": "jsonl",
+            "prefixes": ["in/"],
+            "suffixes": [".jsonl"],
+            "visibility_timeout_seconds": 120,
+            "max_receive_count": 3,
+            "max_message_age_seconds": 3600,
+            "min_tasks": 0,
+            "max_tasks": 4,
+            "messages_per_task": 5,
+            "idle_minutes": 5,
+            "input_expiry_days": 30,
+            "output_expiry_days": 30,
+            "alarm_topic_arn": TOPIC,
+            "protect_data": False,
+        },
+    ),
+    "ScheduledEcsTask": (
+        ScheduledEcsTask,
+        "job",
+        {
+            **CLUSTER,
+            "placement": PLACEMENT,
+            "workload": WORKLOAD,
+            "schedule": "rate(5 minutes)",
+            "timezone": "Europe/London",
+            "start_date": "2030-01-01T00:00:00Z",
+            "end_date": "2031-01-01T00:00:00Z",
+            "enabled": True,
+            "flexible_window_minutes": 0,
+            "task_count": 1,
+            "capacity": CAPACITY,
+            "run_environment": {"MODE": "x"},
+            "max_retry_attempts": 3,
+            "max_event_age_seconds": 3600,
+            "schedule_group_name": "jobs",
+            "alarm_topic_arn": TOPIC,
+            "protect_data": False,
+        },
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """An argument and how it can be wrong. Kinds: int, choice, bool, text, strings, mapping, records."""
+
+    path: Path
+    kind: str
+    low: int = 0
+    high: int = 0
+    choices: tuple[Any, ...] = ()
+    bad: tuple[Any, ...] = ()
+
+
+def _workload_leaves(prefix: Path, *, vpc: bool = False, protect: bool = False) -> list[Leaf]:
+    p = prefix
+    leaves = [
+        Leaf((*p, "image"), "text", bad=("", "public.ecr.aws/org/app:1.2 latest")),
+        Leaf((*p, "cpu"), "choice", choices=tuple(FARGATE_MEMORY_BY_CPU)),
+        Leaf((*p, "memory"), "choice", choices=FARGATE_MEMORY_BY_CPU[512]),
+        Leaf((*p, "cpu_architecture"), "choice", choices=("X86_64", "ARM64")),
+        Leaf((*p, "ephemeral_storage_gib"), "int", 21, 200),
+        Leaf((*p, "command"), "strings", bad=([],)),
+        Leaf((*p, "entry_point"), "strings", bad=([],)),
+        Leaf((*p, "environment"), "mapping", bad=({"1BAD": "x"}, {"DB_PASSWORD": "x"}, {"A-B": "x"})),
+        Leaf((*p, "secrets"), "mapping", bad=({"TOKEN": "plain"}, {"1BAD": SSM_ARN}, {"MODE": SSM_ARN})),
+        Leaf((*p, "health_check"), "mapping", bad=({"command": ["true"]}, {"interval": 30})),
+        Leaf((*p, "health_check", "command"), "strings", bad=(["true"], ["CMD"], ["RUN", "true"])),
+        Leaf((*p, "health_check", "interval"), "int", 5, 300),
+        Leaf((*p, "health_check", "timeout"), "int", 2, 60),
+        Leaf((*p, "health_check", "retries"), "int", 1, 10),
+        Leaf((*p, "health_check", "start_period"), "int", 0, 300),
+        Leaf((*p, "port"), "int", 1024, 65535),
+        Leaf((*p, "stop_timeout"), "int", 2, 120),
+        Leaf((*p, "readonly_root_filesystem"), "bool"),
+        Leaf((*p, "log_retention_days"), "choice", choices=LOG_RETENTION_DAYS),
+    ]
+    if vpc:
+        leaves.append(Leaf((*p, "vpc_id"), "text", bad=("",)))
+    if protect:
+        leaves.append(Leaf((*p, "protect_data"), "bool"))
+    return leaves
+
+
+def _capacity_leaves(prefix: Path) -> list[Leaf]:
+    return [
+        Leaf(prefix, "mapping"),
+        *(Leaf((*prefix, key), "int", 0, 1000) for key in ("fargate", "fargate_spot", "base")),
+    ]
+
+
+def _placement_leaves() -> list[Leaf]:
+    return [
+        Leaf(("placement",), "mapping"),
+        Leaf(("placement", "assign_public_ip"), "bool"),
+        Leaf(("placement", "subnet_ids"), "strings"),
+        Leaf(("placement", "vpc_id"), "text"),
+    ]
+
+
+def _deployment_leaves(*, desired: bool) -> list[Leaf]:
+    leaves = [
+        Leaf(("deployment",), "mapping"),
+        Leaf(("deployment", "min_healthy_percent"), "int", 0, 100),
+        Leaf(("deployment", "max_percent"), "int", 100, 200),
+        Leaf(("deployment", "enable_execute_command"), "bool"),
+        *_capacity_leaves(("deployment", "capacity")),
+    ]
+    if desired:
+        # The base autoscaling bounds are 1..4, so only the type and the 0..1000 range are fuzzed here.
+        leaves.append(Leaf(("deployment", "desired_count"), "int", 0, 1000))
+    return leaves
+
+
+_TOPIC_BAD = ("alarms", "arn:aws:sqs:us-east-1:123456789012:alarms")
+LEAVES: dict[str, list[Leaf]] = {
+    "Network": [
+        Leaf(("availability_zones",), "int", 2, 6),
+        Leaf(("nat_strategy",), "choice", choices=("none", "single", "one-per-az")),
+        Leaf(("cidr_block",), "text", bad=("10.0.0.0/8", "not-a-cidr")),
+    ],
+    "Network(existing)": [
+        Leaf(("existing",), "mapping", bad=({"vpc_id": "vpc-0abc1234"},)),
+        Leaf(("existing", "vpc_id"), "text", bad=("",)),
+        Leaf(("existing", "public_subnet_ids"), "strings", bad=([],)),
+        Leaf(("existing", "private_subnet_ids"), "strings"),
+    ],
+    "EcsCluster": [
+        Leaf(("container_insights",), "choice", choices=("enabled", "enhanced")),
+        *_capacity_leaves(("default_capacity",)),
+    ],
+    "FargateWorkload": [*_workload_leaves((), vpc=True, protect=True)],
+    "AlbWebService": [
+        *_placement_leaves(),
+        Leaf(("workload",), "mapping"),
+        *_workload_leaves(("workload",)),
+        *_deployment_leaves(desired=True),
+        Leaf(("load_balancer_subnet_ids",), "strings", bad=(["subnet-0abc1234"],)),
+        Leaf(("path_patterns",), "strings", bad=(["cats"], [], ["/a", "/b", "/c", "/d", "/e", "/f"])),
+        Leaf(("priority",), "int", 1, 50000),
+        Leaf(("allowed_cidrs",), "strings", bad=(["10.0.0.1/8"], [], ["0.0.0.0/0", "0.0.0.0/0"], ["nope"])),
+        Leaf(("idle_timeout",), "int", 1, 4000),
+        Leaf(("health_check_path",), "text", bad=("health",)),
+        Leaf(("health_check_matcher",), "text", bad=("ok", "2xx", "200-")),
+        Leaf(("health_check_interval",), "int", 5, 300),
+        Leaf(("healthy_threshold",), "int", 2, 10),
+        Leaf(("unhealthy_threshold",), "int", 2, 10),
+        Leaf(("health_check_timeout",), "int", 2, 9),
+        Leaf(("deregistration_delay",), "int", 0, 3600),
+        Leaf(("stickiness_duration",), "int", 1, 604800),
+        Leaf(("health_check_grace_period_seconds",), "int", 0, 2_147_483_647),
+        Leaf(("autoscaling",), "mapping", bad=({"min_tasks": 1, "max_tasks": 2},)),
+        Leaf(("autoscaling", "min_tasks"), "int", 1, 1000),
+        Leaf(("autoscaling", "max_tasks"), "int", 1, 1000),
+        Leaf(("autoscaling", "requests_per_target"), "int", 1, 1_000_000),
+        Leaf(("autoscaling", "scale_in_cooldown"), "int", 0, 3600),
+        Leaf(("autoscaling", "scale_out_cooldown"), "int", 0, 3600),
+        Leaf(("database_access",), "records"),
+        Leaf(("database_access", 0), "mapping"),
+        Leaf(("database_access", 0, "port"), "int", 1, 65535),
+        Leaf(("alarm_topic_arn",), "text", bad=_TOPIC_BAD),
+        Leaf(("certificate_arn",), "text", bad=("cert", "arn:aws:iam::123456789012:server-certificate/x")),
+        Leaf(("domain_name",), "text", bad=("Cats.Example.com", "cats")),
+        Leaf(("protect_data",), "bool"),
+        Leaf(("internal",), "bool"),
+    ],
+    "QueueBackedBatchService": [
+        *_placement_leaves(),
+        Leaf(("workload",), "mapping"),
+        *_workload_leaves(("workload",)),
+        *_deployment_leaves(desired=False),
+        Leaf(("trigger",), "choice", choices=("s3", "queue")),
+        Leaf(("processor",), "text", bad=("nope", "mod:", ":fn", "my mod:fn")),
+        Leaf(("prefixes",), "strings", bad=(["/abs"], ["a*"], [""], ["in/", "in/"])),
+        Leaf(("suffixes",), "strings", bad=(["*.jpg"], [".jpg", ".JPG"], ["a,b"])),
+        Leaf(("visibility_timeout_seconds",), "int", 30, 43200),
+        Leaf(("max_receive_count",), "int", 1, 1000),
+        Leaf(("max_message_age_seconds",), "int", 60, 345600),
+        Leaf(("min_tasks",), "int", 0, 1000),
+        Leaf(("max_tasks",), "int", 1, 1000),
+        Leaf(("messages_per_task",), "int", 1, 100000),
+        Leaf(("idle_minutes",), "int", 1, 1440),
+        Leaf(("input_expiry_days",), "int", 1, 36500),
+        Leaf(("output_expiry_days",), "int", 1, 36500),
+        Leaf(("output_bucket_name",), "text", bad=("Bad_Bucket", "ab", "-bucket")),
+        Leaf(("alarm_topic_arn",), "text", bad=_TOPIC_BAD),
+        Leaf(("protect_data",), "bool"),
+    ],
+    "ScheduledEcsTask": [
+        *_placement_leaves(),
+        Leaf(("workload",), "mapping"),
+        *_workload_leaves(("workload",)),
+        Leaf(("schedule",), "text", bad=("rate(0 minutes)", "cron(0 12 ? * ? *)", "@every 30s", "daily")),
+        Leaf(("timezone",), "text", bad=("Mars/Olympus", "utc+1")),
+        Leaf(("start_date",), "text", bad=("tomorrow", "2030-01-01T00:00:00")),
+        Leaf(("end_date",), "text", bad=("2029-01-01T00:00:00Z", "soon")),
+        Leaf(("enabled",), "bool"),
+        Leaf(("flexible_window_minutes",), "int", 0, 1440),
+        Leaf(("task_count",), "int", 1, 10),
+        *_capacity_leaves(("capacity",)),
+        Leaf(("run_environment",), "mapping", bad=({"1X": "y"}, {"DB_PASSWORD": "x"})),
+        Leaf(("max_retry_attempts",), "int", 0, 185),
+        Leaf(("max_event_age_seconds",), "int", 60, 86400),
+        Leaf(("schedule_group_name",), "text", bad=("bad group!", "g" * 65)),
+        Leaf(("alarm_topic_arn",), "text", bad=_TOPIC_BAD),
+        Leaf(("protect_data",), "bool"),
+    ],
+}
+# Value classes a wrong value is drawn from, by kind of argument.
+CLASSES: dict[str, tuple[str, ...]] = {
+    "int": ("text", "fraction", "bool", "list", "mapping", "out of range"),
+    "choice": ("text", "integer", "whole float", "bool", "list", "mapping"),
+    "bool": ("text", "integer", "list", "mapping"),
+    "text": ("integer", "bool", "list", "mapping", "bad value"),
+    "strings": ("text", "integer", "mapping", "non-string entries", "bad value"),
+    "mapping": ("text", "integer", "bool", "list", "bad value"),
+    "records": ("text", "integer", "mapping", "non-mapping entries"),
+}
+
+
+def _values(leaf: Leaf, value_class: str) -> st.SearchStrategy[Any]:
+    if value_class == "text":
+        return LETTERS.filter(lambda text: text not in leaf.choices)
+    if value_class == "integer":
+        return st.integers().filter(lambda number: number not in leaf.choices and number is not True)
+    if value_class == "fraction":
+        return st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer())
+    if value_class == "whole float":
+        return st.sampled_from([float(c) for c in leaf.choices if isinstance(c, int)] or [1.0])
+    if value_class == "bool":
+        return st.booleans()
+    if value_class == "list":
+        return st.lists(st.one_of(st.integers(), LETTERS), max_size=3)
+    if value_class == "mapping":
+        return st.dictionaries(LETTERS, st.integers(), max_size=2)
+    if value_class == "out of range":
+        return st.one_of(st.integers(max_value=leaf.low - 1), st.integers(min_value=leaf.high + 1))
+    if value_class == "non-string entries":
+        return st.lists(st.integers(), min_size=1, max_size=3)
+    if value_class == "non-mapping entries":
+        return st.lists(st.one_of(st.integers(), LETTERS), min_size=1, max_size=2)
+    if value_class == "bad value":
+        return st.sampled_from(leaf.bad)
+    raise ValueError(value_class)
+
+
+# ----- known defects ----------------------------------------------------------------------------------
+
+_NON_MAPPING = frozenset({"text", "integer", "bool", "list"})
+_EMBEDDED = ("AlbWebService", "QueueBackedBatchService", "ScheduledEcsTask")
+_WITH_WORKLOAD = ("FargateWorkload", *_EMBEDDED)
+Combo = tuple[str, str, str]
+
+
+def _combos(where: dict[str, tuple[str, ...]], classes: frozenset[str] | set[str]) -> frozenset[Combo]:
+    """(component, dotted argument path, value class) for every pairing."""
+    return frozenset(
+        (component, path, value_class)
+        for component, paths in where.items()
+        for path in paths
+        for value_class in classes
+    )
+
+
+def _in_workload(*names: str) -> dict[str, tuple[str, ...]]:
+    where = {component: tuple(f"workload.{name}" for name in names) for component in _EMBEDDED}
+    where["FargateWorkload"] = names
+    return where
+
+
+@dataclass(frozen=True)
+class Defect:
+    """A way the components fail today: the cases it covers and reproducers that show it."""
+
+    title: str
+    covers: frozenset[Combo]
+    reproducers: tuple[tuple[str, Path, Any], ...]
+
+
+DEFECTS: tuple[Defect, ...] = (
+    Defect(
+        "a nested argument that is not a mapping crashes with TypeError/AttributeError instead of a ValueError "
+        "(ArgumentProblems.unknown_keys, validate_capacity, validate_deployment, _validate_health_check and "
+        "container_environment_problems index or iterate it); a non-mapping environment also registers "
+        "resources before the crash",
+        _combos(
+            {
+                "Network(existing)": ("existing",),
+                "EcsCluster": ("default_capacity",),
+                **_in_workload("environment", "secrets", "health_check"),
+                "AlbWebService": (
+                    "placement",
+                    "workload",
+                    "deployment",
+                    "deployment.capacity",
+                    "autoscaling",
+                    "workload.environment",
+                    "workload.secrets",
+                    "workload.health_check",
+                ),
+                "QueueBackedBatchService": (
+                    "deployment",
+                    "deployment.capacity",
+                    "workload.environment",
+                    "workload.secrets",
+                    "workload.health_check",
+                ),
+                "ScheduledEcsTask": (
+                    "placement",
+                    "workload",
+                    "capacity",
+                    "workload.environment",
+                    "workload.secrets",
+                    "workload.health_check",
+                ),
+            },
+            _NON_MAPPING,
+        ),
+        (
+            ("Network(existing)", ("existing",), "vpc-0abc1234"),
+            ("EcsCluster", ("default_capacity",), "spot"),
+            ("FargateWorkload", ("environment",), ["MODE=x"]),
+            ("FargateWorkload", ("secrets",), "x"),
+            ("FargateWorkload", ("health_check",), "CMD true"),
+            ("AlbWebService", ("placement",), "public"),
+            ("AlbWebService", ("workload",), "image"),
+            ("AlbWebService", ("deployment",), ["x"]),
+            ("AlbWebService", ("autoscaling",), 4),
+            ("QueueBackedBatchService", ("deployment", "capacity"), "spot"),
+            ("QueueBackedBatchService", ("workload", "environment"), ["MODE=x"]),
+            ("ScheduledEcsTask", ("placement",), "public"),
+            ("ScheduledEcsTask", ("workload",), "image"),
+            ("ScheduledEcsTask", ("capacity",), "spot"),
+        ),
+    ),
+    Defect(
+        "an unhashable cpu or nat_strategy (a list or a mapping) crashes with TypeError: fargate_size_problem and "
+        "Network look the value up in a dict",
+        _combos({"Network": ("nat_strategy",), **_in_workload("cpu")}, {"list", "mapping"}),
+        (
+            ("Network", ("nat_strategy",), ["none"]),
+            ("FargateWorkload", ("cpu",), [256]),
+            ("AlbWebService", ("workload", "cpu"), {"units": 256}),
+            ("QueueBackedBatchService", ("workload", "cpu"), [512]),
+            ("ScheduledEcsTask", ("workload", "cpu"), [512]),
+        ),
+    ),
+    Defect(
+        "a float equal to an allowed integer is accepted for cpu, memory and log_retention_days, and true for "
+        "log_retention_days (true == 1): the task definition gets cpu '512.0', the log group a boolean retention",
+        _combos(_in_workload("cpu", "memory", "log_retention_days"), {"whole float"})
+        | _combos(_in_workload("log_retention_days"), {"bool"}),
+        (
+            ("FargateWorkload", ("cpu",), 512.0),
+            ("FargateWorkload", ("log_retention_days",), True),
+            ("AlbWebService", ("workload", "memory"), 1024.0),
+            ("QueueBackedBatchService", ("workload", "log_retention_days"), 30.0),
+            ("ScheduledEcsTask", ("workload", "cpu"), 512.0),
+        ),
+    ),
+    Defect(
+        "subnet id lists are not checked: a string is accepted (an existing VPC's is iterated character by "
+        "character), an integer or a mapping crashes after resources are registered, non-string entries pass",
+        _combos(
+            {
+                "Network(existing)": ("existing.public_subnet_ids", "existing.private_subnet_ids"),
+                **{component: ("placement.subnet_ids",) for component in _EMBEDDED},
+            },
+            {"text", "integer", "mapping", "non-string entries"},
+        )
+        | _combos({"AlbWebService": ("load_balancer_subnet_ids",)}, {"non-string entries"}),
+        (
+            ("Network(existing)", ("existing", "public_subnet_ids"), "subnet-0abc1234"),
+            ("Network(existing)", ("existing", "private_subnet_ids"), 7),
+            ("AlbWebService", ("placement", "subnet_ids"), "subnet-0abc1234"),
+            ("AlbWebService", ("load_balancer_subnet_ids",), [1, 2]),
+            ("QueueBackedBatchService", ("placement", "subnet_ids"), [5]),
+            ("ScheduledEcsTask", ("placement", "subnet_ids"), {"a": "subnet-0abc1234"}),
+        ),
+    ),
+    Defect(
+        "arguments that may be Outputs are checked for presence only, so a known wrong value is accepted: "
+        "Network cidr_block (5, 'not-a-cidr', 10.0.0.0/8), existing.vpc_id, FargateWorkload vpc_id (even ''), "
+        "placement.vpc_id",
+        _combos(
+            {
+                "Network": ("cidr_block",),
+                "Network(existing)": ("existing.vpc_id",),
+                "FargateWorkload": ("vpc_id",),
+                **{component: ("placement.vpc_id",) for component in _EMBEDDED},
+            },
+            {"integer", "bool", "list", "mapping"},
+        )
+        | _combos({"Network": ("cidr_block",), "FargateWorkload": ("vpc_id",)}, {"bad value"}),
+        (
+            ("Network", ("cidr_block",), "not-a-cidr"),
+            ("Network", ("cidr_block",), 5),
+            ("Network(existing)", ("existing", "vpc_id"), ["vpc-0abc1234"]),
+            ("FargateWorkload", ("vpc_id",), 5),
+            ("FargateWorkload", ("vpc_id",), ""),
+            ("AlbWebService", ("placement", "vpc_id"), 5),
+        ),
+    ),
+    Defect(
+        "AlbWebService does not validate alarm_topic_arn (QueueBackedBatchService and ScheduledEcsTask do): "
+        "'alarms' is accepted, a list or a mapping crashes in serialisation after resources are registered",
+        _combos({"AlbWebService": ("alarm_topic_arn",)}, {"integer", "bool", "list", "mapping", "bad value"}),
+        (
+            ("AlbWebService", ("alarm_topic_arn",), "alarms"),
+            ("AlbWebService", ("alarm_topic_arn",), ["arn:aws:sns:us-east-1:123456789012:alarms"]),
+        ),
+    ),
+    Defect(
+        "QueueBackedBatchService checks neither placement.assign_public_ip's type nor unknown placement keys "
+        "(AlbWebService and ScheduledEcsTask check both): 'true' and 1 are accepted, [True] crashes after "
+        "registering resources",
+        _combos({"QueueBackedBatchService": ("placement.assign_public_ip",)}, {"text", "integer", "list", "mapping"}),
+        (
+            ("QueueBackedBatchService", ("placement", "assign_public_ip"), "true"),
+            ("QueueBackedBatchService", ("placement", "assign_public_ip"), [True]),
+            ("QueueBackedBatchService", ("placement", "subnet_id"), "subnet-0abc1234"),
+        ),
+    ),
+    Defect(
+        "AlbWebService accepts integers in allowed_cidrs: ipaddress.ip_network(5) is 0.0.0.5/32 and the ingress "
+        "rule gets cidr_ipv4 = 5",
+        _combos({"AlbWebService": ("allowed_cidrs",)}, {"non-string entries"}),
+        (("AlbWebService", ("allowed_cidrs",), [5]),),
+    ),
+    Defect(
+        "arguments that are not a mapping at all crash with TypeError in ArgumentProblems.unknown_keys",
+        frozenset(),
+        tuple((component, (), ["x"]) for component in ("Network", "EcsCluster", *_WITH_WORKLOAD)),
+    ),
+)
+# Unknown keys under these arguments are accepted (see the QueueBackedBatchService placement defect).
+_UNKNOWN_KEY_DEFECTS = {("QueueBackedBatchService", "placement")}
+_KNOWN = frozenset().union(*(defect.covers for defect in DEFECTS))
+
+
+# ----- cases ------------------------------------------------------------------------------------------
+
+
+def _classes(component: str, leaf: Leaf) -> tuple[str, ...]:
+    return tuple(
+        value_class
+        for value_class in CLASSES[leaf.kind]
+        if (component, _dotted(leaf.path), value_class) not in _KNOWN and (value_class != "bad value" or leaf.bad)
+    )
+
+
+_LEAF_CHOICES = [
+    (component, leaf, classes)
+    for component, leaves in sorted(LEAVES.items())
+    for leaf in leaves
+    if (classes := _classes(component, leaf))
+]
+
+
+@st.composite
+def leaf_component_cases(draw: st.DrawFn) -> tuple[str, Case]:
+    component, leaf, classes = draw(st.sampled_from(_LEAF_CHOICES))
+    value_class = draw(st.sampled_from(classes))
+    value = draw(_values(leaf, value_class))
+    names: tuple[str, ...] = ()
+    if value_class == "bad value" and isinstance(value, dict):
+        names = tuple(value) or (str(leaf.path[-1]),)
+    return component, Case(f"{value_class}: {_dotted(leaf.path)}", leaf.path, ((leaf.path, value),), names)
+
+
+_NESTED_MAPPINGS: dict[str, tuple[Path, ...]] = {
+    "Network": (),
+    "Network(existing)": (("existing",),),
+    "EcsCluster": (("default_capacity",),),
+    "FargateWorkload": (("health_check",),),
+    "AlbWebService": (
+        ("placement",),
+        ("workload",),
+        ("workload", "health_check"),
+        ("deployment",),
+        ("deployment", "capacity"),
+        ("autoscaling",),
+        ("database_access", 0),
+    ),
+    "QueueBackedBatchService": (
+        ("placement",),
+        ("workload",),
+        ("workload", "health_check"),
+        ("deployment",),
+        ("deployment", "capacity"),
+    ),
+    "ScheduledEcsTask": (("placement",), ("workload",), ("workload", "health_check"), ("capacity",)),
+}
+
+
+@st.composite
+def unknown_argument_cases(draw: st.DrawFn) -> tuple[str, Case]:
+    component = draw(st.sampled_from(sorted(LEAVES)))
+    parents = [p for p in ((), *_NESTED_MAPPINGS[component]) if (component, _dotted(p)) not in _UNKNOWN_KEY_DEFECTS]
+    parent = draw(st.sampled_from(parents))
+    base = COMPONENTS[component][2]
+    existing = _get(base, parent)
+    known_keys = set(existing) | _typed_keys(parent)
+    key = draw(st.from_regex(r"\A[a-z][a-z0-9_]{0,15}\Z").filter(lambda k: k not in known_keys))
+    return component, Case("unknown argument", (*parent, key), (((*parent, key), draw(st.integers())),))
+
+
+def _get(document: Any, path: Path) -> Any:
+    for part in path:
+        document = document[part]
+    return document
+
+
+def _typed_keys(parent: Path) -> set[str]:
+    """Optional keys the TypedDict at `parent` knows but the base leaves out."""
+    from components.alb_web_service import AlbWebServiceArgs, DatabaseAccessArgs, WebAutoscalingArgs
+    from components.capacity import CapacityWeights
+    from components.fargate_service import ServiceDeploymentArgs
+    from components.fargate_workload import ContainerHealthCheck, FargateWorkloadArgs
+    from components.network import ExistingVpcArgs, NetworkArgs, WorkloadPlacement
+    from components.queue_backed_batch_service import QueueBackedBatchServiceArgs
+    from components.scheduled_ecs_task import ScheduledEcsTaskArgs
+
+    names = {
+        "existing": ExistingVpcArgs,
+        "default_capacity": CapacityWeights,
+        "capacity": CapacityWeights,
+        "health_check": ContainerHealthCheck,
+        "placement": WorkloadPlacement,
+        "workload": FargateWorkloadArgs,
+        "deployment": ServiceDeploymentArgs,
+        "autoscaling": WebAutoscalingArgs,
+    }
+    if not parent:
+        typed = (NetworkArgs, AlbWebServiceArgs, QueueBackedBatchServiceArgs, ScheduledEcsTaskArgs, FargateWorkloadArgs)
+        return {key for args in typed for key in args.__annotations__} | {"container_insights", "default_capacity"}
+    last = parent[-1]
+    if isinstance(last, int):
+        return set(DatabaseAccessArgs.__annotations__)
+    return set(names[last].__annotations__) if last in names else set()
+
+
+@st.composite
+def conflict_component_cases(draw: st.DrawFn) -> tuple[str, Case]:
+    high = draw(st.integers(1, 999))
+    low = draw(st.integers(high + 1, 1000))
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/0abc-1234"
+    zone = "Z0123456789ABCDEFGHIJ"
+    worker_var = draw(st.sampled_from(sorted(WORKER_ENVIRONMENT)))
+    cpu = draw(st.sampled_from(sorted(FARGATE_MEMORY_BY_CPU)))
+    memory = draw(st.integers(128, 130_000).filter(lambda mib: mib not in FARGATE_MEMORY_BY_CPU[cpu]))
+    with_workload = draw(st.sampled_from(sorted(_WITH_WORKLOAD)))
+    prefix: Path = () if with_workload == "FargateWorkload" else ("workload",)
+    options: list[tuple[str, Case]] = [
+        (
+            with_workload,
+            Case(
+                "cpu/memory pair",
+                (*prefix, "memory"),
+                (((*prefix, "cpu"), cpu), ((*prefix, "memory"), memory)),
+                ("cpu", "memory"),
+            ),
+        ),
+        (with_workload, Case("conflict", (*prefix, "image"), (((*prefix, "build_context"), "apps/cats"),), ("image",))),
+        (with_workload, Case("conflict", (*prefix, "image"), (((*prefix, "image"), _DELETE),), ("image",))),
+        (
+            with_workload,
+            Case("conflict", (*prefix, "secrets", "MODE"), (((*prefix, "secrets"), {"MODE": SSM_ARN}),), ("MODE",)),
+        ),
+        (
+            "Network",
+            Case(
+                "conflict",
+                ("nat_strategy",),
+                ((("existing",), COMPONENTS["Network(existing)"][2]["existing"]),),
+                ("nat_strategy", "cidr_block", "availability_zones"),
+            ),
+        ),
+        (
+            "EcsCluster",
+            Case(
+                "conflict",
+                ("default_capacity",),
+                ((("default_capacity",), {"fargate": 0, "fargate_spot": 0}),),
+                ("fargate",),
+            ),
+        ),
+        (
+            "EcsCluster",
+            Case(
+                "conflict",
+                ("default_capacity", "base"),
+                ((("default_capacity",), {"fargate": 0, "fargate_spot": 1, "base": 1 + high % 9}),),
+                ("base",),
+            ),
+        ),
+        (
+            "AlbWebService",
+            Case(
+                "conflict",
+                ("certificate_arn",),
+                ((("certificate_arn",), cert), (("domain_name",), "cats.example.com"), (("hosted_zone_id",), zone)),
+                ("certificate_arn", "domain_name"),
+            ),
+        ),
+        (
+            "AlbWebService",
+            Case("conflict", ("hosted_zone_id",), ((("domain_name",), "cats.example.com"),), ("hosted_zone_id",)),
+        ),
+        ("AlbWebService", Case("conflict", ("hosted_zone_id",), ((("hosted_zone_id",), zone),), ("domain_name",))),
+        (
+            "AlbWebService",
+            Case(
+                "conflict",
+                ("autoscaling", "max_tasks"),
+                (
+                    (("autoscaling", "min_tasks"), low),
+                    (("autoscaling", "max_tasks"), high),
+                    (("deployment", "desired_count"), high),
+                ),
+                ("min_tasks", "max_tasks"),
+            ),
+        ),
+        (
+            "AlbWebService",
+            Case(
+                "conflict",
+                ("deployment", "desired_count"),
+                ((("deployment", "desired_count"), 5 + high % 900),),
+                ("desired_count",),
+            ),
+        ),
+        (
+            "AlbWebService",
+            Case(
+                "conflict",
+                ("health_check_timeout",),
+                ((("health_check_timeout",), 10 + high % 100),),
+                ("health_check_timeout", "health_check_interval"),
+            ),
+        ),
+        ("AlbWebService", Case("conflict", ("workload", "port"), ((("workload", "port"), _DELETE),), ("port",))),
+        (
+            "AlbWebService",
+            Case("conflict", ("workload", "vpc_id"), ((("workload", "vpc_id"), "vpc-0abc1234"),), ("vpc_id",)),
+        ),
+        (
+            "AlbWebService",
+            Case(
+                "conflict",
+                ("allowed_cidrs",),
+                ((("internal",), True), (("allowed_cidrs",), _DELETE)),
+                ("allowed_cidrs",),
+            ),
+        ),
+        (
+            "AlbWebService",
+            Case("conflict", ("access_logs_prefix",), ((("access_logs_prefix",), "alb/"),), ("access_logs_bucket",)),
+        ),
+        (
+            "QueueBackedBatchService",
+            Case(
+                "conflict", ("min_tasks",), ((("min_tasks",), low), (("max_tasks",), high)), ("min_tasks", "max_tasks")
+            ),
+        ),
+        (
+            "QueueBackedBatchService",
+            Case(
+                "conflict",
+                ("deployment", "desired_count"),
+                ((("deployment", "desired_count"), 1 + high % 10),),
+                ("desired_count",),
+            ),
+        ),
+        (
+            "QueueBackedBatchService",
+            Case(
+                "conflict",
+                ("workload", "environment", worker_var),
+                ((("workload", "environment"), {worker_var: "x"}),),
+                (worker_var,),
+            ),
+        ),
+        (
+            "QueueBackedBatchService",
+            Case(
+                "conflict",
+                ("workload", "stop_timeout"),
+                ((("workload", "stop_timeout"), 2 + high % 8),),
+                ("stop_timeout",),
+            ),
+        ),
+        (
+            "QueueBackedBatchService",
+            Case("conflict", ("workload", "protect_data"), ((("workload", "protect_data"), True),), ("protect_data",)),
+        ),
+        (
+            "QueueBackedBatchService",
+            Case("conflict", ("input_expiry_days",), ((("trigger",), "queue"),), ("input_expiry_days",)),
+        ),
+        (
+            "ScheduledEcsTask",
+            Case("conflict", ("end_date",), ((("end_date",), "2029-12-31T23:59:59Z"),), ("end_date",)),
+        ),
+        (
+            "ScheduledEcsTask",
+            Case("conflict", ("workload", "vpc_id"), ((("workload", "vpc_id"), "vpc-0abc1234"),), ("vpc_id",)),
+        ),
+        ("ScheduledEcsTask", Case("conflict", ("schedule",), ((("schedule",), draw(bad_schedules())),), ("schedule",))),
+    ]
+    return draw(st.sampled_from(options))
+
+
+@st.composite
+def bad_name_cases(draw: st.DrawFn) -> tuple[str, Case]:
+    name = draw(st.one_of(st.sampled_from(["Batch", "1batch", "b" * 31, "batch_jsonl", ""]), st.integers()))
+    return "QueueBackedBatchService", Case("name", ("name",), ((("__name__",), name),))
+
+
+component_cases = st.one_of(
+    leaf_component_cases(), unknown_argument_cases(), conflict_component_cases(), bad_name_cases()
+)
+
+
+def _construct(component: str, case: Case | None = None) -> Callable[[], Any]:
+    cls, name, base = COMPONENTS[component]
+    args = copy.deepcopy(base)
+    if case is not None:
+        for path, value in case.changes:
+            if path == ("__name__",):
+                name = value
+            else:
+                args = _set(args, path, value)
+    return lambda: cls(name, args)
+
+
+def _collect_abandoned_outputs() -> None:
+    """A component that crashes mid-construction leaves Pulumi's tasks and futures behind on the closed event
+    loop (the run's RPC manager still holds them). Nothing can run or read them any more; mark them so that
+    their eventual destruction is not logged as an error."""
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
+    try:
+        # Collecting them also finalises event loops the crashed run left open, which cannot close cleanly.
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    for future in [obj for obj in gc.get_objects() if isinstance(obj, asyncio.Future)]:
+        if not future.get_loop().is_closed():
+            continue
+        if isinstance(future, asyncio.Task) and not future.done():
+            future._log_destroy_pending = False
+        elif future.done() and not future.cancelled():
+            future._log_traceback = False
+
+
+ARGUMENT_LINE = re.compile(r"^  ([A-Za-z0-9_.\[\]-]+): .+ — .+$")
+
+
+def _check_component_case(component: str, case: Case) -> list[str]:
+    """What is wrong with how `component` handles `case`; empty when it fails as it should."""
+    recording = Recording()
+    crash = None
+    try:
+        run_callable(_construct(component, case), recording=recording)
+    except ValueError as error:
+        message = str(error)
+    except Exception as error:
+        crash = f"{type(error).__name__} instead of ValueError ({len(recording.registrations)} resources registered): "
+        crash += f"{error}".splitlines()[0][:200]
+    else:
+        return [f"accepted; {len(recording.registrations)} resources registered"]
+    if crash is not None:
+        # Outside the except block, so the traceback no longer keeps the abandoned tasks alive.
+        _collect_abandoned_outputs()
+        return [crash]
+    problems = []
+    if recording.registrations:
+        problems.append(f"{len(recording.registrations)} resources registered before the error")
+    header, *lines = message.split("\n")
+    if not header.startswith("invalid ") or not lines:
+        problems.append(f"not the `invalid <Component> arguments:` form: {message!r}")
+    fields = []
+    for line in lines:
+        match = ARGUMENT_LINE.match(line)
+        if not match:
+            problems.append(f"{line!r} is not `  field: value — allowed`")
+            continue
+        fields.append(_names_target(match[1].replace("[", ".").replace("]", ""), line.split(" — ", 1)[1], case))
+    if not any(fields):
+        problems.append(f"no line names {_dotted(case.target)}: {message}")
+    return problems
+
+
+@pytest.mark.parametrize("component", sorted(COMPONENTS))
+def test_component_base_arguments_are_valid(component: str) -> None:
+    """Every property below starts from these arguments, which build resources when left alone."""
+    recording = run_callable(_construct(component))
+    assert recording.registrations
+
+
+@_settings(450)
+@given(case=component_cases)
+def test_bad_component_arguments_raise_one_value_error_naming_the_field(case: tuple[str, Case]) -> None:
+    component, bad = case
+    assert _check_component_case(component, bad) == [], f"{component} {bad}"
+
+
+@pytest.mark.parametrize(
+    "defect",
+    [
+        pytest.param(defect, marks=pytest.mark.xfail(strict=True, reason=defect.title), id=f"defect{index}")
+        for index, defect in enumerate(DEFECTS, 1)
+    ],
+)
+def test_known_defect_is_still_open(defect: Defect) -> None:
+    """Runs the defect's reproducers as ordinary cases: xfails while any of them misbehaves."""
+    failures = []
+    for component, path, value in defect.reproducers:
+        case = Case("reproducer", path or ("args",), ((path, value),))
+        if not path:
+            cls, name, _ = COMPONENTS[component]
+            try:
+                run_callable(lambda cls=cls, name=name, value=value: cls(name, value))
+                failures.append(f"{component}(args={value!r}): accepted")
+            except ValueError:
+                pass
+            except Exception as error:
+                failures.append(f"{component}(args={value!r}): {type(error).__name__}: {error}")
+            continue
+        failures += [f"{component} {_dotted(path)}={value!r}: {p}" for p in _check_component_case(component, case)]
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
