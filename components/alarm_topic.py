@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import re
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
 from .iam import policy_document
 from .options import child
-from .validation import ArgumentProblems
+from .validation import ArgumentProblems, is_known
 
 # The AWS services that publish alarms and alerts to the topic.
 PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+
+
+def validate_topic_arn(problems: ArgumentProblems, field: str, topic: Any) -> None:
+    """Alarm actions name the topic: a wrong value would fail only when CloudWatch first publishes."""
+    if topic is not None and is_known(topic):
+        problems.check(
+            isinstance(topic, str) and bool(SNS_TOPIC_ARN.match(topic)),
+            field,
+            topic,
+            "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
+        )
 
 
 class AlarmTopicArgs(TypedDict, total=False):

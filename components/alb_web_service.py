@@ -15,11 +15,12 @@ from typing import Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from .alarm_topic import validate_topic_arn
 from .fargate_service import ServiceDeploymentArgs, create_service, scaling_target, validate_deployment
 from .fargate_workload import FargateWorkload, FargateWorkloadArgs, validate_workload_args
-from .network import WorkloadPlacement
+from .network import PLACEMENT_VPC, WorkloadPlacement, validate_placement
 from .options import child
-from .validation import ArgumentProblems, is_int_in, is_known
+from .validation import ArgumentProblems, is_id_list, is_int_in, is_known
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
@@ -650,30 +651,27 @@ def _is_number(value: Any, low: float, high: float) -> bool:
 def validate_alb_web_service_args(args: AlbWebServiceArgs) -> None:
     """Raises one ValueError listing every problem in `args`."""
     problems = ArgumentProblems("AlbWebService")
-    problems.unknown_keys("", args, AlbWebServiceArgs)
-    for key in ("cluster_name", "cluster_arn", "placement", "workload"):
+    given = problems.mapping("", args, AlbWebServiceArgs)
+    if given is None:
+        problems.raise_if_any()
+    args = given
+    for key in ("cluster_name", "cluster_arn", "workload"):
         problems.check(args.get(key) is not None, key, args.get(key), "required")
-    placement = args.get("placement") or {}
-    problems.unknown_keys("placement.", placement, WorkloadPlacement)
-    if args.get("placement") is not None:
-        for key in ("vpc_id", "subnet_ids"):
-            problems.check(placement.get(key) is not None, f"placement.{key}", placement.get(key), "required")
-        flag = placement.get("assign_public_ip")
-        problems.check(isinstance(flag, bool), "placement.assign_public_ip", flag, "true or false (required)")
+    validate_placement(problems, "placement", args.get("placement"))
 
     workload = args.get("workload")
-    if workload is not None:
+    if workload is not None and problems.mapping("workload", workload) is not None:
         problems.check("vpc_id" not in workload, "workload.vpc_id", workload.get("vpc_id"), "comes from placement")
         problems.check("port" in workload, "workload.port", None, "the container port the ALB forwards to (required)")
-        # A missing placement VPC is reported once, under placement.
-        vpc_id = placement.get("vpc_id") or "vpc-from-placement"
-        validate_workload_args({**workload, "vpc_id": vpc_id}, problems, "workload.")
-    validate_deployment(problems, "deployment.", args.get("deployment", {}))
+        # The placement VPC is checked (once) under placement.
+        validate_workload_args({**workload, "vpc_id": PLACEMENT_VPC}, problems, "workload.")
+    deployment = validate_deployment(problems, "deployment.", args.get("deployment", {}))
 
     _validate_load_balancer(problems, args)
     _validate_target_group(problems, args)
     _validate_database_access(problems, args.get("database_access", []))
-    _validate_autoscaling(problems, args)
+    _validate_autoscaling(problems, args, deployment)
+    validate_topic_arn(problems, "alarm_topic_arn", args.get("alarm_topic_arn"))
     if "error_rate_alarm_percent" in args:
         value = args["error_rate_alarm_percent"]
         problems.check(_is_number(value, 0, 100), "error_rate_alarm_percent", value, "a number above 0 up to 100")
@@ -686,8 +684,8 @@ def validate_alb_web_service_args(args: AlbWebServiceArgs) -> None:
 def _validate_load_balancer(problems: ArgumentProblems, args: AlbWebServiceArgs) -> None:
     shared = args.get("shared_listener")
     if shared is not None:
-        problems.unknown_keys("shared_listener.", shared, SharedListenerArgs)
-        for key in SharedListenerArgs.__annotations__:
+        shared = problems.mapping("shared_listener", shared, SharedListenerArgs)
+        for key in SharedListenerArgs.__annotations__ if shared is not None else ():
             problems.check(shared.get(key) is not None, f"shared_listener.{key}", shared.get(key), "required")
         for key in _OWN_ALB_ONLY:
             problems.check(
@@ -701,12 +699,12 @@ def _validate_load_balancer(problems: ArgumentProblems, args: AlbWebServiceArgs)
         subnets = args.get("load_balancer_subnet_ids")
         if subnets is None:
             problems.add("load_balancer_subnet_ids", None, "required unless shared_listener is given")
-        elif is_known(subnets):
+        else:
             problems.check(
-                isinstance(subnets, list) and len(subnets) >= 2,
+                is_id_list(subnets, 2),
                 "load_balancer_subnet_ids",
                 subnets,
-                "at least two subnets in different availability zones",
+                "at least two subnet ids in different availability zones",
             )
         if args.get("internal", False) and "allowed_cidrs" not in args:
             problems.add("allowed_cidrs", None, "required for an internal load balancer (who may call it)")
@@ -742,6 +740,9 @@ def _validate_cidrs(problems: ArgumentProblems, cidrs: Any) -> None:
     seen = set()
     for cidr in cidrs:
         try:
+            # ip_network would read an integer as a /32 address.
+            if not isinstance(cidr, str):
+                raise TypeError(cidr)
             network = ipaddress.ip_network(cidr)
         except (TypeError, ValueError):
             problems.add("allowed_cidrs", cidr, "a CIDR block with no host bits set, such as 203.0.113.0/24")
@@ -820,27 +821,30 @@ def _validate_database_access(problems: ArgumentProblems, entries: Any) -> None:
         return
     for index, entry in enumerate(entries):
         prefix = f"database_access[{index}]."
-        if not isinstance(entry, dict):
-            problems.add(f"database_access[{index}]", entry, "a {security_group_id, port, description} mapping")
+        entry = problems.mapping(f"database_access[{index}]", entry, DatabaseAccessArgs)
+        if entry is None:
             continue
-        problems.unknown_keys(prefix, entry, DatabaseAccessArgs)
         group = entry.get("security_group_id")
         problems.check(group is not None, f"{prefix}security_group_id", group, "the database's security group id")
         problems.check(is_int_in(entry.get("port"), 1, 65535), f"{prefix}port", entry.get("port"), "a TCP port 1-65535")
 
 
-def _validate_autoscaling(problems: ArgumentProblems, args: AlbWebServiceArgs) -> None:
+def _validate_autoscaling(
+    problems: ArgumentProblems, args: AlbWebServiceArgs, deployment: ServiceDeploymentArgs
+) -> None:
     autoscaling = args.get("autoscaling")
     if autoscaling is None:
         return
     p = "autoscaling."
-    problems.unknown_keys(p, autoscaling, WebAutoscalingArgs)
+    autoscaling = problems.mapping("autoscaling", autoscaling, WebAutoscalingArgs)
+    if autoscaling is None:
+        return
     low, high = autoscaling.get("min_tasks"), autoscaling.get("max_tasks")
     problems.check(is_int_in(low, 1, 1000), f"{p}min_tasks", low, "an integer from 1 to 1000 (required)")
     problems.check(is_int_in(high, 1, 1000), f"{p}max_tasks", high, "an integer from 1 to 1000 (required)")
     if is_int_in(low, 1, 1000) and is_int_in(high, 1, 1000):
         problems.check(low <= high, f"{p}max_tasks", high, f"at least min_tasks ({low})")
-        desired = args.get("deployment", {}).get("desired_count")
+        desired = deployment.get("desired_count")
         if is_int_in(desired, 0, 1000):
             problems.check(
                 low <= desired <= high,

@@ -24,7 +24,9 @@ SPOT: CapacityWeights = {"fargate": 0, "fargate_spot": 1, "base": 0}
 
 
 def validate_capacity(problems: ArgumentProblems, field: str, weights: CapacityWeights) -> None:
-    problems.unknown_keys(f"{field}.", weights, CapacityWeights)
+    weights = problems.mapping(field, weights, CapacityWeights)
+    if weights is None:
+        return
     for key in ("fargate", "fargate_spot", "base"):
         value = weights.get(key, 0)
         problems.check(

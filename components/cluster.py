@@ -31,9 +31,10 @@ class EcsCluster(pulumi.ComponentResource):
     arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: EcsClusterArgs | None = None, opts: pulumi.ResourceOptions | None = None):
-        args = args or {}
         problems = ArgumentProblems("EcsCluster")
-        problems.unknown_keys("", args, EcsClusterArgs)
+        args = problems.mapping("", {} if args is None else args, EcsClusterArgs)
+        if args is None:
+            problems.raise_if_any()
         insights = args.get("container_insights", "enabled")
         problems.check(insights in ("enabled", "enhanced"), "container_insights", insights, "enabled or enhanced")
         default_capacity = args.get("default_capacity", ON_DEMAND)

@@ -34,13 +34,17 @@ class ServiceDeploymentArgs(TypedDict, total=False):
     Default false."""
 
 
-def validate_deployment(problems: ArgumentProblems, prefix: str, args: ServiceDeploymentArgs) -> None:
-    problems.unknown_keys(prefix, args, ServiceDeploymentArgs)
+def validate_deployment(problems: ArgumentProblems, prefix: str, args: ServiceDeploymentArgs) -> ServiceDeploymentArgs:
+    """Returns the deployment to check further, or an empty one when it is not a mapping."""
+    args = problems.mapping(prefix.removesuffix("."), args, ServiceDeploymentArgs)
+    if args is None:
+        return {}
     bounds = (("desired_count", 0, 1000, 1), ("min_healthy_percent", 0, 100, 100), ("max_percent", 100, 200, 200))
     problems.integers(args, bounds, prefix)
     validate_capacity(problems, f"{prefix}capacity", args.get("capacity", ON_DEMAND))
     flag = args.get("enable_execute_command", False)
     problems.check(isinstance(flag, bool), f"{prefix}enable_execute_command", flag, "true or false")
+    return args
 
 
 def create_service(

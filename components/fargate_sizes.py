@@ -5,6 +5,8 @@ Source: Amazon ECS Developer Guide, "Task CPU and memory" (Fargate), values in C
 
 from __future__ import annotations
 
+from .validation import is_int_of
+
 
 def _span(low_gib: int, high_gib: int, step_gib: int) -> tuple[int, ...]:
     return tuple(gib * 1024 for gib in range(low_gib, high_gib + 1, step_gib))
@@ -23,9 +25,9 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
 
 def fargate_size_problem(cpu: object, memory: object) -> str | None:
     """Returns why (cpu, memory) is not a Fargate size, or None when it is."""
-    if cpu not in FARGATE_MEMORY_BY_CPU:
+    if not is_int_of(cpu, FARGATE_MEMORY_BY_CPU):
         return f"cpu must be one of {', '.join(map(str, FARGATE_MEMORY_BY_CPU))} (CPU units)"
     allowed = FARGATE_MEMORY_BY_CPU[cpu]  # type: ignore[index]
-    if memory not in allowed:
+    if not is_int_of(memory, allowed):
         return f"with cpu {cpu} memory must be one of {', '.join(map(str, allowed))} (MiB)"
     return None

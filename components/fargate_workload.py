@@ -17,7 +17,7 @@ import pulumi_awsx as awsx
 from .fargate_sizes import fargate_size_problem
 from .iam import policy_document, service_assume_role_policy
 from .options import child, stateful
-from .validation import ArgumentProblems, is_int_in, is_known
+from .validation import ArgumentProblems, is_id, is_int_in, is_int_of, is_known
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
@@ -391,8 +391,15 @@ def validate_workload_args(
     own = problems is None
     problems = problems if problems is not None else ArgumentProblems("FargateWorkload")
     p = prefix
-    problems.unknown_keys(p, args, FargateWorkloadArgs)
-    problems.check(args.get("vpc_id") is not None, f"{p}vpc_id", args.get("vpc_id"), "the VPC id (required)")
+    given = problems.mapping(p.removesuffix("."), args, FargateWorkloadArgs)
+    if given is not None:
+        _validate_workload(problems, p, given)
+    if own:
+        problems.raise_if_any()
+
+
+def _validate_workload(problems: ArgumentProblems, p: str, args: FargateWorkloadArgs) -> None:
+    problems.check(is_id(args.get("vpc_id")), f"{p}vpc_id", args.get("vpc_id"), "the VPC id (required)")
     has_image, has_build = "image" in args, "build_context" in args
     if has_image == has_build:
         problems.add(f"{p}image", args.get("image"), "give exactly one of image and build_context")
@@ -446,7 +453,7 @@ def validate_workload_args(
         )
     retention = args.get("log_retention_days", 30)
     problems.check(
-        retention in LOG_RETENTION_DAYS,
+        is_int_of(retention, LOG_RETENTION_DAYS),
         f"{p}log_retention_days",
         retention,
         f"one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
@@ -454,15 +461,18 @@ def validate_workload_args(
     for flag in ("readonly_root_filesystem", "protect_data"):
         if flag in args:
             problems.check(isinstance(args[flag], bool), f"{p}{flag}", args[flag], "true or false")
-    if own:
-        problems.raise_if_any()
 
 
 def container_environment_problems(environment: dict[str, Any], secrets: dict[str, Any]) -> list[tuple[str, Any, str]]:
     """(field, value, allowed) for every bad environment or secret entry; shared with the stack settings."""
     found: list[tuple[str, Any, str]] = []
+    for field, value in (("environment", environment), ("secrets", secrets)):
+        if not isinstance(value, dict):
+            found.append((field, value, "a mapping of variable names to values"))
+    environment = environment if isinstance(environment, dict) else {}
+    secrets = secrets if isinstance(secrets, dict) else {}
     for key in environment:
-        if not ENV_NAME.match(key):
+        if not _is_env_name(key):
             found.append((f"environment.{key}", environment[key], "names are letters, digits and _"))
         elif SECRET_LOOKING_NAME.search(key):
             found.append(
@@ -473,7 +483,7 @@ def container_environment_problems(environment: dict[str, Any], secrets: dict[st
                 )
             )
     for key, arn in secrets.items():
-        if not ENV_NAME.match(key):
+        if not _is_env_name(key):
             found.append((f"secrets.{key}", arn, "names are letters, digits and _"))
         if is_known(arn) and not (isinstance(arn, str) and SECRET_REFERENCE_ARN.match(arn)):
             found.append((f"secrets.{key}", arn, "an SSM parameter ARN or a Secrets Manager secret ARN"))
@@ -482,8 +492,14 @@ def container_environment_problems(environment: dict[str, Any], secrets: dict[st
     return found
 
 
+def _is_env_name(key: Any) -> bool:
+    return isinstance(key, str) and bool(ENV_NAME.match(key))
+
+
 def _validate_health_check(problems: ArgumentProblems, field: str, check: ContainerHealthCheck) -> None:
-    problems.unknown_keys(f"{field}.", check, ContainerHealthCheck)
+    check = problems.mapping(field, check, ContainerHealthCheck)
+    if check is None:
+        return
     command = check.get("command")
     problems.check(
         isinstance(command, list) and len(command) >= 2 and command[0] in ("CMD", "CMD-SHELL"),

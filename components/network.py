@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+import ipaddress
+from typing import Any, Literal, NotRequired, TypedDict
 
 import pulumi
 import pulumi_awsx as awsx
 
-from .validation import ArgumentProblems
+from .validation import ArgumentProblems, is_id, is_id_list, is_int_in, is_known
 
 NatStrategy = Literal["none", "single", "one-per-az"]
 _NAT_STRATEGIES: dict[str, awsx.ec2.NatGatewayStrategy] = {
@@ -49,6 +50,10 @@ class WorkloadPlacement(TypedDict):
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[list[str]]
     assign_public_ip: bool
+
+
+# What embedded workload arguments are checked with in place of `placement.vpc_id`, which is checked on its own.
+PLACEMENT_VPC = "vpc-from-placement"
 
 
 class Network(pulumi.ComponentResource):
@@ -116,23 +121,60 @@ class Network(pulumi.ComponentResource):
 
 def _validate(args: NetworkArgs) -> None:
     problems = ArgumentProblems("Network")
-    problems.unknown_keys("", args, NetworkArgs)
-    existing = args.get("existing")
-    if existing is not None:
-        problems.unknown_keys("existing.", existing, ExistingVpcArgs)
-        problems.check(bool(existing.get("vpc_id")), "existing.vpc_id", existing.get("vpc_id"), "a VPC id")
-        publics = existing.get("public_subnet_ids") or []
-        problems.check(bool(publics), "existing.public_subnet_ids", publics, "at least one subnet id")
+    given = problems.mapping("", args, NetworkArgs)
+    if given is None:
+        problems.raise_if_any()
+    if "existing" in given:
         for key in ("cidr_block", "availability_zones", "nat_strategy"):
-            problems.check(key not in args, key, args.get(key), "only for a new VPC; remove it or `existing`")
+            problems.check(key not in given, key, given.get(key), "only for a new VPC; remove it or `existing`")
+        existing = problems.mapping("existing", given["existing"], ExistingVpcArgs)
+        if existing is not None:
+            vpc_id = existing.get("vpc_id")
+            problems.check(is_id(vpc_id), "existing.vpc_id", vpc_id, "a VPC id (required)")
+            publics = existing.get("public_subnet_ids")
+            problems.check(
+                is_id_list(publics), "existing.public_subnet_ids", publics, "a list of at least one subnet id"
+            )
+            privates = existing.get("private_subnet_ids", [])
+            problems.check(is_id_list(privates, 0), "existing.private_subnet_ids", privates, "a list of subnet ids")
     else:
-        azs = args.get("availability_zones", 2)
+        cidr = given.get("cidr_block", "10.0.0.0/16")
+        problems.check(_is_vpc_cidr(cidr), "cidr_block", cidr, "an IPv4 CIDR block from /16 to /24 such as 10.0.0.0/16")
+        azs = given.get("availability_zones", 2)
+        problems.check(is_int_in(azs, 2, 6), "availability_zones", azs, "an integer from 2 to 6")
+        strategy = given.get("nat_strategy", "none")
         problems.check(
-            isinstance(azs, int) and not isinstance(azs, bool) and 2 <= azs <= 6,
-            "availability_zones",
-            azs,
-            "an integer from 2 to 6",
+            isinstance(strategy, str) and strategy in _NAT_STRATEGIES,
+            "nat_strategy",
+            strategy,
+            "one of none, single, one-per-az",
         )
-        strategy = args.get("nat_strategy", "none")
-        problems.check(strategy in _NAT_STRATEGIES, "nat_strategy", strategy, "one of none, single, one-per-az")
     problems.raise_if_any()
+
+
+def _is_vpc_cidr(cidr: Any) -> bool:
+    """The range the stack settings allow: smaller VPCs leave awsx too few addresses per subnet."""
+    if not is_known(cidr):
+        return True
+    if not isinstance(cidr, str):
+        return False
+    try:
+        return 16 <= ipaddress.IPv4Network(cidr).prefixlen <= 24
+    except ValueError:
+        return False
+
+
+def validate_placement(problems: ArgumentProblems, field: str, placement: Any) -> None:
+    """The same checks for every component that places tasks; `Network.placement()` always passes them."""
+    if placement is None:
+        problems.add(field, None, "required: vpc_id, subnet_ids and assign_public_ip (Network.placement())")
+        return
+    placement = problems.mapping(field, placement, WorkloadPlacement)
+    if placement is None:
+        return
+    vpc_id = placement.get("vpc_id")
+    problems.check(is_id(vpc_id), f"{field}.vpc_id", vpc_id, "a VPC id (required)")
+    subnets = placement.get("subnet_ids")
+    problems.check(is_id_list(subnets), f"{field}.subnet_ids", subnets, "a list of subnet ids (required)")
+    flag = placement.get("assign_public_ip")
+    problems.check(isinstance(flag, bool), f"{field}.assign_public_ip", flag, "true or false (required)")

@@ -16,10 +16,11 @@ from typing import Any, Literal, NamedTuple, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from .alarm_topic import validate_topic_arn
 from .fargate_service import ServiceDeploymentArgs, create_service, scaling_target, validate_deployment
 from .fargate_workload import FargateWorkload, FargateWorkloadArgs, validate_workload_args
 from .iam import policy_document
-from .network import WorkloadPlacement
+from .network import PLACEMENT_VPC, WorkloadPlacement, validate_placement
 from .options import child, stateful
 from .private_bucket import PrivateBucket
 from .validation import ArgumentProblems, is_int_in, is_known
@@ -50,7 +51,6 @@ WORKER_ENVIRONMENT = frozenset(
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PROCESSOR = re.compile(r"^(jsonl|thumbnails|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
-_SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$")
 _PERIOD_SECONDS = 60
 _HALF_MESSAGE = 0.5
 
@@ -583,30 +583,22 @@ def _validate(name: str, args: QueueBackedBatchServiceArgs) -> None:
         name,
         "1 to 30 lowercase letters, digits or hyphens starting with a letter (it begins bucket and queue names)",
     )
-    problems.unknown_keys("", args, QueueBackedBatchServiceArgs)
+    given = problems.mapping("", args, QueueBackedBatchServiceArgs)
+    if given is None:
+        problems.raise_if_any()
+    args = given
     for key in ("cluster_name", "cluster_arn"):
         problems.check(args.get(key) is not None, key, args.get(key), "required")
-    placement = args.get("placement")
-    problems.check(
-        isinstance(placement, dict) and all(k in placement for k in ("vpc_id", "subnet_ids", "assign_public_ip")),
-        "placement",
-        placement,
-        "required: vpc_id, subnet_ids and assign_public_ip (Network.placement())",
-    )
+    validate_placement(problems, "placement", args.get("placement"))
     _validate_workload(problems, args.get("workload"))
-    deployment = args.get("deployment", {})
-    validate_deployment(problems, "deployment.", deployment)
+    deployment = validate_deployment(problems, "deployment.", args.get("deployment", {}))
     if "desired_count" in deployment:
         problems.add(
             "deployment.desired_count", deployment["desired_count"], "autoscaling owns the count; set min_tasks"
         )
     flag = args.get("protect_data", False)
     problems.check(isinstance(flag, bool), "protect_data", flag, "true or false")
-    topic = args.get("alarm_topic_arn")
-    if topic is not None and is_known(topic):
-        problems.check(
-            isinstance(topic, str) and bool(_SNS_TOPIC_ARN.match(topic)), "alarm_topic_arn", topic, "an SNS topic ARN"
-        )
+    validate_topic_arn(problems, "alarm_topic_arn", args.get("alarm_topic_arn"))
     _validate_buckets(problems, args)
     _validate_keys(problems, args)
     processor = args.get("processor", "jsonl")
@@ -633,8 +625,11 @@ def _validate(name: str, args: QueueBackedBatchServiceArgs) -> None:
 
 
 def _validate_workload(problems: ArgumentProblems, workload: Any) -> None:
-    if not isinstance(workload, dict):
+    if workload is None:
         problems.add("workload", workload, "required: FargateWorkloadArgs without vpc_id")
+        return
+    workload = problems.mapping("workload", workload)
+    if workload is None:
         return
     for key, allowed in (
         ("vpc_id", "comes from placement; remove it"),
@@ -642,7 +637,7 @@ def _validate_workload(problems: ArgumentProblems, workload: Any) -> None:
     ):
         if key in workload:
             problems.add(f"workload.{key}", workload[key], allowed)
-    validate_workload_args({**workload, "vpc_id": "from-placement"}, problems, "workload.")
+    validate_workload_args({**workload, "vpc_id": PLACEMENT_VPC}, problems, "workload.")
     stop = workload.get("stop_timeout", 30)
     if is_int_in(stop, 2, 9):
         problems.add(
@@ -651,8 +646,10 @@ def _validate_workload(problems: ArgumentProblems, workload: Any) -> None:
             f"10 to 120 here: the worker's SHUTDOWN_GRACE_SECONDS is {SHUTDOWN_MARGIN_SECONDS} s less",
         )
     for field in ("environment", "secrets"):
-        for key in sorted(set(workload.get(field) or {}) & WORKER_ENVIRONMENT):
-            problems.add(f"workload.{field}.{key}", workload[field][key], "set by the component from its arguments")
+        variables = workload.get(field)
+        # A non-mapping is already reported by validate_workload_args.
+        for key in sorted(set(variables) & WORKER_ENVIRONMENT) if isinstance(variables, dict) else ():
+            problems.add(f"workload.{field}.{key}", variables[key], "set by the component from its arguments")
 
 
 def _validate_buckets(problems: ArgumentProblems, args: QueueBackedBatchServiceArgs) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from .alarm_topic import validate_topic_arn
 from .capacity import ON_DEMAND, CapacityWeights, capacity_strategy, validate_capacity
 from .fargate_workload import (
     ENV_NAME,
@@ -25,13 +26,12 @@ from .fargate_workload import (
     validate_workload_args,
 )
 from .iam import policy_document, service_assume_role_policy
-from .network import WorkloadPlacement
+from .network import PLACEMENT_VPC, WorkloadPlacement, validate_placement
 from .options import child, stateful
 from .schedule_expression import normalize_schedule_expression, validate_timezone
 from .validation import ArgumentProblems, is_known
 
 _SCHEDULE_GROUP_NAME = re.compile(r"^[0-9a-zA-Z._-]{1,64}$")
-_SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 _DLQ_RETENTION_SECONDS = 14 * 24 * 3600
 # Stop codes of a run that did not finish its work even if the container reported exit code 0.
 FAILED_STOP_CODES = ("TaskFailedToStart", "SpotInterruption")
@@ -371,24 +371,20 @@ def validate_scheduled_task_args(args: ScheduledEcsTaskArgs) -> tuple[str, str, 
     Returns the normalised schedule expression, time zone, start date and end date.
     """
     problems = ArgumentProblems("ScheduledEcsTask")
-    problems.unknown_keys("", args, ScheduledEcsTaskArgs)
-    for key in ("cluster_arn", "cluster_name", "placement", "workload", "schedule"):
+    given = problems.mapping("", args, ScheduledEcsTaskArgs)
+    if given is None:
+        problems.raise_if_any()
+    args = given
+    for key in ("cluster_arn", "cluster_name", "workload", "schedule"):
         problems.check(args.get(key) is not None, key, args.get(key), "required")
-
-    placement = args.get("placement") or {}
-    problems.unknown_keys("placement.", placement, WorkloadPlacement)
-    if "placement" in args:
-        for key in ("vpc_id", "subnet_ids"):
-            problems.check(placement.get(key) is not None, f"placement.{key}", placement.get(key), "required")
-        flag = placement.get("assign_public_ip")
-        problems.check(isinstance(flag, bool), "placement.assign_public_ip", flag, "true or false")
+    validate_placement(problems, "placement", args.get("placement"))
 
     workload = args.get("workload")
-    if workload is not None:
+    if workload is not None and problems.mapping("workload", workload) is not None:
         for key, source in (("vpc_id", "placement.vpc_id"), ("protect_data", "this component's protect_data")):
             problems.check(key not in workload, f"workload.{key}", workload.get(key), f"comes from {source}")
         embedded = {k: v for k, v in workload.items() if k not in ("vpc_id", "protect_data")}
-        validate_workload_args({**embedded, "vpc_id": placement.get("vpc_id", "")}, problems, "workload.")
+        validate_workload_args({**embedded, "vpc_id": PLACEMENT_VPC}, problems, "workload.")
 
     expression = timezone = ""
     schedule = args.get("schedule")
@@ -452,13 +448,6 @@ def validate_scheduled_task_args(args: ScheduledEcsTaskArgs) -> tuple[str, str, 
             group,
             "1 to 64 letters, digits, '.', '_' or '-'",
         )
-    topic = args.get("alarm_topic_arn")
-    if topic is not None and is_known(topic):
-        problems.check(
-            isinstance(topic, str) and bool(_SNS_TOPIC_ARN.match(topic)),
-            "alarm_topic_arn",
-            topic,
-            "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
-        )
+    validate_topic_arn(problems, "alarm_topic_arn", args.get("alarm_topic_arn"))
     problems.raise_if_any()
     return expression, timezone, dates["start_date"], dates["end_date"]

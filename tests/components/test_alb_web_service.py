@@ -678,3 +678,30 @@ def test_validation_helper_accepts_tls_and_shared_configurations():
     )
     with pytest.raises(ValueError, match="autoscaling"):
         validate_alb_web_service_args({**BASE, "autoscaling": {"min_tasks": 1, "max_tasks": 1}})
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"placement": "public"}, "placement"),
+        ({"placement": {**BASE["placement"], "subnet_ids": "subnet-0abc1234"}}, "placement.subnet_ids"),
+        ({"placement": {**BASE["placement"], "vpc_id": 5}}, "placement.vpc_id"),
+        ({"workload": "image"}, "workload"),
+        ({"workload": {**BASE["workload"], "cpu": {"units": 256}}}, "workload.cpu"),
+        ({"deployment": ["x"]}, "deployment"),
+        ({"deployment": {"capacity": "spot"}}, "deployment.capacity"),
+        ({"autoscaling": 4}, "autoscaling"),
+        ({"shared_listener": "listener"}, "shared_listener"),
+        ({"database_access": ["sg-1"]}, "database_access[0]"),
+        ({"load_balancer_subnet_ids": [1, 2]}, "load_balancer_subnet_ids"),
+        ({"allowed_cidrs": [5]}, "allowed_cidrs"),
+        ({"alarm_topic_arn": "alarms"}, "alarm_topic_arn"),
+        ({"alarm_topic_arn": [TOPIC]}, "alarm_topic_arn"),
+    ],
+)
+def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(changes, field):
+    _rejected({**BASE, **changes}, field)
+
+
+def test_arguments_that_are_not_a_mapping_raise_a_value_error():
+    _rejected(["x"], "arguments")

@@ -30,3 +30,11 @@ def test_insights_cannot_be_disabled_and_capacity_needs_a_weight():
     assert "container_insights: 'disabled' — enabled or enhanced" in str(caught.value)
     assert "at least one of fargate and fargate_spot must have a weight above 0" in str(caught.value)
     assert recording.registrations == []
+
+
+@pytest.mark.parametrize(("args", "field"), [(["x"], "arguments"), ({"default_capacity": "spot"}, "default_capacity")])
+def test_non_mapping_arguments_raise_a_value_error_naming_the_field(args, field):
+    recording = Recording()
+    with pytest.raises(ValueError, match=rf"\n  {field}: .* — a mapping"):
+        run_callable(lambda: EcsCluster("ecs", args), recording=recording)
+    assert recording.registrations == []

@@ -189,3 +189,32 @@ def test_bad_arguments_are_named_with_what_is_allowed(args, expected):
         run_callable(lambda: FargateWorkload("job", {**BASE, **args}), recording=recording)
     assert expected in str(caught.value)
     assert recording.registrations == []
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ({"environment": ["MODE=x"]}, "environment"),
+        ({"secrets": "x"}, "secrets"),
+        ({"health_check": "CMD true"}, "health_check"),
+        ({"cpu": [256]}, "cpu"),
+        ({"cpu": 512.0, "memory": 1024}, "cpu"),
+        ({"memory": 512.0}, "memory"),
+        ({"log_retention_days": True}, "log_retention_days"),
+        ({"log_retention_days": 30.0}, "log_retention_days"),
+        ({"vpc_id": 5}, "vpc_id"),
+        ({"vpc_id": ""}, "vpc_id"),
+    ],
+)
+def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(args, field):
+    recording = Recording()
+    with pytest.raises(ValueError, match=rf"\n  {field}: "):
+        run_callable(lambda: FargateWorkload("job", {**BASE, **args}), recording=recording)
+    assert recording.registrations == []
+
+
+def test_arguments_that_are_not_a_mapping_raise_a_value_error():
+    recording = Recording()
+    with pytest.raises(ValueError, match="arguments: "):
+        run_callable(lambda: FargateWorkload("job", ["x"]), recording=recording)
+    assert recording.registrations == []

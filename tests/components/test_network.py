@@ -74,3 +74,37 @@ def test_existing_vpc_rejects_new_vpc_options():
                 "net", {"existing": {"vpc_id": "vpc-1", "public_subnet_ids": ["subnet-1"]}, "nat_strategy": "single"}
             )
         )
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["x"], "arguments"),
+        ({"existing": "vpc-0abc1234"}, "existing"),
+        ({"existing": {"vpc_id": "vpc-1", "public_subnet_ids": "subnet-0abc1234"}}, "existing.public_subnet_ids"),
+        (
+            {"existing": {"vpc_id": "vpc-1", "public_subnet_ids": ["subnet-1"], "private_subnet_ids": 7}},
+            "existing.private_subnet_ids",
+        ),
+        ({"existing": {"vpc_id": ["vpc-1"], "public_subnet_ids": ["subnet-1"]}}, "existing.vpc_id"),
+        ({"nat_strategy": ["none"]}, "nat_strategy"),
+        ({"cidr_block": "not-a-cidr"}, "cidr_block"),
+        ({"cidr_block": "10.0.0.0/8"}, "cidr_block"),
+        ({"cidr_block": 5}, "cidr_block"),
+    ],
+)
+def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(args, field):
+    recording = Recording()
+    with pytest.raises(ValueError, match=rf"\n  {field}: "):
+        run_callable(lambda: Network("net", args), recording=recording)
+    assert recording.registrations == []
+
+
+def test_existing_vpc_and_subnet_ids_may_be_outputs():
+    import pulumi
+
+    def program():
+        subnets = [pulumi.Output.from_input("subnet-1")]
+        Network("net", {"existing": {"vpc_id": pulumi.Output.from_input("vpc-1"), "public_subnet_ids": subnets}})
+
+    assert run_callable(program).one("ecs-workloads:network:Network")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 
 import pytest
 
@@ -15,6 +16,7 @@ from components.queue_backed_batch_service import (
 )
 from plan.mocks import ACCOUNT_ID
 from plan.program import run_callable
+from plan.recording import Recording
 
 CLUSTER_ARN = f"arn:aws:ecs:us-east-1:{ACCOUNT_ID}:cluster/workers"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:alarms"
@@ -618,3 +620,23 @@ def test_input_expiry_needs_a_bucket_this_component_creates():
 def test_invalid_embedded_workload_is_reported_with_its_prefix():
     message = _rejected("pipe", {**BASE, "workload": {"image": "x:1", "cpu": 300}})
     assert "workload.cpu: 300" in message
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"placement": {**BASE["placement"], "assign_public_ip": "true"}}, "placement.assign_public_ip"),
+        ({"placement": {**BASE["placement"], "assign_public_ip": [True]}}, "placement.assign_public_ip"),
+        ({"placement": {**BASE["placement"], "subnet_id": "subnet-0abc1234"}}, "placement.subnet_id"),
+        ({"placement": {**BASE["placement"], "subnet_ids": [5]}}, "placement.subnet_ids"),
+        ({"deployment": {"capacity": "spot"}}, "deployment.capacity"),
+        ({"deployment": 3}, "deployment"),
+        ({"workload": {**BASE["workload"], "environment": ["MODE=x"]}}, "workload.environment"),
+        ({"workload": {**BASE["workload"], "log_retention_days": 30.0}}, "workload.log_retention_days"),
+    ],
+)
+def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(changes, field):
+    recording = Recording()
+    with pytest.raises(ValueError, match=rf"\n  {re.escape(field)}: "):
+        run_callable(lambda: QueueBackedBatchService("pipe", {**BASE, **changes}), recording=recording)
+    assert recording.registrations == []

@@ -431,3 +431,20 @@ def test_missing_required_arguments_are_named():
         run_callable(lambda: ScheduledEcsTask("assessor", {"workload": BASE["workload"]}))
     for key in ("cluster_arn", "cluster_name", "placement", "schedule"):
         assert f"{key}: None — required" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"placement": "public"}, "placement"),
+        ({"placement": {**BASE["placement"], "subnet_ids": {"a": "subnet-0abc1234"}}}, "placement.subnet_ids"),
+        ({"workload": "image"}, "workload"),
+        ({"workload": {**BASE["workload"], "cpu": 512.0, "memory": 1024}}, "workload.cpu"),
+        ({"capacity": "spot"}, "capacity"),
+    ],
+)
+def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(changes, field):
+    recording = Recording()
+    with pytest.raises(ValueError, match=rf"\n  {field}: "):
+        run_callable(lambda: ScheduledEcsTask("assessor", {**BASE, **changes}), recording=recording)
+    assert recording.registrations == []

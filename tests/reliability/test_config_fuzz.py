@@ -12,10 +12,6 @@ Components: the same for the arguments of Network, EcsCluster, FargateWorkload, 
 QueueBackedBatchService and ScheduledEcsTask: one `ValueError` (never a TypeError, KeyError,
 AttributeError, ... nor silent acceptance) naming the field, and no resource registered.
 
-Known defects are listed in `DEFECTS`: each is left out of the properties and pinned by a strict
-xfail test that runs its reproducers, so the suite stays green while the defect is open and fails
-(XPASS) once it is fixed — then its entry goes, and the properties cover those cases again.
-
 Examples are derandomised, so CI runs the same cases every time; `FUZZ_SCALE=20 pytest ...` runs
 twenty times as many, randomly.
 """
@@ -971,209 +967,15 @@ def _values(leaf: Leaf, value_class: str) -> st.SearchStrategy[Any]:
     raise ValueError(value_class)
 
 
-# ----- known defects ----------------------------------------------------------------------------------
-
-_NON_MAPPING = frozenset({"text", "integer", "bool", "list"})
-_EMBEDDED = ("AlbWebService", "QueueBackedBatchService", "ScheduledEcsTask")
-_WITH_WORKLOAD = ("FargateWorkload", *_EMBEDDED)
-Combo = tuple[str, str, str]
-
-
-def _combos(where: dict[str, tuple[str, ...]], classes: frozenset[str] | set[str]) -> frozenset[Combo]:
-    """(component, dotted argument path, value class) for every pairing."""
-    return frozenset(
-        (component, path, value_class)
-        for component, paths in where.items()
-        for path in paths
-        for value_class in classes
-    )
-
-
-def _in_workload(*names: str) -> dict[str, tuple[str, ...]]:
-    where = {component: tuple(f"workload.{name}" for name in names) for component in _EMBEDDED}
-    where["FargateWorkload"] = names
-    return where
-
-
-@dataclass(frozen=True)
-class Defect:
-    """A way the components fail today: the cases it covers and reproducers that show it."""
-
-    title: str
-    covers: frozenset[Combo]
-    reproducers: tuple[tuple[str, Path, Any], ...]
-
-
-DEFECTS: tuple[Defect, ...] = (
-    Defect(
-        "a nested argument that is not a mapping crashes with TypeError/AttributeError instead of a ValueError "
-        "(ArgumentProblems.unknown_keys, validate_capacity, validate_deployment, _validate_health_check and "
-        "container_environment_problems index or iterate it); a non-mapping environment also registers "
-        "resources before the crash",
-        _combos(
-            {
-                "Network(existing)": ("existing",),
-                "EcsCluster": ("default_capacity",),
-                **_in_workload("environment", "secrets", "health_check"),
-                "AlbWebService": (
-                    "placement",
-                    "workload",
-                    "deployment",
-                    "deployment.capacity",
-                    "autoscaling",
-                    "workload.environment",
-                    "workload.secrets",
-                    "workload.health_check",
-                ),
-                "QueueBackedBatchService": (
-                    "deployment",
-                    "deployment.capacity",
-                    "workload.environment",
-                    "workload.secrets",
-                    "workload.health_check",
-                ),
-                "ScheduledEcsTask": (
-                    "placement",
-                    "workload",
-                    "capacity",
-                    "workload.environment",
-                    "workload.secrets",
-                    "workload.health_check",
-                ),
-            },
-            _NON_MAPPING,
-        ),
-        (
-            ("Network(existing)", ("existing",), "vpc-0abc1234"),
-            ("EcsCluster", ("default_capacity",), "spot"),
-            ("FargateWorkload", ("environment",), ["MODE=x"]),
-            ("FargateWorkload", ("secrets",), "x"),
-            ("FargateWorkload", ("health_check",), "CMD true"),
-            ("AlbWebService", ("placement",), "public"),
-            ("AlbWebService", ("workload",), "image"),
-            ("AlbWebService", ("deployment",), ["x"]),
-            ("AlbWebService", ("autoscaling",), 4),
-            ("QueueBackedBatchService", ("deployment", "capacity"), "spot"),
-            ("QueueBackedBatchService", ("workload", "environment"), ["MODE=x"]),
-            ("ScheduledEcsTask", ("placement",), "public"),
-            ("ScheduledEcsTask", ("workload",), "image"),
-            ("ScheduledEcsTask", ("capacity",), "spot"),
-        ),
-    ),
-    Defect(
-        "an unhashable cpu or nat_strategy (a list or a mapping) crashes with TypeError: fargate_size_problem and "
-        "Network look the value up in a dict",
-        _combos({"Network": ("nat_strategy",), **_in_workload("cpu")}, {"list", "mapping"}),
-        (
-            ("Network", ("nat_strategy",), ["none"]),
-            ("FargateWorkload", ("cpu",), [256]),
-            ("AlbWebService", ("workload", "cpu"), {"units": 256}),
-            ("QueueBackedBatchService", ("workload", "cpu"), [512]),
-            ("ScheduledEcsTask", ("workload", "cpu"), [512]),
-        ),
-    ),
-    Defect(
-        "a float equal to an allowed integer is accepted for cpu, memory and log_retention_days, and true for "
-        "log_retention_days (true == 1): the task definition gets cpu '512.0', the log group a boolean retention",
-        _combos(_in_workload("cpu", "memory", "log_retention_days"), {"whole float"})
-        | _combos(_in_workload("log_retention_days"), {"bool"}),
-        (
-            ("FargateWorkload", ("cpu",), 512.0),
-            ("FargateWorkload", ("log_retention_days",), True),
-            ("AlbWebService", ("workload", "memory"), 1024.0),
-            ("QueueBackedBatchService", ("workload", "log_retention_days"), 30.0),
-            ("ScheduledEcsTask", ("workload", "cpu"), 512.0),
-        ),
-    ),
-    Defect(
-        "subnet id lists are not checked: a string is accepted (an existing VPC's is iterated character by "
-        "character), an integer or a mapping crashes after resources are registered, non-string entries pass",
-        _combos(
-            {
-                "Network(existing)": ("existing.public_subnet_ids", "existing.private_subnet_ids"),
-                **{component: ("placement.subnet_ids",) for component in _EMBEDDED},
-            },
-            {"text", "integer", "mapping", "non-string entries"},
-        )
-        | _combos({"AlbWebService": ("load_balancer_subnet_ids",)}, {"non-string entries"}),
-        (
-            ("Network(existing)", ("existing", "public_subnet_ids"), "subnet-0abc1234"),
-            ("Network(existing)", ("existing", "private_subnet_ids"), 7),
-            ("AlbWebService", ("placement", "subnet_ids"), "subnet-0abc1234"),
-            ("AlbWebService", ("load_balancer_subnet_ids",), [1, 2]),
-            ("QueueBackedBatchService", ("placement", "subnet_ids"), [5]),
-            ("ScheduledEcsTask", ("placement", "subnet_ids"), {"a": "subnet-0abc1234"}),
-        ),
-    ),
-    Defect(
-        "arguments that may be Outputs are checked for presence only, so a known wrong value is accepted: "
-        "Network cidr_block (5, 'not-a-cidr', 10.0.0.0/8), existing.vpc_id, FargateWorkload vpc_id (even ''), "
-        "placement.vpc_id",
-        _combos(
-            {
-                "Network": ("cidr_block",),
-                "Network(existing)": ("existing.vpc_id",),
-                "FargateWorkload": ("vpc_id",),
-                **{component: ("placement.vpc_id",) for component in _EMBEDDED},
-            },
-            {"integer", "bool", "list", "mapping"},
-        )
-        | _combos({"Network": ("cidr_block",), "FargateWorkload": ("vpc_id",)}, {"bad value"}),
-        (
-            ("Network", ("cidr_block",), "not-a-cidr"),
-            ("Network", ("cidr_block",), 5),
-            ("Network(existing)", ("existing", "vpc_id"), ["vpc-0abc1234"]),
-            ("FargateWorkload", ("vpc_id",), 5),
-            ("FargateWorkload", ("vpc_id",), ""),
-            ("AlbWebService", ("placement", "vpc_id"), 5),
-        ),
-    ),
-    Defect(
-        "AlbWebService does not validate alarm_topic_arn (QueueBackedBatchService and ScheduledEcsTask do): "
-        "'alarms' is accepted, a list or a mapping crashes in serialisation after resources are registered",
-        _combos({"AlbWebService": ("alarm_topic_arn",)}, {"integer", "bool", "list", "mapping", "bad value"}),
-        (
-            ("AlbWebService", ("alarm_topic_arn",), "alarms"),
-            ("AlbWebService", ("alarm_topic_arn",), ["arn:aws:sns:us-east-1:123456789012:alarms"]),
-        ),
-    ),
-    Defect(
-        "QueueBackedBatchService checks neither placement.assign_public_ip's type nor unknown placement keys "
-        "(AlbWebService and ScheduledEcsTask check both): 'true' and 1 are accepted, [True] crashes after "
-        "registering resources",
-        _combos({"QueueBackedBatchService": ("placement.assign_public_ip",)}, {"text", "integer", "list", "mapping"}),
-        (
-            ("QueueBackedBatchService", ("placement", "assign_public_ip"), "true"),
-            ("QueueBackedBatchService", ("placement", "assign_public_ip"), [True]),
-            ("QueueBackedBatchService", ("placement", "subnet_id"), "subnet-0abc1234"),
-        ),
-    ),
-    Defect(
-        "AlbWebService accepts integers in allowed_cidrs: ipaddress.ip_network(5) is 0.0.0.5/32 and the ingress "
-        "rule gets cidr_ipv4 = 5",
-        _combos({"AlbWebService": ("allowed_cidrs",)}, {"non-string entries"}),
-        (("AlbWebService", ("allowed_cidrs",), [5]),),
-    ),
-    Defect(
-        "arguments that are not a mapping at all crash with TypeError in ArgumentProblems.unknown_keys",
-        frozenset(),
-        tuple((component, (), ["x"]) for component in ("Network", "EcsCluster", *_WITH_WORKLOAD)),
-    ),
-)
-# Unknown keys under these arguments are accepted (see the QueueBackedBatchService placement defect).
-_UNKNOWN_KEY_DEFECTS = {("QueueBackedBatchService", "placement")}
-_KNOWN = frozenset().union(*(defect.covers for defect in DEFECTS))
+# Components that embed a Fargate workload, and every component that takes one.
+_WITH_WORKLOAD = ("FargateWorkload", "AlbWebService", "QueueBackedBatchService", "ScheduledEcsTask")
 
 
 # ----- cases ------------------------------------------------------------------------------------------
 
 
 def _classes(component: str, leaf: Leaf) -> tuple[str, ...]:
-    return tuple(
-        value_class
-        for value_class in CLASSES[leaf.kind]
-        if (component, _dotted(leaf.path), value_class) not in _KNOWN and (value_class != "bad value" or leaf.bad)
-    )
+    return tuple(value_class for value_class in CLASSES[leaf.kind] if value_class != "bad value" or leaf.bad)
 
 
 _LEAF_CHOICES = [
@@ -1223,7 +1025,7 @@ _NESTED_MAPPINGS: dict[str, tuple[Path, ...]] = {
 @st.composite
 def unknown_argument_cases(draw: st.DrawFn) -> tuple[str, Case]:
     component = draw(st.sampled_from(sorted(LEAVES)))
-    parents = [p for p in ((), *_NESTED_MAPPINGS[component]) if (component, _dotted(p)) not in _UNKNOWN_KEY_DEFECTS]
+    parents = [(), *_NESTED_MAPPINGS[component]]
     parent = draw(st.sampled_from(parents))
     base = COMPONENTS[component][2]
     existing = _get(base, parent)
@@ -1530,30 +1332,3 @@ def test_component_base_arguments_are_valid(component: str) -> None:
 def test_bad_component_arguments_raise_one_value_error_naming_the_field(case: tuple[str, Case]) -> None:
     component, bad = case
     assert _check_component_case(component, bad) == [], f"{component} {bad}"
-
-
-@pytest.mark.parametrize(
-    "defect",
-    [
-        pytest.param(defect, marks=pytest.mark.xfail(strict=True, reason=defect.title), id=f"defect{index}")
-        for index, defect in enumerate(DEFECTS, 1)
-    ],
-)
-def test_known_defect_is_still_open(defect: Defect) -> None:
-    """Runs the defect's reproducers as ordinary cases: xfails while any of them misbehaves."""
-    failures = []
-    for component, path, value in defect.reproducers:
-        case = Case("reproducer", path or ("args",), ((path, value),))
-        if not path:
-            cls, name, _ = COMPONENTS[component]
-            try:
-                run_callable(lambda cls=cls, name=name, value=value: cls(name, value))
-                failures.append(f"{component}(args={value!r}): accepted")
-            except ValueError:
-                pass
-            except Exception as error:
-                failures.append(f"{component}(args={value!r}): {type(error).__name__}: {error}")
-            continue
-        failures += [f"{component} {_dotted(path)}={value!r}: {p}" for p in _check_component_case(component, case)]
-    if failures:
-        pytest.fail("\n".join(failures), pytrace=False)
