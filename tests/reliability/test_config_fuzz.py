@@ -241,7 +241,7 @@ def _wrong_types(annotation: Any) -> st.SearchStrategy[Any]:
             lists,
         )
     if inner is int:
-        # Booleans are left out: pydantic's lax mode reads true as 1 (see docs/reliability.md).
+        # Booleans are left out: pydantic's lax mode reads true as 1 (see the README, "Config fuzzing").
         fractions = st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer())
         return st.one_of(LETTERS, fractions, lists, mappings)
     if inner is float:
