@@ -241,11 +241,10 @@ def _wrong_types(annotation: Any) -> st.SearchStrategy[Any]:
             lists,
         )
     if inner is int:
-        # Booleans are left out: pydantic's lax mode reads true as 1 (see the README, "Config fuzzing").
         fractions = st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer())
-        return st.one_of(LETTERS, fractions, lists, mappings)
+        return st.one_of(LETTERS, fractions, st.booleans(), lists, mappings)
     if inner is float:
-        return st.one_of(LETTERS.filter(lambda text: text.lower() not in _FLOAT_WORDS), lists, mappings)
+        return st.one_of(LETTERS.filter(lambda text: text.lower() not in _FLOAT_WORDS), st.booleans(), lists, mappings)
     if inner is str:
         return st.one_of(st.integers(), st.booleans(), lists, mappings)
     if origin is typing.Literal:

@@ -80,6 +80,7 @@ BAD_CONFIGS = [
         'ecs-workloads:alarms.email: "not-an-email" — must be an e-mail address such as ops@example.com',
     ),
     ({"protectData": "maybe"}, 'ecs-workloads:protectData: "maybe" — must be true or false'),
+    ({"logs": {"retentionDays": True}}, "ecs-workloads:logs.retentionDays: true — must be a number, not true or false"),
 ]
 
 
