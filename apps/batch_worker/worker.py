@@ -103,7 +103,12 @@ class Worker:
             return None
         self._receive_failures = 0
         messages = response.get("Messages", [])
-        return messages[0] if messages else None
+        if not messages:
+            return None
+        # Logged before anything else happens to the message, so an observer reading the log knows
+        # which receive (and which attempt of that message) this worker is on.
+        self._message_log(messages[0]).info("message received")
+        return messages[0]
 
     def _message_log(self, message: dict) -> BoundLogger:
         return self._log.bind(
