@@ -21,9 +21,9 @@ plan: $(STAMP)
 plan-prod: $(STAMP)
 	$(BIN)/python -m plan prod
 
-## test: the whole test suite
+## test: the whole test suite, spread over every core (pytest-xdist; work stealing evens out the long tests)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
