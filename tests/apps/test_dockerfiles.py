@@ -340,7 +340,7 @@ COPY requirements.lock /tmp/requirements.lock
 RUN python -m venv --without-pip /opt/venv \\
     && python -m pip --python /opt/venv/bin/python install --require-hashes --no-deps -r /tmp/requirements.lock
 FROM python:3.11.11-slim-bookworm@sha256:{digest}
-RUN python -m pip uninstall --yes pip setuptools wheel
+RUN python -m pip uninstall --yes setuptools wheel pip
 COPY --from=build /opt/venv /opt/venv
 USER 10001:10001
 """.replace("{digest}", "a" * 64)
@@ -382,9 +382,9 @@ def test_the_old_single_stage_definition_breaks_every_rule(app, read_dockerfile)
         (("--no-deps ", ""), "no --no-deps"),
         (("-r /tmp/requirements.lock", "-r /tmp/requirements.lock flask"), "names packages outside the lock"),
         (("COPY requirements.lock /tmp/requirements.lock", "COPY requirements.lock /tmp/other.lock"), "not copied"),
-        (("RUN python -m pip uninstall --yes pip setuptools wheel", "RUN true"), "keeps the pip"),
-        (("uninstall --yes pip", "uninstall pip"), "keeps the pip"),
-        (("uninstall --yes pip setuptools wheel", "uninstall --yes setuptools wheel"), "keeps the pip"),
+        (("RUN python -m pip uninstall --yes setuptools wheel pip", "RUN true"), "keeps the pip"),
+        (("uninstall --yes setuptools", "uninstall setuptools"), "keeps the pip"),
+        (("uninstall --yes setuptools wheel pip", "uninstall --yes setuptools wheel"), "keeps the pip"),
         (("USER 10001:10001", "USER 10001:10001\nRUN python -m ensurepip"), "after the last pip removal"),
         (("USER 10001:10001", "RUN pip3 install --require-hashes --no-deps -r x\nUSER 1"), "last pip removal"),
         (("venv --without-pip /opt/venv", "venv /opt/venv"), "made with pip in it"),
