@@ -31,9 +31,10 @@ BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 10.0
 
 ALB_URL_SCHEMES = ("http", "https")
-# Addresses where no load balancer can answer. Link-local matters most: in a task it reaches the instance and
-# task metadata endpoints (169.254.169.254, 169.254.170.2 and, over IPv6, fd00:ec2::254), which hand out
-# credentials. IPv4-mapped IPv6 forms of these are refused too.
+# Addresses where no load balancer can answer. Link-local matters most: from a task it reaches the endpoints
+# that hand out credentials, EC2's instance metadata service (169.254.169.254, and fd00:ec2::254 over IPv6,
+# per the EC2 User Guide's "Access instance metadata") and ECS's task metadata and credentials endpoint
+# (169.254.170.2). IPv4-mapped IPv6 forms of these are refused too.
 REFUSED_NETWORKS = {
     "link-local (instance metadata)": ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"),
     "unspecified": ("0.0.0.0/8", "::/128"),
@@ -144,10 +145,10 @@ def _alb_url_problem(url: str) -> str | None:
     if "#" in url:
         return "has a fragment"
     try:
-        port = parts.port
+        port_ok = parts.port != 0
     except ValueError:
-        return "has a port that is not a number from 1 to 65535"
-    if port == 0:
+        port_ok = False
+    if not port_ok:
         return "has a port that is not a number from 1 to 65535"
     host = parts.hostname or ""
     if not host:
