@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from importlib.metadata import version
 from pathlib import Path
 
@@ -285,12 +286,26 @@ def remote_add_problems(stages: list[Stage]) -> list[str]:
     ]
 
 
+def ignored_problems(app_dir: Path, copied: list[Path]) -> list[str]:
+    """A lock that .dockerignore leaves out of the build context would fail the COPY."""
+    ignore = app_dir / ".dockerignore"
+    patterns = [line.strip() for line in ignore.read_text().splitlines()] if ignore.is_file() else []
+    patterns = [pattern for pattern in patterns if pattern and not pattern.startswith(("#", "!"))]
+    return [
+        f"{path.name} is left out of the build context by .dockerignore's {pattern!r}"
+        for path in copied
+        for pattern in patterns
+        if fnmatch(path.relative_to(app_dir).as_posix(), pattern.strip("/"))
+    ]
+
+
 def image_problems(app_dir: Path, read) -> list[str]:
     """Every rule's problems for one app directory."""
     stages = parse_stages(read(app_dir / "Dockerfile"))
     problems, locks = install_problems(stages, app_dir)
     problems += pinning_problems(stages) + final_pip_problems(stages) + user_problems(stages)
     problems += remote_add_problems(stages)
+    problems += ignored_problems(app_dir, locks)
     for lock in locks:
         if not lock.is_file():
             problems.append(f"{lock.name} does not exist")
@@ -418,6 +433,14 @@ def test_each_rule_catches_a_definition_that_breaks_it(app, read_dockerfile, cha
 def test_lock_rules_catch_a_bad_lock(app, read_dockerfile, lock, requirements, expected):
     problems = image_problems(app(GOOD, lock=lock, requirements=requirements), read_dockerfile)
     assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("pattern", ["requirements.lock", "*.lock", "/requirements.*"])
+def test_a_lock_left_out_of_the_build_context_is_caught(app, read_dockerfile, pattern):
+    app_dir = app(GOOD)
+    (app_dir / ".dockerignore").write_text(f"# build context\n__pycache__/\n{pattern}\n")
+    problems = image_problems(app_dir, read_dockerfile)
+    assert problems == [f"requirements.lock is left out of the build context by .dockerignore's {pattern!r}"]
 
 
 def test_names_are_compared_normalised(app, read_dockerfile):
