@@ -94,12 +94,13 @@ def pip_subcommand(arguments: list[str]) -> str | None:
     return None
 
 
-def option_values(arguments: list[str], short: str, long: str) -> list[str]:
+def option_values(arguments: list[str], *flags: str) -> list[str]:
+    """The values given to any of `flags`, as `-r x`, `--requirement x` or `--requirement=x`."""
     values = []
     for i, word in enumerate(arguments):
-        if word in (short, long) and i + 1 < len(arguments):
+        if word in flags and i + 1 < len(arguments):
             values.append(arguments[i + 1])
-        elif word.startswith(long + "="):
+        elif any(word.startswith(flag + "=") for flag in flags if flag.startswith("--")):
             values.append(word.split("=", 1)[1])
     return values
 
@@ -148,7 +149,7 @@ def install_problems(stages: list[Stage], app_dir: Path) -> tuple[list[str], lis
             if not requirement_files:
                 problems.append(f"{shown}: installs without a lock file (-r)")
             named = [word for word in arguments[arguments.index("install") + 1 :] if not word.startswith("-")]
-            if set(named) - set(requirement_files) - set(option_values(arguments, "", "--python")):
+            if set(named) - set(requirement_files) - set(option_values(arguments, "--python")):
                 problems.append(f"{shown}: names packages outside the lock")
             for path in requirement_files:
                 sources = copied_sources(stage, path)
