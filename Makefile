@@ -59,3 +59,18 @@ local: $(STAMP)
 ## local-demo: the Lab 4 scenario and a batch upload, checked end to end; exit 0 when every check passes
 local-demo: $(STAMP)
 	$(BIN)/python -m local --demo --fast
+
+.PHONY: locks
+
+APPS := $(patsubst apps/%/requirements.txt,%,$(wildcard apps/*/requirements.txt))
+
+## locks: apps/<name>/requirements.lock, every file's sha256 included, compiled from requirements.txt for the Python of the image's FROM, any platform
+locks: $(STAMP)
+	@for app in $(APPS); do \
+		python=$$(sed -n 's/^FROM python:\([0-9][0-9.]*[0-9]\)-.*/\1/p' apps/$$app/Dockerfile | head -n 1); \
+		test -n "$$python" || { echo "apps/$$app/Dockerfile: no FROM python:<version>-..." >&2; exit 1; }; \
+		echo "apps/$$app/requirements.lock (Python $$python)"; \
+		$(BIN)/uv pip compile --quiet --no-config --universal --generate-hashes --python-version "$$python" \
+			--custom-compile-command "make locks" --output-file apps/$$app/requirements.lock apps/$$app/requirements.txt \
+			|| exit 1; \
+	done

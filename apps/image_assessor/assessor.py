@@ -5,10 +5,13 @@ Exit codes: 0 done, 1 the cats API failed or stayed unreachable, 2 invalid confi
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import os
 import random
+import re
+import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +29,26 @@ TRANSIENT_STATUSES = (502, 503, 504)
 # Waits between attempts grow as 0 s, 1 s, 2 s, 4 s ... capped at 10 s.
 BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 10.0
+
+ALB_URL_SCHEMES = ("http", "https")
+# Addresses where no load balancer can answer. Link-local matters most: from a task it reaches the endpoints
+# that hand out credentials, EC2's instance metadata service (169.254.169.254, and fd00:ec2::254 over IPv6,
+# per the EC2 User Guide's "Access instance metadata") and ECS's task metadata and credentials endpoint
+# (169.254.170.2). IPv4-mapped IPv6 forms of these are refused too.
+REFUSED_NETWORKS = {
+    "link-local (instance metadata)": ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"),
+    "unspecified": ("0.0.0.0/8", "::/128"),
+    "multicast": ("224.0.0.0/4", "ff00::/8"),
+    "reserved or broadcast": ("240.0.0.0/4",),
+}
+ALB_URL_ALLOWED = (
+    f"allowed: {' or '.join(f'{scheme}://' for scheme in ALB_URL_SCHEMES)} followed by a host name or IP address, "
+    "an optional port and path; no user info, query string or fragment; "
+    f"no address in the {', '.join(REFUSED_NETWORKS)} ranges"
+)
+# RFC 1123 host name labels (use the punycode form of an internationalised name).
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_MAX_HOST_NAME = 253
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -58,9 +81,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     if not raw_url:
         problems.append("ALB_URL is required (the load balancer's URL, e.g. http://my-alb.elb.amazonaws.com)")
     else:
-        parts = urlsplit(alb_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            problems.append(f"ALB_URL={raw_url!r} is not an http:// or https:// URL with a host")
+        reason = _alb_url_problem(raw_url)
+        if reason:
+            problems.append(f"ALB_URL={_redacted(raw_url)!r} {reason}; {ALB_URL_ALLOWED}")
 
     reset_raw = environ.get("RESETPICTURES", "").strip().lower()
     if reset_raw not in _TRUE | _FALSE:
@@ -94,6 +117,71 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         http_timeout=http_timeout,
         max_attempts=max_attempts,
     )
+
+
+def _redacted(url: str) -> str:
+    """The URL with any user name and password replaced, so a message never shows them."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority = rest[:authority_end]
+    if "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{rest[authority_end:]}"
+
+
+def _alb_url_problem(url: str) -> str | None:
+    """Why url cannot be the load balancer's base URL, or None when it can."""
+    if any(char.isspace() or not char.isprintable() for char in url):
+        return "contains white space or control characters"
+    parts = urlsplit(url)
+    if parts.scheme not in ALB_URL_SCHEMES or not parts.netloc:
+        return "is not an http:// or https:// URL with a host"
+    if "@" in parts.netloc:
+        return "has user info (user:password@); send credentials with API_TOKEN instead"
+    if "?" in url:
+        return "has a query string"
+    if "#" in url:
+        return "has a fragment"
+    try:
+        port_ok = parts.port != 0
+    except ValueError:
+        port_ok = False
+    if not port_ok:
+        return "has a port that is not a number from 1 to 65535"
+    host = parts.hostname or ""
+    if not host:
+        return "is not an http:// or https:// URL with a host"
+    return _host_problem(host)
+
+
+def _host_problem(host: str) -> str | None:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is None:
+        try:
+            # The resolver also reads 2852039166, 0xa9fea9fe or 169.254.43518 as IPv4 addresses.
+            socket.inet_aton(host)
+        except OSError:
+            pass
+        else:
+            return f"has host {host!r}, an IPv4 address in a non-standard form (write it as four decimal numbers)"
+        name = host.removesuffix(".")
+        labels = name.split(".")
+        # An all-numeric last label is no top-level domain: it is an address typo such as 10.0.0.300.
+        valid = len(name) <= _MAX_HOST_NAME and all(_LABEL.match(label) for label in labels)
+        if not valid or labels[-1].isdigit():
+            return f"has host {host!r}, which is neither an IP address nor a valid host name"
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    for kind, networks in REFUSED_NETWORKS.items():
+        if any(address in ipaddress.ip_network(network) for network in networks):
+            return f"has host {host!r}, an address in the {kind} range"
+    return None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -140,11 +228,19 @@ class CatsClient:
     def _request(self, method: str, path: str, ok: tuple[int, ...] = (200,)) -> requests.Response:
         url = self._base + path
         try:
-            response = self._session.request(method, url, timeout=self._timeout)
+            # Never follow a redirect: requests would turn the POST into a GET (301/302/303) and report the
+            # redirect target's answer as this call's, or send the token to wherever the answer points.
+            response = self._session.request(method, url, timeout=self._timeout, allow_redirects=False)
         except requests.RequestException as exc:
             raise ApiError(
                 f"cats API unreachable at {url} after {self._attempts} attempt(s): {_one_line(exc)}"
             ) from None
+        if 300 <= response.status_code < 400:
+            location = _redacted(response.headers.get("Location", ""))
+            raise ApiError(
+                f"{method} {url} answered HTTP {response.status_code} with Location {location!r}; redirects are "
+                "not followed: set ALB_URL to the address that serves the cats API"
+            )
         if response.status_code not in ok:
             detail = " ".join(response.text[:200].split())
             raise ApiError(f"{method} {url} answered HTTP {response.status_code}: {detail}")

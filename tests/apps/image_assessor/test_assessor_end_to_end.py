@@ -96,3 +96,22 @@ def test_missing_alb_url_exits_2_with_one_line():
     assert "Traceback" not in run.stderr
     assert len(run.stderr.splitlines()) == 1
     assert "ALB_URL is required" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("alb_url", "shown"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "'http://169.254.169.254/latest/meta-data/'"),
+        ("https://admin:hunter2@alb.example.com", "'https://***@alb.example.com'"),
+    ],
+)
+def test_a_refused_alb_url_exits_2_with_one_line_and_no_traceback(alb_url, shown):
+    run = assessor(ALB_URL=alb_url)
+
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    assert "hunter2" not in run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1
+    assert f"ALB_URL={shown}" in json.loads(lines[0])["message"]

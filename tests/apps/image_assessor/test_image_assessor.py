@@ -265,13 +265,8 @@ def test_settings_defaults_and_parsing():
 
 
 def test_image_definition(read_dockerfile):
+    # Base image, locks, pip and user: tests/apps/test_dockerfiles.py checks those for every app.
     instructions = read_dockerfile(Path(image_assessor.__file__).parent / "Dockerfile")
-    bases = [args for instruction, args in instructions if instruction == "FROM"]
-    assert len(bases) == 1
-    assert bases[0].startswith("python:3.11.") and "-slim-" in bases[0]
-    assert not bases[0].endswith(":latest")
-    users = [args.split(":")[0] for instruction, args in instructions if instruction == "USER"]
-    assert users and users[-1] not in ("root", "0")
     assert ("COPY", ". /app/image_assessor/") in instructions
     assert ("WORKDIR", "/app") in instructions
     cmd = [json.loads(args) for instruction, args in instructions if instruction == "CMD"]
