@@ -11,6 +11,7 @@ from .alb_web_service import (
 from .capacity import CapacityWeights
 from .cluster import EcsCluster, EcsClusterArgs
 from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
+from .generated_secret import GeneratedSecret, GeneratedSecretArgs
 from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
 from .operations_dashboard import OperationsDashboard, OperationsDashboardArgs
 from .private_bucket import PrivateBucket, PrivateBucketArgs
@@ -31,6 +32,8 @@ __all__ = [
     "ExistingVpcArgs",
     "FargateWorkload",
     "FargateWorkloadArgs",
+    "GeneratedSecret",
+    "GeneratedSecretArgs",
     "Network",
     "NetworkArgs",
     "OperationsDashboard",

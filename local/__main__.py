@@ -93,13 +93,19 @@ def _print_usage(system: LocalSystem) -> None:
     say = system.console.say
     say("local", "running; Ctrl-C stops everything")
     say("local", f"try: curl {system.cats_url}/cats/api/list-pictures/")
+    aws_env = f"AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1"
+    say(
+        "local",
+        f'try: curl -X POST -H "Authorization: Bearer $({aws_env} aws secretsmanager get-secret-value '
+        f'--secret-id {system.api_token_secret_arn} --query SecretString --output text)" '
+        f"{system.cats_url}/cats/api/delete-pictures/1",
+    )
     for name, pipeline in system.pipelines.items():
         resources = pipeline.resources
         example = "reviews.jsonl" if ".jsonl" in resources.suffixes else "cat.jpg"
         say(
             "local",
-            f"try: AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 "
-            f"aws s3 cp {example} s3://{resources.input_bucket}/  ({name})",
+            f"try: {aws_env} aws s3 cp {example} s3://{resources.input_bucket}/  ({name})",
         )
 
 

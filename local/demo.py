@@ -1,6 +1,6 @@
 """`python -m local --demo`: the catsndogs Lab 4 scenario and a batch upload, checked end to end.
 
-1. The cats API lists all ten pictures.
+1. The cats API lists all ten pictures, and refuses a delete without its token.
 2. The ImageAssessor runs on its schedule (twice) and pictures disappear from the API.
 3. The schedule is disabled: its next occurrences start nothing.
 4. Two ImageAssessor tasks run on demand with RESETPICTURES=1: all ten pictures are back.
@@ -39,6 +39,13 @@ class CheckFailed(Exception):
 def run_demo(system: LocalSystem) -> None:
     say = system.console.say
     _check(say, "cats API lists 10 pictures", _listing(system) == PICTURES, f"listed {_listing(system)}")
+    refused = requests.post(f"{system.cats_url}/cats/api/delete-pictures/1", timeout=10)
+    _check(
+        say,
+        "cats API refuses a delete without the token from Secrets Manager (401)",
+        refused.status_code == 401 and _listing(system) == PICTURES,
+        f"answered {refused.status_code}; the API lists {_listing(system)}",
+    )
 
     system.start_schedule()
     ticker = system.ticker

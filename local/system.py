@@ -4,9 +4,10 @@ Everything comes from the stack's settings (`Pulumi.<stack>.yaml` through `stack
 pipelines with their processors and suffixes, the ImageAssessor's schedule, enabled flag, task count,
 delete count and environment. What AWS would run, runs here as processes:
 
-- S3, SQS and EventBridge: moto_server on 127.0.0.1;
+- S3, SQS, EventBridge and Secrets Manager: moto_server on 127.0.0.1;
 - the cats service behind the ALB (`ALB_URL`): gunicorn serving `apps/cats` on a free port, its pictures
-  in a moto bucket;
+  in a moto bucket, its API token generated into a moto secret and handed to it and to the ImageAssessor
+  as `API_TOKEN`, as ECS resolves the stack's container secret;
 - the batch services: `python -m batch_worker` processes per pipeline;
 - EventBridge Scheduler starting the ImageAssessor task: a ticker (`local.schedule`) starting
   `python -m image_assessor`.
@@ -15,7 +16,6 @@ delete count and environment. What AWS would run, runs here as processes:
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 import threading
 import time
@@ -29,6 +29,7 @@ from plan.program import stack_config
 from stack.config import NAMESPACE, settings_from_raw
 from stack.settings import StackSettings
 
+from .api_token import create_token_secret, resolve_secret
 from .aws import Aws, start_moto
 from .pipeline import LogFollower, PipelineResources, WorkerPool, create_pipeline, worker_environment
 from .processes import APPS_DIR, Processes, child_env, free_port, wait_until_answering
@@ -110,7 +111,8 @@ class LocalSystem:
         self.console = console
         self.clock = SimulatedClock(speed)
         self.workers_per_pipeline = workers_per_pipeline
-        self.api_token = secrets.token_urlsafe(24)
+        self.api_token_secret_arn = ""
+        self.api_token = ""
         self.aws: Aws | None = None
         self.cats_url = ""
         self.cats_bucket = ""
@@ -124,7 +126,9 @@ class LocalSystem:
 
     def start(self, *, schedule: bool = True) -> None:
         self.aws = start_moto(self.processes)
-        self.console.say("aws", f"moto_server at {self.aws.endpoint} (S3, SQS, EventBridge; any credentials)")
+        self.console.say(
+            "aws", f"moto_server at {self.aws.endpoint} (S3, SQS, EventBridge, Secrets Manager; any credentials)"
+        )
         self._start_cats()
         self._start_pipelines()
         self._watcher.start()
@@ -145,10 +149,16 @@ class LocalSystem:
         assert self.aws is not None
         self.cats_bucket = f"cats-pictures-{uuid.uuid4().hex[:8]}"
         self.aws.client("s3").create_bucket(Bucket=self.cats_bucket)
+        self.api_token_secret_arn = create_token_secret(self.aws)
+        self.api_token = resolve_secret(self.aws, self.api_token_secret_arn)
         self.cats_url = start_cats(
             self.processes, self.aws, self.cats_bucket, self.api_token, self.settings.cats.workload.environment
         )
-        self.console.say("cats", f"API at {self.cats_url}/cats/api/ (pictures in s3://{self.cats_bucket})")
+        self.console.say(
+            "cats",
+            f"API at {self.cats_url}/cats/api/ (pictures in s3://{self.cats_bucket}; "
+            f"token in secret {self.api_token_secret_arn})",
+        )
 
     # -- batch -----------------------------------------------------------------------------------
 

@@ -55,3 +55,7 @@ class Aws:
     @property
     def autoscaling(self) -> Any:
         return self.client("application-autoscaling")
+
+    @property
+    def secretsmanager(self) -> Any:
+        return self.client("secretsmanager")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import jobs, queues, redrive, schedules, services, task_logs
+from . import api_token, jobs, queues, redrive, schedules, services, task_logs
 from .aws import Aws, SessionLike
 from .console import Console
 from .errors import ExitCode, OpsError, explain
@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     scale = command("scale", _scale, "set a service's desired task count (0 stops it)")
     scale.add_argument("service")
     scale.add_argument("desired", type=_desired_count, metavar="N")
+    command(
+        "api-token", _api_token, "print a service's API token from Secrets Manager (Authorization: Bearer <token>)"
+    ).add_argument("service")
 
     command("queues", _queues, "queue depth, messages in flight, DLQ depth, oldest message age")
     move = command("redrive", _redrive, "move a batch service's dead-letter messages back to its queue")
@@ -283,6 +286,15 @@ def _scale(context: Context, args: argparse.Namespace) -> ExitCode:
     for warning in result["warnings"]:
         context.console.warn(warning)
     context.console.result(result)
+    return ExitCode.OK
+
+
+def _api_token(context: Context, args: argparse.Namespace) -> ExitCode:
+    service = context.outputs.service(args.service)
+    token = api_token.read(context.aws.secretsmanager, service)
+    # The token alone on stdout, so `$(ecs-workloads api-token cats)` is the header value.
+    context.console.text(token)
+    context.console.result({"service": service.name, "secretArn": service.api_token_secret_arn, "token": token})
     return ExitCode.OK
 
 

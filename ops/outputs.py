@@ -8,7 +8,8 @@ The program exports these top-level keys (optional ones marked):
   ``logGroupName``, ``capacityProviderStrategy`` (optional; absent means launch type FARGATE) and
   ``configPath`` (optional; where the job sits in stack config, e.g. ``imageAssessor`` or ``jobs[0]``)
 - ``services.<name>``: ``serviceName``, ``clusterName``, ``autoscaled``, ``minTasks`` and
-  ``maxTasks`` (optional), ``url`` (optional)
+  ``maxTasks`` (optional), ``url`` (optional), ``apiTokenSecretArn`` (optional; the Secrets Manager
+  secret holding the service's API token)
 - ``queues.<name>``: ``queueUrl``, ``dlqUrl``, ``inputBucket`` and ``outputBucket`` (optional);
   a queue's name is the name of the service that consumes it
 """
@@ -56,6 +57,7 @@ class Service:
     min_tasks: int | None
     max_tasks: int | None
     url: str | None
+    api_token_secret_arn: str | None
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,7 @@ def _service(name: str, entry: _Entry) -> Service:
         min_tasks=entry.get("minTasks", _COUNT, required=False),
         max_tasks=entry.get("maxTasks", _COUNT, required=False),
         url=entry.get("url", _STR, required=False),
+        api_token_secret_arn=entry.get("apiTokenSecretArn", _STR, required=False),
     )
 
 

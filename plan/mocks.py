@@ -40,6 +40,11 @@ class StackMocks(pulumi.runtime.Mocks):
             }
         if args.token == "aws:index/getPartition:getPartition":
             return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsSuffix": "com.amazonaws"}
+        if args.token == "aws:secretsmanager/getRandomPassword:getRandomPassword":
+            # Deterministic, so snapshots are stable; as long as asked for, letters and digits like AWS's.
+            length = int(args.args.get("passwordLength") or 32)
+            value = (hashlib.sha256(b"random-password").hexdigest() * (length // 64 + 1))[:length]
+            return {"id": "random-password", "randomPassword": value, **dict(args.args)}
         raise UnmockedInvokeError(f"invoke {args.token} is not mocked; add it to plan/mocks.py")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -202,6 +207,20 @@ def _event_rule(mocks, args, inputs, physical):
     return {"arn": f"arn:aws:events:{mocks.region}:{ACCOUNT_ID}:rule/{physical}"}, physical
 
 
+def _secret(mocks, args, inputs, physical):
+    # Secrets Manager appends a hyphen and six random characters to the name in the ARN.
+    arn = f"arn:aws:secretsmanager:{mocks.region}:{ACCOUNT_ID}:secret:{physical}-{_suffix(physical, 6)}"
+    return {"arn": arn}, arn
+
+
+def _secret_version(mocks, args, inputs, physical):
+    version = f"{_suffix(physical, 8)}-0000-4000-8000-{_suffix(physical, 12)}"
+    return {
+        "versionId": version,
+        "hasSecretStringWo": "secretStringWo" in inputs,
+    }, f"{inputs.get('secretId')}|{version}"
+
+
 def _dashboard(mocks, args, inputs, physical):
     name = inputs.get("dashboardName", physical)
     return {"dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{name}"}, name
@@ -230,4 +249,6 @@ _SPECIAL = {
     "aws:scheduler/scheduleGroup:ScheduleGroup": _schedule_group,
     "aws:cloudwatch/eventRule:EventRule": _event_rule,
     "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
 }

@@ -237,6 +237,7 @@ ROLE = "aws:iam/role:Role"
 IDENTITY_POLICIES = frozenset({"aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", ROLE})
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 KMS_KEY = "aws:kms/key:Key"
+SECRETS = frozenset({"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"})
 INGRESS_RULES = frozenset(
     {
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
@@ -244,7 +245,7 @@ INGRESS_RULES = frozenset(
         "aws:ec2/securityGroup:SecurityGroup",
     }
 )
-STATEFUL = BUCKETS | {QUEUE, LOG_GROUP, REPOSITORY}
+STATEFUL = BUCKETS | SECRETS | {QUEUE, LOG_GROUP, REPOSITORY}
 
 
 # --- S3 -----------------------------------------------------------------------------------------
@@ -1023,7 +1024,8 @@ RULES: tuple[Rule, ...] = (
     # No AWS control; the project's data-protection convention.
     _rule(
         "stateful-resources-protected",
-        "In production, buckets, queues, log groups and ECR repositories are protected and retained on delete.",
+        "In production, buckets, queues, log groups, ECR repositories and secrets are protected and retained "
+        "on delete.",
         MANDATORY,
         STATEFUL,
         check_stateful_protected,

@@ -1,7 +1,8 @@
 """Scheduled jobs of the stack: the ImageAssessor and any number of jobs declared in config.
 
 `ecs-workloads:imageAssessor` configures the catsndogs ImageAssessor, which calls the cats API through
-`ALB_URL`; `ecs-workloads:jobs` is a list of further jobs, the declarative form of a job scheduler's
+`ALB_URL` (https when the cats listener serves HTTPS) with the cats API token as its `API_TOKEN` secret;
+`ecs-workloads:jobs` is a list of further jobs, the declarative form of a job scheduler's
 create/modify/suspend API: change the list and run `pulumi up`.
 """
 
@@ -15,11 +16,11 @@ import pulumi
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components.fargate_workload import SECRET_REFERENCE_ARN
 from components.schedule_expression import normalize_schedule_expression, validate_timezone
 from components.scheduled_ecs_task import ScheduledEcsTask, run_environment_problem, utc_timestamp
 
 from .section import Section
+from .web import API_TOKEN_VARIABLE
 from .workload_settings import CapacitySettings, WorkloadSettings
 
 if TYPE_CHECKING:
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
 
 ASSESSOR_JOB = "image-assessor"
 ASSESSOR_APP = "image_assessor"
-# Set by the stack, not by config: the URL comes from the cats service, the count from deleteCount.
-_ASSESSOR_OWN_ENV = ("ALB_URL", "DELETE_COUNT")
+# Set by the stack, not by config: the URL and the token come from the cats service, the count from
+# deleteCount.
+_ASSESSOR_OWN_ENV = ("ALB_URL", "DELETE_COUNT", API_TOKEN_VARIABLE)
 _JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 
@@ -100,9 +102,6 @@ class ImageAssessorSettings(ScheduleSettings):
     )
     schedule: str = Field("rate(2 minutes)", description="When it runs (any form `jobs` accepts).")
     delete_count: int = Field(3, ge=1, le=100, description="Pictures removed per run (DELETE_COUNT).")
-    api_token_secret_arn: str | None = Field(
-        None, description="SSM parameter or Secrets Manager ARN of the cats API token (API_TOKEN). Default none."
-    )
 
     @field_validator("workload")
     @classmethod
@@ -111,22 +110,10 @@ class ImageAssessorSettings(ScheduleSettings):
         if taken:
             verb, pronoun = ("is", "it") if len(taken) == 1 else ("are", "them")
             raise ValueError(
-                f"{', '.join(taken)} {verb} set by the stack (the cats service URL, deleteCount); remove {pronoun}"
+                f"{', '.join(taken)} {verb} set by the stack (the cats service URL and token, deleteCount); "
+                f"remove {pronoun}"
             )
         return value
-
-    @field_validator("api_token_secret_arn")
-    @classmethod
-    def _token_arn(cls, value: str | None) -> str | None:
-        if value is not None and not SECRET_REFERENCE_ARN.match(value):
-            raise ValueError("must be an SSM parameter ARN or a Secrets Manager secret ARN")
-        return value
-
-    @model_validator(mode="after")
-    def _token_once(self) -> ImageAssessorSettings:
-        if self.api_token_secret_arn and "API_TOKEN" in self.workload.secrets:
-            _raise_at("apiTokenSecretArn", self.api_token_secret_arn, "API_TOKEN is also in workload.secrets; keep one")
-        return self
 
 
 class JobSettings(ScheduleSettings):
@@ -206,9 +193,10 @@ def build_jobs(
     assessor: ImageAssessorSettings,
     jobs: Sequence[JobSettings],
     alb_url: pulumi.Input[str],
+    api_token_secret_arn: pulumi.Input[str],
 ) -> dict[str, Any]:
     """Creates the ImageAssessor and every configured job; returns the `jobs` stack output."""
-    tasks = {ASSESSOR_JOB: _image_assessor(foundation, assessor, alb_url)}
+    tasks = {ASSESSOR_JOB: _image_assessor(foundation, assessor, alb_url, api_token_secret_arn)}
     # Where each job's settings live, so operators are told which config key to change.
     config_paths = {ASSESSOR_JOB: "imageAssessor"}
     capacities = {ASSESSOR_JOB: _capacity(foundation, assessor.workload)}
@@ -226,15 +214,16 @@ def build_jobs(
     return {"jobs": {name: _outputs(task, config_paths[name], capacities[name]) for name, task in tasks.items()}}
 
 
-def _image_assessor(foundation: Foundation, settings: ImageAssessorSettings, alb_url) -> ScheduledEcsTask:
+def _image_assessor(
+    foundation: Foundation, settings: ImageAssessorSettings, alb_url, api_token_secret_arn
+) -> ScheduledEcsTask:
     workload = _workload(foundation, settings.workload, ASSESSOR_APP)
     workload["environment"] = {
         **workload["environment"],
         "ALB_URL": alb_url,
         "DELETE_COUNT": str(settings.delete_count),
     }
-    if settings.api_token_secret_arn:
-        workload["secrets"] = {**workload["secrets"], "API_TOKEN": settings.api_token_secret_arn}
+    workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: api_token_secret_arn}
     return ScheduledEcsTask(ASSESSOR_JOB, {**_common(foundation, settings, settings.workload), "workload": workload})
 
 

@@ -43,8 +43,9 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
     """Creates the stack's resources and returns the stack outputs (the operator CLI reads them)."""
     foundation = build_foundation(settings)
     web = build_web(foundation, settings.cats)
-    # The assessor reaches the cats API through the load balancer's URL output, never a typed value.
-    jobs = build_jobs(foundation, settings.image_assessor, settings.jobs, web.alb_url)
+    # The assessor reaches the cats API through the load balancer's URL output, never a typed value, and
+    # holds the same token secret as the service.
+    jobs = build_jobs(foundation, settings.image_assessor, settings.jobs, web.alb_url, web.api_token_secret_arn)
     batch = build_batch(foundation, settings.batch)
     web_outputs = dict(web.outputs)
     services = {**web_outputs.pop("services"), **batch["services"]}

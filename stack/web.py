@@ -1,7 +1,9 @@
 """The cats web service: the picture API of the catsndogs system behind the stack's load balancer.
 
 `ecs-workloads:cats` configures it. The pictures live in an S3 bucket of their own so every task sees
-the same state; the ImageAssessor job reaches the API through `CatsWeb.alb_url`.
+the same state; the ImageAssessor job reaches the API through `CatsWeb.alb_url`. The API is closed: the
+stack generates its token in Secrets Manager (`CatsWeb.api_token_secret_arn`), and the service and the
+ImageAssessor receive it as the ECS secret `API_TOKEN`; no config key can set or open it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pulumi
 from pydantic import Field, field_validator, model_validator
 
 from components.alb_web_service import CERTIFICATE_ARN, DOMAIN_NAME, HOSTED_ZONE_ID, AlbWebService
-from components.fargate_workload import SECRET_REFERENCE_ARN
+from components.generated_secret import GeneratedSecret
 from components.operations_dashboard import WebMetrics
 from components.private_bucket import PrivateBucket
 
@@ -28,7 +30,9 @@ if TYPE_CHECKING:
 CATS_APP = "cats"
 # gunicorn in apps/cats binds to $PORT, 8080 in its image.
 CATS_PORT = 8080
-_STACK_ENV = ("BUCKET_NAME",)
+# The variable both apps read the token from (apps/cats, apps/image_assessor).
+API_TOKEN_VARIABLE = "API_TOKEN"
+_STACK_ENV = ("BUCKET_NAME", API_TOKEN_VARIABLE)
 
 
 class CatsAutoscalingSettings(Section):
@@ -76,9 +80,6 @@ class CatsSettings(Section):
     )
     hosted_zone_id: str | None = Field(None, description="Route 53 hosted zone of domainName.")
     autoscaling: CatsAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
-    api_token_secret_arn: str | None = Field(
-        None, description="SSM parameter or Secrets Manager ARN of the API token (API_TOKEN). Default: open API."
-    )
     enable_execute_command: bool = Field(False, description="Allow `aws ecs execute-command` into the tasks.")
     health_check_path: str = Field("/health", description="Path the load balancer probes on each task.")
 
@@ -127,19 +128,16 @@ class CatsSettings(Section):
             raise ValueError("must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
         return value
 
-    @field_validator("api_token_secret_arn")
-    @classmethod
-    def _token(cls, value: str | None) -> str | None:
-        if value is not None and not SECRET_REFERENCE_ARN.match(value):
-            raise ValueError("must be an SSM parameter ARN or a Secrets Manager secret ARN")
-        return value
-
     @field_validator("workload")
     @classmethod
     def _own_environment(cls, value: WorkloadSettings) -> WorkloadSettings:
         taken = sorted(set(_STACK_ENV) & (set(value.environment) | set(value.secrets)))
         if taken:
-            raise ValueError(f"{', '.join(taken)} is set by the stack (the pictures bucket); remove it")
+            verb, pronoun = ("is", "it") if len(taken) == 1 else ("are", "them")
+            raise ValueError(
+                f"{', '.join(taken)} {verb} set by the stack (the pictures bucket, the generated API token); "
+                f"remove {pronoun}"
+            )
         return value
 
     @model_validator(mode="after")
@@ -150,8 +148,6 @@ class CatsSettings(Section):
             raise ValueError("domainName needs hostedZoneId (for the certificate validation and alias records)")
         if self.hosted_zone_id and not self.domain_name:
             raise ValueError("hostedZoneId is only used with domainName; set domainName or remove it")
-        if self.api_token_secret_arn and "API_TOKEN" in self.workload.secrets:
-            raise ValueError("API_TOKEN is set by both apiTokenSecretArn and workload.secrets; keep one")
         scaling = self.autoscaling
         if scaling and not scaling.min_tasks <= self.desired_count <= scaling.max_tasks:
             raise ValueError(
@@ -167,13 +163,18 @@ class CatsWeb:
 
     outputs: dict[str, Any]
     alb_url: pulumi.Output[str]
+    api_token_secret_arn: pulumi.Output[str]
     metrics: WebMetrics
 
 
 def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
-    """Creates the pictures bucket and the cats service on its own load balancer with the path rule."""
+    """Creates the pictures bucket, the API token and the cats service on its own load balancer."""
     protect = foundation.settings.protect_data
     bucket = PrivateBucket("cats-pictures", {"protect_data": protect})
+    token = GeneratedSecret(
+        "cats-api-token",
+        {"description": "Bearer token of the cats API's delete and reset (API_TOKEN)", "protect_data": protect},
+    )
 
     workload: dict[str, Any] = {
         **cats.workload.container(CATS_APP),
@@ -182,8 +183,8 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         "log_retention_days": foundation.settings.logs.retention_days,
     }
     workload["environment"] = {**workload["environment"], "BUCKET_NAME": bucket.name}
-    if cats.api_token_secret_arn:
-        workload["secrets"] = {**workload["secrets"], "API_TOKEN": cats.api_token_secret_arn}
+    # A secret, not environment: ECS resolves it at task start, so the value is in no task definition.
+    workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: token.arn}
 
     capacity = cats.workload.capacity or foundation.settings.cluster.default_capacity
     args: dict[str, Any] = {
@@ -246,6 +247,7 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
                 "minTasks": cats.autoscaling.min_tasks if cats.autoscaling else cats.desired_count,
                 "maxTasks": cats.autoscaling.max_tasks if cats.autoscaling else cats.desired_count,
                 "url": pulumi.Output.concat(service.url, "/cats/"),
+                "apiTokenSecretArn": token.arn,
             }
         },
     }
@@ -254,4 +256,4 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         load_balancer_arn_suffix=service.load_balancer_arn_suffix,
         target_group_arn_suffix=service.target_group_arn_suffix,
     )
-    return CatsWeb(outputs=outputs, alb_url=service.url, metrics=metrics)
+    return CatsWeb(outputs=outputs, alb_url=service.url, api_token_secret_arn=token.arn, metrics=metrics)

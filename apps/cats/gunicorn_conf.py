@@ -1,6 +1,17 @@
 """Gunicorn settings for the container: `gunicorn -c python:cats.gunicorn_conf cats.wsgi:app`."""
 
 import os
+import sys
+
+from cats.app import access_from_env
+from cats.storage import ConfigError
+
+# Checked here, in the master before any worker forks, so a missing API_TOKEN stops gunicorn with one
+# line on stderr instead of a traceback per worker (gunicorn lets SystemExit from its config through).
+try:
+    access_from_env(os.environ)
+except ConfigError as _problem:
+    sys.exit(f"cats: {_problem}")
 
 bind = [f"0.0.0.0:{os.environ.get('PORT', '8080')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

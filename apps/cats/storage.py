@@ -21,7 +21,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 PICTURES_PREFIX = "pictures/"
 BACKUP_PREFIX = "backup/"
-_NAME = re.compile(r"^([1-9][0-9]{0,5})\.jpg$")
+# A picture number: ASCII digits without a leading zero, so every picture has exactly one name
+# (`[0-9]`, unlike `\d`, matches no other script's digits). Routes and file names both use it.
+PICTURE_NUMBER = "[1-9][0-9]{0,5}"
+_NAME = re.compile(rf"^({PICTURE_NUMBER})\.jpg$")
 
 
 class StorageError(Exception):

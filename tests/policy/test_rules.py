@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components import FargateWorkload
+from components import FargateWorkload, GeneratedSecret
 from plan.program import run_callable
 from policy.evaluate import evaluate
 from policy.rules import ADVISORY, MANDATORY, RULES, ResourceView, StackContext, run_rules
@@ -498,3 +498,12 @@ def test_the_readme_lists_every_rule_with_its_control():
     page = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     for rule in RULES:
         assert f"| `{rule.id}` | {rule.control} |" in page
+
+
+def test_a_generated_secret_must_be_protected_in_production():
+    protected = run_callable(lambda: GeneratedSecret("token", {"protect_data": True}))
+    assert [v for v in evaluate(protected, PROD) if v.enforcement == MANDATORY] == []
+    unprotected = run_callable(lambda: GeneratedSecret("token"))
+    flagged = {v.resource_name for v in evaluate(unprotected, PROD) if v.rule_id == "stateful-resources-protected"}
+    assert flagged == {"token", "token-value"}
+    assert [v for v in evaluate(unprotected, DEV) if v.enforcement == MANDATORY] == []

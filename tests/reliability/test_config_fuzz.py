@@ -350,7 +350,6 @@ _BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "certificateArn": st.one_of(LETTERS, st.just("arn:aws:iam::123456789012:server-certificate/cats")),
     "domainName": st.sampled_from(["Cats.Example.com", "-cats.example.com", "cats", "cats_example.com"]),
     "hostedZoneId": st.sampled_from(["zone", "z0123", "Z-0123"]),
-    "apiTokenSecretArn": st.one_of(LETTERS, st.just("arn:aws:s3:::cats-token")),
     "processor": st.sampled_from(["nope", "mod:", ":process", "my module:process", "mod:1process"]),
     "prefixes": st.sampled_from([["/abs"], ["in*"], [""], ["a,b"], ["in/", "in/"]]),
     "suffixes": st.sampled_from([["*.jpg"], [""], [".jpg", ".JPG"], [".jp?"]]),
@@ -481,9 +480,9 @@ def conflict_config_cases(draw: st.DrawFn) -> Case:
         ),
         Case(
             "conflict",
-            ("cats", "apiTokenSecretArn"),
-            ((("cats", "apiTokenSecretArn"), SSM_ARN), (("cats", "workload", "secrets"), {"API_TOKEN": SSM_ARN})),
-            ("API_TOKEN", "apiTokenSecretArn"),
+            ("cats", "workload", "secrets", "API_TOKEN"),
+            ((("cats", "workload", "secrets"), {"API_TOKEN": SSM_ARN}),),
+            ("API_TOKEN",),
         ),
         Case(
             "conflict",
@@ -527,12 +526,9 @@ def conflict_config_cases(draw: st.DrawFn) -> Case:
         ),
         Case(
             "conflict",
-            ("imageAssessor", "apiTokenSecretArn"),
-            (
-                (("imageAssessor", "apiTokenSecretArn"), SSM_ARN),
-                (("imageAssessor", "workload", "secrets"), {"API_TOKEN": SSM_ARN}),
-            ),
-            ("apiTokenSecretArn", "API_TOKEN"),
+            ("imageAssessor", "workload", "secrets", "API_TOKEN"),
+            ((("imageAssessor", "workload", "secrets"), {"API_TOKEN": SSM_ARN}),),
+            ("API_TOKEN",),
         ),
         Case(
             "conflict", ("jobs", 1, "name"), ((("jobs",), [BASE_CONFIG["jobs"][0], BASE_CONFIG["jobs"][0]]),), ("name",)

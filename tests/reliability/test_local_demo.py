@@ -22,6 +22,7 @@ from stack.jobs import ScheduleSettings
 DEMO_TIMEOUT_SECONDS = 120
 KEY_LINES = (
     "check passed: cats API lists 10 pictures",
+    "check passed: cats API refuses a delete without the token from Secrets Manager (401)",
     "scheduled ImageAssessor runs removed",
     "check passed: disabled schedule started no run",
     "check passed: two RESETPICTURES=1 runs restored all 10 pictures (verified through the API)",

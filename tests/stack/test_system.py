@@ -23,7 +23,7 @@ def test_outputs_carry_every_key_the_operator_cli_relies_on(outputs):
     for section in ("jobs", "services", "queues"):
         expected_keys = set().union(*(entry.keys() for entry in expected[section].values()))
         for name, entry in outputs[section].items():
-            optional = {"capacityProviderStrategy", "url"}
+            optional = {"capacityProviderStrategy", "url", "apiTokenSecretArn"}
             assert expected_keys - optional <= set(entry), f"{section}.{name} lacks {expected_keys - set(entry)}"
     for key in ("region", "clusterName", "clusterArn", "catsApiUrl"):
         assert key in outputs

@@ -14,11 +14,11 @@ from stack.system import build_foundation
 from stack.web import CatsSettings, build_web
 
 TOKEN = "arn:aws:ssm:us-east-1:123456789012:parameter/cats/api-token"
+SECRET = "aws:secretsmanager/secret:Secret"
 PROD_CATS = {
     "desiredCount": 2,
     "domainName": "cats.example.com",
     "hostedZoneId": "Z0123456789EXAMPLE",
-    "apiTokenSecretArn": TOKEN,
     "autoscaling": {"minTasks": 2, "maxTasks": 6, "cpuTargetPercent": 60, "requestsPerTarget": 500},
 }
 
@@ -92,7 +92,7 @@ def test_container_gets_the_bucket_name_and_listens_behind_the_cats_path_rule():
     container = _container(recording)
     bucket = recording.one("aws:s3/bucket:Bucket").outputs["bucket"]
     assert container["environment"] == [{"name": "BUCKET_NAME", "value": bucket}]
-    assert container["secrets"] == []
+    assert container["secrets"] == [{"name": "API_TOKEN", "valueFrom": recording.one(SECRET).outputs["arn"]}]
     assert container["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
     task = recording.one("aws:ecs/taskDefinition:TaskDefinition").inputs
     assert (task["cpu"], task["memory"]) == ("256", "512")
@@ -139,6 +139,7 @@ def test_outputs_name_the_urls_service_and_bucket():
                 "minTasks": 1,
                 "maxTasks": 1,
                 "url": f"http://{dns}/cats/",
+                "apiTokenSecretArn": recording.one(SECRET).outputs["arn"],
             }
         },
     }
@@ -170,7 +171,9 @@ def test_production_settings_serve_https_autoscale_and_protect_the_data():
     assert policies == {"cats-scale-cpu", "cats-scale-requests"}
     target = recording.one("aws:appautoscaling/target:Target").inputs
     assert (target["minCapacity"], target["maxCapacity"]) == (2, 6)
-    assert _container(recording)["secrets"] == [{"name": "API_TOKEN", "valueFrom": TOKEN}]
+    secret = recording.one(SECRET)
+    assert secret.protect and secret.retain_on_delete
+    assert _container(recording)["secrets"] == [{"name": "API_TOKEN", "valueFrom": secret.outputs["arn"]}]
     assert recording.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 90
     assert holder["url"] == "https://cats.example.com"
     assert holder["outputs"]["catsApiUrl"] == "https://cats.example.com/cats/api/"
@@ -193,9 +196,17 @@ BAD_CATS = [
     ({"allowedCidrs": []}, "must list at least one CIDR block"),
     ({"pathPattern": "cats*"}, "must start with /"),
     ({"rulePriority": 0}, "greater than or equal to 1"),
-    ({"apiTokenSecretArn": "token"}, "must be an SSM parameter ARN or a Secrets Manager secret ARN"),
+    # The stack generates the token: no key may name another one, nor set it in the environment.
+    ({"apiTokenSecretArn": TOKEN}, "Extra inputs are not permitted"),
+    (
+        {"workload": {"secrets": {"API_TOKEN": TOKEN}}},
+        "API_TOKEN is set by the stack (the pictures bucket, the generated API token); remove it",
+    ),
+    (
+        {"workload": {"environment": {"API_TOKEN": "hunter2"}}},
+        "environment.API_TOKEN: '<hidden>' — looks like a credential",
+    ),
     ({"workload": {"environment": {"BUCKET_NAME": "mine"}}}, "BUCKET_NAME is set by the stack"),
-    ({"apiTokenSecretArn": TOKEN, "workload": {"secrets": {"API_TOKEN": TOKEN}}}, "API_TOKEN is set by both"),
     ({"autoscaling": {"minTasks": 3, "maxTasks": 2}}, "maxTasks (2) must be at least minTasks (3)"),
     ({"autoscaling": {"cpuTargetPercent": None}}, "set cpuTargetPercent, requestsPerTarget or both"),
     ({"desiredCount": 1, "autoscaling": {"minTasks": 2}}, "desiredCount 1 must lie within autoscaling minTasks"),

@@ -23,6 +23,8 @@ ALL = [f"{n}.jpg" for n in range(1, 11)]
 LIST = "/cats/api/list-pictures/"
 RESET = "/cats/api/reset-pictures/"
 PICTURES_DIR = Path(cats.__file__).parent / "pictures"
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def delete_url(base: str, number: int | str) -> str:
@@ -45,10 +47,10 @@ def keys(bucket: str, prefix: str) -> list[str]:
 
 @pytest.fixture
 def s3_app(bucket, serve):
-    """Call s3_app(token=None) to serve another instance of the app on the test's bucket."""
+    """Call s3_app() to serve another instance of the app on the test's bucket (token TOKEN unless given)."""
 
-    def start(token: str | None = None):
-        return serve(cats.create_app(S3Store(bucket), api_token=token)).url
+    def start(token: str | None = TOKEN, *, read_only_public: bool = False):
+        return serve(cats.create_app(S3Store(bucket), token, read_only_public=read_only_public)).url
 
     return start
 
@@ -58,18 +60,18 @@ def test_list_delete_reset_round_trip_against_s3(bucket, s3_app):
     assert listed(base) == ALL  # numeric order, the workshop's shape
     assert keys(bucket, "backup/") == [f"backup/{name}" for name in sorted(ALL)]
 
-    response = requests.post(delete_url(base, 4), timeout=5)
+    response = requests.post(delete_url(base, 4), headers=AUTH, timeout=5)
     assert response.status_code == 200
     assert response.json() == {"deleted": "4.jpg"}
     assert listed(base) == [name for name in ALL if name != "4.jpg"]
     assert "pictures/4.jpg" not in keys(bucket, "pictures/")
     assert len(keys(bucket, "backup/")) == 10
 
-    again = requests.post(delete_url(base, 4), timeout=5)
+    again = requests.post(delete_url(base, 4), headers=AUTH, timeout=5)
     assert again.status_code == 404
     assert again.json()["error"] == "Not Found"
 
-    reset = requests.post(base + RESET, timeout=5)
+    reset = requests.post(base + RESET, headers=AUTH, timeout=5)
     assert reset.status_code == 200
     assert list(reset.json()) == ALL
     assert listed(base) == ALL
@@ -78,7 +80,7 @@ def test_list_delete_reset_round_trip_against_s3(bucket, s3_app):
 @pytest.mark.parametrize("number", [0, 11, 999])
 def test_delete_unknown_picture_is_404_and_changes_nothing(s3_app, number):
     base = s3_app()
-    response = requests.post(delete_url(base, number), timeout=5)
+    response = requests.post(delete_url(base, number), headers=AUTH, timeout=5)
     assert response.status_code == 404
     assert "message" in response.json()
     assert listed(base) == ALL
@@ -86,24 +88,24 @@ def test_delete_unknown_picture_is_404_and_changes_nothing(s3_app, number):
 
 def test_delete_non_numeric_picture_is_json_404(s3_app):
     base = s3_app()
-    response = requests.post(delete_url(base, "abc"), timeout=5)
+    response = requests.post(delete_url(base, "abc"), headers=AUTH, timeout=5)
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("application/json")
 
 
 def test_two_instances_on_one_bucket_see_the_same_pictures(s3_app):
     first, second = s3_app(), s3_app()
-    assert requests.post(delete_url(first, 2), timeout=5).status_code == 200
-    assert requests.post(delete_url(second, 7), timeout=5).status_code == 200
+    assert requests.post(delete_url(first, 2), headers=AUTH, timeout=5).status_code == 200
+    assert requests.post(delete_url(second, 7), headers=AUTH, timeout=5).status_code == 200
 
     expected = [name for name in ALL if name not in ("2.jpg", "7.jpg")]
     assert listed(first) == expected
     assert listed(second) == expected
     # What one instance deleted, the other can no longer delete or serve.
-    assert requests.post(delete_url(second, 2), timeout=5).status_code == 404
+    assert requests.post(delete_url(second, 2), headers=AUTH, timeout=5).status_code == 404
     assert requests.get(f"{second}/cats/pictures/2.jpg", timeout=5).status_code == 404
 
-    assert requests.post(second + RESET, timeout=5).status_code == 200
+    assert requests.post(second + RESET, headers=AUTH, timeout=5).status_code == 200
     assert listed(first) == ALL
 
 
@@ -135,7 +137,7 @@ def test_simultaneous_first_starts_seed_every_picture_once(bucket):
 
 def test_restart_does_not_bring_back_deleted_pictures(bucket, s3_app):
     base = s3_app()
-    assert requests.post(delete_url(base, 9), timeout=5).status_code == 200
+    assert requests.post(delete_url(base, 9), headers=AUTH, timeout=5).status_code == 200
 
     restarted = s3_app()  # a new task starting on the same bucket seeds again
 
@@ -144,7 +146,7 @@ def test_restart_does_not_bring_back_deleted_pictures(bucket, s3_app):
 
 
 def test_token_guards_delete_and_reset_but_not_reads(s3_app):
-    base = s3_app(token="s3cret-token")
+    base = s3_app()
     attempts = [
         {},
         {"Authorization": "Bearer wrong"},
@@ -170,9 +172,177 @@ def test_token_guards_delete_and_reset_but_not_reads(s3_app):
     assert listed(base) == ALL
 
 
-def test_without_token_mutations_are_open(s3_app):
-    base = s3_app(token=None)
-    assert requests.post(delete_url(base, 1), timeout=5).status_code == 200
+@pytest.mark.parametrize("token", [None, "", "   ", "\t\n"])
+def test_the_app_is_never_built_open(tmp_path, token):
+    with pytest.raises(ConfigError, match=r"^API_TOKEN is not set: delete and reset would be open to anyone"):
+        cats.create_app(DirStore(tmp_path), token)
+    # Refused before anything was seeded.
+    assert not list(tmp_path.rglob("*.jpg"))
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"API_TOKEN": "t", "READ_ONLY_PUBLIC": "true"}, "API_TOKEN and READ_ONLY_PUBLIC=true contradict each other"),
+        ({"READ_ONLY_PUBLIC": "yes"}, "READ_ONLY_PUBLIC must be true or false, not 'yes'"),
+        ({"READ_ONLY_PUBLIC": "false"}, "API_TOKEN is not set"),
+        ({"API_TOKEN": "two words"}, "API_TOKEN must be visible ASCII characters without spaces"),
+        ({"API_TOKEN": "jeton-\u00e9t\u00e9"}, "API_TOKEN must be visible ASCII characters without spaces"),
+    ],
+)
+def test_unusable_access_settings_are_clear_errors(tmp_path, environ, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        cats.app_from_env({"PICTURES_DIR": str(tmp_path), **environ})
+
+
+@pytest.mark.parametrize("token", ["", "  "])
+def test_gunicorn_refuses_to_start_without_a_token_in_one_line(tmp_path, token):
+    apps = Path(cats.__file__).resolve().parents[1]
+    run = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--config", "python:cats.gunicorn_conf", "cats.wsgi:app"],
+        cwd=apps,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(apps), "PICTURES_DIR": str(tmp_path), "API_TOKEN": token},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [
+        "cats: API_TOKEN is not set: delete and reset would be open to anyone; set API_TOKEN, "
+        "or READ_ONLY_PUBLIC=true to serve a read-only API"
+    ]
+    assert run.stdout == ""
+    assert not list(tmp_path.rglob("*.jpg"))
+
+
+def test_module_entry_point_refuses_to_start_without_a_token(tmp_path):
+    apps = Path(cats.__file__).resolve().parents[1]
+    run = subprocess.run(
+        [sys.executable, "-m", "cats"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(apps), "PICTURES_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert run.returncode == 2
+    assert len(run.stderr.splitlines()) == 1
+    assert run.stderr.startswith("cats: API_TOKEN is not set")
+
+
+def test_read_only_public_refuses_every_mutation_to_everyone(s3_app):
+    base = s3_app(token=None, read_only_public=True)
+    for headers in ({}, {"Authorization": "Bearer anything"}, AUTH):
+        for url in (delete_url(base, 1), base + RESET):
+            response = requests.post(url, headers=headers, timeout=5)
+            assert response.status_code == 403, (url, headers)
+            assert response.json() == {
+                "error": "Forbidden",
+                "message": "this API is read-only (READ_ONLY_PUBLIC=true): pictures cannot be changed",
+            }
+    assert listed(base) == ALL
+    assert requests.get(f"{base}/cats/pictures/1.jpg", timeout=5).status_code == 200
+    assert requests.get(f"{base}/cats/", timeout=5).status_code == 200
+
+
+def test_read_only_public_gunicorn_process_serves_reads_and_refuses_writes(cats_process, tmp_path):
+    base = cats_process(PICTURES_DIR=str(tmp_path / "data"), READ_ONLY_PUBLIC="true")
+    assert listed(base) == ALL
+    assert requests.post(delete_url(base, 2), headers=AUTH, timeout=5).status_code == 403
+    assert requests.post(base + RESET, timeout=5).status_code == 403
+    assert (tmp_path / "data" / "pictures" / "2.jpg").exists()
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _csp(response) -> dict[str, str]:
+    directives = [part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";")]
+    return {name: value for name, value in directives}
+
+
+def test_every_answer_carries_the_security_headers(s3_app):
+    base = s3_app()
+    answers = {
+        "page": requests.get(f"{base}/cats/", timeout=5),
+        "listing": requests.get(base + LIST, timeout=5),
+        "picture": requests.get(f"{base}/cats/pictures/1.jpg", timeout=5),
+        "stylesheet": requests.get(f"{base}/cats/static/cats.css", timeout=5),
+        "health": requests.get(f"{base}/health", timeout=5),
+        "not found": requests.get(f"{base}/cats/nothing-here", timeout=5),
+        "unauthorized": requests.post(delete_url(base, 1), timeout=5),
+        "wrong method": requests.get(base + RESET, timeout=5),
+        "deleted": requests.post(delete_url(base, 1), headers=AUTH, timeout=5),
+    }
+    assert [answer.status_code for answer in answers.values()] == [200, 200, 200, 200, 200, 404, 401, 405, 200]
+    for what, answer in answers.items():
+        for name, value in SECURITY_HEADERS.items():
+            assert answer.headers.get(name) == value, (what, name)
+        assert _csp(answer) == {
+            "default-src": "'none'",
+            "img-src": "'self'",
+            "style-src": "'self'",
+            "base-uri": "'none'",
+            "form-action": "'none'",
+            "frame-ancestors": "'none'",
+        }, what
+        # Plain HTTP: HSTS would be ignored by browsers and wrong for a local run.
+        assert "Strict-Transport-Security" not in answer.headers, what
+
+
+def test_the_page_works_under_its_content_security_policy(s3_app):
+    base = s3_app()
+    html = requests.get(f"{base}/cats/", timeout=5).text
+    # CSP allows no inline style or script: the page uses only its own stylesheet and pictures.
+    assert "<style" not in html and "<script" not in html and " style=" not in html
+    sheets = re.findall(r'<link rel="stylesheet" href="([^"]+)">', html)
+    assert sheets == ["/cats/static/cats.css"]
+    sheet = requests.get(base + sheets[0], timeout=5)
+    assert sheet.status_code == 200
+    assert sheet.headers["Content-Type"].startswith("text/css")
+    assert ".grid" in sheet.text
+    assert all(src.startswith("/cats/pictures/") for src in re.findall(r'<img src="([^"]+)"', html))
+
+
+def test_https_answers_add_strict_transport_security(s3_app):
+    base = s3_app()
+    # The ALB terminates TLS and says so in X-Forwarded-Proto (one trusted hop).
+    response = requests.get(base + LIST, headers={"X-Forwarded-Proto": "https"}, timeout=5)
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "\u0661",  # ARABIC-INDIC DIGIT ONE
+        "\uff11",  # FULLWIDTH DIGIT ONE
+        "\u0967",  # DEVANAGARI DIGIT ONE
+        "01",
+        "007",
+        "0",
+        "+1",
+        "1.0",
+        "1%20",
+        "%201",
+        "1234567",
+    ],
+)
+def test_picture_numbers_are_ascii_digits_without_leading_zeros(s3_app, number):
+    base = s3_app()
+    for response in (
+        requests.post(delete_url(base, number), headers=AUTH, timeout=5),
+        requests.get(f"{base}/cats/pictures/{number}.jpg", timeout=5),
+    ):
+        assert response.status_code == 404, response.url
+        assert response.headers["Content-Type"].startswith("application/json")
+    assert listed(base) == ALL
+    # The same picture by its one real name.
+    assert requests.get(f"{base}/cats/pictures/1.jpg", timeout=5).status_code == 200
+    assert requests.get(f"{base}/cats/pictures/7.jpg", timeout=5).status_code == 200
 
 
 @pytest.mark.parametrize("path", [RESET, "/cats/api/delete-pictures/3"])
@@ -187,7 +357,7 @@ def test_mutations_refuse_get(s3_app, path):
 
 def test_page_shows_a_blank_slot_for_a_deleted_picture(s3_app):
     base = s3_app()
-    assert requests.post(delete_url(base, 3), timeout=5).status_code == 200
+    assert requests.post(delete_url(base, 3), headers=AUTH, timeout=5).status_code == 200
 
     page = requests.get(f"{base}/cats/", timeout=5)
     assert page.status_code == 200
@@ -216,23 +386,23 @@ def test_health_answers_ok(s3_app):
 
 
 def test_local_directory_backend(tmp_path, serve, aws_env):
-    app = cats.app_from_env({"PICTURES_DIR": str(tmp_path / "data")})
+    app = cats.app_from_env({"PICTURES_DIR": str(tmp_path / "data"), "API_TOKEN": TOKEN})
     base = serve(app).url
     assert listed(base) == ALL
-    assert requests.post(delete_url(base, 10), timeout=5).status_code == 200
+    assert requests.post(delete_url(base, 10), headers=AUTH, timeout=5).status_code == 200
     assert not (tmp_path / "data" / "pictures" / "10.jpg").exists()
     assert (tmp_path / "data" / "backup" / "10.jpg").exists()
 
-    restarted = serve(cats.app_from_env({"PICTURES_DIR": str(tmp_path / "data")})).url
+    restarted = serve(cats.app_from_env({"PICTURES_DIR": str(tmp_path / "data"), "API_TOKEN": TOKEN})).url
     assert listed(restarted) == ALL[:9]
-    assert requests.post(restarted + RESET, timeout=5).status_code == 200
+    assert requests.post(restarted + RESET, headers=AUTH, timeout=5).status_code == 200
     assert listed(base) == ALL
     assert not [p for p in (tmp_path / "data").rglob(".tmp-*")]
 
 
 def test_bucket_name_wins_over_pictures_dir(mock_s3, tmp_path):
     boto3.client("s3").create_bucket(Bucket="cats-pictures")
-    app = cats.app_from_env({"BUCKET_NAME": "cats-pictures", "PICTURES_DIR": str(tmp_path)})
+    app = cats.app_from_env({"BUCKET_NAME": "cats-pictures", "PICTURES_DIR": str(tmp_path), "API_TOKEN": TOKEN})
     assert app.test_client().get(LIST).status_code == 200
     assert keys("cats-pictures", "pictures/") == sorted(f"pictures/{name}" for name in ALL)
     assert not list(tmp_path.iterdir())
@@ -246,13 +416,13 @@ def test_no_storage_configured_is_a_clear_error():
 def test_storage_outage_answers_json_without_internals(mock_s3, serve):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="doomed")
-    base = serve(cats.create_app(S3Store("doomed"))).url
+    base = serve(cats.create_app(S3Store("doomed"), TOKEN)).url
     for item in s3.list_objects_v2(Bucket="doomed")["Contents"]:
         s3.delete_object(Bucket="doomed", Key=item["Key"])
     s3.delete_bucket(Bucket="doomed")
 
     for method, path in (("GET", LIST), ("GET", "/cats/"), ("POST", "/cats/api/delete-pictures/1")):
-        response = requests.request(method, base + path, timeout=5)
+        response = requests.request(method, base + path, headers=AUTH, timeout=5)
         assert response.status_code == 503, path
         assert response.json() == {
             "error": "Service Unavailable",
@@ -266,7 +436,7 @@ def test_unexpected_error_answers_json_and_logs_the_exception(tmp_path, serve, c
         def remaining(self):
             raise RuntimeError("disk on fire")
 
-    base = serve(cats.create_app(BrokenStore(tmp_path))).url
+    base = serve(cats.create_app(BrokenStore(tmp_path), TOKEN)).url
     with caplog.at_level(logging.ERROR, logger="cats"):
         response = requests.get(base + LIST, timeout=5)
     assert response.status_code == 500
@@ -278,9 +448,9 @@ def test_unexpected_error_answers_json_and_logs_the_exception(tmp_path, serve, c
 
 
 def test_requests_are_logged_with_fields(tmp_path, serve, caplog):
-    base = serve(cats.create_app(DirStore(tmp_path))).url
+    base = serve(cats.create_app(DirStore(tmp_path), TOKEN)).url
     with caplog.at_level(logging.INFO, logger="cats"):
-        requests.post(delete_url(base, 5), headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
+        requests.post(delete_url(base, 5), headers={"X-Forwarded-For": "203.0.113.9", **AUTH}, timeout=5)
         requests.get(base + "/health", timeout=5)
     logged = [r for r in caplog.records if r.message == "request"]
     assert [(r.method, r.path, r.status, r.client) for r in logged] == [
@@ -320,7 +490,7 @@ def test_module_entry_point_refuses_to_start_without_storage(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "cats"],
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(apps)},
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(apps), "API_TOKEN": TOKEN},
         capture_output=True,
         text=True,
         timeout=30,

@@ -43,6 +43,8 @@ def test_command_serves_the_wsgi_app_with_the_packaged_gunicorn_settings(instruc
 
 
 def test_gunicorn_settings_listen_on_port_from_env(monkeypatch):
+    # The settings refuse to load without a token (tested in test_cats_api.py).
+    monkeypatch.setenv("API_TOKEN", "t")
     monkeypatch.setenv("PORT", "9123")
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     settings = importlib.reload(importlib.import_module("cats.gunicorn_conf"))
