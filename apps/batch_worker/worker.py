@@ -11,6 +11,7 @@ grace period and hand the message back.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -34,6 +35,9 @@ _MAX_BACKOFF_SECONDS = 30.0
 # attribute values up to the 256 KiB message size; a reason is kept far shorter.
 REASON_ATTRIBUTE = "FailureReason"
 _MAX_REASON_CHARS = 1000
+# Characters SQS refuses in message attributes (it allows #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD
+# and above); an S3 key in the reason may hold any of them.
+_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Worker:
@@ -271,7 +275,7 @@ class Worker:
         as a message attribute, then delete it here; if that fails it stays in the queue and gets
         there through the redrive policy."""
         queue_url = self.config.dead_letter_queue_url
-        reason = reason[:_MAX_REASON_CHARS]
+        reason = _NOT_SQS_TEXT.sub("?", reason[:_MAX_REASON_CHARS])
         if queue_url is None:
             log.error("message cannot be processed; left for the dead-letter queue", extra={"reason": reason})
             return
