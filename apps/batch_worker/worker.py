@@ -11,6 +11,7 @@ grace period and hand the message back.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -20,15 +21,23 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .config import Config
 from .heartbeat import VisibilityHeartbeat
 from .jsonlog import BoundLogger, bind
+from .lease import Cancelled, Lease
 from .messages import MessageError, S3Object, parse_message
-from .processors import Context, Processor
+from .processors import Context, PermanentInputError, Processor
 from .protection import ScaleInProtection, expires_minutes_for
-from .s3io import PART_SIZE, Cancelled, S3Sink, open_object
+from .s3io import PART_SIZE, S3Sink, Superseded, open_object
 
 _SUPERVISE_SECONDS = 0.2
 # After giving a message back, how long to let the work thread abort its uploads before exiting.
 _ABANDON_WAIT_SECONDS = 3.0
 _MAX_BACKOFF_SECONDS = 30.0
+# The message attribute that carries why a message was sent to the dead-letter queue. SQS allows
+# attribute values up to the 256 KiB message size; a reason is kept far shorter.
+REASON_ATTRIBUTE = "FailureReason"
+_MAX_REASON_CHARS = 1000
+# Characters SQS refuses in message attributes (it allows #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD
+# and above); an S3 key in the reason may hold any of them.
+_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Worker:
@@ -41,9 +50,16 @@ class Worker:
         processor: Processor,
         part_size: int = PART_SIZE,
         log: BoundLogger | None = None,
+        heartbeat_sqs: Any = None,
+        memory_mib: int | None = None,
     ) -> None:
+        """`heartbeat_sqs`: the client for visibility extensions, if it should differ from `sqs`
+        (shorter timeouts and no SDK retries: the heartbeat retries on its own against the lease).
+        `memory_mib`: the task's memory, when known, for processors that bound what one input takes."""
         self.config = config
+        self._memory_mib = memory_mib
         self._sqs = sqs
+        self._heartbeat_sqs = heartbeat_sqs or sqs
         self._s3 = s3
         self._processor = processor
         self._part_size = part_size
@@ -75,6 +91,8 @@ class Worker:
 
     def process_next(self) -> bool:
         """Receive at most one message and deal with it; True if one was handled."""
+        # The visibility timeout of a receive runs from when SQS answers, which is after this.
+        sent = time.monotonic()
         message = self._receive()
         if message is None:
             self._protection.release()
@@ -83,7 +101,7 @@ class Worker:
             self._release(message, self._message_log(message))
             return False
         self._protection.hold()
-        self._handle(message)
+        self._handle(message, Lease(sent + self.config.visibility_timeout))
         return True
 
     def _receive(self) -> dict | None:
@@ -116,25 +134,28 @@ class Worker:
             receive_count=int(message.get("Attributes", {}).get("ApproximateReceiveCount", 0)),
         )
 
-    def _handle(self, message: dict) -> None:
+    def _handle(self, message: dict, lease: Lease) -> None:
         log = self._message_log(message)
-        cancelled = threading.Event()
-        job = _Job(self._process_message, message, cancelled, log)
+        job = _Job(self._process_message, message, lease, log)
         heartbeat = VisibilityHeartbeat(
-            self._sqs,
+            self._heartbeat_sqs,
             self.config.queue_url,
             message["ReceiptHandle"],
+            lease=lease,
             timeout=self.config.visibility_timeout,
             interval=self.config.heartbeat_interval,
             log=log,
-            on_lost=cancelled.set,
             on_beat=self._protection.hold,
         )
         with heartbeat:
             job.start()
             finished = self._supervise(job, log)
             if not finished:
-                cancelled.set()
+                # Nothing may be published once the message is handed back: refuse any commit
+                # from now on, and let one already under way (no data left to send) end first.
+                lease.give_up()
+        if not finished and job.done.is_set() and job.error is None:
+            finished = True  # that commit was the last step: the work is complete
         if not finished:
             self._release(message, log)
             job.done.wait(_ABANDON_WAIT_SECONDS)
@@ -142,11 +163,8 @@ class Worker:
             self._delete(message, log)
         elif isinstance(job.error, Cancelled):
             log.warning("message abandoned; it will be delivered again")
-        elif isinstance(job.error, MessageError):
-            log.error(
-                "unrecognised message; left for the dead-letter queue",
-                extra={"error": str(job.error), "body": message["Body"][:500]},
-            )
+        elif isinstance(job.error, (MessageError, PermanentInputError)):
+            self._dead_letter(message, job.error, log)
         else:
             # Left in the queue: it comes back after the visibility timeout and, once the queue's
             # maxReceiveCount is reached, moves to the dead-letter queue.
@@ -167,16 +185,23 @@ class Worker:
                 return False
         return True
 
-    def _process_message(self, message: dict, cancelled: threading.Event, log: BoundLogger) -> None:
+    def _process_message(self, message: dict, lease: Lease, log: BoundLogger) -> None:
         parsed = parse_message(message["Body"])
         for reason in parsed.ignored:
             log.info("event ignored", extra={"reason": reason})
+        # An input that can never be processed does not stop the other objects of the message.
+        refused: list[str] = []
         for obj in parsed.objects:
             reason = self._skip_reason(obj)
             if reason:
                 log.info("object skipped", extra={"bucket": obj.bucket, "key": obj.key, "reason": reason})
-            else:
-                self._process_object(obj, message["MessageId"], cancelled, log.bind(bucket=obj.bucket, key=obj.key))
+                continue
+            try:
+                self._process_object(obj, message["MessageId"], lease, log.bind(bucket=obj.bucket, key=obj.key))
+            except PermanentInputError as exc:
+                refused.append(f"s3://{obj.bucket}/{obj.key}: {exc}")
+        if refused:
+            raise PermanentInputError("; ".join(refused))
 
     def _skip_reason(self, obj: S3Object) -> str | None:
         if obj.key.endswith("/"):
@@ -188,11 +213,14 @@ class Worker:
             return "key does not match INPUT_PREFIXES / INPUT_SUFFIXES"
         return None
 
-    def _process_object(self, obj: S3Object, message_id: str, cancelled: threading.Event, log: BoundLogger) -> None:
+    def _process_object(self, obj: S3Object, message_id: str, lease: Lease, log: BoundLogger) -> None:
         started = time.monotonic()
-        sink = S3Sink(self._s3, self.config.output_bucket, cancelled, log, self._part_size)
+        cancelled = lease.cancelled
+        sink: S3Sink | None = None
         try:
-            source, response = open_object(self._s3, obj.bucket, obj.key, cancelled)
+            source = open_object(self._s3, obj, cancelled, log)
+            response = source.response
+            sink = S3Sink(self._s3, self.config.output_bucket, cancelled, log, self._part_size, source.version)
             ctx = Context(
                 bucket=obj.bucket,
                 key=obj.key,
@@ -201,17 +229,23 @@ class Worker:
                 message_id=message_id,
                 log=log,
                 cancelled=cancelled,
+                memory_mib=self._memory_mib,
             )
             log.info("processing object", extra={"size": ctx.size})
             with source:
                 stats = self._processor(source, sink, ctx)
-            sink.commit()
+            sink.commit(lease)
+        except Superseded as exc:
+            if sink is not None:
+                sink.abort(log)
+            log.info("object superseded; a later event carries it", extra={"reason": str(exc)})
+            return
         except BaseException as exc:
-            try:
-                sink.abort()
-            except Exception as abort_error:
-                log.warning("could not abort an output upload", extra={"error": str(abort_error)})
-            if not isinstance(exc, Cancelled):
+            if sink is not None:
+                sink.abort(log)
+            if isinstance(exc, PermanentInputError):
+                log.error("object cannot be processed", extra={"reason": str(exc)})
+            elif not isinstance(exc, Cancelled):
                 log.error(
                     "object failed",
                     extra={"error": str(exc), "error_type": type(exc).__name__},
@@ -235,6 +269,43 @@ class Worker:
             log.error("message done but not deleted", extra={"error": str(exc)})
             return
         log.info("message done")
+
+    def _dead_letter(self, message: dict, error: Exception, log: BoundLogger) -> None:
+        """Send a message that no retry can help straight to the dead-letter queue, with the reason
+        as a message attribute, then delete it here; if that fails it stays in the queue and gets
+        there through the redrive policy."""
+        queue_url = self.config.dead_letter_queue_url
+        if queue_url is None:
+            # The records of the redrive path, as log readers know them.
+            if isinstance(error, MessageError):
+                log.error(
+                    "unrecognised message; left for the dead-letter queue",
+                    extra={"error": str(error), "body": message["Body"][:500]},
+                )
+            else:
+                log.warning(
+                    "message failed; left for retry or the dead-letter queue",
+                    extra={"error": str(error), "error_type": type(error).__name__},
+                )
+            return
+        reason = _NOT_SQS_TEXT.sub("?", f"{type(error).__name__}: {error}"[:_MAX_REASON_CHARS])
+        try:
+            self._sqs.send_message(
+                QueueUrl=queue_url,
+                MessageBody=message["Body"],
+                MessageAttributes={
+                    REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason},
+                    "SourceMessageId": {"DataType": "String", "StringValue": message["MessageId"]},
+                },
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.error(
+                "could not send to the dead-letter queue; left for redrive",
+                extra={"reason": reason, "error": str(exc)},
+            )
+            return
+        log.error("message cannot be processed; sent to the dead-letter queue", extra={"reason": reason})
+        self._delete(message, log)
 
     def _release(self, message: dict, log: BoundLogger) -> None:
         try:
