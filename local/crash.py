@@ -2,8 +2,8 @@
 
 One run: moto_server, the `jsonl` pipeline built from the stack's default settings (`maxReceiveCount`,
 suffixes) with a short visibility timeout, `workers` batch worker processes, then the inputs are
-uploaded and every few seconds one random worker receives `signal` and is started again, until the
-queue is empty. The end state is then checked against what was uploaded.
+uploaded and one worker at a time, caught in the middle of a message, receives `signal` and is started
+again, until the queue is empty. The end state is then checked against what was uploaded.
 
 Inputs (all under `reviews/`, deterministic for a seed):
 
@@ -17,9 +17,10 @@ with bad lines, so a malformed file is poison).
 
 A crash counts as a receive: a message whose worker dies `maxReceiveCount` times in a row is treated
 like a file that kills every worker it reaches (out of memory, say) and moves to the dead-letter queue
-— by design. The random crashes here stand for failures that have nothing to do with the input, so the
-chaos never signals a worker that is on its message's last allowed receive; it picks another worker
-and counts the ones it spared.
+— by design. The crashes here stand for failures that have nothing to do with the input, so the chaos
+signals only a worker it has frozen and whose log proves it holds a message below its last allowed
+receive (`_Chaos`). A worker killed while idle in a long poll can cost a message a receive it never saw
+(the poll is answered after the worker is gone): `long_poll_kill` runs that case on its own.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ from typing import Any
 from stack.batch import default_pipelines
 
 from .aws import Aws, start_moto
-from .pipeline import PipelineResources, WorkerPool, create_pipeline, worker_environment
-from .processes import Processes
+from .pipeline import PipelineResources, WorkerPool, create_pipeline, message_in_hand, worker_environment
+from .processes import Child, Processes
 from .slow_jsonl import SECONDS_PER_LINE_VARIABLE
 
 PROCESSOR = "local.slow_jsonl:process"
@@ -50,6 +51,9 @@ _POISON_KINDS = ("malformed", "missing", "garbage")
 # How long a stopped worker may take to exit beyond its shutdown grace (final long poll, hand-back).
 _EXIT_MARGIN_SECONDS = 15.0
 _POLL_SECONDS = 0.5
+# How often the chaos looks for a worker it may strike until it has landed its quota.
+_EAGER_SECONDS = 0.1
+_FREEZE_TIMEOUT_SECONDS = 5.0
 _FINISHING = "shutdown requested; finishing the current message"
 _RELEASED = "message released for another worker"
 _FAILED = frozenset(
@@ -71,7 +75,9 @@ class CrashSettings:
     signal: str = "SIGKILL"
     """SIGKILL (crash) or SIGTERM (graceful stop, as ECS stops a task)."""
     kill_every: float = 3.0
-    """Mean seconds between two signals (each interval is 0.5 to 1.5 times this)."""
+    """Mean seconds between two signals once `quota` have landed (each interval is 0.5 to 1.5 times this)."""
+    quota: int = 4
+    """Signals the chaos lands on workers mid-message before it slows to `kill_every`."""
     visibility_timeout: int = 4
     seconds_per_line: float = 0.002
     small_lines: int = 40
@@ -200,9 +206,9 @@ class CrashReport:
             f"inputs       {len(self.inputs)} ({len(self.good)} good: {good}; {len(self.poison)} poison: {poison})",
             f"workers      {s.workers}, visibility timeout {s.visibility_timeout} s, maxReceiveCount "
             f"{default_pipelines()[PIPELINE].max_receive_count}",
-            f"kills        {self.signals_sent} {s.signal} (one every ~{s.kill_every:g} s); {self.spared} times a "
-            f"worker on its message's last receive was spared"
-            + (f", {self.skipped} times all were" if self.skipped else ""),
+            f"kills        {self.signals_sent} {s.signal}, each on a worker frozen mid-message (the first "
+            f"{s.quota} as soon as possible, then one every ~{s.kill_every:g} s); {self.spared} times a worker on "
+            f"its message's last receive was spared; {self.skipped} strikes found no worker to signal",
             f"outputs      {len(self.complete)} complete and correct of {len(self.good)}; "
             f"{len(self.wrong_versions)} wrong versions; {len(self.unexpected_outputs)} unexpected objects",
             f"DLQ          {len(self.dlq)} (poison {dead_poison}/{len(self.poison)}, good {len(self.good_in_dlq)})",
@@ -283,7 +289,8 @@ def run(settings: CrashSettings, work_dir: Path | None = None) -> CrashReport:
             pipeline,
             processor=PROCESSOR,
             shutdown_grace_seconds=settings.shutdown_grace,
-            extra={SECONDS_PER_LINE_VARIABLE: f"{settings.seconds_per_line:g}"},
+            # DEBUG: the worker marks each poll, which the chaos reads (`message_in_hand`).
+            extra={SECONDS_PER_LINE_VARIABLE: f"{settings.seconds_per_line:g}", "LOG_LEVEL": "DEBUG"},
         )
         pool = WorkerPool(processes, PIPELINE, aws.endpoint, env, settings.workers)
         pool.start_all()
@@ -305,8 +312,18 @@ def run(settings: CrashSettings, work_dir: Path | None = None) -> CrashReport:
 
 
 class _Chaos:
-    """Every few seconds, signals one random worker that is not on its message's last receive, then
-    starts it again."""
+    """Strikes one worker at a time, and only one provably in the middle of a message it may lose.
+
+    A strike freezes a worker (SIGSTOP, then waits until every thread is stopped), re-reads its whole log
+    and signals it only if the log shows a message in hand below its last allowed receive
+    (`message_in_hand`: received, no outcome, no poll since). A frozen process writes nothing and sends
+    nothing, so what the log shows is what the worker is doing. Otherwise the worker is thawed (SIGCONT)
+    and the next one, in random order, is tried. Until `quota` signals have landed the chaos tries every
+    `_EAGER_SECONDS`; after that every 0.5–1.5 × `kill_every` seconds.
+
+    SIGTERM sent to a stopped process is delivered when it is continued, so the graceful stop begins
+    from the state that was checked.
+    """
 
     def __init__(self, pool: WorkerPool, settings: CrashSettings) -> None:
         self._pool = pool
@@ -330,31 +347,62 @@ class _Chaos:
 
     def _run(self) -> None:
         try:
-            while not self._stop.wait(self._settings.kill_every * self._rng.uniform(0.5, 1.5)):
+            while not self._stop.wait(self._pause()):
                 self._strike()
         except BaseException as exc:
             self.error = exc
 
+    def _pause(self) -> float:
+        if self.sent < self._settings.quota:
+            return _EAGER_SECONDS
+        return self._settings.kill_every * self._rng.uniform(0.5, 1.5)
+
     def _strike(self) -> None:
         live = [(slot, inc) for slot, inc in enumerate(self._pool.live) if inc is not None]
-        for _, incarnation in live:
-            incarnation.refresh()
-        slot, incarnation = self._rng.choice(live)
-        if self._on_last_receive(incarnation):
-            self.spared += 1
-            others = [slot for slot, inc in live if not self._on_last_receive(inc)]
-            if not others:
-                self.skipped += 1
+        self._rng.shuffle(live)
+        for slot, incarnation in live:
+            if not _freeze(incarnation.child):
+                continue
+            in_hand = message_in_hand(incarnation.records())
+            if in_hand is not None and in_hand[1] < self._max_receive_count:
+                self._end(slot)
                 return
-            slot = self._rng.choice(others)
+            self.spared += in_hand is not None
+            incarnation.child.signal(signal.SIGCONT)
+        self.skipped += 1
+
+    def _end(self, slot: int) -> None:
+        """Signal the frozen worker in `slot`, wait for its exit and start it again."""
         grace = self._settings.shutdown_grace + _EXIT_MARGIN_SECONDS if self._signal == signal.SIGTERM else 10.0
-        self._pool.end(slot, self._signal, grace)
+        self._pool.end(slot, self._signal, grace, resume=True)
         self.sent += 1
         if not self._stop.is_set():
             self._pool.start(slot)
 
-    def _on_last_receive(self, incarnation) -> bool:
-        return incarnation.current is not None and incarnation.current[1] >= self._max_receive_count
+
+def _freeze(child: Child) -> bool:
+    """SIGSTOP `child` and wait until all its threads are stopped; False if it has exited."""
+    child.signal(signal.SIGSTOP)
+    deadline = time.monotonic() + _FREEZE_TIMEOUT_SECONDS
+    while child.alive():
+        if all(state in "tT" for state in _thread_states(child.pid)):
+            return True
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{child.name} (pid {child.pid}) did not stop within {_FREEZE_TIMEOUT_SECONDS:g} s")
+        time.sleep(0.002)
+    return False
+
+
+def _thread_states(pid: int) -> list[str]:
+    """The scheduler state letter of every thread of `pid` (Linux /proc; `T`/`t` = stopped)."""
+    states = []
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            # "tid (comm) S ...": comm may hold spaces or parentheses, the state follows the last ")".
+            states.append(stat.read_text().rpartition(")")[2].split()[0])
+        except (OSError, IndexError):
+            states.append("?")
+    return states or ["?"]
 
 
 def _upload(aws: Aws, pipeline: PipelineResources, inputs: list[InputFile]) -> None:

@@ -21,7 +21,7 @@ import json
 import signal
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +202,30 @@ class LogFollower:
                     continue
 
 
+# The worker's debug line before every ReceiveMessage call (`Worker._receive`).
+RECEIVING = "receiving"
+RECEIVED = "message received"
+
+
+def message_in_hand(records: list[dict[str, Any]]) -> tuple[str, int] | None:
+    """(message id, receive count) of the message a worker's complete log shows it handling, else None.
+
+    That is its last `message received` with no outcome line for that message and no poll after it. Only
+    a worker logging at DEBUG marks its polls; without the marks an outcome line not in TERMINAL_MESSAGES
+    would leave the worker looking busy while it polls again.
+    """
+    current: tuple[str, int] | None = None
+    for record in records:
+        message = record.get("msg")
+        if message == RECEIVING:
+            current = None
+        elif message == RECEIVED:
+            current = (record["message_id"], int(record["receive_count"]))
+        elif current is not None and message in TERMINAL_MESSAGES and record.get("message_id") == current[0]:
+            current = None
+    return current
+
+
 @dataclass
 class Incarnation:
     """One worker process: slot `slot`, started for the `number`-th time."""
@@ -211,26 +235,10 @@ class Incarnation:
     child: Child
     ended_by: str | None = None
     exit_code: int | None = None
-    current: tuple[str, int] | None = None
-    """(message id, receive count) of the message it is working on, as far as its log tells."""
-    _follower: LogFollower | None = field(default=None, repr=False)
 
     @property
     def log_path(self) -> Path:
         return self.child.log_path
-
-    def refresh(self) -> None:
-        """Update `current` from the log lines written since the last refresh."""
-        if self._follower is None:
-            self._follower = LogFollower(self.log_path)
-        for record in self._follower.new_records():
-            message_id = record.get("message_id")
-            if message_id is None:
-                continue
-            if record.get("msg") in TERMINAL_MESSAGES:
-                self.current = None
-            else:
-                self.current = (message_id, int(record.get("receive_count", 0)))
 
     def records(self) -> list[dict[str, Any]]:
         return read_json_lines(self.log_path)
@@ -262,12 +270,17 @@ class WorkerPool:
         for slot in range(self.count):
             self.start(slot)
 
-    def end(self, slot: int, sig: signal.Signals, timeout: float) -> Incarnation:
-        """Send `sig` to the slot's process and wait up to `timeout` for it to exit (SIGKILL after that)."""
+    def end(self, slot: int, sig: signal.Signals, timeout: float, *, resume: bool = False) -> Incarnation:
+        """Send `sig` to the slot's process and wait up to `timeout` for it to exit (SIGKILL after that).
+
+        `resume`: the process is stopped (SIGSTOP); it is continued after `sig`, so it acts on `sig` first.
+        """
         incarnation = self.live[slot]
         assert incarnation is not None
         incarnation.ended_by = sig.name
         incarnation.child.signal(sig)
+        if resume:
+            incarnation.child.signal(signal.SIGCONT)
         code = incarnation.child.wait(timeout)
         if code is None:
             incarnation.ended_by = f"{sig.name}, then SIGKILL after {timeout:g} s"
