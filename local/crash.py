@@ -25,6 +25,7 @@ receive (`_Chaos`). A worker killed while idle in a long poll can cost a message
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import signal
@@ -39,6 +40,7 @@ from typing import Any
 from stack.batch import default_pipelines
 
 from .aws import Aws, start_moto
+from .fault_proxy import FaultProxy, FaultSettings
 from .pipeline import PipelineResources, WorkerPool, create_pipeline, message_in_hand, worker_environment
 from .processes import Child, Processes
 from .slow_jsonl import SECONDS_PER_LINE_VARIABLE
@@ -72,8 +74,8 @@ class CrashSettings:
     poison: int = 4
     """Poison inputs, cycling through malformed / missing object / not an S3 event."""
     workers: int = 3
-    signal: str = "SIGKILL"
-    """SIGKILL (crash) or SIGTERM (graceful stop, as ECS stops a task)."""
+    signal: str | None = "SIGKILL"
+    """SIGKILL (crash), SIGTERM (graceful stop, as ECS stops a task) or None (no chaos)."""
     kill_every: float = 3.0
     """Mean seconds between two signals once `quota` have landed (each interval is 0.5 to 1.5 times this)."""
     quota: int = 4
@@ -90,8 +92,8 @@ class CrashSettings:
     """Upper bound of one run, seconds."""
 
     def __post_init__(self) -> None:
-        if self.signal not in ("SIGKILL", "SIGTERM"):
-            raise ValueError(f"signal: {self.signal!r} — SIGKILL or SIGTERM")
+        if self.signal not in ("SIGKILL", "SIGTERM", None):
+            raise ValueError(f"signal: {self.signal!r} — SIGKILL, SIGTERM or None")
         if self.large + self.multipart + self.poison >= self.inputs:
             raise ValueError("inputs must exceed large + multipart + poison (the rest are small files)")
 
@@ -152,6 +154,9 @@ class CrashReport:
     deliveries: int = 0
     interrupted: int = 0
     shutdown: ShutdownFigures | None = None
+    faults: Counter[str] = field(default_factory=Counter)
+    """Faults the proxy injected, by kind (runs with `faults`)."""
+    proxy_figures: str = ""
     log_dir: Path | None = None
 
     @property
@@ -202,13 +207,16 @@ class CrashReport:
         poison = ", ".join(f"{kinds[k]} {k}" for k in _POISON_KINDS if kinds[k])
         s = self.settings
         dead_poison = len(self.poison) - len(self.poison_not_in_dlq)
+        chaos = (
+            f"kills        {self.signals_sent} {s.signal}, each on a worker frozen mid-message (the first "
+            f"{s.quota} as soon as possible, then one every ~{s.kill_every:g} s); {self.spared} times a worker on "
+            f"its message's last receive was spared; {self.skipped} strikes found no worker to signal"
+        )
         lines = [
             f"inputs       {len(self.inputs)} ({len(self.good)} good: {good}; {len(self.poison)} poison: {poison})",
             f"workers      {s.workers}, visibility timeout {s.visibility_timeout} s, maxReceiveCount "
             f"{default_pipelines()[PIPELINE].max_receive_count}",
-            f"kills        {self.signals_sent} {s.signal}, each on a worker frozen mid-message (the first "
-            f"{s.quota} as soon as possible, then one every ~{s.kill_every:g} s); {self.spared} times a worker on "
-            f"its message's last receive was spared; {self.skipped} strikes found no worker to signal",
+            chaos if s.signal is not None else "kills        none",
             f"outputs      {len(self.complete)} complete and correct of {len(self.good)}; "
             f"{len(self.wrong_versions)} wrong versions; {len(self.unexpected_outputs)} unexpected objects",
             f"DLQ          {len(self.dlq)} (poison {dead_poison}/{len(self.poison)}, good {len(self.good_in_dlq)})",
@@ -225,6 +233,8 @@ class CrashReport:
                 f"{len(sd.processed_twice)} processed twice, {len(sd.bad_exits)} bad exits; "
                 f"{len(sd.published_after_release)} published while being handed back (known worker race)"
             )
+        if self.proxy_figures:
+            lines.append(self.proxy_figures)
         lines.append(f"wall time    {self.wall_seconds:.1f} s{'' if self.finished else ' (timed out)'}")
         return "\n".join(lines)
 
@@ -271,12 +281,16 @@ def _record(rng: random.Random, long_text: bool) -> dict[str, Any]:
     return record
 
 
-def run(settings: CrashSettings, work_dir: Path | None = None) -> CrashReport:
-    """One bounded run; every process it starts is stopped before it returns."""
+def run(settings: CrashSettings, work_dir: Path | None = None, faults: FaultSettings | None = None) -> CrashReport:
+    """One bounded run; every process it starts is stopped before it returns.
+
+    With `faults`, the workers reach moto_server through a `FaultProxy` (the harness's own uploads and
+    checks go straight to it).
+    """
     work_dir = Path(tempfile.mkdtemp(prefix="batch-crash-")) if work_dir is None else work_dir
     inputs = make_inputs(settings)
     report = CrashReport(settings, inputs, log_dir=work_dir)
-    with Processes(work_dir) as processes:
+    with Processes(work_dir) as processes, contextlib.ExitStack() as stack:
         aws = start_moto(processes)
         pipeline = create_pipeline(
             aws,
@@ -292,19 +306,27 @@ def run(settings: CrashSettings, work_dir: Path | None = None) -> CrashReport:
             # DEBUG: the worker marks each poll, which the chaos reads (`message_in_hand`).
             extra={SECONDS_PER_LINE_VARIABLE: f"{settings.seconds_per_line:g}", "LOG_LEVEL": "DEBUG"},
         )
-        pool = WorkerPool(processes, PIPELINE, aws.endpoint, env, settings.workers)
+        proxy = stack.enter_context(FaultProxy(aws.endpoint, faults)) if faults is not None else None
+        endpoint = proxy.endpoint if proxy is not None else aws.endpoint
+        pool = WorkerPool(processes, PIPELINE, endpoint, env, settings.workers)
         pool.start_all()
-        chaos = _Chaos(pool, settings)
+        chaos = _Chaos(pool, settings) if settings.signal is not None else None
         started = time.monotonic()
-        chaos.start()
+        if chaos is not None:
+            chaos.start()
         try:
             _upload(aws, pipeline, inputs)
             report.finished = _wait_until_queue_empty(aws, pipeline, started + settings.timeout)
         finally:
-            chaos.stop()
+            if chaos is not None:
+                chaos.stop()
             report.wall_seconds = time.monotonic() - started
             pool.stop_all(settings.shutdown_grace + _EXIT_MARGIN_SECONDS)
-        report.signals_sent, report.spared, report.skipped = chaos.sent, chaos.spared, chaos.skipped
+        if chaos is not None:
+            report.signals_sent, report.spared, report.skipped = chaos.sent, chaos.spared, chaos.skipped
+        if proxy is not None:
+            report.faults = Counter(proxy.injected)
+            report.proxy_figures = proxy.figures()
         _check_outputs(aws, pipeline, report)
         _check_queues(aws, pipeline, report)
         _check_logs(pool, report)
@@ -328,6 +350,7 @@ class _Chaos:
     def __init__(self, pool: WorkerPool, settings: CrashSettings) -> None:
         self._pool = pool
         self._settings = settings
+        assert settings.signal is not None
         self._signal = signal.Signals[settings.signal]
         self._rng = random.Random(settings.seed + 1)
         self._stop = threading.Event()
