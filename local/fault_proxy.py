@@ -105,6 +105,8 @@ class Exchange:
     """The answer's status as sent (None: no answer, the connection was reset before it)."""
     message_ids: tuple[str, ...] = ()
     """Messages in a ReceiveMessage answer from moto_server (delivered or lost)."""
+    delivered: bool = True
+    """False when the answer could not be sent: reset by the proxy or the client had gone."""
 
 
 @dataclass
@@ -294,19 +296,20 @@ def _handler_class(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             if fault == "latency":
                 time.sleep(proxy.settings.latency_seconds * proxy._rng.uniform(0.5, 1.0))
             if fault in _ERRORS:
-                self._error(fault, operation)
+                with contextlib.suppress(OSError):
+                    self._error(fault, operation)
                 proxy._record(Exchange(operation, fault, self._status_of(fault, operation)))
                 return
             if fault == "reset_before":
                 self._reset()
-                proxy._record(Exchange(operation, fault, None))
+                proxy._record(Exchange(operation, fault, None, delivered=False))
                 return
             forward = [(n, v) for n, v in self.headers.items() if n.lower() not in _HOP_BY_HOP | {"content-length"}]
             try:
                 status, reason, answer_headers, data = proxy._forward(self.command, self.path, forward, body, operation)
             except OSError:
                 self._reset()
-                proxy._record(Exchange(operation, fault, None))
+                proxy._record(Exchange(operation, fault, None, delivered=False))
                 return
             message_ids = _message_ids(operation, data) if status == 200 else ()
             if fault == "reset_after" and message_ids and not proxy._may_lose(message_ids):
@@ -315,24 +318,32 @@ def _handler_class(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 fault = None
             if fault == "reset_after":
                 self._reset()
-                proxy._record(Exchange(operation, fault, None, message_ids))
+                proxy._record(Exchange(operation, fault, None, message_ids, delivered=False))
                 return
-            self.send_response(status, reason)
-            for name, value in answer_headers:
-                if name.lower() not in _HOP_BY_HOP | {"content-length"}:
-                    self.send_header(name, value)
-            # A HEAD answer carries the object's length and no body; every other answer, its body's length.
-            length = dict((n.lower(), v) for n, v in answer_headers).get("content-length", "0")
-            self.send_header("Content-Length", length if self.command == "HEAD" else str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD":
-                if fault == _MID_BODY:
-                    self.wfile.write(data[: len(data) // 2])
-                    self.wfile.flush()
-                    self._reset()
-                else:
-                    self.wfile.write(data)
-            proxy._record(Exchange(operation, fault, status, message_ids))
+            exchange = Exchange(operation, fault, status, message_ids)
+            try:
+                self.send_response(status, reason)
+                for name, value in answer_headers:
+                    if name.lower() not in _HOP_BY_HOP | {"content-length"}:
+                        self.send_header(name, value)
+                # A HEAD answer carries the object's length and no body; every other answer, its body's length.
+                length = dict((n.lower(), v) for n, v in answer_headers).get("content-length", "0")
+                self.send_header("Content-Length", length if self.command == "HEAD" else str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    if fault == _MID_BODY:
+                        self.wfile.write(data[: len(data) // 2])
+                        self.wfile.flush()
+                        self._reset()
+                    else:
+                        self.wfile.write(data)
+                        self.wfile.flush()
+            except OSError:
+                # The client is gone (a worker killed while waiting): moto_server's answer went nowhere.
+                exchange.delivered = False
+                self.close_connection = True
+            finally:
+                proxy._record(exchange)
 
         def _read_body(self) -> bytes:
             if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

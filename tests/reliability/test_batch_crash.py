@@ -27,7 +27,7 @@ from batch_worker.worker import Worker
 from moto import mock_aws
 
 from components.queue_backed_batch_service import WORKER_ENVIRONMENT
-from local.crash import CrashSettings, make_inputs, output_matches, run
+from local.crash import CrashSettings, long_poll_kill, make_inputs, output_matches, run
 from local.pipeline import PipelineResources, worker_environment
 
 INPUTS = int(os.environ.get("BATCH_CRASH_INPUTS", "40"))
@@ -184,3 +184,19 @@ def test_outputs_are_never_published_after_the_message_is_handed_back(monkeypatc
         published = s3.list_objects_v2(Bucket="output-bucket").get("KeyCount", 0)
         assert handed_back, "the stopping worker should hand the message back"
         assert published == 0, "outputs appeared after the message was handed back for another worker"
+
+
+def test_a_worker_killed_in_a_long_poll_costs_its_message_one_receive_and_nothing_else(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQS (and moto_server) answer a poll whose consumer has died: the message it would have had becomes
+    invisible for its visibility timeout and its receive count goes up, then it is delivered again."""
+    report = long_poll_kill(tmp_path)
+    with capsys.disabled():
+        print(f"\nlong poll kill (logs in {report.log_dir}):\n{report.figures()}")
+
+    assert len(report.dead_poll_messages) == 1, "moto_server should answer the open poll with the new message"
+    assert report.receive_counts == [2], "the live worker should get the message on its second receive"
+    assert report.output_correct
+    assert report.dlq == []
+    assert report.left_in_queue == 0

@@ -1,6 +1,6 @@
 """The jsonl batch pipeline with a fault-injecting proxy between its workers and moto_server (`local.fault_proxy`).
 
-Three workers work through 20 uploads (two taking seconds, one with a multipart output) while 10 % of
+Three workers work through 20 uploads (two taking seconds, two with a multipart output) while 10 % of
 each operation's requests get a fault: 500, 503, throttling, a connection reset before or after the
 request is applied, a reset in the middle of a GetObject body, a latency spike. Transient faults must
 cost nothing: every good input ends with one correct output, none is dead-lettered, none is lost, and
@@ -28,7 +28,9 @@ VISIBILITY_TIMEOUT = 12
 SETTINGS = CrashSettings(
     inputs=20,
     large=2,
-    multipart=1,
+    # Seconds each, so heartbeats (every third of the visibility timeout) go through the proxy too.
+    large_lines=4000,
+    multipart=2,
     poison=0,
     signal=None,
     visibility_timeout=VISIBILITY_TIMEOUT,
