@@ -155,6 +155,8 @@ class CrashReport:
     left_in_queue: int = 0
     deliveries: int = 0
     interrupted: int = 0
+    failed_attempts: int = 0
+    """Messages a worker gave up as failed (`message failed…`): each costs a receive."""
     shutdown: ShutdownFigures | None = None
     faults: Counter[str] = field(default_factory=Counter)
     """Faults the proxy injected, by kind (runs with `faults`)."""
@@ -224,7 +226,8 @@ class CrashReport:
             f"DLQ          {len(self.dlq)} (poison {dead_poison}/{len(self.poison)}, good {len(self.good_in_dlq)})",
             f"lost         {len(self.lost)}",
             f"duplicates   {self.duplicates} (writes over a complete output, on {len(self.duplicate_keys)} keys)",
-            f"deliveries   {self.deliveries} objects started, {self.interrupted} of them cut short by a signal; "
+            f"deliveries   {self.deliveries} objects started, {self.interrupted} of them cut short by a signal, "
+            f"{self.failed_attempts} attempts failed; "
             f"{self.incomplete_uploads} incomplete multipart uploads left (never visible as objects)",
         ]
         if self.shutdown is not None:
@@ -571,6 +574,8 @@ def _check_logs(pool: WorkerPool, report: CrashReport) -> None:
                 started.add(record["message_id"])
             elif record.get("msg") in ("object processed", "object failed"):
                 started.discard(record.get("message_id"))
+            if record.get("msg") in _FAILED:
+                report.failed_attempts += 1
         # Work a signal cut short: started in this process, never finished nor failed there.
         report.interrupted += len(started)
     if report.settings.signal != "SIGTERM":
