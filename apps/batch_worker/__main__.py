@@ -11,7 +11,6 @@ import signal
 import sys
 
 import boto3
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import NoRegionError
 
 from . import jsonlog, processors
@@ -27,15 +26,14 @@ def main() -> int:
         return _invalid(exc.problems)
 
     jsonlog.configure(config.log_level)
-    # Long polls hold the connection for up to 20 s, well inside the 60 s read timeout.
-    boto_config = BotoConfig(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=60)
     try:
-        sqs = boto3.client("sqs", config=boto_config)
-        s3 = boto3.client("s3", config=boto_config)
+        sqs = boto3.client("sqs", config=config.sdk_config())
+        s3 = boto3.client("s3", config=config.sdk_config())
+        heartbeat_sqs = boto3.client("sqs", config=config.heartbeat_sdk_config())
     except NoRegionError:
         return _invalid(["AWS_REGION: missing — the region of the queue and buckets (ECS sets it in a task)"])
 
-    worker = Worker(config, sqs=sqs, s3=s3, processor=processor)
+    worker = Worker(config, sqs=sqs, s3=s3, processor=processor, heartbeat_sqs=heartbeat_sqs)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())
     worker.run()

@@ -6,10 +6,18 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from botocore.config import Config as BotoConfig
+
 # SQS limits: a visibility timeout is at most 12 hours, a long poll at most 20 seconds.
 _MAX_VISIBILITY_TIMEOUT = 43_200
 _MAX_WAIT_TIME_SECONDS = 20
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# S3 and SQS calls are retried on 5xx, throttling and connection errors by botocore's adaptive mode:
+# the standard mode's exponential backoff with jitter, plus client-side rate limiting once throttled.
+SDK_RETRIES = {"mode": "adaptive", "total_max_attempts": 5}
+# Long polls hold the connection for up to 20 s, well inside the read timeout.
+SDK_CONNECT_TIMEOUT_SECONDS = 5
+SDK_READ_TIMEOUT_SECONDS = 60
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -108,6 +116,21 @@ class Config:
             ecs_agent_uri=agent_uri,
             shutdown_grace_seconds=grace,
             log_level=log_level,
+        )
+
+    def sdk_config(self) -> BotoConfig:
+        """botocore settings of the S3 and SQS clients."""
+        return BotoConfig(
+            retries=SDK_RETRIES, connect_timeout=SDK_CONNECT_TIMEOUT_SECONDS, read_timeout=SDK_READ_TIMEOUT_SECONDS
+        )
+
+    def heartbeat_sdk_config(self) -> BotoConfig:
+        """botocore settings of the heartbeat's SQS client: no SDK retries, since the heartbeat
+        retries on its own clock against the lease deadline, and timeouts short enough that a
+        stalled call leaves time for another before the visibility timeout runs out."""
+        timeout = max(1.0, min(5.0, self.visibility_timeout / 4))
+        return BotoConfig(
+            retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=timeout, read_timeout=timeout
         )
 
     def accepts(self, key: str) -> bool:

@@ -21,6 +21,20 @@ class S3Object:
     bucket: str
     key: str
     event: str
+    version_id: str | None = None
+    """The version the event announces, in a versioned bucket."""
+    etag: str | None = None
+    """The ETag of the announced object, so a later overwrite of the key is not read in its place."""
+    sequencer: str | None = None
+    """S3's ordering of the events of one key: the greater (see `sequencer_order`) is the later."""
+
+
+def sequencer_order(sequencer: str) -> str:
+    """A sort key for S3 event sequencers of one object key. S3's event message structure documents
+    them as hexadecimal strings of possibly different lengths, compared by right-padding the shorter
+    with zeros and then lexicographically; trailing zeros then never decide, so dropping them gives
+    the same order."""
+    return sequencer.upper().rstrip("0")
 
 
 @dataclass
@@ -60,7 +74,14 @@ def _parse_notification(records: Any) -> ParsedMessage:
         raw_key = _get(record, "s3", "object", "key")
         if not isinstance(bucket, str) or not isinstance(raw_key, str):
             raise MessageError(f"Records[{index}] has no s3.bucket.name and s3.object.key")
-        parsed.objects.append(S3Object(bucket, unquote_plus(raw_key), event or "ObjectCreated"))
+        parsed.objects.append(
+            S3Object(
+                bucket,
+                unquote_plus(raw_key),
+                event or "ObjectCreated",
+                **_version(_get(record, "s3", "object", default={}), "versionId", "eTag"),
+            )
+        )
     return parsed
 
 
@@ -72,7 +93,18 @@ def _parse_eventbridge(doc: dict[str, Any]) -> ParsedMessage:
     key = _get(doc, "detail", "object", "key")
     if not isinstance(bucket, str) or not isinstance(key, str):
         raise MessageError("EventBridge event has no detail.bucket.name and detail.object.key")
-    return ParsedMessage(objects=[S3Object(bucket, key, detail_type)])
+    version = _version(_get(doc, "detail", "object", default={}), "version-id", "etag")
+    return ParsedMessage(objects=[S3Object(bucket, key, detail_type, **version)])
+
+
+def _version(obj: dict[str, Any], version_field: str, etag_field: str) -> dict[str, str | None]:
+    """The version fields of an event's object, each None when absent or not a non-empty string."""
+    fields = {"version_id": version_field, "etag": etag_field, "sequencer": "sequencer"}
+    found: dict[str, str | None] = {}
+    for name, source in fields.items():
+        value = obj.get(source) if isinstance(obj, dict) else None
+        found[name] = value if isinstance(value, str) and value else None
+    return found
 
 
 def _get(doc: Any, *path: str, default: Any = None) -> Any:

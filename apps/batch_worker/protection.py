@@ -81,18 +81,27 @@ class ScaleInProtection:
             with urllib.request.urlopen(request, timeout=_TIMEOUT_SECONDS) as response:
                 body = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
-            detail = exc.read()[:500].decode("utf-8", "replace")
+            try:
+                detail = exc.read()[:500].decode("utf-8", "replace")
+            except Exception as read_error:
+                detail = f"{type(read_error).__name__}: {read_error}"
             self._log.warning(
                 "scale-in protection call failed",
                 extra={"protection": state, "status": exc.code, "error": detail},
             )
             return False
-        except (OSError, ValueError) as exc:
-            self._log.warning("scale-in protection call failed", extra={"protection": state, "error": str(exc)})
-            return False
-        if "protection" not in body:
+        except Exception as exc:
+            # Anything else the agent may answer (a malformed status line raises http.client's
+            # BadStatusLine, a non-JSON body ValueError) must not end the worker with work in flight.
             self._log.warning(
-                "scale-in protection refused", extra={"protection": state, "error": body.get("failure", body)}
+                "scale-in protection call failed",
+                extra={"protection": state, "error": f"{type(exc).__name__}: {exc}"},
+            )
+            return False
+        if not isinstance(body, dict) or "protection" not in body:
+            self._log.warning(
+                "scale-in protection refused",
+                extra={"protection": state, "error": body.get("failure", body) if isinstance(body, dict) else body},
             )
             return False
         self._log.info("scale-in protection set", extra={"protection": state})

@@ -20,10 +20,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .config import Config
 from .heartbeat import VisibilityHeartbeat
 from .jsonlog import BoundLogger, bind
+from .lease import Cancelled, Lease
 from .messages import MessageError, S3Object, parse_message
 from .processors import Context, Processor
 from .protection import ScaleInProtection, expires_minutes_for
-from .s3io import PART_SIZE, Cancelled, S3Sink, open_object
+from .s3io import PART_SIZE, S3Sink, Superseded, open_object
 
 _SUPERVISE_SECONDS = 0.2
 # After giving a message back, how long to let the work thread abort its uploads before exiting.
@@ -41,9 +42,13 @@ class Worker:
         processor: Processor,
         part_size: int = PART_SIZE,
         log: BoundLogger | None = None,
+        heartbeat_sqs: Any = None,
     ) -> None:
+        """`heartbeat_sqs`: the client for visibility extensions, if it should differ from `sqs`
+        (shorter timeouts and no SDK retries: the heartbeat retries on its own against the lease)."""
         self.config = config
         self._sqs = sqs
+        self._heartbeat_sqs = heartbeat_sqs or sqs
         self._s3 = s3
         self._processor = processor
         self._part_size = part_size
@@ -75,6 +80,8 @@ class Worker:
 
     def process_next(self) -> bool:
         """Receive at most one message and deal with it; True if one was handled."""
+        # The visibility timeout of a receive runs from when SQS answers, which is after this.
+        sent = time.monotonic()
         message = self._receive()
         if message is None:
             self._protection.release()
@@ -83,7 +90,7 @@ class Worker:
             self._release(message, self._message_log(message))
             return False
         self._protection.hold()
-        self._handle(message)
+        self._handle(message, Lease(sent + self.config.visibility_timeout))
         return True
 
     def _receive(self) -> dict | None:
@@ -117,25 +124,28 @@ class Worker:
             receive_count=int(message.get("Attributes", {}).get("ApproximateReceiveCount", 0)),
         )
 
-    def _handle(self, message: dict) -> None:
+    def _handle(self, message: dict, lease: Lease) -> None:
         log = self._message_log(message)
-        cancelled = threading.Event()
-        job = _Job(self._process_message, message, cancelled, log)
+        job = _Job(self._process_message, message, lease, log)
         heartbeat = VisibilityHeartbeat(
-            self._sqs,
+            self._heartbeat_sqs,
             self.config.queue_url,
             message["ReceiptHandle"],
+            lease=lease,
             timeout=self.config.visibility_timeout,
             interval=self.config.heartbeat_interval,
             log=log,
-            on_lost=cancelled.set,
             on_beat=self._protection.hold,
         )
         with heartbeat:
             job.start()
             finished = self._supervise(job, log)
             if not finished:
-                cancelled.set()
+                # Nothing may be published once the message is handed back: refuse any commit
+                # from now on, and let one already under way (no data left to send) end first.
+                lease.give_up()
+        if not finished and job.done.is_set() and job.error is None:
+            finished = True  # that commit was the last step: the work is complete
         if not finished:
             self._release(message, log)
             job.done.wait(_ABANDON_WAIT_SECONDS)
@@ -168,7 +178,7 @@ class Worker:
                 return False
         return True
 
-    def _process_message(self, message: dict, cancelled: threading.Event, log: BoundLogger) -> None:
+    def _process_message(self, message: dict, lease: Lease, log: BoundLogger) -> None:
         parsed = parse_message(message["Body"])
         for reason in parsed.ignored:
             log.info("event ignored", extra={"reason": reason})
@@ -177,7 +187,7 @@ class Worker:
             if reason:
                 log.info("object skipped", extra={"bucket": obj.bucket, "key": obj.key, "reason": reason})
             else:
-                self._process_object(obj, message["MessageId"], cancelled, log.bind(bucket=obj.bucket, key=obj.key))
+                self._process_object(obj, message["MessageId"], lease, log.bind(bucket=obj.bucket, key=obj.key))
 
     def _skip_reason(self, obj: S3Object) -> str | None:
         if obj.key.endswith("/"):
@@ -189,11 +199,14 @@ class Worker:
             return "key does not match INPUT_PREFIXES / INPUT_SUFFIXES"
         return None
 
-    def _process_object(self, obj: S3Object, message_id: str, cancelled: threading.Event, log: BoundLogger) -> None:
+    def _process_object(self, obj: S3Object, message_id: str, lease: Lease, log: BoundLogger) -> None:
         started = time.monotonic()
-        sink = S3Sink(self._s3, self.config.output_bucket, cancelled, log, self._part_size)
+        cancelled = lease.cancelled
+        sink: S3Sink | None = None
         try:
-            source, response = open_object(self._s3, obj.bucket, obj.key, cancelled)
+            source = open_object(self._s3, obj, cancelled, log)
+            response = source.response
+            sink = S3Sink(self._s3, self.config.output_bucket, cancelled, log, self._part_size, source.version)
             ctx = Context(
                 bucket=obj.bucket,
                 key=obj.key,
@@ -206,12 +219,15 @@ class Worker:
             log.info("processing object", extra={"size": ctx.size})
             with source:
                 stats = self._processor(source, sink, ctx)
-            sink.commit()
+            sink.commit(lease)
+        except Superseded as exc:
+            if sink is not None:
+                sink.abort(log)
+            log.info("object superseded; a later event carries it", extra={"reason": str(exc)})
+            return
         except BaseException as exc:
-            try:
-                sink.abort()
-            except Exception as abort_error:
-                log.warning("could not abort an output upload", extra={"error": str(abort_error)})
+            if sink is not None:
+                sink.abort(log)
             if not isinstance(exc, Cancelled):
                 log.error(
                     "object failed",

@@ -113,3 +113,12 @@ def test_cli_exits_2_with_one_line_naming_each_problem(child_env) -> None:
         "OUTPUT_BUCKET",
         "VISIBILITY_TIMEOUT",
     ]
+
+
+@pytest.mark.parametrize(("visibility", "call_timeout"), [("4", 1.0), ("10", 2.5), ("120", 5.0)])
+def test_a_stalled_beat_leaves_time_for_another_before_the_lease_ends(visibility: str, call_timeout: float) -> None:
+    config = Config.from_env({**REQUIRED, "VISIBILITY_TIMEOUT": visibility})
+    beats = config.heartbeat_sdk_config()
+    assert (beats.connect_timeout, beats.read_timeout) == (call_timeout, call_timeout)
+    assert beats.retries == {"mode": "standard", "total_max_attempts": 1}
+    assert config.sdk_config().retries["mode"] == "adaptive"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 
 import pytest
 from batch_worker.jsonlog import bind
@@ -81,6 +82,46 @@ def test_unreachable_endpoint_does_not_stop_the_work(pipeline, caplog) -> None:
 
     assert pipeline.output_keys() == ["a.jsonl"]
     assert any(record.msg == "scale-in protection call failed" for record in caplog.records)
+
+
+@pytest.fixture
+def malformed_endpoint():
+    """An agent endpoint that answers every request with a line that is not an HTTP status line."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    stopping = threading.Event()
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"NOT-HTTP garbage\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/api/t"
+    finally:
+        stopping.set()
+        server.close()
+        thread.join(timeout=5)
+
+
+def test_a_malformed_agent_reply_is_logged_and_does_not_stop_the_work(pipeline, malformed_endpoint, caplog) -> None:
+    pipeline.upload("a.jsonl", b'{"stars": 1, "review_count": 1}\n')
+    pipeline.notify("a.jsonl")
+
+    assert pipeline.worker(ECS_AGENT_URI=malformed_endpoint).process_next()
+
+    assert pipeline.output_keys() == ["a.jsonl"]
+    assert pipeline.queue_counts() == (0, 0)
+    failures = [record for record in caplog.records if record.msg == "scale-in protection call failed"]
+    assert [record.error.split(":")[0] for record in failures] == ["BadStatusLine"]
 
 
 def test_protection_is_renewed_once_half_of_it_has_passed(protection_endpoint) -> None:
