@@ -199,6 +199,7 @@ class CrashReport:
                     self.shutdown.redelivered_by_timeout,
                 ),
                 ("messages processed twice because of a stop", self.shutdown.processed_twice),
+                ("messages published after being handed back", self.shutdown.published_after_release),
                 ("stopped workers that did not exit 0 within their grace", self.shutdown.bad_exits),
             ):
                 if items:
@@ -236,7 +237,7 @@ class CrashReport:
                 f"shutdown     {sd.stopped} stopped: {sd.finished_in_grace} messages finished within the grace, "
                 f"{sd.released} handed back; {len(sd.redelivered_by_timeout)} redelivered by timeout, "
                 f"{len(sd.processed_twice)} processed twice, {len(sd.bad_exits)} bad exits; "
-                f"{len(sd.published_after_release)} published while being handed back (known worker race)"
+                f"{len(sd.published_after_release)} published after being handed back"
             )
         if self.proxy_figures:
             lines.append(self.proxy_figures)
