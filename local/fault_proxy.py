@@ -41,7 +41,7 @@ import struct
 import threading
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,8 +105,6 @@ class Exchange:
     """The answer's status as sent (None: no answer, the connection was reset before it)."""
     message_ids: tuple[str, ...] = ()
     """Messages in a ReceiveMessage answer from moto_server (delivered or lost)."""
-    delivered: bool = True
-    """False when the answer could not be sent: reset by the proxy or the client had gone."""
 
 
 @dataclass
@@ -302,14 +300,14 @@ def _handler_class(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "reset_before":
                 self._reset()
-                proxy._record(Exchange(operation, fault, None, delivered=False))
+                proxy._record(Exchange(operation, fault, None))
                 return
             forward = [(n, v) for n, v in self.headers.items() if n.lower() not in _HOP_BY_HOP | {"content-length"}]
             try:
                 status, reason, answer_headers, data = proxy._forward(self.command, self.path, forward, body, operation)
             except OSError:
                 self._reset()
-                proxy._record(Exchange(operation, fault, None, delivered=False))
+                proxy._record(Exchange(operation, fault, None))
                 return
             message_ids = _message_ids(operation, data) if status == 200 else ()
             if fault == "reset_after" and message_ids and not proxy._may_lose(message_ids):
@@ -318,7 +316,7 @@ def _handler_class(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 fault = None
             if fault == "reset_after":
                 self._reset()
-                proxy._record(Exchange(operation, fault, None, message_ids, delivered=False))
+                proxy._record(Exchange(operation, fault, None, message_ids))
                 return
             exchange = Exchange(operation, fault, status, message_ids)
             try:
@@ -340,7 +338,6 @@ def _handler_class(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                         self.wfile.flush()
             except OSError:
                 # The client is gone (a worker killed while waiting): moto_server's answer went nowhere.
-                exchange.delivered = False
                 self.close_connection = True
             finally:
                 proxy._record(exchange)
@@ -411,12 +408,3 @@ def _message_ids(operation: str, data: bytes) -> tuple[str, ...]:
     except (ValueError, AttributeError):
         return ()
     return tuple(m["MessageId"] for m in messages if isinstance(m, dict) and "MessageId" in m)
-
-
-def faults_by_operation(exchanges: list[Exchange]) -> dict[str, Counter[str]]:
-    """For each operation, how many of each fault it got."""
-    table: dict[str, Counter[str]] = defaultdict(Counter)
-    for exchange in exchanges:
-        if exchange.fault is not None:
-            table[exchange.operation][exchange.fault] += 1
-    return dict(table)
