@@ -6,6 +6,7 @@ Exit codes: 0 after a clean stop (SIGTERM / SIGINT), 2 when the environment is i
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
@@ -15,6 +16,8 @@ from botocore.exceptions import NoRegionError
 
 from . import jsonlog, processors
 from .config import Config, ConfigError
+from .jsonlog import bind
+from .task_metadata import task_memory_mib
 from .worker import Worker
 
 
@@ -33,7 +36,8 @@ def main() -> int:
     except NoRegionError:
         return _invalid(["AWS_REGION: missing — the region of the queue and buckets (ECS sets it in a task)"])
 
-    worker = Worker(config, sqs=sqs, s3=s3, processor=processor, heartbeat_sqs=heartbeat_sqs)
+    memory_mib = task_memory_mib(os.environ, bind(logging.getLogger(__name__)))
+    worker = Worker(config, sqs=sqs, s3=s3, processor=processor, heartbeat_sqs=heartbeat_sqs, memory_mib=memory_mib)
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     signal.signal(signal.SIGINT, lambda *_: worker.stop())
     worker.run()

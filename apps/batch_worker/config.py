@@ -44,6 +44,7 @@ class Config:
     ecs_agent_uri: str | None = None
     shutdown_grace_seconds: float = 25.0
     log_level: str = "INFO"
+    dead_letter_queue_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -97,6 +98,10 @@ class Config:
             protection = False
             problems.append(f"SCALE_IN_PROTECTION: {protection_raw!r} — true or false")
 
+        # Where an input that can never be processed is sent at once; without it, such a message
+        # reaches the dead-letter queue through the queue's redrive policy, one receive at a time.
+        dead_letter_queue_url = env.get("DEAD_LETTER_QUEUE_URL", "").strip() or None
+
         log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
         if log_level not in _LOG_LEVELS:
             problems.append(f"LOG_LEVEL: {log_level!r} — one of {', '.join(_LOG_LEVELS)}")
@@ -116,6 +121,7 @@ class Config:
             ecs_agent_uri=agent_uri,
             shutdown_grace_seconds=grace,
             log_level=log_level,
+            dead_letter_queue_url=dead_letter_queue_url,
         )
 
     def sdk_config(self) -> BotoConfig:

@@ -22,7 +22,7 @@ from .heartbeat import VisibilityHeartbeat
 from .jsonlog import BoundLogger, bind
 from .lease import Cancelled, Lease
 from .messages import MessageError, S3Object, parse_message
-from .processors import Context, Processor
+from .processors import Context, PermanentInputError, Processor
 from .protection import ScaleInProtection, expires_minutes_for
 from .s3io import PART_SIZE, S3Sink, Superseded, open_object
 
@@ -30,6 +30,10 @@ _SUPERVISE_SECONDS = 0.2
 # After giving a message back, how long to let the work thread abort its uploads before exiting.
 _ABANDON_WAIT_SECONDS = 3.0
 _MAX_BACKOFF_SECONDS = 30.0
+# The message attribute that carries why a message was sent to the dead-letter queue. SQS allows
+# attribute values up to the 256 KiB message size; a reason is kept far shorter.
+REASON_ATTRIBUTE = "FailureReason"
+_MAX_REASON_CHARS = 1000
 
 
 class Worker:
@@ -43,10 +47,13 @@ class Worker:
         part_size: int = PART_SIZE,
         log: BoundLogger | None = None,
         heartbeat_sqs: Any = None,
+        memory_mib: int | None = None,
     ) -> None:
         """`heartbeat_sqs`: the client for visibility extensions, if it should differ from `sqs`
-        (shorter timeouts and no SDK retries: the heartbeat retries on its own against the lease)."""
+        (shorter timeouts and no SDK retries: the heartbeat retries on its own against the lease).
+        `memory_mib`: the task's memory, when known, for processors that bound what one input takes."""
         self.config = config
+        self._memory_mib = memory_mib
         self._sqs = sqs
         self._heartbeat_sqs = heartbeat_sqs or sqs
         self._s3 = s3
@@ -153,11 +160,8 @@ class Worker:
             self._delete(message, log)
         elif isinstance(job.error, Cancelled):
             log.warning("message abandoned; it will be delivered again")
-        elif isinstance(job.error, MessageError):
-            log.error(
-                "unrecognised message; left for the dead-letter queue",
-                extra={"error": str(job.error), "body": message["Body"][:500]},
-            )
+        elif isinstance(job.error, (MessageError, PermanentInputError)):
+            self._dead_letter(message, f"{type(job.error).__name__}: {job.error}", log)
         else:
             # Left in the queue: it comes back after the visibility timeout and, once the queue's
             # maxReceiveCount is reached, moves to the dead-letter queue.
@@ -182,12 +186,19 @@ class Worker:
         parsed = parse_message(message["Body"])
         for reason in parsed.ignored:
             log.info("event ignored", extra={"reason": reason})
+        # An input that can never be processed does not stop the other objects of the message.
+        refused: list[str] = []
         for obj in parsed.objects:
             reason = self._skip_reason(obj)
             if reason:
                 log.info("object skipped", extra={"bucket": obj.bucket, "key": obj.key, "reason": reason})
-            else:
+                continue
+            try:
                 self._process_object(obj, message["MessageId"], lease, log.bind(bucket=obj.bucket, key=obj.key))
+            except PermanentInputError as exc:
+                refused.append(f"s3://{obj.bucket}/{obj.key}: {exc}")
+        if refused:
+            raise PermanentInputError("; ".join(refused))
 
     def _skip_reason(self, obj: S3Object) -> str | None:
         if obj.key.endswith("/"):
@@ -215,6 +226,7 @@ class Worker:
                 message_id=message_id,
                 log=log,
                 cancelled=cancelled,
+                memory_mib=self._memory_mib,
             )
             log.info("processing object", extra={"size": ctx.size})
             with source:
@@ -228,7 +240,9 @@ class Worker:
         except BaseException as exc:
             if sink is not None:
                 sink.abort(log)
-            if not isinstance(exc, Cancelled):
+            if isinstance(exc, PermanentInputError):
+                log.error("object cannot be processed", extra={"reason": str(exc)})
+            elif not isinstance(exc, Cancelled):
                 log.error(
                     "object failed",
                     extra={"error": str(exc), "error_type": type(exc).__name__},
@@ -252,6 +266,33 @@ class Worker:
             log.error("message done but not deleted", extra={"error": str(exc)})
             return
         log.info("message done")
+
+    def _dead_letter(self, message: dict, reason: str, log: BoundLogger) -> None:
+        """Send a message that no retry can help straight to the dead-letter queue, with the reason
+        as a message attribute, then delete it here; if that fails it stays in the queue and gets
+        there through the redrive policy."""
+        queue_url = self.config.dead_letter_queue_url
+        reason = reason[:_MAX_REASON_CHARS]
+        if queue_url is None:
+            log.error("message cannot be processed; left for the dead-letter queue", extra={"reason": reason})
+            return
+        try:
+            self._sqs.send_message(
+                QueueUrl=queue_url,
+                MessageBody=message["Body"],
+                MessageAttributes={
+                    REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason},
+                    "SourceMessageId": {"DataType": "String", "StringValue": message["MessageId"]},
+                },
+            )
+        except (ClientError, BotoCoreError) as exc:
+            log.error(
+                "could not send to the dead-letter queue; left for redrive",
+                extra={"reason": reason, "error": str(exc)},
+            )
+            return
+        log.error("message cannot be processed; sent to the dead-letter queue", extra={"reason": reason})
+        self._delete(message, log)
 
     def _release(self, message: dict, log: BoundLogger) -> None:
         try:

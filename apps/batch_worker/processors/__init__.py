@@ -10,6 +10,10 @@ A processor is a function `process(source, sink, ctx)`:
   delete applied. If it raises, every writer is aborted and nothing changes.
 - `ctx` is a `Context`. `ctx.cancelled` is set when the worker gives up on the message (shutdown
   grace exceeded, or the message was redelivered elsewhere); from then on reads and writes raise.
+- An input that can never be processed, whatever the retry (wrong format, a decompression bomb,
+  undecodable content), raises `PermanentInputError(reason)`: the worker sends the message to the
+  dead-letter queue at once, with the reason, instead of letting it come back `maxReceiveCount`
+  times.
 
 It may return a small dict of counters, which the worker logs with the result.
 """
@@ -26,6 +30,11 @@ from typing import Any, Protocol
 from ..config import ConfigError
 
 BUILT_IN = ("jsonl", "thumbnails")
+
+
+class PermanentInputError(Exception):
+    """The input cannot be processed for a reason that a retry will not change; the message goes
+    straight to the dead-letter queue with `str(error)` as the reason."""
 
 
 class Source(Protocol):
@@ -58,6 +67,8 @@ class Context:
     """Logger whose records already carry key and message_id."""
     cancelled: threading.Event
     """Set when the worker abandons the message; long computations should check it."""
+    memory_mib: int | None = None
+    """Memory of the task in MiB, when known (from the ECS task metadata endpoint)."""
 
 
 Processor = Callable[[Source, Sink, Context], Mapping[str, Any] | None]

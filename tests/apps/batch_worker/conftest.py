@@ -146,11 +146,13 @@ class Pipeline:
         processor: str | Callable = "jsonl",
         *,
         part_size: int | None = None,
+        memory_mib: int | None = None,
         **env: str,
     ) -> Worker:
         settings = {
             "QUEUE_URL": self.queue_url,
             "OUTPUT_BUCKET": self.output_bucket,
+            "DEAD_LETTER_QUEUE_URL": self.dlq_url,
             "WAIT_TIME_SECONDS": "0",
             **env,
         }
@@ -159,7 +161,7 @@ class Pipeline:
         config = Config.from_env(settings)
         function = processors.load(config.processor) if isinstance(processor, str) else processor
         extra = {"part_size": part_size} if part_size else {}
-        return Worker(config, sqs=self.sqs, s3=self.s3, processor=function, **extra)
+        return Worker(config, sqs=self.sqs, s3=self.s3, processor=function, memory_mib=memory_mib, **extra)
 
     def run_in_thread(self, worker: Worker) -> threading.Thread:
         """Runs `worker.run()` in the background; the fixture stops it at teardown."""

@@ -158,3 +158,42 @@ def test_line_splitting_does_not_depend_on_chunk_boundaries(
 @pytest.mark.parametrize("key", ["a.jsonl", "deep/prefix/with space/b.jsonl"])
 def test_errors_key_mirrors_the_input_key(key: str) -> None:
     assert jsonl.errors_key(key) == f"errors/{key}.errors.jsonl"
+
+
+@pytest.mark.parametrize(
+    "big",
+    [2**70, -(2**70), 2**64, -(2**63) - 1, 10**400],
+    ids=["2**70", "-2**70", "2**64", "-2**63-1", "10**400"],
+)
+def test_integers_beyond_64_bits_stay_exact(big: int) -> None:
+    line = f'{{"id": {big}, "nested": [{big}, {{"n": {big}}}], "stars": 2, "review_count": 3}}\n'.encode()
+
+    sink, stats = run(line)
+
+    out = sink.outputs["in/reviews.jsonl"].getvalue()
+    assert (
+        out == f'{{"id":{big},"nested":[{big},{{"n":{big}}}],"stars":2,"review_count":3,"review_score":6.0}}\n'.encode()
+    )
+    assert stats == {"lines": 1, "records": 1, "bad_lines": 0}
+
+
+def test_a_big_review_count_is_scored_and_kept_exact() -> None:
+    sink, _ = run(f'{{"stars": 1.5, "review_count": {2**70}}}\n'.encode())
+    [record] = sink.lines("in/reviews.jsonl")
+    assert record == {"stars": 1.5, "review_count": 2**70, "review_score": 1.5 * 2**70}
+
+
+def test_lines_on_the_exact_path_are_judged_like_the_others() -> None:
+    data = (
+        f'{{"id": {2**70}, "stars": NaN, "review_count": 1}}\n'
+        f'{{"id": {2**70}, "stars": "5", "review_count": 1}}\n'
+        f'{{"id": {2**70}, "stars": 1, "review_count": 1e400}}\n'
+    ).encode()
+
+    sink, stats = run(data)
+
+    assert sink.outputs["in/reviews.jsonl"].getvalue() == b""
+    errors = [entry["error"] for entry in sink.lines("errors/in/reviews.jsonl.errors.jsonl")]
+    assert errors[0].startswith("invalid JSON")
+    assert errors[1] == "field 'stars' is not a number: \"5\""
+    assert stats["bad_lines"] == 3

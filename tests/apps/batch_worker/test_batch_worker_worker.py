@@ -9,6 +9,9 @@ import threading
 import time
 
 import pytest
+from batch_worker.processors import PermanentInputError
+from batch_worker.worker import REASON_ATTRIBUTE
+from botocore.exceptions import ClientError
 
 MIB = 1024 * 1024
 
@@ -180,20 +183,76 @@ def test_a_failing_processor_leaves_the_message_and_no_output(pipeline, samples,
     assert failure.key == "a.bin"
 
 
-def test_an_unrecognised_message_is_left_for_the_dead_letter_queue(pipeline) -> None:
-    pipeline.send("hello")
+def dead_letters(pipeline) -> list[dict]:
+    return pipeline.sqs.receive_message(
+        QueueUrl=pipeline.dlq_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages", [])
+
+
+def test_an_unrecognised_message_goes_straight_to_the_dead_letter_queue(pipeline) -> None:
+    message_id = pipeline.send("hello")
 
     pipeline.worker().process_next()
 
+    assert pipeline.queue_counts() == (0, 0)
+    [dead] = dead_letters(pipeline)
+    assert dead["Body"] == "hello"
+    assert dead["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"].startswith("MessageError: body is not JSON")
+    assert dead["MessageAttributes"]["SourceMessageId"]["StringValue"] == message_id
+
+
+def test_without_a_dead_letter_queue_url_it_is_left_for_the_redrive_policy(pipeline) -> None:
+    pipeline.send("hello")
+
+    pipeline.worker(DEAD_LETTER_QUEUE_URL="").process_next()
+
     assert pipeline.queue_counts() == (0, 1)
+    assert dead_letters(pipeline) == []
+
+
+def test_if_the_dead_letter_queue_refuses_the_message_stays_for_redrive(pipeline, caplog) -> None:
+    pipeline.send("hello")
+    worker = pipeline.worker()
+
+    class Refusing:
+        def __getattr__(self, name):
+            return getattr(pipeline.sqs, name)
+
+        def send_message(self, **kwargs):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "SendMessage")
+
+    worker._sqs = Refusing()
+    worker.process_next()
+
+    assert pipeline.queue_counts() == (0, 1)
+    assert any(r.msg == "could not send to the dead-letter queue; left for redrive" for r in caplog.records)
+
+
+def test_a_refused_object_does_not_stop_the_others_of_its_message(pipeline) -> None:
+    def refuse_b(source, sink, ctx):
+        if ctx.key == "b.txt":
+            raise PermanentInputError("b is hopeless")
+        sink.open(f"copies/{ctx.key}").write(source.read())
+
+    for key in ("a.txt", "b.txt", "c.txt"):
+        pipeline.upload(key, key.encode())
+    pipeline.notify("a.txt", "b.txt", "c.txt")
+
+    pipeline.worker(refuse_b).process_next()
+
+    assert pipeline.output_keys() == ["copies/a.txt", "copies/c.txt"]
+    [dead] = dead_letters(pipeline)
+    reason = dead["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"]
+    assert reason == f"PermanentInputError: s3://{pipeline.input_bucket}/b.txt: b is hopeless"
+    assert pipeline.queue_counts() == (0, 0)
 
 
 @pytest.mark.parametrize(
     ("processor", "upload"),
-    [("jsonl", None), ("thumbnails", b"this is not a picture")],
+    [("jsonl", None), ("batch_worker_samples:fail", b"x")],
     ids=["missing-object", "processor-error"],
 )
-def test_poison_message_ends_in_the_dead_letter_queue(pipeline, processor, upload) -> None:
+def test_poison_message_ends_in_the_dead_letter_queue(pipeline, samples, processor, upload) -> None:
     if upload is not None:
         pipeline.upload("poison.jpg", upload)
     message_id = pipeline.notify("poison.jpg")
