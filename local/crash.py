@@ -61,7 +61,12 @@ _FREEZE_TIMEOUT_SECONDS = 5.0
 _FINISHING = "shutdown requested; finishing the current message"
 _RELEASED = "message released for another worker"
 _FAILED = frozenset(
-    {"message failed; left for retry or the dead-letter queue", "unrecognised message; left for the dead-letter queue"}
+    {
+        "message failed; left for retry or the dead-letter queue",
+        "message cannot be processed; left for the dead-letter queue",
+        "message cannot be processed; sent to the dead-letter queue",
+        "could not send to the dead-letter queue; left for redrive",
+    }
 )
 
 

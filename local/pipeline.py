@@ -48,7 +48,8 @@ TERMINAL_MESSAGES = frozenset(
         "message released for another worker",
         "could not release the message; it returns after its timeout",
         "message failed; left for retry or the dead-letter queue",
-        "unrecognised message; left for the dead-letter queue",
+        "message cannot be processed; left for the dead-letter queue",
+        "could not send to the dead-letter queue; left for redrive",
         "message abandoned; it will be delivered again",
     }
 )
