@@ -34,6 +34,13 @@ QUEUE_RETENTION_SECONDS = 345_600
 # The worker's shutdown grace is the container's stop timeout minus this margin, so it finishes (or
 # releases its message) before ECS sends SIGKILL.
 SHUTDOWN_MARGIN_SECONDS = 5
+# Receives before SQS moves a message to the dead-letter queue (SQS allows 1 to 1000). Not 3: a
+# receive is also spent by a worker killed mid-poll or mid-work, a deployment or a lost lease, none
+# of them the input's fault, while inputs that can never be processed skip the count (the worker
+# sends them to the DLQ itself). Five leaves room for four such receives; a poison input the worker
+# cannot recognise costs five attempts, and the DLQ keeps it 14 days.
+MAX_RECEIVE_COUNT = (1, 1000, 5)
+DEFAULT_MAX_RECEIVE_COUNT = MAX_RECEIVE_COUNT[2]
 # Environment variables of the worker that this component sets.
 WORKER_ENVIRONMENT = frozenset(
     {
@@ -45,6 +52,7 @@ WORKER_ENVIRONMENT = frozenset(
         "INPUT_SUFFIXES",
         "SCALE_IN_PROTECTION",
         "SHUTDOWN_GRACE_SECONDS",
+        "DEAD_LETTER_QUEUE_URL",
     }
 )
 
@@ -99,7 +107,8 @@ class QueueBackedBatchServiceArgs(TypedDict, total=False):
     """Queue visibility timeout, 30 to 43200; the worker's heartbeat extends it to this value while it
     works, so jobs may run longer. Default 120."""
     max_receive_count: int
-    """Receives before a message moves to the dead-letter queue, 1 to 1000. Default 3."""
+    """Receives before a message moves to the dead-letter queue, 1 to 1000. Default 5 (crashes and
+    lost leases spend receives too; inputs that can never be processed skip the count)."""
     max_message_age_seconds: int
     """Alarm when the oldest queued message is older than this, 60 to 345600. Default 3600."""
     min_tasks: int
@@ -214,7 +223,10 @@ class QueueBackedBatchService(pulumi.ComponentResource):
             # workers need no kms:Decrypt.
             sqs_managed_sse_enabled=True,
             redrive_policy=pulumi.Output.json_dumps(
-                {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": args.get("max_receive_count", 3)}
+                {
+                    "deadLetterTargetArn": dead_letters.arn,
+                    "maxReceiveCount": args.get("max_receive_count", DEFAULT_MAX_RECEIVE_COUNT),
+                }
             ),
             opts=stateful(self, protect),
         )
@@ -225,6 +237,8 @@ class QueueBackedBatchService(pulumi.ComponentResource):
         environment: dict[str, pulumi.Input[str]] = {
             **args["workload"].get("environment", {}),
             "QUEUE_URL": queue.url,
+            # Inputs that can never be processed are sent here by the worker at once, with the reason.
+            "DEAD_LETTER_QUEUE_URL": dead_letters.url,
             "OUTPUT_BUCKET": output.name,
             "PROCESSOR": args.get("processor", "jsonl"),
             "VISIBILITY_TIMEOUT": str(visibility),
@@ -249,7 +263,14 @@ class QueueBackedBatchService(pulumi.ComponentResource):
         )
         workload.grant(
             "batch",
-            _task_statements(queue.arn, input_bucket, output, prefixes, pulumi.Output.from_input(args["cluster_arn"])),
+            _task_statements(
+                queue.arn,
+                dead_letters.arn,
+                input_bucket,
+                output,
+                prefixes,
+                pulumi.Output.from_input(args["cluster_arn"]),
+            ),
         )
 
         min_tasks, max_tasks = args.get("min_tasks", 0), args.get("max_tasks", 4)
@@ -530,6 +551,7 @@ def _demand_queries(
 
 def _task_statements(
     queue_arn: pulumi.Output[str],
+    dlq_arn: pulumi.Output[str],
     input_bucket: _Bucket | None,
     output: _Bucket,
     prefixes: list[str],
@@ -548,11 +570,27 @@ def _task_statements(
             "Resource": queue_arn,
         },
         {
+            "Sid": "DeadLetterUnprocessableInputs",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": dlq_arn,
+        },
+        {
             "Sid": "WriteOutputBucket",
             "Effect": "Allow",
-            # DeleteObject: a re-processed input replaces its earlier outputs, e.g. drops a stale error report.
-            "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+            # DeleteObject: a re-processed input replaces its earlier outputs, e.g. drops a stale error report,
+            # and a failed commit removes the outputs it had created. GetObject: HeadObject reads the current
+            # output's source metadata before a conditional commit, and recognises a commit whose answer was lost.
+            "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject"],
             "Resource": pulumi.Output.concat(output.arn, "/*"),
+        },
+        {
+            "Sid": "FindOwnOutputs",
+            "Effect": "Allow",
+            # Without s3:ListBucket, S3 answers HeadObject of a missing key with 403 instead of 404, and a
+            # new output could not be told from a refused read.
+            "Action": "s3:ListBucket",
+            "Resource": output.arn,
         },
         {
             "Sid": "HoldScaleInProtectionWhileBusy",
@@ -568,7 +606,8 @@ def _task_statements(
             {
                 "Sid": "ReadInputObjects",
                 "Effect": "Allow",
-                "Action": "s3:GetObject",
+                # GetObjectVersion: in a versioned input bucket the worker reads the version its event announced.
+                "Action": ["s3:GetObject", "s3:GetObjectVersion"],
                 "Resource": [pulumi.Output.concat(input_bucket.arn, "/", prefix, "*") for prefix in prefixes or [""]],
             },
         )
@@ -609,7 +648,7 @@ def _validate(name: str, args: QueueBackedBatchServiceArgs) -> None:
         args,
         (
             ("visibility_timeout_seconds", 30, 43_200, 120),
-            ("max_receive_count", 1, 1000, 3),
+            ("max_receive_count", *MAX_RECEIVE_COUNT),
             ("max_message_age_seconds", 60, QUEUE_RETENTION_SECONDS, 3600),
             ("min_tasks", 0, 1000, 0),
             ("max_tasks", 1, 1000, 4),

@@ -15,6 +15,8 @@ import pulumi
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from components.queue_backed_batch_service import (
+    DEFAULT_MAX_RECEIVE_COUNT,
+    MAX_RECEIVE_COUNT,
     WORKER_ENVIRONMENT,
     QueueBackedBatchService,
     key_filter_problems,
@@ -52,7 +54,12 @@ class BatchPipelineSettings(Section):
     visibility_timeout_seconds: int = Field(
         120, ge=30, le=43_200, description="Queue visibility timeout; the worker's heartbeat keeps extending it."
     )
-    max_receive_count: int = Field(3, ge=1, le=1000, description="Receives before a message goes to the DLQ.")
+    max_receive_count: int = Field(
+        DEFAULT_MAX_RECEIVE_COUNT,
+        ge=MAX_RECEIVE_COUNT[0],
+        le=MAX_RECEIVE_COUNT[1],
+        description="Receives before a message goes to the DLQ.",
+    )
     input_expiry_days: int | None = Field(
         None, ge=1, le=36_500, description="Delete inputs after N days. Default: keep."
     )

@@ -11,6 +11,7 @@ grace period and hand the message back.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -34,6 +35,9 @@ _MAX_BACKOFF_SECONDS = 30.0
 # attribute values up to the 256 KiB message size; a reason is kept far shorter.
 REASON_ATTRIBUTE = "FailureReason"
 _MAX_REASON_CHARS = 1000
+# Characters SQS refuses in message attributes (it allows #x9, #xA, #xD, #x20-#xD7FF, #xE000-#xFFFD
+# and above); an S3 key in the reason may hold any of them.
+_NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class Worker:
@@ -161,7 +165,7 @@ class Worker:
         elif isinstance(job.error, Cancelled):
             log.warning("message abandoned; it will be delivered again")
         elif isinstance(job.error, (MessageError, PermanentInputError)):
-            self._dead_letter(message, f"{type(job.error).__name__}: {job.error}", log)
+            self._dead_letter(message, job.error, log)
         else:
             # Left in the queue: it comes back after the visibility timeout and, once the queue's
             # maxReceiveCount is reached, moves to the dead-letter queue.
@@ -267,15 +271,25 @@ class Worker:
             return
         log.info("message done")
 
-    def _dead_letter(self, message: dict, reason: str, log: BoundLogger) -> None:
+    def _dead_letter(self, message: dict, error: Exception, log: BoundLogger) -> None:
         """Send a message that no retry can help straight to the dead-letter queue, with the reason
         as a message attribute, then delete it here; if that fails it stays in the queue and gets
         there through the redrive policy."""
         queue_url = self.config.dead_letter_queue_url
-        reason = reason[:_MAX_REASON_CHARS]
         if queue_url is None:
-            log.error("message cannot be processed; left for the dead-letter queue", extra={"reason": reason})
+            # The records of the redrive path, as log readers know them.
+            if isinstance(error, MessageError):
+                log.error(
+                    "unrecognised message; left for the dead-letter queue",
+                    extra={"error": str(error), "body": message["Body"][:500]},
+                )
+            else:
+                log.warning(
+                    "message failed; left for retry or the dead-letter queue",
+                    extra={"error": str(error), "error_type": type(error).__name__},
+                )
             return
+        reason = _NOT_SQS_TEXT.sub("?", f"{type(error).__name__}: {error}"[:_MAX_REASON_CHARS])
         try:
             self._sqs.send_message(
                 QueueUrl=queue_url,

@@ -8,6 +8,8 @@ import re
 import pytest
 
 from components.queue_backed_batch_service import (
+    DEFAULT_MAX_RECEIVE_COUNT,
+    MAX_RECEIVE_COUNT,
     MAX_STEP_ADJUSTMENTS,
     CapacityStep,
     QueueBackedBatchService,
@@ -188,23 +190,24 @@ def test_queue_accepts_messages_only_from_the_rule_of_this_account():
 
 
 def test_dead_letter_queue_redrive_encryption_and_visibility():
-    recording, _ = _service(max_receive_count=5, visibility_timeout_seconds=300)
+    recording, _ = _service(max_receive_count=DEFAULT_MAX_RECEIVE_COUNT + 2, visibility_timeout_seconds=300)
     queue = recording.one(QUEUE, "pipe-queue")
     dlq = recording.one(QUEUE, "pipe-dlq")
     assert dlq.inputs["messageRetentionSeconds"] == 1_209_600
     assert queue.inputs["sqsManagedSseEnabled"] is True and dlq.inputs["sqsManagedSseEnabled"] is True
     assert json.loads(queue.inputs["redrivePolicy"]) == {
         "deadLetterTargetArn": dlq.outputs["arn"],
-        "maxReceiveCount": 5,
+        "maxReceiveCount": DEFAULT_MAX_RECEIVE_COUNT + 2,
     }
     assert queue.inputs["visibilityTimeoutSeconds"] == 300
     assert queue.inputs["receiveWaitTimeSeconds"] == 20
     assert _environment(recording)["VISIBILITY_TIMEOUT"] == "300"
 
 
-def test_default_redrive_after_three_receives():
+def test_default_redrive_after_the_declared_receives():
     recording, _ = _service()
-    assert json.loads(recording.one(QUEUE, "pipe-queue").inputs["redrivePolicy"])["maxReceiveCount"] == 3
+    redrive = json.loads(recording.one(QUEUE, "pipe-queue").inputs["redrivePolicy"])
+    assert redrive["maxReceiveCount"] == DEFAULT_MAX_RECEIVE_COUNT == MAX_RECEIVE_COUNT[2]
     assert recording.one(QUEUE, "pipe-queue").inputs["visibilityTimeoutSeconds"] == 120
 
 
@@ -314,6 +317,7 @@ def test_existing_buckets_are_used_not_created_or_reconfigured():
 def test_task_role_names_only_this_queue_these_buckets_and_this_cluster():
     recording, _ = _service(prefixes=["in/", "batch/"])
     queue_arn = recording.one(QUEUE, "pipe-queue").outputs["arn"]
+    dlq_arn = recording.one(QUEUE, "pipe-dlq").outputs["arn"]
     input_arn = recording.one(BUCKET, "pipe-input").outputs["arn"]
     output_arn = recording.one(BUCKET, "pipe-output").outputs["arn"]
     assert _policy(recording, "pipe-worker-task-batch") == [
@@ -331,15 +335,17 @@ def test_task_role_names_only_this_queue_these_buckets_and_this_cluster():
         {
             "Sid": "ReadInputObjects",
             "Effect": "Allow",
-            "Action": "s3:GetObject",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
             "Resource": [f"{input_arn}/in/*", f"{input_arn}/batch/*"],
         },
+        {"Sid": "DeadLetterUnprocessableInputs", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dlq_arn},
         {
             "Sid": "WriteOutputBucket",
             "Effect": "Allow",
-            "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+            "Action": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject"],
             "Resource": f"{output_arn}/*",
         },
+        {"Sid": "FindOwnOutputs", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": output_arn},
         {
             "Sid": "HoldScaleInProtectionWhileBusy",
             "Effect": "Allow",
@@ -359,6 +365,7 @@ def test_worker_environment_and_shutdown_grace_fit_the_stop_timeout():
     recording, _ = _service(processor="thumbnails")
     env = _environment(recording)
     assert env["QUEUE_URL"] == recording.one(QUEUE, "pipe-queue").outputs["url"]
+    assert env["DEAD_LETTER_QUEUE_URL"] == recording.one(QUEUE, "pipe-dlq").outputs["url"]
     assert env["OUTPUT_BUCKET"] == recording.one(BUCKET, "pipe-output").outputs["bucket"]
     assert env["PROCESSOR"] == "thumbnails"
     assert env["SCALE_IN_PROTECTION"] == "true"
@@ -522,7 +529,9 @@ def test_queue_mode_has_no_input_bucket_and_no_event_route():
         assert recording.of_type(typ) == [], typ
     assert [s["Sid"] for s in _policy(recording, "pipe-worker-task-batch")] == [
         "ConsumeOwnQueue",
+        "DeadLetterUnprocessableInputs",
         "WriteOutputBucket",
+        "FindOwnOutputs",
         "HoldScaleInProtectionWhileBusy",
     ]
     queries = {q["id"]: q for q in _alarm(recording, "backlog").inputs["metricQueries"]}

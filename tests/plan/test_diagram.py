@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from components.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT
 from plan import __main__ as plan_command
 from plan import diagram
 from plan.program import PROJECT_DIR, run_callable, run_program
@@ -68,7 +69,7 @@ def test_input_bucket_events_reach_the_queue_its_workers_read(dev):
 def test_queues_redrive_to_their_dead_letter_queues(dev):
     for pipeline in ("jsonl", "images"):
         edge = _edge(dev, f"queue_batch_{pipeline}_queue", f"queue_batch_{pipeline}_dlq")
-        assert edge.label == "after 3 receives"
+        assert edge.label == f"after {DEFAULT_MAX_RECEIVE_COUNT} receives"
 
 
 def test_schedule_runs_the_task_that_calls_the_load_balancer(dev):

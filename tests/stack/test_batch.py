@@ -9,9 +9,10 @@ import pulumi
 import pytest
 from pydantic import Field, ValidationError
 
+from components.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT, MAX_RECEIVE_COUNT
 from plan.program import run_callable
 from plan.recording import Recording
-from stack.batch import BatchPipelines, build_batch, default_pipelines
+from stack.batch import BatchPipelines, BatchPipelineSettings, build_batch, default_pipelines
 from stack.config import _describe
 from stack.section import Section
 from stack.settings import StackSettings
@@ -135,7 +136,7 @@ def test_configured_pipeline_replaces_the_defaults_with_its_settings():
                     "messagesPerTask": 2,
                     "idleMinutes": 15,
                     "visibilityTimeoutSeconds": 600,
-                    "maxReceiveCount": 5,
+                    "maxReceiveCount": DEFAULT_MAX_RECEIVE_COUNT + 2,
                     "inputExpiryDays": 7,
                     "maxMessageAgeSeconds": 7200,
                 }
@@ -158,7 +159,7 @@ def test_configured_pipeline_replaces_the_defaults_with_its_settings():
         recording.one("aws:cloudwatch/metricAlarm:MetricAlarm", "batch-reports-idle").inputs["evaluationPeriods"] == 15
     )
     queue = recording.one("aws:sqs/queue:Queue", "batch-reports-queue").inputs
-    assert json.loads(queue["redrivePolicy"])["maxReceiveCount"] == 5
+    assert json.loads(queue["redrivePolicy"])["maxReceiveCount"] == DEFAULT_MAX_RECEIVE_COUNT + 2
     age = recording.one("aws:cloudwatch/metricAlarm:MetricAlarm", "batch-reports-oldest-message").inputs
     assert age["threshold"] == 7200
     lifecycle = recording.one(
@@ -230,3 +231,15 @@ def test_bad_pipeline_name_and_bad_settings_are_reported_together():
         "starting with a letter (they become part of bucket and queue names)",
         "ecs-workloads:batch.ok.maxTasks: 0 — must be greater than or equal to 1",
     ]
+
+
+def test_the_receive_count_default_and_bounds_are_the_component_declaration() -> None:
+    low, high, default = MAX_RECEIVE_COUNT
+    assert {name: p.max_receive_count for name, p in default_pipelines().items()} == {
+        "jsonl": default,
+        "images": default,
+    }
+    assert BatchPipelineSettings.model_validate({"maxReceiveCount": high}).max_receive_count == high
+    for bad in (low - 1, high + 1):
+        with pytest.raises(ValidationError, match="maxReceiveCount"):
+            BatchPipelineSettings.model_validate({"maxReceiveCount": bad})

@@ -8,8 +8,9 @@ carries on. Blank lines are skipped. When a run finds no bad line, an errors obj
 earlier run of the same key is deleted, so the outputs always describe the latest input.
 
 Integers stay exact whatever their size: orjson reads integers only from -2**63 to 2**64-1 exactly
-(beyond, as floats) and cannot write larger ones, so a line with a run of 19 or more digits, the
-only way to write such a number, goes through the standard library's json instead.
+(beyond, as floats it writes as `…e+NN`, or not at all past the float range), so a line whose orjson
+result shows such a float, or that orjson refuses, and that holds a run of 19 or more digits (the
+only way to write such an integer) is scored again with the standard library's json.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import orjson
 
@@ -39,12 +41,28 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")  # as orjson: NaN and Infinity are not JSON
 
 
-def exact_loads(line: bytes) -> object:
-    return json.loads(line, parse_constant=_reject_constant)
+def scored(record: Any) -> Any:
+    """`record` with `review_score` appended; raises when it cannot be scored (describe_problem
+    says why)."""
+    stars = record["stars"]
+    count = record["review_count"]
+    if type(stars) not in _NUMBERS or type(count) not in _NUMBERS:
+        raise TypeError
+    score = float(stars) * count
+    if not math.isfinite(score):
+        raise OverflowError
+    record["review_score"] = score
+    return record
 
 
-def exact_dumps(record: object) -> bytes:
-    """The same compact form as orjson's, for the lines orjson cannot write exactly."""
+def has_long_digits(line: bytes) -> bool:
+    return _LONG_DIGITS in line.translate(_DIGITS_TO_ZERO)
+
+
+def score_exactly(line: bytes) -> bytes:
+    """The output line through the standard library, which keeps integers of any size, in the
+    compact form orjson writes."""
+    record = scored(json.loads(line, parse_constant=_reject_constant))
     return (json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
 
 
@@ -55,8 +73,7 @@ def errors_key(key: str) -> str:
 def process(source: Source, sink: Sink, ctx: Context) -> Mapping[str, int]:
     out = sink.open(ctx.key, CONTENT_TYPE)
     errors = None
-    loads, dumps, isfinite, numbers = orjson.loads, orjson.dumps, math.isfinite, _NUMBERS
-    to_zeros, long_digits = _DIGITS_TO_ZERO, _LONG_DIGITS
+    loads, dumps, score = orjson.loads, orjson.dumps, scored
     newline = orjson.OPT_APPEND_NEWLINE
     first_line = 1
     records = bad = 0
@@ -69,19 +86,21 @@ def process(source: Source, sink: Sink, ctx: Context) -> Mapping[str, int]:
         # failed, so checks cost nothing until a line is bad.
         for number, line in enumerate(batch, first_line):
             try:
-                exact = long_digits in line.translate(to_zeros)
-                record = exact_loads(line) if exact else loads(line)
-                stars = record["stars"]
-                count = record["review_count"]
-                if type(stars) not in numbers or type(count) not in numbers:
-                    raise TypeError
-                score = float(stars) * count
-                if not isfinite(score):
-                    raise OverflowError
-                record["review_score"] = score
-                append(exact_dumps(record) if exact else dumps(record, option=newline))
+                result = dumps(score(loads(line)), option=newline)
+                # A float orjson read from an integer beyond 64 bits comes out as `…e+NN`; "+" is
+                # rare otherwise, so only such lines are scanned for the digits that decide.
+                if b"+" in result and has_long_digits(line):
+                    result = score_exactly(line)
+                append(result)
             except Exception as exc:
-                problem = describe_problem(line, exc)
+                failure = exc
+                if line is not None and has_long_digits(line):
+                    try:
+                        append(score_exactly(line))
+                        continue
+                    except Exception as exact_failure:
+                        failure = exact_failure
+                problem = describe_problem(line, failure)
                 if problem is None:
                     continue
                 if errors is None:

@@ -197,3 +197,12 @@ def test_lines_on_the_exact_path_are_judged_like_the_others() -> None:
     assert errors[0].startswith("invalid JSON")
     assert errors[1] == "field 'stars' is not a number: \"5\""
     assert stats["bad_lines"] == 3
+
+
+def test_a_plus_sign_or_a_long_digit_string_keeps_the_usual_form() -> None:
+    line = b'{"name": "C++ \xc3\xa9", "big": 1e300, "long": "12345678901234567890", "stars": 1, "review_count": 2}\n'
+    sink, _ = run(line)
+    assert sink.outputs["in/reviews.jsonl"].getvalue() == (
+        b'{"name":"C++ \xc3\xa9","big":1e+300,"long":"12345678901234567890","stars":1,"review_count":2,'
+        b'"review_score":2.0}\n'
+    )

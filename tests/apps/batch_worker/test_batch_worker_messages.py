@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from batch_worker.messages import MessageError, S3Object, parse_message
+from batch_worker.messages import MessageError, S3Object, parse_message, sequencer_order
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -79,3 +79,45 @@ def test_deletions_are_ignored(s3_notification, eventbridge_event) -> None:
 def test_unknown_shapes_are_rejected(body: str) -> None:
     with pytest.raises(MessageError):
         parse_message(body)
+
+
+def test_the_announced_version_is_kept_from_both_shapes() -> None:
+    notification = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "bucket": {"name": "in"},
+                    "object": {"key": "a.jpg", "eTag": "0123abc", "versionId": "v1", "sequencer": "0055AED6DCD90281E5"},
+                },
+            }
+        ]
+    }
+    eventbridge = {
+        "source": "aws.s3",
+        "detail-type": "Object Created",
+        "detail": {
+            "bucket": {"name": "in"},
+            "object": {"key": "a.jpg", "etag": "0123abc", "version-id": "v1", "sequencer": "0055AED6DCD90281E5"},
+        },
+    }
+    for body, event in ((notification, "ObjectCreated:Put"), (eventbridge, "Object Created")):
+        assert parse_message(json.dumps(body)).objects == [
+            S3Object("in", "a.jpg", event, version_id="v1", etag="0123abc", sequencer="0055AED6DCD90281E5")
+        ]
+
+
+@pytest.mark.parametrize("bad", [None, "", 7, ["v1"]])
+def test_version_fields_that_are_not_strings_are_ignored(eventbridge_event, bad) -> None:
+    doc = json.loads(eventbridge_event("in", "a.jpg"))
+    doc["detail"]["object"].update({"etag": bad, "version-id": bad, "sequencer": bad})
+    assert parse_message(json.dumps(doc)).objects == [S3Object("in", "a.jpg", "Object Created")]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [("0055AED6DCD90281E5", "0055AED6DCD90281E6"), ("0055AED6DCD90281E4F", "0055AED6DCD90281E5"), ("ab", "AC")],
+)
+def test_sequencers_order_after_right_padding_with_zeros(earlier: str, later: str) -> None:
+    assert sequencer_order(earlier) < sequencer_order(later)
+    assert sequencer_order("0055AED6DCD90281E5") == sequencer_order("0055AED6DCD90281E500")

@@ -201,6 +201,20 @@ def test_an_unrecognised_message_goes_straight_to_the_dead_letter_queue(pipeline
     assert dead["MessageAttributes"]["SourceMessageId"]["StringValue"] == message_id
 
 
+def test_a_reason_is_made_fit_for_a_message_attribute(pipeline) -> None:
+    def refuse(source, sink, ctx):
+        raise PermanentInputError("bad\x00key\x1b" + "x" * 5000)
+
+    pipeline.upload("a.txt", b"x")
+    pipeline.notify("a.txt")
+    pipeline.worker(refuse).process_next()
+
+    [dead] = dead_letters(pipeline)
+    reason = dead["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"]
+    assert reason.startswith(f"PermanentInputError: s3://{pipeline.input_bucket}/a.txt: bad?key?xxx")
+    assert len(reason) == 1000
+
+
 def test_without_a_dead_letter_queue_url_it_is_left_for_the_redrive_policy(pipeline) -> None:
     pipeline.send("hello")
 
