@@ -348,9 +348,10 @@ class _Chaos:
     """Strikes one worker at a time, and only one provably in the middle of a message it may lose.
 
     A strike freezes a worker (SIGSTOP, then waits until every thread is stopped), re-reads its whole log
-    and signals it only if the log shows a message in hand below its last allowed receive
-    (`message_in_hand`: received, no outcome, no poll since). A frozen process writes nothing and sends
-    nothing, so what the log shows is what the worker is doing. Otherwise the worker is thawed (SIGCONT)
+    and signals it only if the log shows a message in hand below its last allowed receive and work on its
+    input under way (`message_in_hand`: received, no outcome, no poll since; `processing object`). A
+    frozen process writes nothing and sends nothing, so what the log shows is what the worker is doing.
+    Otherwise the worker is thawed (SIGCONT)
     and the next one, in random order, is tried. Until `quota` signals have landed the chaos tries every
     `_EAGER_SECONDS`; after that every 0.5–1.5 × `kill_every` seconds.
 
@@ -398,10 +399,11 @@ class _Chaos:
             if not _freeze(incarnation.child):
                 continue
             in_hand = message_in_hand(incarnation.records())
-            if in_hand is not None and in_hand[1] < self._max_receive_count:
+            last = in_hand is not None and in_hand.receive_count >= self._max_receive_count
+            if in_hand is not None and in_hand.working and not last:
                 self._end(slot)
                 return
-            self.spared += in_hand is not None
+            self.spared += last
             incarnation.child.signal(signal.SIGCONT)
         self.skipped += 1
 

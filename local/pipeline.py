@@ -155,6 +155,7 @@ def worker_environment(
         "SHUTDOWN_GRACE_SECONDS": f"{shutdown_grace_seconds:g}",
         "WAIT_TIME_SECONDS": str(wait_time_seconds),
     }
+    env["DEAD_LETTER_QUEUE_URL"] = resources.dlq_url
     if resources.prefixes:
         env["INPUT_PREFIXES"] = ",".join(resources.prefixes)
     if resources.suffixes:
@@ -206,24 +207,43 @@ class LogFollower:
 # The worker's debug line before every ReceiveMessage call (`Worker._receive`).
 RECEIVING = "receiving"
 RECEIVED = "message received"
+PROCESSING = "processing object"
+REFUSED = "object cannot be processed"
 
 
-def message_in_hand(records: list[dict[str, Any]]) -> tuple[str, int] | None:
-    """(message id, receive count) of the message a worker's complete log shows it handling, else None.
+@dataclass(frozen=True)
+class InHand:
+    message_id: str
+    receive_count: int
+    working: bool
+    """The worker has started on an input of the message (`processing object`) and has not refused one
+    as unprocessable: until it does, a message may be on its way to the dead-letter queue by hand (a body
+    that is not an S3 event is sent there at once), and a kill in the middle of that send would put a
+    second copy there."""
+
+
+def message_in_hand(records: list[dict[str, Any]]) -> InHand | None:
+    """The message a worker's complete log shows it handling, else None.
 
     That is its last `message received` with no outcome line for that message and no poll after it. Only
     a worker logging at DEBUG marks its polls; without the marks an outcome line not in TERMINAL_MESSAGES
     would leave the worker looking busy while it polls again.
     """
-    current: tuple[str, int] | None = None
+    current: InHand | None = None
     for record in records:
         message = record.get("msg")
         if message == RECEIVING:
             current = None
         elif message == RECEIVED:
-            current = (record["message_id"], int(record["receive_count"]))
-        elif current is not None and message in TERMINAL_MESSAGES and record.get("message_id") == current[0]:
+            current = InHand(record["message_id"], int(record["receive_count"]), working=False)
+        elif current is None or record.get("message_id") != current.message_id:
+            continue
+        elif message in TERMINAL_MESSAGES:
             current = None
+        elif message == PROCESSING:
+            current = InHand(current.message_id, current.receive_count, working=True)
+        elif message == REFUSED:
+            current = InHand(current.message_id, current.receive_count, working=False)
     return current
 
 
