@@ -2,8 +2,9 @@
 duplicates and wall time.
 
 Runs `local.crash` on moto_server (no AWS account): three `python -m batch_worker` processes, 200 uploads
-by default (large ones taking seconds, multipart outputs, poison inputs), one random worker signalled
-every ~3 s and started again, until the queue is empty; then the end state is checked.
+by default (large ones taking seconds, multipart outputs, poison inputs); the chaos signals a worker only
+when it has frozen it and its log proves it mid-message below its last allowed receive (4 at once, then
+one every ~3 s) and starts it again, until the queue is empty; then the end state is checked.
 
     python bench/batch_crash.py                          # SIGKILL run, then SIGTERM run, 200 inputs each
     python bench/batch_crash.py --signal SIGKILL --inputs 500 --kill-every 2
@@ -32,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poison", type=int, help="poison inputs (default 6%% of inputs)")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--signal", choices=("SIGKILL", "SIGTERM", "both"), default="both")
-    parser.add_argument("--kill-every", type=float, default=3.0, help="mean seconds between signals (default 3)")
+    parser.add_argument(
+        "--kill-every", type=float, default=3.0, help="mean seconds between signals after the first 4 (default 3)"
+    )
     parser.add_argument("--grace", type=float, default=2.0, help="SHUTDOWN_GRACE_SECONDS of SIGTERM runs (default 2)")
     parser.add_argument("--visibility-timeout", type=int, default=4)
     parser.add_argument("--seconds-per-line", type=float, default=0.002)

@@ -2,8 +2,8 @@
 
 One run: moto_server, the `jsonl` pipeline built from the stack's default settings (`maxReceiveCount`,
 suffixes) with a short visibility timeout, `workers` batch worker processes, then the inputs are
-uploaded and every few seconds one random worker receives `signal` and is started again, until the
-queue is empty. The end state is then checked against what was uploaded.
+uploaded and one worker at a time, caught in the middle of a message, receives `signal` and is started
+again, until the queue is empty. The end state is then checked against what was uploaded.
 
 Inputs (all under `reviews/`, deterministic for a seed):
 
@@ -17,13 +17,15 @@ with bad lines, so a malformed file is poison).
 
 A crash counts as a receive: a message whose worker dies `maxReceiveCount` times in a row is treated
 like a file that kills every worker it reaches (out of memory, say) and moves to the dead-letter queue
-— by design. The random crashes here stand for failures that have nothing to do with the input, so the
-chaos never signals a worker that is on its message's last allowed receive; it picks another worker
-and counts the ones it spared.
+— by design. The crashes here stand for failures that have nothing to do with the input, so the chaos
+signals only a worker it has frozen and whose log proves it holds a message below its last allowed
+receive (`_Chaos`). A worker killed while idle in a long poll can cost a message a receive it never saw
+(the poll is answered after the worker is gone): `long_poll_kill` runs that case on its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import signal
@@ -35,11 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from batch_worker.config import Config
+
 from stack.batch import default_pipelines
 
 from .aws import Aws, start_moto
-from .pipeline import PipelineResources, WorkerPool, create_pipeline, worker_environment
-from .processes import Processes
+from .fault_proxy import FaultProxy, FaultSettings
+from .pipeline import PipelineResources, WorkerPool, create_pipeline, message_in_hand, worker_environment
+from .processes import Child, Processes
 from .slow_jsonl import SECONDS_PER_LINE_VARIABLE
 
 PROCESSOR = "local.slow_jsonl:process"
@@ -50,10 +55,18 @@ _POISON_KINDS = ("malformed", "missing", "garbage")
 # How long a stopped worker may take to exit beyond its shutdown grace (final long poll, hand-back).
 _EXIT_MARGIN_SECONDS = 15.0
 _POLL_SECONDS = 0.5
+# How often the chaos looks for a worker it may strike until it has landed its quota.
+_EAGER_SECONDS = 0.1
+_FREEZE_TIMEOUT_SECONDS = 5.0
 _FINISHING = "shutdown requested; finishing the current message"
 _RELEASED = "message released for another worker"
 _FAILED = frozenset(
-    {"message failed; left for retry or the dead-letter queue", "unrecognised message; left for the dead-letter queue"}
+    {
+        "message failed; left for retry or the dead-letter queue",
+        "message cannot be processed; left for the dead-letter queue",
+        "message cannot be processed; sent to the dead-letter queue",
+        "could not send to the dead-letter queue; left for redrive",
+    }
 )
 
 
@@ -68,10 +81,12 @@ class CrashSettings:
     poison: int = 4
     """Poison inputs, cycling through malformed / missing object / not an S3 event."""
     workers: int = 3
-    signal: str = "SIGKILL"
-    """SIGKILL (crash) or SIGTERM (graceful stop, as ECS stops a task)."""
+    signal: str | None = "SIGKILL"
+    """SIGKILL (crash), SIGTERM (graceful stop, as ECS stops a task) or None (no chaos)."""
     kill_every: float = 3.0
-    """Mean seconds between two signals (each interval is 0.5 to 1.5 times this)."""
+    """Mean seconds between two signals once `quota` have landed (each interval is 0.5 to 1.5 times this)."""
+    quota: int = 4
+    """Signals the chaos lands on workers mid-message before it slows to `kill_every`."""
     visibility_timeout: int = 4
     seconds_per_line: float = 0.002
     small_lines: int = 40
@@ -84,8 +99,8 @@ class CrashSettings:
     """Upper bound of one run, seconds."""
 
     def __post_init__(self) -> None:
-        if self.signal not in ("SIGKILL", "SIGTERM"):
-            raise ValueError(f"signal: {self.signal!r} — SIGKILL or SIGTERM")
+        if self.signal not in ("SIGKILL", "SIGTERM", None):
+            raise ValueError(f"signal: {self.signal!r} — SIGKILL, SIGTERM or None")
         if self.large + self.multipart + self.poison >= self.inputs:
             raise ValueError("inputs must exceed large + multipart + poison (the rest are small files)")
 
@@ -145,7 +160,12 @@ class CrashReport:
     left_in_queue: int = 0
     deliveries: int = 0
     interrupted: int = 0
+    failed_attempts: int = 0
+    """Messages a worker gave up as failed (`message failed…`): each costs a receive."""
     shutdown: ShutdownFigures | None = None
+    faults: Counter[str] = field(default_factory=Counter)
+    """Faults the proxy injected, by kind (runs with `faults`)."""
+    proxy_figures: str = ""
     log_dir: Path | None = None
 
     @property
@@ -184,6 +204,7 @@ class CrashReport:
                     self.shutdown.redelivered_by_timeout,
                 ),
                 ("messages processed twice because of a stop", self.shutdown.processed_twice),
+                ("messages published after being handed back", self.shutdown.published_after_release),
                 ("stopped workers that did not exit 0 within their grace", self.shutdown.bad_exits),
             ):
                 if items:
@@ -196,19 +217,23 @@ class CrashReport:
         poison = ", ".join(f"{kinds[k]} {k}" for k in _POISON_KINDS if kinds[k])
         s = self.settings
         dead_poison = len(self.poison) - len(self.poison_not_in_dlq)
+        chaos = (
+            f"kills        {self.signals_sent} {s.signal}, each on a worker frozen mid-message (the first "
+            f"{s.quota} as soon as possible, then one every ~{s.kill_every:g} s); {self.spared} times a worker on "
+            f"its message's last receive was spared; {self.skipped} strikes found no worker to signal"
+        )
         lines = [
             f"inputs       {len(self.inputs)} ({len(self.good)} good: {good}; {len(self.poison)} poison: {poison})",
             f"workers      {s.workers}, visibility timeout {s.visibility_timeout} s, maxReceiveCount "
             f"{default_pipelines()[PIPELINE].max_receive_count}",
-            f"kills        {self.signals_sent} {s.signal} (one every ~{s.kill_every:g} s); {self.spared} times a "
-            f"worker on its message's last receive was spared"
-            + (f", {self.skipped} times all were" if self.skipped else ""),
+            chaos if s.signal is not None else "kills        none",
             f"outputs      {len(self.complete)} complete and correct of {len(self.good)}; "
             f"{len(self.wrong_versions)} wrong versions; {len(self.unexpected_outputs)} unexpected objects",
             f"DLQ          {len(self.dlq)} (poison {dead_poison}/{len(self.poison)}, good {len(self.good_in_dlq)})",
             f"lost         {len(self.lost)}",
             f"duplicates   {self.duplicates} (writes over a complete output, on {len(self.duplicate_keys)} keys)",
-            f"deliveries   {self.deliveries} objects started, {self.interrupted} of them cut short by a signal; "
+            f"deliveries   {self.deliveries} objects started, {self.interrupted} of them cut short by a signal, "
+            f"{self.failed_attempts} attempts failed; "
             f"{self.incomplete_uploads} incomplete multipart uploads left (never visible as objects)",
         ]
         if self.shutdown is not None:
@@ -217,8 +242,10 @@ class CrashReport:
                 f"shutdown     {sd.stopped} stopped: {sd.finished_in_grace} messages finished within the grace, "
                 f"{sd.released} handed back; {len(sd.redelivered_by_timeout)} redelivered by timeout, "
                 f"{len(sd.processed_twice)} processed twice, {len(sd.bad_exits)} bad exits; "
-                f"{len(sd.published_after_release)} published while being handed back (known worker race)"
+                f"{len(sd.published_after_release)} published after being handed back"
             )
+        if self.proxy_figures:
+            lines.append(self.proxy_figures)
         lines.append(f"wall time    {self.wall_seconds:.1f} s{'' if self.finished else ' (timed out)'}")
         return "\n".join(lines)
 
@@ -265,12 +292,16 @@ def _record(rng: random.Random, long_text: bool) -> dict[str, Any]:
     return record
 
 
-def run(settings: CrashSettings, work_dir: Path | None = None) -> CrashReport:
-    """One bounded run; every process it starts is stopped before it returns."""
+def run(settings: CrashSettings, work_dir: Path | None = None, faults: FaultSettings | None = None) -> CrashReport:
+    """One bounded run; every process it starts is stopped before it returns.
+
+    With `faults`, the workers reach moto_server through a `FaultProxy` (the harness's own uploads and
+    checks go straight to it).
+    """
     work_dir = Path(tempfile.mkdtemp(prefix="batch-crash-")) if work_dir is None else work_dir
     inputs = make_inputs(settings)
     report = CrashReport(settings, inputs, log_dir=work_dir)
-    with Processes(work_dir) as processes:
+    with Processes(work_dir) as processes, contextlib.ExitStack() as stack:
         aws = start_moto(processes)
         pipeline = create_pipeline(
             aws,
@@ -283,21 +314,30 @@ def run(settings: CrashSettings, work_dir: Path | None = None) -> CrashReport:
             pipeline,
             processor=PROCESSOR,
             shutdown_grace_seconds=settings.shutdown_grace,
-            extra={SECONDS_PER_LINE_VARIABLE: f"{settings.seconds_per_line:g}"},
+            # DEBUG: the worker marks each poll, which the chaos reads (`message_in_hand`).
+            extra={SECONDS_PER_LINE_VARIABLE: f"{settings.seconds_per_line:g}", "LOG_LEVEL": "DEBUG"},
         )
-        pool = WorkerPool(processes, PIPELINE, aws.endpoint, env, settings.workers)
+        proxy = stack.enter_context(FaultProxy(aws.endpoint, faults)) if faults is not None else None
+        endpoint = proxy.endpoint if proxy is not None else aws.endpoint
+        pool = WorkerPool(processes, PIPELINE, endpoint, env, settings.workers)
         pool.start_all()
-        chaos = _Chaos(pool, settings)
+        chaos = _Chaos(pool, settings) if settings.signal is not None else None
         started = time.monotonic()
-        chaos.start()
+        if chaos is not None:
+            chaos.start()
         try:
             _upload(aws, pipeline, inputs)
             report.finished = _wait_until_queue_empty(aws, pipeline, started + settings.timeout)
         finally:
-            chaos.stop()
+            if chaos is not None:
+                chaos.stop()
             report.wall_seconds = time.monotonic() - started
             pool.stop_all(settings.shutdown_grace + _EXIT_MARGIN_SECONDS)
-        report.signals_sent, report.spared, report.skipped = chaos.sent, chaos.spared, chaos.skipped
+        if chaos is not None:
+            report.signals_sent, report.spared, report.skipped = chaos.sent, chaos.spared, chaos.skipped
+        if proxy is not None:
+            report.faults = Counter(proxy.injected)
+            report.proxy_figures = proxy.figures()
         _check_outputs(aws, pipeline, report)
         _check_queues(aws, pipeline, report)
         _check_logs(pool, report)
@@ -305,12 +345,24 @@ def run(settings: CrashSettings, work_dir: Path | None = None) -> CrashReport:
 
 
 class _Chaos:
-    """Every few seconds, signals one random worker that is not on its message's last receive, then
-    starts it again."""
+    """Strikes one worker at a time, and only one provably in the middle of a message it may lose.
+
+    A strike freezes a worker (SIGSTOP, then waits until every thread is stopped), re-reads its whole log
+    and signals it only if the log shows a message in hand below its last allowed receive and work on its
+    input under way (`message_in_hand`: received, no outcome, no poll since; `processing object`). A
+    frozen process writes nothing and sends nothing, so what the log shows is what the worker is doing.
+    Otherwise the worker is thawed (SIGCONT)
+    and the next one, in random order, is tried. Until `quota` signals have landed the chaos tries every
+    `_EAGER_SECONDS`; after that every 0.5–1.5 × `kill_every` seconds.
+
+    SIGTERM sent to a stopped process is delivered when it is continued, so the graceful stop begins
+    from the state that was checked.
+    """
 
     def __init__(self, pool: WorkerPool, settings: CrashSettings) -> None:
         self._pool = pool
         self._settings = settings
+        assert settings.signal is not None
         self._signal = signal.Signals[settings.signal]
         self._rng = random.Random(settings.seed + 1)
         self._stop = threading.Event()
@@ -330,31 +382,63 @@ class _Chaos:
 
     def _run(self) -> None:
         try:
-            while not self._stop.wait(self._settings.kill_every * self._rng.uniform(0.5, 1.5)):
+            while not self._stop.wait(self._pause()):
                 self._strike()
         except BaseException as exc:
             self.error = exc
 
+    def _pause(self) -> float:
+        if self.sent < self._settings.quota:
+            return _EAGER_SECONDS
+        return self._settings.kill_every * self._rng.uniform(0.5, 1.5)
+
     def _strike(self) -> None:
         live = [(slot, inc) for slot, inc in enumerate(self._pool.live) if inc is not None]
-        for _, incarnation in live:
-            incarnation.refresh()
-        slot, incarnation = self._rng.choice(live)
-        if self._on_last_receive(incarnation):
-            self.spared += 1
-            others = [slot for slot, inc in live if not self._on_last_receive(inc)]
-            if not others:
-                self.skipped += 1
+        self._rng.shuffle(live)
+        for slot, incarnation in live:
+            if not _freeze(incarnation.child):
+                continue
+            in_hand = message_in_hand(incarnation.records())
+            last = in_hand is not None and in_hand.receive_count >= self._max_receive_count
+            if in_hand is not None and in_hand.working and not last:
+                self._end(slot)
                 return
-            slot = self._rng.choice(others)
+            self.spared += last
+            incarnation.child.signal(signal.SIGCONT)
+        self.skipped += 1
+
+    def _end(self, slot: int) -> None:
+        """Signal the frozen worker in `slot`, wait for its exit and start it again."""
         grace = self._settings.shutdown_grace + _EXIT_MARGIN_SECONDS if self._signal == signal.SIGTERM else 10.0
-        self._pool.end(slot, self._signal, grace)
+        self._pool.end(slot, self._signal, grace, resume=True)
         self.sent += 1
         if not self._stop.is_set():
             self._pool.start(slot)
 
-    def _on_last_receive(self, incarnation) -> bool:
-        return incarnation.current is not None and incarnation.current[1] >= self._max_receive_count
+
+def _freeze(child: Child) -> bool:
+    """SIGSTOP `child` and wait until all its threads are stopped; False if it has exited."""
+    child.signal(signal.SIGSTOP)
+    deadline = time.monotonic() + _FREEZE_TIMEOUT_SECONDS
+    while child.alive():
+        if all(state in "tT" for state in _thread_states(child.pid)):
+            return True
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{child.name} (pid {child.pid}) did not stop within {_FREEZE_TIMEOUT_SECONDS:g} s")
+        time.sleep(0.002)
+    return False
+
+
+def _thread_states(pid: int) -> list[str]:
+    """The scheduler state letter of every thread of `pid` (Linux /proc; `T`/`t` = stopped)."""
+    states = []
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            # "tid (comm) S ...": comm may hold spaces or parentheses, the state follows the last ")".
+            states.append(stat.read_text().rpartition(")")[2].split()[0])
+        except (OSError, IndexError):
+            states.append("?")
+    return states or ["?"]
 
 
 def _upload(aws: Aws, pipeline: PipelineResources, inputs: list[InputFile]) -> None:
@@ -498,6 +582,8 @@ def _check_logs(pool: WorkerPool, report: CrashReport) -> None:
                 started.add(record["message_id"])
             elif record.get("msg") in ("object processed", "object failed"):
                 started.discard(record.get("message_id"))
+            if record.get("msg") in _FAILED:
+                report.failed_attempts += 1
         # Work a signal cut short: started in this process, never finished nor failed there.
         report.interrupted += len(started)
     if report.settings.signal != "SIGTERM":
@@ -540,3 +626,87 @@ def _check_logs(pool: WorkerPool, report: CrashReport) -> None:
             elif not released and not failed:
                 figures.redelivered_by_timeout.append(message_id)
     report.shutdown = figures
+
+
+@dataclass
+class LongPollReport:
+    dead_poll_messages: tuple[str, ...]
+    """Messages moto_server put in the answer to the killed worker's poll (an answer nobody read)."""
+    receive_counts: list[int]
+    """Receive counts the live worker logged, one per `message received`."""
+    output_correct: bool
+    dlq: list[str]
+    left_in_queue: int
+    wall_seconds: float
+    log_dir: Path
+
+    def figures(self) -> str:
+        return "\n".join(
+            [
+                f"dead poll    answered with {len(self.dead_poll_messages)} message(s) after its worker was killed",
+                f"live worker  received it with receive counts {self.receive_counts}",
+                f"end state    output {'correct' if self.output_correct else 'MISSING OR WRONG'}; "
+                f"DLQ {len(self.dlq)}; {self.left_in_queue} left in the queue",
+                f"wall time    {self.wall_seconds:.1f} s",
+            ]
+        )
+
+
+def long_poll_kill(work_dir: Path, *, visibility_timeout: int = 4, timeout: float = 120.0) -> LongPollReport:
+    """A worker SIGKILLed while it waits in a long poll, then one input uploaded.
+
+    The worker reaches moto_server through a `FaultProxy` that injects nothing and tells when a
+    ReceiveMessage has been forwarded and not yet answered: the worker is killed only then, so its
+    poll is provably open at moto_server (as it would be at SQS). The input is uploaded after the kill,
+    while that poll still waits (the worker's default long poll, the longest SQS allows), so moto_server
+    answers the dead poll with the message: a receive counted that nobody saw. A second worker is started
+    only once that answer has gone out, then receives the message after its visibility timeout.
+    """
+    started = time.monotonic()
+    item = next(i for i in make_inputs(CrashSettings(inputs=2, large=0, multipart=0, poison=1)) if i.good)
+    receive = "sqs:ReceiveMessage"
+    with Processes(work_dir) as processes, contextlib.ExitStack() as stack:
+        aws = start_moto(processes)
+        proxy = stack.enter_context(FaultProxy(aws.endpoint, FaultSettings(rate=0)))
+        pipeline = create_pipeline(
+            aws, PIPELINE, default_pipelines()[PIPELINE], visibility_timeout=visibility_timeout, output_versioning=True
+        )
+        long_poll = Config(queue_url=pipeline.queue_url, output_bucket=pipeline.output_bucket).wait_time_seconds
+        doomed = WorkerPool(
+            processes,
+            "polling",
+            proxy.endpoint,
+            worker_environment(pipeline, processor=PROCESSOR, wait_time_seconds=long_poll),
+            1,
+        )
+        doomed.start_all()
+        if not proxy.wait_until(lambda: proxy.in_flight(receive) == 1, timeout):
+            raise RuntimeError(f"the worker opened no poll within {timeout:g} s; see {doomed.incarnations[0].log_path}")
+        doomed.end(0, signal.SIGKILL, 10.0)
+        _upload(aws, pipeline, [item])
+        answered = proxy.wait_until(lambda: any(e.operation == receive for e in proxy.exchanges), long_poll + timeout)
+        if not answered:
+            raise RuntimeError("moto_server never answered the killed worker's poll")
+        dead_poll = next(e for e in proxy.exchanges if e.operation == receive)
+        live = WorkerPool(processes, PIPELINE, aws.endpoint, worker_environment(pipeline, processor=PROCESSOR), 1)
+        live.start_all()
+        try:
+            _wait_until_queue_empty(aws, pipeline, time.monotonic() + timeout)
+        finally:
+            live.stop_all(_EXIT_MARGIN_SECONDS)
+        s3, sqs = aws.client("s3"), aws.client("sqs")
+        try:
+            body = s3.get_object(Bucket=pipeline.output_bucket, Key=item.key)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            body = b""
+        return LongPollReport(
+            dead_poll_messages=dead_poll.message_ids,
+            receive_counts=[
+                int(r["receive_count"]) for r in live.incarnations[0].records() if r.get("msg") == "message received"
+            ],
+            output_correct=output_matches(body, item.expected),
+            dlq=_drain(sqs, pipeline.dlq_url),
+            left_in_queue=_messages_in(sqs, pipeline.queue_url),
+            wall_seconds=time.monotonic() - started,
+            log_dir=work_dir,
+        )

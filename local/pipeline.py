@@ -21,7 +21,7 @@ import json
 import signal
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ TERMINAL_MESSAGES = frozenset(
         "message released for another worker",
         "could not release the message; it returns after its timeout",
         "message failed; left for retry or the dead-letter queue",
-        "unrecognised message; left for the dead-letter queue",
+        "message cannot be processed; left for the dead-letter queue",
+        "could not send to the dead-letter queue; left for redrive",
         "message abandoned; it will be delivered again",
     }
 )
@@ -154,6 +155,7 @@ def worker_environment(
         "SHUTDOWN_GRACE_SECONDS": f"{shutdown_grace_seconds:g}",
         "WAIT_TIME_SECONDS": str(wait_time_seconds),
     }
+    env["DEAD_LETTER_QUEUE_URL"] = resources.dlq_url
     if resources.prefixes:
         env["INPUT_PREFIXES"] = ",".join(resources.prefixes)
     if resources.suffixes:
@@ -202,6 +204,49 @@ class LogFollower:
                     continue
 
 
+# The worker's debug line before every ReceiveMessage call (`Worker._receive`).
+RECEIVING = "receiving"
+RECEIVED = "message received"
+PROCESSING = "processing object"
+REFUSED = "object cannot be processed"
+
+
+@dataclass(frozen=True)
+class InHand:
+    message_id: str
+    receive_count: int
+    working: bool
+    """The worker has started on an input of the message (`processing object`) and has not refused one
+    as unprocessable: until it does, a message may be on its way to the dead-letter queue by hand (a body
+    that is not an S3 event is sent there at once), and a kill in the middle of that send would put a
+    second copy there."""
+
+
+def message_in_hand(records: list[dict[str, Any]]) -> InHand | None:
+    """The message a worker's complete log shows it handling, else None.
+
+    That is its last `message received` with no outcome line for that message and no poll after it. Only
+    a worker logging at DEBUG marks its polls; without the marks an outcome line not in TERMINAL_MESSAGES
+    would leave the worker looking busy while it polls again.
+    """
+    current: InHand | None = None
+    for record in records:
+        message = record.get("msg")
+        if message == RECEIVING:
+            current = None
+        elif message == RECEIVED:
+            current = InHand(record["message_id"], int(record["receive_count"]), working=False)
+        elif current is None or record.get("message_id") != current.message_id:
+            continue
+        elif message in TERMINAL_MESSAGES:
+            current = None
+        elif message == PROCESSING:
+            current = InHand(current.message_id, current.receive_count, working=True)
+        elif message == REFUSED:
+            current = InHand(current.message_id, current.receive_count, working=False)
+    return current
+
+
 @dataclass
 class Incarnation:
     """One worker process: slot `slot`, started for the `number`-th time."""
@@ -211,26 +256,10 @@ class Incarnation:
     child: Child
     ended_by: str | None = None
     exit_code: int | None = None
-    current: tuple[str, int] | None = None
-    """(message id, receive count) of the message it is working on, as far as its log tells."""
-    _follower: LogFollower | None = field(default=None, repr=False)
 
     @property
     def log_path(self) -> Path:
         return self.child.log_path
-
-    def refresh(self) -> None:
-        """Update `current` from the log lines written since the last refresh."""
-        if self._follower is None:
-            self._follower = LogFollower(self.log_path)
-        for record in self._follower.new_records():
-            message_id = record.get("message_id")
-            if message_id is None:
-                continue
-            if record.get("msg") in TERMINAL_MESSAGES:
-                self.current = None
-            else:
-                self.current = (message_id, int(record.get("receive_count", 0)))
 
     def records(self) -> list[dict[str, Any]]:
         return read_json_lines(self.log_path)
@@ -262,12 +291,17 @@ class WorkerPool:
         for slot in range(self.count):
             self.start(slot)
 
-    def end(self, slot: int, sig: signal.Signals, timeout: float) -> Incarnation:
-        """Send `sig` to the slot's process and wait up to `timeout` for it to exit (SIGKILL after that)."""
+    def end(self, slot: int, sig: signal.Signals, timeout: float, *, resume: bool = False) -> Incarnation:
+        """Send `sig` to the slot's process and wait up to `timeout` for it to exit (SIGKILL after that).
+
+        `resume`: the process is stopped (SIGSTOP); it is continued after `sig`, so it acts on `sig` first.
+        """
         incarnation = self.live[slot]
         assert incarnation is not None
         incarnation.ended_by = sig.name
         incarnation.child.signal(sig)
+        if resume:
+            incarnation.child.signal(signal.SIGCONT)
         code = incarnation.child.wait(timeout)
         if code is None:
             incarnation.ended_by = f"{sig.name}, then SIGKILL after {timeout:g} s"

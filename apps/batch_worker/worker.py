@@ -105,6 +105,7 @@ class Worker:
         return True
 
     def _receive(self) -> dict | None:
+        self._log.debug("receiving")  # marks every poll, so a log reader knows the worker holds no message
         try:
             response = self._sqs.receive_message(
                 QueueUrl=self.config.queue_url,
