@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from .processes import FAKE_AWS_ENV, REGION, Processes, child_env, free_port, wait_until_answering
+from . import moto_server
+from .processes import FAKE_AWS_ENV, REGION, Processes, child_env, wait_for_file, wait_until_answering
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,10 @@ class Aws:
 
 
 def start_moto(processes: Processes) -> Aws:
-    """Start `moto_server` on a free 127.0.0.1 port; it stops with `processes`."""
-    port = free_port()
-    child = processes.python("moto_server", ["-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], child_env())
-    endpoint = f"http://127.0.0.1:{port}"
+    """Start `moto_server` on a 127.0.0.1 port of its own choosing (`local.moto_server`); it stops with
+    `processes`."""
+    port_file = processes.log_dir / f"moto_server-{uuid.uuid4().hex}.port"
+    child = processes.python("moto_server", ["-m", "local.moto_server", str(port_file)], child_env())
+    endpoint = f"http://{moto_server.HOST}:{wait_for_file(port_file, child)}"
     wait_until_answering(f"{endpoint}/moto-api/", child)
     return Aws(endpoint)

@@ -158,6 +158,19 @@ class Processes:
         self._children.clear()
 
 
+def wait_for_file(path: Path, child: Child, timeout: float = STARTUP_TIMEOUT) -> str:
+    """The text `child` writes to `path` (whole, by rename); raise StartupError if it dies first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            return path.read_text()
+        if not child.alive():
+            code = child.process.returncode
+            raise StartupError(f"{child.name} exited with {code} before writing {path}:\n{log_tail(child.log_path)}")
+        time.sleep(0.05)
+    raise StartupError(f"{child.name} did not write {path} within {timeout:g} s:\n{log_tail(child.log_path)}")
+
+
 def wait_until_answering(url: str, child: Child | None = None, timeout: float = STARTUP_TIMEOUT) -> None:
     """Poll `url` until it answers HTTP; raise StartupError if `child` dies first or time runs out."""
     deadline = time.monotonic() + timeout

@@ -18,6 +18,9 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from local.aws import start_moto
+from local.processes import Processes
+
 APPS_DIR = Path(__file__).resolve().parents[2] / "apps"
 REGION = "us-east-1"
 FAKE_AWS_ENV = {
@@ -91,22 +94,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A moto_server process on a free loopback port; yields its endpoint URL."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto_server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=subprocess_env(),
-        )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_answering(f"{endpoint}/moto-api/", process, log)
-        yield endpoint
-    finally:
-        stop_process(process)
+    """A moto_server process on a loopback port it picks itself; yields its endpoint URL."""
+    with Processes(tmp_path_factory.mktemp("moto")) as processes:
+        yield start_moto(processes).endpoint
 
 
 @pytest.fixture

@@ -6,12 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +19,9 @@ from batch_worker import processors
 from batch_worker.config import Config
 from batch_worker.worker import Worker
 from moto import mock_aws
+
+from local.aws import start_moto
+from local.processes import Processes
 
 REGION = "us-east-1"
 HERE = Path(__file__).resolve().parent
@@ -193,40 +191,11 @@ def pipeline(aws: tuple[Any, Any]) -> Iterator[Pipeline]:
         built.stop_all()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    """A moto_server subprocess on a free loopback port; yields its endpoint URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto_server did not start") from None
-                time.sleep(0.1)
-        yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto_server subprocess on a loopback port it picks itself; yields its endpoint URL."""
+    with Processes(tmp_path_factory.mktemp("moto")) as processes:
+        yield start_moto(processes).endpoint
 
 
 @dataclass
