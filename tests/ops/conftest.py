@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -24,6 +26,17 @@ REGION = "us-east-1"
 SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/scheduler-run-task"
 # A whole-minute start a day away: Scheduler refuses start dates in the past.
 START = (datetime.now(UTC) + timedelta(days=1)).replace(second=0, microsecond=0)
+
+
+# Reading and parsing the service models is most of what creating a client costs (about 80 ms a client);
+# one loader caches them for every session of the run.
+_MODELS = botocore.loaders.create_loader()
+
+
+def shared_model_session() -> boto3.session.Session:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _MODELS)
+    return boto3.session.Session(botocore_session=core, region_name=REGION)
 
 
 @pytest.fixture(autouse=True)
@@ -67,8 +80,7 @@ class DeployedStack:
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[DeployedStack]:
     with mock_aws():
-        # One session for every client: each new default session costs a tenth of a second.
-        session = boto3.session.Session(region_name=REGION)
+        session = shared_model_session()
         outputs = _deploy(json.loads(FIXTURE.read_text()), session)
         path = tmp_path / "outputs.json"
         path.write_text(json.dumps(outputs))
@@ -222,7 +234,7 @@ class SpySession:
 
     answers: dict[tuple[str, str], Callable[..., Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
-    session: boto3.session.Session = field(default_factory=boto3.session.Session)
+    session: boto3.session.Session = field(default_factory=lambda: shared_model_session())
 
     def client(self, service_name: str, *, region_name: str | None = None, config: Any = None) -> Any:
         return _SpyClient(self, service_name, self.session.client(service_name, region_name=region_name, config=config))
