@@ -21,9 +21,10 @@ plan: $(STAMP)
 plan-prod: $(STAMP)
 	$(BIN)/python -m plan prod
 
-## test: the whole test suite, spread over every core (pytest-xdist; work stealing evens out the long tests)
+## test: the whole test suite in parallel (pytest-xdist): two test processes a core, since the long reliability
+## tests mostly wait on their worker processes; work stealing evens out the rest
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist worksteal
+	$(BIN)/python -m pytest -n $$(( $$(nproc) * 2 )) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
