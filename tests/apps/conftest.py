@@ -51,7 +51,9 @@ def wait_until_answering(url: str, process: subprocess.Popen | None = None, log:
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:
+            # Refused while the port is not bound yet, or a read timeout while a loaded machine boots
+            # the server's workers: either way, ask again until the deadline.
             time.sleep(0.1)
     output = log.read_text() if log else ""
     pytest.fail(f"{url} did not answer within {STARTUP_TIMEOUT} s:\n{output}")
