@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "apps")]
 
-from local.crash import CrashSettings, run  # noqa: E402
+from local.crash import CrashSettings, bench_run  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,16 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             timeout=args.timeout,
         )
-        work_dir = Path(args.log_dir) / sig if args.log_dir else Path(tempfile.mkdtemp(prefix=f"batch-crash-{sig}-"))
-        work_dir.mkdir(parents=True, exist_ok=True)
-        print(f"== {sig}: {settings.inputs} inputs, {settings.workers} workers (logs in {work_dir})", flush=True)
-        report = run(settings, work_dir)
-        print(report.figures())
-        problems = report.problems()
-        for problem in problems:
-            print(f"PROBLEM: {problem}")
-        print(flush=True)
-        sound = sound and not problems
+        sound = bench_run(f"crash-{sig}", settings, args.log_dir) and sound
     return 0 if sound else 1
 
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "apps")]
 
-from local.crash import CrashSettings, run  # noqa: E402
+from local.crash import CrashSettings, bench_run  # noqa: E402
 from local.fault_proxy import FaultSettings  # noqa: E402
 
 
@@ -54,17 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     sound = True
     for rate in args.rates:
-        name = f"faults-{rate:g}"
-        work_dir = Path(args.log_dir) / name if args.log_dir else Path(tempfile.mkdtemp(prefix=f"batch-{name}-"))
-        work_dir.mkdir(parents=True, exist_ok=True)
-        print(f"== {rate:.0%} faults: {settings.inputs} inputs, {settings.workers} workers (logs in {work_dir})")
-        report = run(settings, work_dir, FaultSettings(rate=rate, seed=args.seed, latency_seconds=args.latency))
-        print(report.figures())
-        problems = report.problems()
-        for problem in problems:
-            print(f"PROBLEM: {problem}")
-        print(flush=True)
-        sound = sound and not problems
+        faults = FaultSettings(rate=rate, seed=args.seed, latency_seconds=args.latency)
+        sound = bench_run(f"faults-{rate:g}", settings, args.log_dir, faults) and sound
     return 0 if sound else 1
 
 

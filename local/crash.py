@@ -292,6 +292,21 @@ def _record(rng: random.Random, long_text: bool) -> dict[str, Any]:
     return record
 
 
+def bench_run(name: str, settings: CrashSettings, log_dir: str | None, faults: FaultSettings | None = None) -> bool:
+    """One run of a benchmark: its logs under `log_dir`/`name` (or a new temporary folder), its figures
+    and problems printed; True when the end state is sound."""
+    work_dir = Path(log_dir) / name if log_dir else Path(tempfile.mkdtemp(prefix=f"batch-{name}-"))
+    work_dir.mkdir(parents=True, exist_ok=True)
+    print(f"== {name}: {settings.inputs} inputs, {settings.workers} workers (logs in {work_dir})", flush=True)
+    report = run(settings, work_dir, faults)
+    print(report.figures())
+    problems = report.problems()
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    print(flush=True)
+    return not problems
+
+
 def run(settings: CrashSettings, work_dir: Path | None = None, faults: FaultSettings | None = None) -> CrashReport:
     """One bounded run; every process it starts is stopped before it returns.
 
