@@ -13,17 +13,10 @@ from batch_worker import worker as worker_module
 from batch_worker.lease import Lease
 from botocore.exceptions import ClientError
 
+from tests.apps.batch_worker.stub_clients import Wrapped
+
 # How long a test waits for an event that must happen; only reached when the code under test is broken.
 SAFETY = 30
-
-
-class Wrapped:
-    def __init__(self, client: Any, **overrides: Any) -> None:
-        self._client = client
-        self.__dict__.update(overrides)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
 
 
 class Recorder:

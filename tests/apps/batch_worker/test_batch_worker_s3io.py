@@ -25,6 +25,8 @@ from batch_worker.s3io import (
 )
 from botocore.exceptions import ClientError, EndpointConnectionError, ResponseStreamingError
 
+from tests.apps.batch_worker.stub_clients import Wrapped
+
 MIB = 1024 * 1024
 # S3 (and moto) refuse parts below 5 MiB except the last one.
 PART = 5 * MIB
@@ -44,17 +46,6 @@ def held() -> Lease:
 
 def keys(s3: Any) -> list[str]:
     return sorted(item["Key"] for item in s3.list_objects_v2(Bucket="bw-out").get("Contents", []))
-
-
-class Wrapped:
-    """The moto client with some calls replaced."""
-
-    def __init__(self, client: Any, **overrides: Any) -> None:
-        self._client = client
-        self.__dict__.update(overrides)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
 
 
 def server_error(operation: str, code: str = "InternalError", status: int = 500) -> ClientError:
