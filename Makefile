@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements.txt requirements-dev.txt $(wildcard apps/*/requirements.txt)
+# pyproject.toml too: it lists the packages the editable install of the project maps.
+REQUIREMENTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard apps/*/requirements.txt)
 
 .PHONY: plan plan-prod test lint format clean
 

@@ -1,50 +1,79 @@
-"""ecs-workloads components: Fargate workloads in three shapes, plus the network and cluster they share."""
+"""ecs-workloads: Fargate workloads in three shapes, plus the network and cluster they share.
 
-from .alarm_topic import AlarmTopic, AlarmTopicArgs
-from .alb_web_service import (
-    AlbWebService,
-    AlbWebServiceArgs,
-    DatabaseAccessArgs,
-    SharedListenerArgs,
-    WebAutoscalingArgs,
-)
-from .capacity import CapacityWeights
-from .cluster import EcsCluster, EcsClusterArgs
-from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
-from .generated_secret import GeneratedSecret, GeneratedSecretArgs
-from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
-from .operations_dashboard import OperationsDashboard, OperationsDashboardArgs
-from .private_bucket import PrivateBucket, PrivateBucketArgs
-from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
-from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
+`from ecs_workloads import AlbWebService` works as usual, but the package itself loads nothing until a name
+is asked for: the operator CLI (`ecs_workloads.ops`) lives in this namespace and must start without importing
+the Pulumi provider SDKs.
+"""
 
-__all__ = [
-    "AlarmTopic",
-    "AlarmTopicArgs",
-    "AlbWebService",
-    "AlbWebServiceArgs",
-    "CapacityStep",
-    "CapacityWeights",
-    "ContainerHealthCheck",
-    "DatabaseAccessArgs",
-    "EcsCluster",
-    "EcsClusterArgs",
-    "ExistingVpcArgs",
-    "FargateWorkload",
-    "FargateWorkloadArgs",
-    "GeneratedSecret",
-    "GeneratedSecretArgs",
-    "Network",
-    "NetworkArgs",
-    "OperationsDashboard",
-    "OperationsDashboardArgs",
-    "PrivateBucket",
-    "PrivateBucketArgs",
-    "QueueBackedBatchService",
-    "QueueBackedBatchServiceArgs",
-    "ScheduledEcsTask",
-    "ScheduledEcsTaskArgs",
-    "SharedListenerArgs",
-    "WebAutoscalingArgs",
-    "WorkloadPlacement",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# Public name -> the module that declares it.
+_EXPORTS = {
+    "AlarmTopic": "alarm_topic",
+    "AlarmTopicArgs": "alarm_topic",
+    "AlbWebService": "alb_web_service",
+    "AlbWebServiceArgs": "alb_web_service",
+    "DatabaseAccessArgs": "alb_web_service",
+    "SharedListenerArgs": "alb_web_service",
+    "WebAutoscalingArgs": "alb_web_service",
+    "CapacityWeights": "capacity",
+    "EcsCluster": "cluster",
+    "EcsClusterArgs": "cluster",
+    "ContainerHealthCheck": "fargate_workload",
+    "FargateWorkload": "fargate_workload",
+    "FargateWorkloadArgs": "fargate_workload",
+    "ServiceDeploymentArgs": "fargate_service",
+    "GeneratedSecret": "generated_secret",
+    "GeneratedSecretArgs": "generated_secret",
+    "ExistingVpcArgs": "network",
+    "Network": "network",
+    "NetworkArgs": "network",
+    "WorkloadPlacement": "network",
+    "OperationsDashboard": "operations_dashboard",
+    "OperationsDashboardArgs": "operations_dashboard",
+    "PrivateBucket": "private_bucket",
+    "PrivateBucketArgs": "private_bucket",
+    "CapacityStep": "queue_backed_batch_service",
+    "QueueBackedBatchService": "queue_backed_batch_service",
+    "QueueBackedBatchServiceArgs": "queue_backed_batch_service",
+    "ScheduledEcsTask": "scheduled_ecs_task",
+    "ScheduledEcsTaskArgs": "scheduled_ecs_task",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:
+    from .alarm_topic import AlarmTopic, AlarmTopicArgs
+    from .alb_web_service import (
+        AlbWebService,
+        AlbWebServiceArgs,
+        DatabaseAccessArgs,
+        SharedListenerArgs,
+        WebAutoscalingArgs,
+    )
+    from .capacity import CapacityWeights
+    from .cluster import EcsCluster, EcsClusterArgs
+    from .fargate_service import ServiceDeploymentArgs
+    from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
+    from .generated_secret import GeneratedSecret, GeneratedSecretArgs
+    from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
+    from .operations_dashboard import OperationsDashboard, OperationsDashboardArgs
+    from .private_bucket import PrivateBucket, PrivateBucketArgs
+    from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
+    from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

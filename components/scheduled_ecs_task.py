@@ -29,12 +29,11 @@ from .iam import policy_document, service_assume_role_policy
 from .network import PLACEMENT_VPC, WorkloadPlacement, validate_placement
 from .options import child, stateful
 from .schedule_expression import normalize_schedule_expression, validate_timezone
+from .task_stop_codes import FAILED_STOP_CODES
 from .validation import ArgumentProblems, is_known
 
 _SCHEDULE_GROUP_NAME = re.compile(r"^[0-9a-zA-Z._-]{1,64}$")
 _DLQ_RETENTION_SECONDS = 14 * 24 * 3600
-# Stop codes of a run that did not finish its work even if the container reported exit code 0.
-FAILED_STOP_CODES = ("TaskFailedToStart", "SpotInterruption")
 
 
 class ScheduledEcsTaskArgs(TypedDict, total=False):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from components.generated_secret import random_password_request
+from ecs_workloads.generated_secret import random_password_request
 
 from .aws import Aws
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.queue_backed_batch_service import (
+from ecs_workloads.queue_backed_batch_service import (
     DLQ_RETENTION_SECONDS,
     QUEUE_RETENTION_SECONDS,
     SHUTDOWN_MARGIN_SECONDS,

@@ -3,7 +3,7 @@
 The expression is the one the stack deploys (already normalised by the settings: `@every 2m` is
 `rate(2 minutes)`). A rate runs every interval counted from the schedule's start date, or from when
 the ticker started; cron and at expressions run at their next occurrence in the schedule's time zone
-(`components.schedule_expression.next_occurrence`). Runs outside start/end dates are skipped, and a
+(`ecs_workloads.schedule_expression.next_occurrence`). Runs outside start/end dates are skipped, and a
 disabled schedule keeps ticking without starting anything, as a DISABLED schedule does.
 
 `speed` runs a simulated clock faster than real time: at 60, one scheduled minute passes in one real
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from components.schedule_expression import next_occurrence
+from ecs_workloads.schedule_expression import next_occurrence
 from stack.jobs import ScheduleSettings
 
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}

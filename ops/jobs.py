@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from components.scheduled_ecs_task import FAILED_STOP_CODES
+from ecs_workloads.task_stop_codes import FAILED_STOP_CODES
 
 from .errors import ExitCode, OpsError
 from .outputs import Job

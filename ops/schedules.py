@@ -7,7 +7,7 @@ import shlex
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.schedule_expression import next_occurrence
+from ecs_workloads.schedule_expression import next_occurrence
 
 from .outputs import Job
 from .table import duration, table, when

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.schedule_expression import next_occurrence
+from ecs_workloads.schedule_expression import next_occurrence
 
 from .program import list_stacks, run_program, stack_config
 from .recording import Recording, Registration

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import pulumi
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from components.queue_backed_batch_service import (
+from ecs_workloads.queue_backed_batch_service import (
     DEFAULT_MAX_RECEIVE_COUNT,
     MAX_RECEIVE_COUNT,
     WORKER_ENVIRONMENT,

@@ -16,8 +16,8 @@ import pulumi
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components.schedule_expression import normalize_schedule_expression, validate_timezone
-from components.scheduled_ecs_task import ScheduledEcsTask, run_environment_problem, utc_timestamp
+from ecs_workloads.schedule_expression import normalize_schedule_expression, validate_timezone
+from ecs_workloads.scheduled_ecs_task import ScheduledEcsTask, run_environment_problem, utc_timestamp
 
 from .section import Section
 from .web import API_TOKEN_VARIABLE

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.fargate_workload import LOG_RETENTION_DAYS
+from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
 
 from .batch import BatchPipelines, default_pipelines
 from .jobs import ImageAssessorSettings, JobList

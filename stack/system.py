@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import AlarmTopic, EcsCluster, Network, OperationsDashboard
+from ecs_workloads import AlarmTopic, EcsCluster, Network, OperationsDashboard
 
 from .batch import build_batch
 from .jobs import build_jobs

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pydantic import Field, field_validator, model_validator
 
-from components.alb_web_service import CERTIFICATE_ARN, DOMAIN_NAME, HOSTED_ZONE_ID, AlbWebService
-from components.generated_secret import GeneratedSecret
-from components.operations_dashboard import WebMetrics
-from components.private_bucket import PrivateBucket
+from ecs_workloads.alb_web_service import CERTIFICATE_ARN, DOMAIN_NAME, HOSTED_ZONE_ID, AlbWebService
+from ecs_workloads.generated_secret import GeneratedSecret
+from ecs_workloads.operations_dashboard import WebMetrics
+from ecs_workloads.private_bucket import PrivateBucket
 
 from .section import Section
 from .workload_settings import WorkloadSettings

@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.capacity import capacity_strategy
-from components.fargate_sizes import fargate_size_problem
-from components.fargate_workload import container_environment_problems
+from ecs_workloads.capacity import capacity_strategy
+from ecs_workloads.fargate_sizes import fargate_size_problem
+from ecs_workloads.fargate_workload import container_environment_problems
 
 from .section import Section
 

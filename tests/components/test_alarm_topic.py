@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from components import AlarmTopic
+from ecs_workloads import AlarmTopic
 from plan.program import run_callable
 from plan.recording import Recording
 

@@ -5,7 +5,7 @@ import json
 import pulumi
 import pytest
 
-from components.alb_web_service import TLS_POLICY, AlbWebService
+from ecs_workloads.alb_web_service import TLS_POLICY, AlbWebService
 from plan.program import run_callable
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
@@ -670,7 +670,7 @@ def test_workload_placement_and_required_arguments_are_checked():
 
 def test_validation_helper_accepts_tls_and_shared_configurations():
     # The same checks pass for every configuration the resource tests use.
-    from components.alb_web_service import validate_alb_web_service_args
+    from ecs_workloads.alb_web_service import validate_alb_web_service_args
 
     validate_alb_web_service_args({**BASE, "domain_name": "cats.example.com", "hosted_zone_id": "Z0123456789"})
     validate_alb_web_service_args(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import EcsCluster
+from ecs_workloads import EcsCluster
 from plan.program import run_callable
 from plan.recording import Recording
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from components import FargateWorkload
+from ecs_workloads import FargateWorkload
 from plan.program import run_callable
 from plan.recording import Recording
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.generated_secret import DESCRIPTION_MAX, PASSWORD_LENGTH, GeneratedSecret
+from ecs_workloads.generated_secret import DESCRIPTION_MAX, PASSWORD_LENGTH, GeneratedSecret
 from plan.program import run_callable
 from plan.recording import Recording
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import Network
+from ecs_workloads import Network
 from plan.program import run_callable
 from plan.recording import Recording
 

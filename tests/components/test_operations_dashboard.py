@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from components.operations_dashboard import OperationsDashboard
+from ecs_workloads.operations_dashboard import OperationsDashboard
 from plan.program import run_callable
 from plan.recording import Recording
 

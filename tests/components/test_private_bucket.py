@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from components.private_bucket import PrivateBucket
+from ecs_workloads.private_bucket import PrivateBucket
 from plan.program import run_callable
 from plan.recording import Recording
 

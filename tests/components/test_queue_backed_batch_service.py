@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from components.queue_backed_batch_service import (
+from ecs_workloads.queue_backed_batch_service import (
     DEFAULT_MAX_RECEIVE_COUNT,
     MAX_RECEIVE_COUNT,
     MAX_STEP_ADJUSTMENTS,

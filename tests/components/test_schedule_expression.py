@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from components.schedule_expression import next_occurrence, normalize_schedule_expression, validate_timezone
+from ecs_workloads.schedule_expression import next_occurrence, normalize_schedule_expression, validate_timezone
 
 GOOD = [
     # rate

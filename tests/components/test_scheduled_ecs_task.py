@@ -6,7 +6,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.scheduled_ecs_task import ScheduledEcsTask
+from ecs_workloads.scheduled_ecs_task import ScheduledEcsTask
 from plan.mocks import ACCOUNT_ID
 from plan.program import run_callable
 from plan.recording import Recording

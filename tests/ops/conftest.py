@@ -18,8 +18,8 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from components.generated_secret import random_password_request
-from ops.cli import main
+from ecs_workloads.generated_secret import random_password_request
+from ecs_workloads.ops.cli import main
 
 FIXTURE = Path(__file__).with_name("stack_outputs.json")
 REGION = "us-east-1"

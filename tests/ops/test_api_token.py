@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from components.generated_secret import PASSWORD_LENGTH
+from ecs_workloads.generated_secret import PASSWORD_LENGTH
 
 
 def _stored(stack) -> str:

@@ -26,7 +26,7 @@ def run_module(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPr
         **env,
     )
     return subprocess.run(
-        [sys.executable, "-m", "ops", "--outputs", str(FIXTURE), *args],
+        [sys.executable, "-m", "ecs_workloads.ops", "--outputs", str(FIXTURE), *args],
         cwd=REPO,
         env=base,
         capture_output=True,
@@ -121,7 +121,7 @@ def test_no_region_anywhere_is_a_usage_error(stack, cli, monkeypatch):
 
 
 def test_common_options_work_before_the_command_too(stack, capsys):
-    from ops.cli import main
+    from ecs_workloads.ops.cli import main
 
     assert main(["--json", "--outputs", str(stack.path), "queues"]) == 0
     assert '"queues"' in capsys.readouterr().out

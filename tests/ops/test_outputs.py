@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ops.cli import main
-from ops.outputs import parse_outputs
+from ecs_workloads.ops.cli import main
+from ecs_workloads.ops.outputs import parse_outputs
 
 FIXTURE = Path(__file__).with_name("stack_outputs.json")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ops.jobs import STARTED_BY
+from ecs_workloads.ops.jobs import STARTED_BY
 
 
 def describe_tasks(stack, arns: list[str]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from components.schedule_expression import next_occurrence
+from ecs_workloads.schedule_expression import next_occurrence
 
 UNCHANGED = (
     "ScheduleExpression",

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components import Network
+from ecs_workloads import Network
 from plan.cost import (
     ASSUMED_LOG_GB_PER_LOG_GROUP,
     PRICES,

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT
+from ecs_workloads.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT
 from plan import __main__ as plan_command
 from plan import diagram
 from plan.program import PROJECT_DIR, run_callable, run_program

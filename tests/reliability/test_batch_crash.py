@@ -26,7 +26,7 @@ from batch_worker.config import Config
 from batch_worker.worker import Worker
 from moto import mock_aws
 
-from components.queue_backed_batch_service import WORKER_ENVIRONMENT
+from ecs_workloads.queue_backed_batch_service import WORKER_ENVIRONMENT
 from local.crash import CrashSettings, long_poll_kill, make_inputs, output_matches, run
 from local.pipeline import PipelineResources, worker_environment
 

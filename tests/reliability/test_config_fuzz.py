@@ -36,7 +36,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from components import (
+from ecs_workloads import (
     AlbWebService,
     EcsCluster,
     FargateWorkload,
@@ -44,10 +44,10 @@ from components import (
     QueueBackedBatchService,
     ScheduledEcsTask,
 )
-from components.fargate_sizes import FARGATE_MEMORY_BY_CPU
-from components.fargate_workload import LOG_RETENTION_DAYS
-from components.queue_backed_batch_service import WORKER_ENVIRONMENT
-from components.schedule_expression import validate_timezone
+from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU
+from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
+from ecs_workloads.queue_backed_batch_service import WORKER_ENVIRONMENT
+from ecs_workloads.schedule_expression import validate_timezone
 from plan.program import run_callable, run_program
 from plan.recording import Recording
 from stack.config import NAMESPACE, StackConfigError, settings_from_raw
@@ -1037,13 +1037,13 @@ def _get(document: Any, path: Path) -> Any:
 
 def _typed_keys(parent: Path) -> set[str]:
     """Optional keys the TypedDict at `parent` knows but the base leaves out."""
-    from components.alb_web_service import AlbWebServiceArgs, DatabaseAccessArgs, WebAutoscalingArgs
-    from components.capacity import CapacityWeights
-    from components.fargate_service import ServiceDeploymentArgs
-    from components.fargate_workload import ContainerHealthCheck, FargateWorkloadArgs
-    from components.network import ExistingVpcArgs, NetworkArgs, WorkloadPlacement
-    from components.queue_backed_batch_service import QueueBackedBatchServiceArgs
-    from components.scheduled_ecs_task import ScheduledEcsTaskArgs
+    from ecs_workloads.alb_web_service import AlbWebServiceArgs, DatabaseAccessArgs, WebAutoscalingArgs
+    from ecs_workloads.capacity import CapacityWeights
+    from ecs_workloads.fargate_service import ServiceDeploymentArgs
+    from ecs_workloads.fargate_workload import ContainerHealthCheck, FargateWorkloadArgs
+    from ecs_workloads.network import ExistingVpcArgs, NetworkArgs, WorkloadPlacement
+    from ecs_workloads.queue_backed_batch_service import QueueBackedBatchServiceArgs
+    from ecs_workloads.scheduled_ecs_task import ScheduledEcsTaskArgs
 
     names = {
         "existing": ExistingVpcArgs,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import rpc
 
-from components.generated_secret import PASSWORD_LENGTH
+from ecs_workloads.generated_secret import PASSWORD_LENGTH
 from plan.program import run_program, stack_config
 from plan.recording import Recording, Registration
 

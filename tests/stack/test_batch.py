@@ -9,7 +9,7 @@ import pulumi
 import pytest
 from pydantic import Field, ValidationError
 
-from components.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT, MAX_RECEIVE_COUNT
+from ecs_workloads.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT, MAX_RECEIVE_COUNT
 from plan.program import run_callable
 from plan.recording import Recording
 from stack.batch import BatchPipelines, BatchPipelineSettings, build_batch, default_pipelines
