@@ -38,7 +38,11 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-.PHONY: diagram snapshots bench-scale
+.PHONY: diagram snapshots bench-scale docs
+
+## docs: docs/components.md, the component reference generated from the argument declarations
+docs: $(STAMP)
+	$(BIN)/python -m ecs_workloads.reference > docs/components.md
 
 ## diagram: docs/diagram.md, the dev stack's architecture as Mermaid (and docs/diagram.svg when Graphviz is installed)
 diagram: $(STAMP)

@@ -1,14 +1,16 @@
 """The S3 bucket every component creates: private, encrypted, TLS-only, with tidy lifecycle rules."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from .arguments import Arguments, Flag, Integer
 from .iam import policy_document
 from .options import child, stateful
+from .outputs import register_declared_outputs
+from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
 
 
@@ -16,36 +18,40 @@ class PrivateBucketArgs(TypedDict, total=False):
     """Arguments of `PrivateBucket`."""
 
     protect_data: bool
-    """Protect and retain the bucket; otherwise it is emptied on destroy. Default false."""
+    """Protect and retain the bucket; otherwise it is emptied on destroy."""
     expiry_days: int
-    """Delete objects this many days after creation, 1 to 3650. Default: keep them."""
+    """Delete objects this many days after creation."""
+    tags: dict[str, str]
+    """Tags of the bucket."""
+
+
+PRIVATE_BUCKET_ARGS = Arguments(
+    PrivateBucketArgs,
+    {
+        "protect_data": Flag(default=False),
+        # S3 takes any positive number of days; ten years bounds a typo such as 36500.
+        "expiry_days": Integer(low=1, high=3650, otherwise="objects are kept"),
+        "tags": TAGS,
+    },
+)
 
 
 class PrivateBucket(pulumi.ComponentResource):
     """A bucket with public access blocked, SSE-S3 encryption, a TLS-only policy, incomplete multipart
-    uploads aborted after 7 days and optional expiry.
-
-    Outputs: `name` (the bucket's name), `arn`.
-    """
+    uploads aborted after 7 days and optional expiry."""
 
     name: pulumi.Output[str]
+    """The bucket's name."""
     arn: pulumi.Output[str]
+    """The bucket's ARN."""
 
-    def __init__(self, name: str, args: PrivateBucketArgs | None = None, opts: pulumi.ResourceOptions | None = None):
-        args = args or {}
+    def __init__(self, name: str, args: PrivateBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = ArgumentProblems("PrivateBucket")
-        problems.unknown_keys("", args, PrivateBucketArgs)
-        expiry = args.get("expiry_days")
-        if expiry is not None:
-            problems.check(
-                isinstance(expiry, int) and not isinstance(expiry, bool) and 1 <= expiry <= 3650,
-                "expiry_days",
-                expiry,
-                "an integer from 1 to 3650",
-            )
+        PRIVATE_BUCKET_ARGS.check(args, problems)
         problems.raise_if_any()
-        super().__init__("ecs-workloads:private_bucket:PrivateBucket", name, None, opts)
-        protect = args.get("protect_data", False)
+        super().__init__("ecs-workloads:private_bucket:PrivateBucket", name, None, with_tags(args.get("tags"), opts))
+        protect = PRIVATE_BUCKET_ARGS.value(args, "protect_data")
+        expiry = args.get("expiry_days")
 
         # The bucket carries the component's own name: it is the thing the component stands for.
         bucket = aws.s3.Bucket(name, force_destroy=not protect, opts=stateful(self, protect))
@@ -112,4 +118,4 @@ class PrivateBucket(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=rules, opts=child(self))
         self.name = bucket.bucket
         self.arn = bucket.arn
-        self.register_outputs({"name": self.name, "arn": self.arn})
+        register_declared_outputs(self)

@@ -59,6 +59,9 @@ class ArgumentProblems:
     def __bool__(self) -> bool:
         return bool(self._problems)
 
+    def __len__(self) -> int:
+        return len(self._problems)
+
 
 def is_int_in(value: Any, low: int, high: int) -> bool:
     """An int (not a bool, which Python counts as one) within [low, high]."""

@@ -1,0 +1,360 @@
+"""Each component argument's facts, declared once and read by everything that needs them.
+
+A component's args `TypedDict` holds each field's name, type and description (a docstring under the
+field): Pulumi's component analyzer reads exactly that, so it stays a plain TypedDict with real
+annotations. Right under it, an `Arguments` declaration holds the rest of each field's facts, one `Spec`
+per field: its default, its bounds or allowed values, and the rules that tie fields together. The
+component validates with it, reads defaults from it, the stack settings that pass a field through build
+their pydantic field from it, the reference tables in docs/ are generated from it and the fuzz tests draw
+values from it. Nothing restates a bound or a default.
+
+Errors keep one design: every problem collected, `field: value — what is allowed`, raised before any
+resource is registered.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import math
+import re
+import textwrap
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pydantic import AfterValidator
+from pydantic.fields import FieldInfo
+
+from .validation import ArgumentProblems, is_id, is_known
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+"""No default: the field is required, or its absence means "off" (the Spec's `otherwise` says what)."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one argument accepts, and what it is when not given."""
+
+    default: Any = MISSING
+    """The value used when the field is absent."""
+    otherwise: str | None = None
+    """What absence means when there is no literal default, e.g. "the image's CMD"."""
+
+    def problem(self, value: Any) -> str | None:
+        """None when `value` is acceptable, else what is allowed. Outputs are checked at deploy time."""
+        if not is_known(value) or self.accepts(value):
+            return None
+        return self.allowed()
+
+    def accepts(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def allowed(self) -> str:
+        raise NotImplementedError
+
+    def default_text(self) -> str:
+        if self.default is not MISSING:
+            return f"`{_literal(self.default)}`"
+        return self.otherwise or "none"
+
+    def setting(self, default: Any = MISSING, *, description: str) -> Any:
+        """A pydantic field for a stack setting that passes this argument through: same check, same
+        wording. `default` is the stack's own choice when it differs from the component's."""
+        chosen = self.default if default is MISSING else default
+        info = (
+            FieldInfo(default=chosen, description=description)
+            if chosen is not MISSING
+            else FieldInfo(description=description)
+        )
+
+        def check(value: Any) -> Any:
+            problem = None if value is None and chosen is None else self.problem(value)
+            if problem:
+                raise ValueError(f"must be {problem}")
+            return value
+
+        info.metadata.append(AfterValidator(check))
+        return info
+
+
+@dataclass(frozen=True)
+class Integer(Spec):
+    """A whole number within [low, high] (bools refused: Python counts True as 1)."""
+
+    low: int = 0
+    high: int = 0
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and self.low <= value <= self.high
+
+    def allowed(self) -> str:
+        return f"an integer from {self.low} to {self.high}"
+
+
+@dataclass(frozen=True)
+class Number(Spec):
+    """A finite number within the bounds; `low_open` excludes `low` itself ("above 0")."""
+
+    low: float = 0
+    high: float = 0
+    low_open: bool = False
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        return above and value <= self.high
+
+    def allowed(self) -> str:
+        low = f"above {_number(self.low)}" if self.low_open else f"from {_number(self.low)}"
+        return f"a number {low} up to {_number(self.high)}"
+
+
+@dataclass(frozen=True)
+class Flag(Spec):
+    """true or false."""
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, bool)
+
+    def allowed(self) -> str:
+        return "true or false"
+
+
+@dataclass(frozen=True)
+class OneOf(Spec):
+    """One of a fixed set of values."""
+
+    values: tuple[Any, ...] = ()
+
+    def accepts(self, value: Any) -> bool:
+        return any(value == v and type(value) is type(v) for v in self.values)
+
+    def allowed(self) -> str:
+        return "one of " + ", ".join(_literal(v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class Text(Spec):
+    """A string; with `pattern`, one that matches it fully (`shape` says what that means to a person)."""
+
+    pattern: re.Pattern[str] | None = None
+    shape: str = "a non-empty string"
+    max_length: int | None = None
+
+    def accepts(self, value: Any) -> bool:
+        if not isinstance(value, str) or not value:
+            return False
+        if self.max_length is not None and len(value) > self.max_length:
+            return False
+        return self.pattern is None or self.pattern.fullmatch(value) is not None
+
+    def allowed(self) -> str:
+        limit = f" of up to {self.max_length} characters" if self.max_length is not None else ""
+        return f"{self.shape}{limit}"
+
+
+@dataclass(frozen=True)
+class Identifier(Spec):
+    """An AWS id or ARN given as a string, or an Output that will hold one."""
+
+    shape: str = "an id"
+
+    def accepts(self, value: Any) -> bool:
+        return is_id(value)
+
+    def allowed(self) -> str:
+        return f"{self.shape} (a non-empty string or an Output)"
+
+
+@dataclass(frozen=True)
+class Items(Spec):
+    """A list whose entries each satisfy `item`, with a bounded length and, with `unique`, no repeats."""
+
+    item: Spec = field(default_factory=lambda: Text())
+    min_items: int = 1
+    max_items: int | None = None
+    unique: bool = False
+
+    def accepts(self, value: Any) -> bool:
+        if not isinstance(value, list) or len(value) < self.min_items:
+            return False
+        if self.max_items is not None and len(value) > self.max_items:
+            return False
+        if self.unique and len({repr(v) for v in value}) != len(value):
+            return False
+        return all(self.item.problem(entry) is None for entry in value)
+
+    def allowed(self) -> str:
+        count = f"{self.min_items} to {self.max_items}" if self.max_items is not None else f"at least {self.min_items}"
+        unique = ", no repeats" if self.unique else ""
+        return f"a list of {count} entries{unique}, each {self.item.allowed()}"
+
+
+@dataclass(frozen=True)
+class Check(Spec):
+    """A rule too specific for the other specs (a CIDR block, an environment map): `test` decides and
+    `says` tells the caller what is allowed."""
+
+    test: Callable[[Any], bool] = lambda value: True
+    says: str = ""
+
+    def accepts(self, value: Any) -> bool:
+        return self.test(value)
+
+    def allowed(self) -> str:
+        return self.says
+
+
+@dataclass(frozen=True)
+class Nested(Spec):
+    """A mapping with its own declaration (a TypedDict such as `ContainerHealthCheck`)."""
+
+    arguments: Arguments | None = None
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, dict)
+
+    def allowed(self) -> str:
+        assert self.arguments is not None
+        return f"a mapping with keys from: {', '.join(self.arguments.names)}"
+
+
+@dataclass(frozen=True)
+class NestedList(Spec):
+    """A list of mappings, each with the declaration `arguments`."""
+
+    arguments: Arguments | None = None
+    min_items: int = 0
+    max_items: int | None = None
+
+    def accepts(self, value: Any) -> bool:
+        if not isinstance(value, list) or len(value) < self.min_items:
+            return False
+        return self.max_items is None or len(value) <= self.max_items
+
+    def allowed(self) -> str:
+        count = f"{self.min_items} to {self.max_items}" if self.max_items is not None else f"at least {self.min_items}"
+        return f"a list of {count} mappings"
+
+
+Rule = Callable[[Mapping[str, Any], ArgumentProblems, str], None]
+"""A rule across fields: `(args, problems, prefix)`; it runs only when every field passed its own spec."""
+
+
+class Arguments:
+    """The declaration of one args TypedDict: a `Spec` per field, and the rules that span fields."""
+
+    def __init__(self, typed_dict: type, specs: Mapping[str, Spec], rules: Sequence[Rule] = ()) -> None:
+        declared = set(inspect.get_annotations(typed_dict))
+        if set(specs) != declared:
+            # A programming error in this library, caught the first time the module is imported.
+            raise TypeError(
+                f"{typed_dict.__name__}: specs for {sorted(set(specs) - declared)} are not fields, "
+                f"fields {sorted(declared - set(specs))} have no spec"
+            )
+        self.typed_dict = typed_dict
+        self.specs = dict(specs)
+        self.rules = tuple(rules)
+        self.required = frozenset(getattr(typed_dict, "__required_keys__", frozenset()))
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.specs)
+
+    def __getitem__(self, name: str) -> Spec:
+        return self.specs[name]
+
+    def value(self, given: Mapping[str, Any], name: str) -> Any:
+        """The given value, else the declared default (None when the field has none)."""
+        if name in given:
+            return given[name]
+        default = self.specs[name].default
+        return None if default is MISSING else default
+
+    def check(self, given: Any, problems: ArgumentProblems, prefix: str = "") -> dict[str, Any] | None:
+        """Records every problem of `given`; returns it as a dict when it is a mapping at all."""
+        field_name = prefix.removesuffix(".")
+        if not isinstance(given, dict):
+            problems.add(field_name or "arguments", given, f"a mapping with keys from: {', '.join(self.names)}")
+            return None
+        before = len(problems)
+        for key, value in given.items():
+            spec = self.specs.get(key)
+            if spec is None:
+                problems.add(f"{prefix}{key}", value, f"unknown argument; allowed: {', '.join(self.names)}")
+                continue
+            self._check_value(spec, value, problems, f"{prefix}{key}")
+        for key in sorted(self.required - set(given)):
+            problems.add(f"{prefix}{key}", None, "required")
+        if len(problems) == before:
+            for rule in self.rules:
+                rule(given, problems, prefix)
+        return given
+
+    @staticmethod
+    def _check_value(spec: Spec, value: Any, problems: ArgumentProblems, where: str) -> None:
+        problem = spec.problem(value)
+        if problem is not None:
+            problems.add(where, value, problem)
+            return
+        if isinstance(spec, Nested) and spec.arguments is not None:
+            spec.arguments.check(value, problems, f"{where}.")
+        elif isinstance(spec, NestedList) and spec.arguments is not None and is_known(value):
+            for index, entry in enumerate(value):
+                spec.arguments.check(entry, problems, f"{where}[{index}].")
+
+    def fields(self) -> Iterator[FieldFacts]:
+        """Every field with all its facts, in declaration order: what docs tables are made of."""
+        docs = field_docstrings(self.typed_dict)
+        for name in inspect.get_annotations(self.typed_dict):
+            spec = self.specs[name]
+            yield FieldFacts(name, spec, name in self.required, docs.get(name, ""))
+
+
+@dataclass(frozen=True)
+class FieldFacts:
+    name: str
+    spec: Spec
+    required: bool
+    description: str
+
+
+@cache
+def field_docstrings(cls: type) -> dict[str, str]:
+    """The docstring under each annotated field of `cls`, read from its source the way Pulumi's component
+    analyzer reads it (docstrings of attributes do not exist at run time)."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    body = next(node for node in tree.body if isinstance(node, ast.ClassDef)).body
+    found: dict[str, str] = {}
+    for current, following in itertools.pairwise(body):
+        if (
+            isinstance(current, ast.AnnAssign)
+            and isinstance(current.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            found[current.target.id] = " ".join(following.value.value.split())
+    return found
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return repr(value)

@@ -1,0 +1,83 @@
+"""The component reference (docs/components.md), written from the declarations: each component's
+arguments with their defaults and allowed values, and its outputs.
+
+`python -m ecs_workloads.reference > docs/components.md` (or `make docs`) rewrites it;
+tests/components/test_reference.py fails when the committed file is not what the declarations say.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import typing
+from importlib import import_module
+from typing import Any
+
+from .arguments import Arguments, FieldFacts, Nested, NestedList
+from .outputs import declared_outputs, output_docs
+
+# The documented components, in reading order, and the module-level name of each one's declaration.
+DOCUMENTED = (("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),)
+
+
+def render() -> str:
+    lines = [
+        "# Component reference",
+        "",
+        "Generated from the argument declarations (`python -m ecs_workloads.reference`); do not edit by hand.",
+        "Every argument is optional unless marked required. Invalid arguments fail before any resource is",
+        "registered, with one message listing every problem as `field: value — what is allowed`.",
+        "",
+    ]
+    for module_name, component_name, declaration_name in DOCUMENTED:
+        module = import_module(f"{__package__}.{module_name}")
+        component = getattr(module, component_name)
+        arguments: Arguments = getattr(module, declaration_name)
+        lines += [f"## {component_name}", "", inspect.cleandoc(component.__doc__ or ""), ""]
+        lines += _arguments_table(arguments, f"{component_name} arguments (`{arguments.typed_dict.__name__}`)")
+        lines += _outputs_table(component)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _arguments_table(arguments: Arguments, title: str) -> list[str]:
+    lines = [f"### {title}", "", "| argument | type | default | allowed | description |", "|---|---|---|---|---|"]
+    nested: list[tuple[str, Arguments]] = []
+    for facts in arguments.fields():
+        lines.append(_row(arguments, facts))
+        inner = facts.spec.arguments if isinstance(facts.spec, Nested | NestedList) else None
+        if inner is not None:
+            nested.append((f"`{facts.name}` (`{inner.typed_dict.__name__}`)", inner))
+    lines.append("")
+    for title_of, inner in nested:
+        lines += _arguments_table(inner, title_of)
+    return lines
+
+
+def _row(arguments: Arguments, facts: FieldFacts) -> str:
+    kind = _type_name(typing.get_type_hints(arguments.typed_dict, include_extras=False).get(facts.name))
+    default = "**required**" if facts.required else facts.spec.default_text()
+    allowed = "" if isinstance(facts.spec, Nested | NestedList) else facts.spec.allowed()
+    return f"| `{facts.name}` | {kind} | {_cell(default)} | {_cell(allowed)} | {_cell(facts.description)} |"
+
+
+def _outputs_table(component: type) -> list[str]:
+    docs = output_docs(component)
+    lines = ["### Outputs", "", "| output | type | description |", "|---|---|---|"]
+    for name, annotation in declared_outputs(component).items():
+        lines.append(f"| `{name}` | {_type_name(annotation)} | {_cell(docs[name])} |")
+    return [*lines, ""]
+
+
+def _type_name(annotation: Any) -> str:
+    text = str(annotation) if not isinstance(annotation, type) else annotation.__name__
+    for noise in ("typing.", "pulumi.output.", "ecs_workloads.", "NotRequired", "Required"):
+        text = text.replace(noise, "")
+    return f"`{text}`"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())
