@@ -62,6 +62,10 @@ class ArgumentProblems:
     def __len__(self) -> int:
         return len(self._problems)
 
+    def lines(self) -> list[str]:
+        """Each problem as `field: value — what is allowed`."""
+        return list(self._problems)
+
 
 def is_int_in(value: Any, low: int, high: int) -> bool:
     """An int (not a bool, which Python counts as one) within [low, high]."""
