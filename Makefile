@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # pyproject.toml too: it lists the packages the editable install of the project maps.
 REQUIREMENTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard apps/*/requirements.txt)
 
-.PHONY: plan plan-prod test lint format clean
+.PHONY: plan plan-prod test typecheck lint format clean
 
 $(STAMP): $(REQUIREMENTS)
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -26,6 +26,15 @@ plan-prod: $(STAMP)
 ## tests mostly wait on their worker processes; work stealing evens out the rest
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $$(( $$(nproc) * 2 )) --dist worksteal
+
+## typecheck: mypy over the library (as ecs_workloads, the CLI included) and the stack composition.
+## mypy cannot follow the editable install's import hook, so it reads the package through a tree of
+## links under build/typecheck (errors name those paths: build/typecheck/ecs_workloads/x.py is components/x.py).
+typecheck: $(STAMP)
+	rm -rf build/typecheck && mkdir -p build/typecheck/ecs_workloads
+	ln -s $(CURDIR)/components/* build/typecheck/ecs_workloads/
+	ln -s $(CURDIR)/ops build/typecheck/ecs_workloads/ops
+	MYPYPATH=build/typecheck $(BIN)/python -m mypy -p ecs_workloads -p stack
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
