@@ -49,9 +49,10 @@ clean:
 
 .PHONY: diagram snapshots bench-scale docs
 
-## docs: docs/components.md, the component reference generated from the argument declarations
+## docs: docs/components.md and docs/configuration.md, generated from the argument declarations and settings models
 docs: $(STAMP)
 	$(BIN)/python -m ecs_workloads.reference > docs/components.md
+	$(BIN)/python -m stack.reference > docs/configuration.md
 
 ## diagram: docs/diagram.md, the dev stack's architecture as Mermaid (and docs/diagram.svg when Graphviz is installed)
 diagram: $(STAMP)

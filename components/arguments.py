@@ -70,11 +70,12 @@ class Spec:
         """A pydantic field for a stack setting that passes this argument through: same check, same
         wording. `default` is the stack's own choice when it differs from the component's."""
         chosen = self.default if default is MISSING else default
-        info = (
-            FieldInfo(default=chosen, description=description)
-            if chosen is not MISSING
-            else FieldInfo(description=description)
-        )
+        # `allowed` travels with the field so the generated configuration reference can print it.
+        extra: dict[str, Any] = {"allowed": self.allowed()}
+        if chosen is MISSING:
+            info = FieldInfo(description=description, json_schema_extra=extra)
+        else:
+            info = FieldInfo(default=chosen, description=description, json_schema_extra=extra)
 
         def check(value: Any) -> Any:
             problem = None if value is None and chosen is None else self.problem(value)
