@@ -10,6 +10,7 @@ and the stack-wide tags come from the AWS provider's default tags, which reach e
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 from collections.abc import Mapping
@@ -62,7 +63,7 @@ def with_tags(tags: Mapping[str, str] | None, opts: pulumi.ResourceOptions | Non
     chosen = dict(tags)
 
     def tag(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        if not isinstance(args.resource, pulumi.CustomResource) or not takes_tags(type(args.resource)):
+        if not isinstance(args.resource, pulumi.CustomResource) or not takes_tags(args.type_):
             return None
         own = args.props.get("tags")
         if own is None or isinstance(own, dict):
@@ -75,7 +76,19 @@ def with_tags(tags: Mapping[str, str] | None, opts: pulumi.ResourceOptions | Non
 
 
 @cache
-def takes_tags(resource_class: type) -> bool:
-    """Whether the pulumi_aws resource type has a `tags` input (the provider schema's taggable types)."""
+def takes_tags(type_token: str) -> bool:
+    """Whether the resource type (`aws:sqs/queue:Queue`) has a `tags` input, the provider schema's mark of a
+    taggable type: read from the pulumi_aws class registered for the token."""
+    resource_class = _resource_class(type_token)
     init = getattr(resource_class, "_internal_init", None)
     return init is not None and "tags" in inspect.signature(init).parameters
+
+
+def _resource_class(type_token: str) -> type | None:
+    """The pulumi_aws class for `aws:<module>/<lower name>:<Name>`, e.g. aws.sqs.Queue."""
+    package, _, rest = type_token.partition(":")
+    module_path, _, class_name = rest.partition(":")
+    if package != "aws" or not module_path:
+        return None
+    module = importlib.import_module(f"pulumi_aws.{module_path.split('/')[0]}")
+    return getattr(module, class_name, None)

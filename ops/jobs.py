@@ -126,7 +126,7 @@ def _outcome(task_arn: str, task: dict[str, Any] | None, container_name: str) ->
     if task is None:
         # ECS forgets stopped tasks after about an hour; nothing is known about how it ended.
         return TaskOutcome(task_arn, task_id(task_arn), "STOPPED", None, None, "task no longer known to ECS", True)
-    container = next((c for c in task.get("containers", []) if c.get("name") == container_name), {})
+    container: dict[str, Any] = next((c for c in task.get("containers", []) if c.get("name") == container_name), {})
     exit_code = container.get("exitCode")
     stop_code = task.get("stopCode")
     stopped = task.get("lastStatus") == "STOPPED"

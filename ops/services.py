@@ -138,7 +138,7 @@ def restart(ecs: Any, service: Service) -> dict[str, Any]:
     """Starts a new deployment of the same task definition, which replaces every task (pulling the image again)."""
     updated = ecs.update_service(cluster=service.cluster_name, service=service.service_name, forceNewDeployment=True)
     deployments = updated["service"].get("deployments", [])
-    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
+    primary: dict[str, Any] = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
     return {"service": service.name, "serviceName": service.service_name, "deploymentId": primary.get("id")}
 
 

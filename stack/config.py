@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -64,7 +65,7 @@ _TYPE_MESSAGES = {
 }
 
 
-def _describe(detail: dict[str, Any]) -> str:
+def _describe(detail: Mapping[str, Any]) -> str:
     location = ".".join(str(part) for part in detail["loc"])
     key = f"{NAMESPACE}:{location}"
     kind = detail["type"]

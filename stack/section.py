@@ -19,6 +19,6 @@ class Section(BaseModel):
     @classmethod
     def _numbers_are_not_booleans(cls, value: Any, info: ValidationInfo) -> Any:
         # Pydantic reads `true` as 1, so `retentionDays: true` would quietly mean one day.
-        if isinstance(value, bool) and cls.model_fields[info.field_name].annotation in _NUMBERS:
+        if isinstance(value, bool) and info.field_name and cls.model_fields[info.field_name].annotation in _NUMBERS:
             raise ValueError("must be a number, not true or false")
         return value
