@@ -110,14 +110,9 @@ def _allowed(info: FieldInfo) -> str:
             (annotated_types.Le, "le", "≤"),
         ):
             if isinstance(item, kind):
-                bounds.append(f"{word} {vars_of(item)[attribute]}")
-    kind = getattr(annotation, "__name__", str(annotation))
-    return f"{kind} {', '.join(bounds)}".strip()
-
-
-def vars_of(constraint: Any) -> dict[str, Any]:
-    """annotated_types constraints are frozen dataclasses with slots: their one field by name."""
-    return {name: getattr(constraint, name) for name in constraint.__dataclass_fields__}
+                bounds.append(f"{word} {getattr(item, attribute)}")
+    type_name = getattr(annotation, "__name__", str(annotation))
+    return f"{type_name} {', '.join(bounds)}".strip()
 
 
 def _cell(info: FieldInfo) -> str:
