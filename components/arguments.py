@@ -77,14 +77,23 @@ class Spec:
         else:
             info = FieldInfo(default=chosen, description=description, json_schema_extra=extra)
 
-        def check(value: Any) -> Any:
-            problem = None if value is None and chosen is None else self.problem(value)
-            if problem:
-                raise ValueError(f"must be {problem}")
-            return value
-
-        info.metadata.append(AfterValidator(check))
+        info.metadata.append(AfterValidator(SettingCheck(self, none_allowed=chosen is None)))
         return info
+
+
+@dataclass(frozen=True)
+class SettingCheck:
+    """The validator `Spec.setting` gives a pydantic field; it keeps its spec, so tools reading the settings
+    models (the configuration reference, the fuzz tests) see the same declaration."""
+
+    spec: Spec
+    none_allowed: bool
+
+    def __call__(self, value: Any) -> Any:
+        problem = None if value is None and self.none_allowed else self.spec.problem(value)
+        if problem:
+            raise ValueError(f"must be {problem}")
+        return value
 
 
 @dataclass(frozen=True)
