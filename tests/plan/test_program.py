@@ -10,8 +10,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from plan.mocks import UnmockedInvokeError
-from plan.program import PROJECT_DIR, list_stacks, run_callable, run_program
+from harness.mocks import UnmockedInvokeError
+from harness.program import PROJECT_DIR, list_stacks, run_callable, run_program
 
 
 @pytest.fixture(scope="module", params=list_stacks())
