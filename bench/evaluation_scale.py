@@ -31,7 +31,7 @@ IMAGE = "public.ecr.aws/docker/library/busybox:1.36"
 
 def jobs_config(count: int) -> dict:
     """The dev stack's config with `count` generated scheduled jobs."""
-    from plan.program import stack_config
+    from harness.program import stack_config
 
     config = stack_config("dev", PROJECT_DIR)
     config["ecs-workloads:jobs"] = [
@@ -43,8 +43,8 @@ def jobs_config(count: int) -> dict:
 
 def measure(count: int) -> dict:
     """One case, in this process: evaluate, then run the plan tools over the recording."""
+    from harness.program import run_program
     from plan import diagram, snapshot
-    from plan.program import run_program
     from plan.render import render_tree
 
     config = jobs_config(count)
@@ -120,7 +120,7 @@ def profile(count: int) -> None:
     import cProfile
     import pstats
 
-    from plan.program import run_program
+    from harness.program import run_program
 
     config = jobs_config(count)
     profiler = cProfile.Profile()

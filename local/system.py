@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from plan.program import stack_config
+from harness.program import stack_config
 from stack.config import NAMESPACE, settings_from_raw
 from stack.settings import StackSettings
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pulumi import RunError
 
+from harness.program import PROJECT_DIR, list_stacks, run_program, stack_config
+from harness.recording import Recording
 from policy import evaluate, rules
 
 from . import cost, diagram
-from .program import PROJECT_DIR, list_stacks, run_program, stack_config
-from .recording import Recording
 from .render import render_outputs, render_tree
 
 DIAGRAM_PATH = Path("docs") / "diagram.md"

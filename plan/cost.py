@@ -17,9 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ecs_workloads.schedule_expression import next_occurrence
-
-from .program import list_stacks, run_program, stack_config
-from .recording import Recording, Registration
+from harness.program import list_stacks, run_program, stack_config
+from harness.recording import Recording, Registration
 
 # List prices per region, USD. Sources, as recorded on 2026-11-23 (AWS changes prices; re-check before quoting):
 #   NAT gateway:       https://aws.amazon.com/vpc/pricing/

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .recording import Recording, Registration
+from harness.recording import Recording, Registration
 
 # Resource types drawn as nodes: (node id prefix, title, Mermaid shape, Graphviz shape). IAM, security
 # groups, logs and bucket settings are left out: they say who may talk, not who talks to whom.

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .recording import Recording, Registration
+from harness.recording import Recording, Registration
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 

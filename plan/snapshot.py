@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .program import PROJECT_DIR, list_stacks, run_program
-from .recording import Recording, Registration
+from harness.program import PROJECT_DIR, list_stacks, run_program
+from harness.recording import Recording, Registration
+
 from .render import repo_relative, roots_and_children
 
 SNAPSHOT_DIR = PROJECT_DIR / "tests" / "plan" / "snapshots"

@@ -1,6 +1,6 @@
 """Runs the guardrails over a recorded plan, offline: `python -m policy.evaluate dev`.
 
-The same rules as `pulumi preview --policy-pack policy`, over what `plan.program.run_program` records, so
+The same rules as `pulumi preview --policy-pack policy`, over what `harness.program.run_program` records, so
 a violation shows up in the tests before anyone runs the Pulumi CLI.
 """
 
@@ -10,8 +10,8 @@ import argparse
 import dataclasses
 import sys
 
-from plan.program import list_stacks, run_program, stack_config
-from plan.recording import Recording, Registration
+from harness.program import list_stacks, run_program, stack_config
+from harness.recording import Recording, Registration
 
 from .rules import MANDATORY, RULES, ResourceView, Rule, StackContext, Violation, run_rules
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import pulumi
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
@@ -23,12 +23,9 @@ from ecs_workloads.queue_backed_batch_service import (
     processor_problem,
 )
 
+from .foundation import Foundation
 from .section import Section
 from .workload_settings import WorkloadSettings
-
-if TYPE_CHECKING:
-    # stack.settings embeds this module's models, and stack.system imports stack.settings.
-    from .system import Foundation
 
 WORKER_APP = "batch_worker"
 _PIPELINE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -163,18 +160,18 @@ def _queue_name(arn: pulumi.Output[str]) -> pulumi.Output[str]:
 
 
 def _pipeline(foundation: Foundation, name: str, settings: BatchPipelineSettings) -> QueueBackedBatchService:
-    capacity = settings.workload.capacity or foundation.settings.cluster.default_capacity
+    capacity = settings.workload.capacity or foundation.default_capacity
     args: dict[str, Any] = {
-        "cluster_name": foundation.cluster.name,
-        "cluster_arn": foundation.cluster.arn,
-        "placement": foundation.network.placement(),
+        "cluster_name": foundation.cluster_name,
+        "cluster_arn": foundation.cluster_arn,
+        "placement": foundation.placement,
         "workload": {
             **settings.workload.container(WORKER_APP),
             **settings.workload.sizing(),
-            "log_retention_days": foundation.settings.logs.retention_days,
+            "log_retention_days": foundation.log_retention_days,
         },
         "deployment": {"capacity": capacity.weights()},
-        "protect_data": foundation.settings.protect_data,
+        "protect_data": foundation.protect_data,
         "alarm_topic_arn": foundation.alarm_topic_arn,
         "processor": settings.processor,
         "prefixes": list(settings.prefixes),

@@ -8,7 +8,6 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import pulumi
-from pulumi.runtime import config as runtime_config
 from pydantic import ValidationError
 
 from .settings import StackSettings
@@ -23,7 +22,8 @@ class StackConfigError(pulumi.RunError):
 
 def load_settings() -> StackSettings:
     """Reads every `ecs-workloads:*` key and validates them together, before any resource exists."""
-    raw = {key: _parse(value) for key, value in _namespace_config().items()}
+    prefix = f"{NAMESPACE}:"
+    raw = {key[len(prefix) :]: _parse(value) for key, value in _every_config_value().items() if key.startswith(prefix)}
     return settings_from_raw(raw)
 
 
@@ -35,11 +35,14 @@ def settings_from_raw(raw: dict[str, Any]) -> StackSettings:
         raise StackConfigError(f"invalid stack config:\n  {problems}") from None
 
 
-def _namespace_config() -> dict[str, str]:
-    # Keys set with `pulumi config set` reach the program as PULUMI_CONFIG; the mocks set them directly.
-    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = f"{NAMESPACE}:"
-    return {key[len(prefix) :]: value for key, value in merged.items() if key.startswith(prefix)}
+def _every_config_value() -> dict[str, str]:
+    """Every `namespace:key` the stack sets. The one use of a Pulumi SDK internal outside harness/."""
+    # `pulumi.Config` can only look a key up by name; no public API lists the keys a stack sets, and without
+    # that list a misspelt key would be silently ignored instead of reported. Keys from `pulumi config set`
+    # reach the program as PULUMI_CONFIG (get_config_env); the mocks set them in the SDK's CONFIG directly.
+    from pulumi.runtime import config as sdk_config
+
+    return {**sdk_config.get_config_env(), **sdk_config.CONFIG.get()}
 
 
 def _parse(value: Any) -> Any:

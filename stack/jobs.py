@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import pulumi
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
@@ -19,13 +19,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ecs_workloads.schedule_expression import normalize_schedule_expression, validate_timezone
 from ecs_workloads.scheduled_ecs_task import ScheduledEcsTask, run_environment_problem, utc_timestamp
 
+from .foundation import Foundation
 from .section import Section
 from .web import API_TOKEN_VARIABLE
 from .workload_settings import CapacitySettings, WorkloadSettings
-
-if TYPE_CHECKING:
-    # stack.settings will hold these models, and stack.system imports stack.settings.
-    from .system import Foundation
 
 ASSESSOR_JOB = "image-assessor"
 ASSESSOR_APP = "image_assessor"
@@ -231,23 +228,23 @@ def _workload(foundation: Foundation, workload: WorkloadSettings, default_app: s
     return {
         **workload.container(default_app),
         **workload.sizing(),
-        "log_retention_days": foundation.settings.logs.retention_days,
+        "log_retention_days": foundation.log_retention_days,
     }
 
 
 def _capacity(foundation: Foundation, workload: WorkloadSettings) -> CapacitySettings:
-    return workload.capacity or foundation.settings.cluster.default_capacity
+    return workload.capacity or foundation.default_capacity
 
 
 def _common(foundation: Foundation, schedule: ScheduleSettings, workload: WorkloadSettings) -> dict[str, Any]:
     capacity = _capacity(foundation, workload)
     return {
-        "cluster_arn": foundation.cluster.arn,
-        "cluster_name": foundation.cluster.name,
-        "placement": foundation.network.placement(),
+        "cluster_arn": foundation.cluster_arn,
+        "cluster_name": foundation.cluster_name,
+        "placement": foundation.placement,
         "capacity": capacity.weights(),
         "alarm_topic_arn": foundation.alarm_topic_arn,
-        "protect_data": foundation.settings.protect_data,
+        "protect_data": foundation.protect_data,
         **schedule.schedule_args(),
     }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -11,22 +10,14 @@ import pulumi_aws as aws
 from ecs_workloads import AlarmTopic, EcsCluster, Network, OperationsDashboard
 
 from .batch import build_batch
+from .foundation import Foundation
 from .jobs import build_jobs
 from .settings import NetworkSettings, StackSettings
 from .web import build_web
 
 
-@dataclass(frozen=True)
-class Foundation:
-    """What every workload of the stack shares."""
-
-    settings: StackSettings
-    network: Network
-    cluster: EcsCluster
-    alarm_topic_arn: pulumi.Output[str]
-
-
 def build_foundation(settings: StackSettings) -> Foundation:
+    """The network, cluster and alarm topic every workload shares, with the stack-wide choices they need."""
     network = Network("network", _network_args(settings.network))
     cluster = EcsCluster(
         "ecs",
@@ -36,7 +27,16 @@ def build_foundation(settings: StackSettings) -> Foundation:
         },
     )
     alarms = AlarmTopic("alarms", {"email": settings.alarms.email} if settings.alarms.email else {})
-    return Foundation(settings=settings, network=network, cluster=cluster, alarm_topic_arn=alarms.arn)
+    return Foundation(
+        placement=network.placement(),
+        load_balancer_subnet_ids=network.load_balancer_subnet_ids,
+        cluster_name=cluster.name,
+        cluster_arn=cluster.arn,
+        alarm_topic_arn=alarms.arn,
+        protect_data=settings.protect_data,
+        log_retention_days=settings.logs.retention_days,
+        default_capacity=settings.cluster.default_capacity,
+    )
 
 
 def build_system(settings: StackSettings) -> dict[str, Any]:
@@ -61,7 +61,7 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
                     "title": name,
                     "queue_name": queue["queueName"],
                     "dlq_name": queue["dlqName"],
-                    "cluster_name": foundation.cluster.name,
+                    "cluster_name": foundation.cluster_name,
                     "service_name": services[name]["serviceName"],
                 }
                 for name, queue in batch["queues"].items()
@@ -71,11 +71,11 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
     )
     return {
         "region": aws.get_region_output().region,
-        "vpcId": foundation.network.vpc_id,
-        "workloadSubnetIds": foundation.network.workload_subnet_ids,
-        "assignPublicIp": foundation.network.assign_public_ip,
-        "clusterName": foundation.cluster.name,
-        "clusterArn": foundation.cluster.arn,
+        "vpcId": foundation.placement["vpc_id"],
+        "workloadSubnetIds": foundation.placement["subnet_ids"],
+        "assignPublicIp": foundation.placement["assign_public_ip"],
+        "clusterName": foundation.cluster_name,
+        "clusterArn": foundation.cluster_arn,
         "alarmTopicArn": foundation.alarm_topic_arn,
         "dashboardUrl": dashboard.url,
         **web_outputs,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 from pydantic import Field, field_validator, model_validator
@@ -20,12 +20,9 @@ from ecs_workloads.generated_secret import GeneratedSecret
 from ecs_workloads.operations_dashboard import WebMetrics
 from ecs_workloads.private_bucket import PrivateBucket
 
+from .foundation import Foundation
 from .section import Section
 from .workload_settings import WorkloadSettings
-
-if TYPE_CHECKING:
-    # stack.settings holds CatsSettings and stack.system imports stack.settings: no runtime import here.
-    from .system import Foundation
 
 CATS_APP = "cats"
 # gunicorn in apps/cats binds to $PORT, 8080 in its image.
@@ -169,7 +166,7 @@ class CatsWeb:
 
 def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
     """Creates the pictures bucket, the API token and the cats service on its own load balancer."""
-    protect = foundation.settings.protect_data
+    protect = foundation.protect_data
     bucket = PrivateBucket("cats-pictures", {"protect_data": protect})
     token = GeneratedSecret(
         "cats-api-token",
@@ -180,18 +177,18 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         **cats.workload.container(CATS_APP),
         **cats.workload.sizing(),
         "port": CATS_PORT,
-        "log_retention_days": foundation.settings.logs.retention_days,
+        "log_retention_days": foundation.log_retention_days,
     }
     workload["environment"] = {**workload["environment"], "BUCKET_NAME": bucket.name}
     # A secret, not environment: ECS resolves it at task start, so the value is in no task definition.
     workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: token.arn}
 
-    capacity = cats.workload.capacity or foundation.settings.cluster.default_capacity
+    capacity = cats.workload.capacity or foundation.default_capacity
     args: dict[str, Any] = {
-        "cluster_name": foundation.cluster.name,
-        "cluster_arn": foundation.cluster.arn,
-        "placement": foundation.network.placement(),
-        "load_balancer_subnet_ids": foundation.network.load_balancer_subnet_ids,
+        "cluster_name": foundation.cluster_name,
+        "cluster_arn": foundation.cluster_arn,
+        "placement": foundation.placement,
+        "load_balancer_subnet_ids": foundation.load_balancer_subnet_ids,
         "workload": workload,
         "deployment": {
             "desired_count": cats.desired_count,

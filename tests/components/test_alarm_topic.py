@@ -5,8 +5,8 @@ import json
 import pytest
 
 from ecs_workloads import AlarmTopic
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 
 
 def test_topic_uses_its_own_key_and_only_alarm_services_of_this_account_publish():

@@ -6,7 +6,7 @@ import pulumi
 import pytest
 
 from ecs_workloads.alb_web_service import TLS_POLICY, AlbWebService
-from plan.program import run_callable
+from harness.program import run_callable
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms"

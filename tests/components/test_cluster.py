@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from ecs_workloads import EcsCluster
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 
 
 def test_container_insights_on_and_both_fargate_providers_attached():

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from ecs_workloads import FargateWorkload
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 
 PARAMETER = "arn:aws:ssm:us-east-1:123456789012:parameter/app/token"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-password-AbCdEf"

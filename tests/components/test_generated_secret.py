@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from ecs_workloads.generated_secret import DESCRIPTION_MAX, PASSWORD_LENGTH, GeneratedSecret
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 
 SECRET = "aws:secretsmanager/secret:Secret"
 VERSION = "aws:secretsmanager/secretVersion:SecretVersion"

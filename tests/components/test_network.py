@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from ecs_workloads import Network
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 
 
 def _network(args):

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from ecs_workloads.operations_dashboard import OperationsDashboard
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 
 
 def _dashboard():

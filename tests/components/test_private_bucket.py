@@ -5,8 +5,8 @@ import json
 import pytest
 
 from ecs_workloads.private_bucket import PrivateBucket
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 
 
 def test_private_encrypted_tls_only_bucket_with_expiry_and_protection():

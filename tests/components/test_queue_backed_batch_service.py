@@ -16,9 +16,9 @@ from ecs_workloads.queue_backed_batch_service import (
     capacity_steps,
     object_created_pattern,
 )
-from plan.mocks import ACCOUNT_ID
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.mocks import ACCOUNT_ID
+from harness.program import run_callable
+from harness.recording import Recording
 
 CLUSTER_ARN = f"arn:aws:ecs:us-east-1:{ACCOUNT_ID}:cluster/workers"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:alarms"

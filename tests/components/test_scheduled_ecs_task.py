@@ -7,9 +7,9 @@ import pulumi
 import pytest
 
 from ecs_workloads.scheduled_ecs_task import ScheduledEcsTask
-from plan.mocks import ACCOUNT_ID
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.mocks import ACCOUNT_ID
+from harness.program import run_callable
+from harness.recording import Recording
 
 CLUSTER_ARN = f"arn:aws:ecs:us-east-1:{ACCOUNT_ID}:cluster/ecs-abc"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:alarms"

@@ -9,6 +9,7 @@ import pulumi_aws as aws
 import pytest
 
 from ecs_workloads import Network
+from harness.program import run_callable
 from plan.cost import (
     ASSUMED_LOG_GB_PER_LOG_GROUP,
     PRICES,
@@ -20,7 +21,6 @@ from plan.cost import (
     runs_per_month,
     spot_share,
 )
-from plan.program import run_callable
 
 SPOT = [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE_SPOT", weight=1)]
 

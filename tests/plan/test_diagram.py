@@ -10,9 +10,9 @@ import pulumi_aws as aws
 import pytest
 
 from ecs_workloads.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT
+from harness.program import PROJECT_DIR, run_callable, run_program
 from plan import __main__ as plan_command
 from plan import diagram
-from plan.program import PROJECT_DIR, run_callable, run_program
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import random
 
 import pytest
 
+from harness.program import PROJECT_DIR, list_stacks, run_program
+from harness.recording import Recording
 from plan import snapshot
-from plan.program import PROJECT_DIR, list_stacks, run_program
-from plan.recording import Recording
 
 _recordings: dict[str, Recording] = {}
 

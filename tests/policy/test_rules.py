@@ -12,7 +12,7 @@ import pulumi_aws as aws
 import pytest
 
 from ecs_workloads import FargateWorkload, GeneratedSecret
-from plan.program import run_callable
+from harness.program import run_callable
 from policy.evaluate import evaluate
 from policy.rules import ADVISORY, MANDATORY, RULES, ResourceView, StackContext, run_rules
 

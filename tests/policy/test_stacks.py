@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from plan.program import PROJECT_DIR, list_stacks, run_program
+from harness.program import PROJECT_DIR, list_stacks, run_program
 from policy.evaluate import context_for, evaluate
 from policy.rules import MANDATORY, RULES
 

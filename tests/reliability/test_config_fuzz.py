@@ -48,8 +48,8 @@ from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU
 from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
 from ecs_workloads.queue_backed_batch_service import WORKER_ENVIRONMENT
 from ecs_workloads.schedule_expression import validate_timezone
-from plan.program import run_callable, run_program
-from plan.recording import Recording
+from harness.program import run_callable, run_program
+from harness.recording import Recording
 from stack.config import NAMESPACE, StackConfigError, settings_from_raw
 from stack.settings import StackSettings
 

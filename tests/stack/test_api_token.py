@@ -8,11 +8,10 @@ import json
 from typing import Any
 
 import pytest
-from pulumi.runtime import rpc
 
 from ecs_workloads.generated_secret import PASSWORD_LENGTH
-from plan.program import run_program, stack_config
-from plan.recording import Recording, Registration
+from harness.program import run_program, stack_config
+from harness.recording import Recording, Registration, is_secret
 
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
@@ -39,7 +38,7 @@ def _container(recording: Recording, holder: str) -> dict[str, Any]:
 def _generated_value(recording: Recording) -> str:
     """The value the stack writes, after checking the program marks it secret (encrypted in state)."""
     written = recording.one(SECRET_VERSION).inputs["secretStringWo"]
-    assert written[rpc._special_sig_key] == rpc._special_secret_sig
+    assert is_secret(written)
     return written["value"]
 
 

@@ -10,8 +10,8 @@ import pytest
 from pydantic import Field, ValidationError
 
 from ecs_workloads.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT, MAX_RECEIVE_COUNT
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 from stack.batch import BatchPipelines, BatchPipelineSettings, build_batch, default_pipelines
 from stack.config import _describe
 from stack.section import Section

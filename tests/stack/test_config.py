@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from plan.program import run_program, stack_config
-from plan.recording import Recording
+from harness.program import run_program, stack_config
+from harness.recording import Recording
 from stack.config import StackConfigError, settings_from_raw
 
 RETENTIONS = "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"

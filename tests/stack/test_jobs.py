@@ -9,8 +9,8 @@ import pulumi
 import pytest
 from pydantic import Field, ValidationError
 
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 from stack.config import _describe
 from stack.jobs import ImageAssessorSettings, JobList, JobSettings, build_jobs
 from stack.section import Section

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plan.program import run_program
+from harness.program import run_program
 
 # The operator CLI's tests use this file as a stand-in for `pulumi stack output --json`.
 OPERATOR_OUTPUTS = Path(__file__).resolve().parent.parent / "ops" / "stack_outputs.json"

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 from pydantic import ValidationError
 
-from plan.program import run_callable
+from harness.program import run_callable
 from stack.settings import StackSettings
 from stack.system import build_foundation
 from stack.web import CatsSettings, build_web

@@ -45,7 +45,7 @@ class StackMocks(pulumi.runtime.Mocks):
             length = int(args.args.get("passwordLength") or 32)
             value = (hashlib.sha256(b"random-password").hexdigest() * (length // 64 + 1))[:length]
             return {"id": "random-password", "randomPassword": value, **dict(args.args)}
-        raise UnmockedInvokeError(f"invoke {args.token} is not mocked; add it to plan/mocks.py")
+        raise UnmockedInvokeError(f"invoke {args.token} is not mocked; add it to harness/mocks.py")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pulumi
 import pulumi_aws as aws
 import pytest
 
-from plan.mocks import UnmockedInvokeError
-from plan.program import PROJECT_DIR, list_stacks, run_callable, run_program
+from harness.mocks import UnmockedInvokeError
+from harness.program import list_stacks, run_callable, run_program
 
 
 @pytest.fixture(scope="module", params=list_stacks())
@@ -65,34 +61,3 @@ def test_runs_are_isolated_from_each_other():
     second = run_callable(lambda: pulumi.export("b", 2))
     assert first.stack_outputs == {"a": 1}
     assert second.stack_outputs == {"b": 2}
-
-
-def _plan(*args: str, cwd: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "plan", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
-
-
-def test_plan_command_prints_tree_and_outputs():
-    result = _plan("dev")
-    assert result.returncode == 0, result.stderr
-    assert "+ ecs-workloads:network:Network  network" in result.stdout
-    assert "awsx:ec2:Vpc  network-vpc" in result.stdout
-    assert "clusterName" in result.stdout
-
-
-def test_plan_command_reports_config_errors_without_traceback(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
-    (tmp_path / "__main__.py").write_text((PROJECT_DIR / "__main__.py").read_text())
-    (tmp_path / "Pulumi.broken.yaml").write_text(
-        "config:\n  ecs-workloads:network:\n    natStrategy: nat\n  ecs-workloads:logs:\n    retentionDays: 2\n"
-    )
-    result = _plan("broken", "--project-dir", str(tmp_path))
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert "ecs-workloads:network.natStrategy: \"nat\" — must be 'none', 'single' or 'one-per-az'" in result.stderr
-    assert "ecs-workloads:logs.retentionDays: 2 — must be one of 1, 3, 5" in result.stderr
-
-
-def test_plan_command_rejects_unknown_stack():
-    result = _plan("nope")
-    assert result.returncode == 2
-    assert "stacks: dev, prod" in result.stderr

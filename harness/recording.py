@@ -65,6 +65,12 @@ class Recording:
         return sorted(urn for urn, count in counts.items() if count > 1)
 
 
+def is_secret(value: Any) -> bool:
+    """Whether a recorded input is marked secret, i.e. would be encrypted in the state."""
+    # The SDK serialises a secret as a mapping tagged with its private signature key.
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
 class RecordingMonitor(MockMonitor):
     """The SDK's mock monitor, plus a record of the request fields the plain mocks drop."""
 
