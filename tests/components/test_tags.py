@@ -8,7 +8,7 @@ import pytest
 
 from ecs_workloads.private_bucket import PrivateBucket
 from ecs_workloads.tags import TAGS, takes_tags, with_tags
-from plan.program import run_callable
+from harness.program import run_callable
 
 TAGS_GIVEN = {"team": "pictures", "cost-centre": "42"}
 
