@@ -31,6 +31,8 @@ class Registration:
 class Recording:
     registrations: list[Registration] = field(default_factory=list)
     stack_outputs: dict[str, Any] = field(default_factory=dict)
+    # The output names each component registered (`register_outputs`), by URN.
+    registered_outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def of_type(self, typ: str) -> list[Registration]:
         """Sorted by URN: the SDK registers from worker threads, so arrival order differs between runs."""
@@ -100,3 +102,9 @@ class RecordingMonitor(MockMonitor):
             )
         )
         return response
+
+    def RegisterResourceOutputs(self, request):  # the SDK's gRPC method name
+        # The stack's own outputs are read where the program returns them (harness.program).
+        if "::pulumi:pulumi:Stack::" not in request.urn:
+            self.recording.registered_outputs[request.urn] = tuple(sorted(rpc.deserialize_properties(request.outputs)))
+        return super().RegisterResourceOutputs(request)
