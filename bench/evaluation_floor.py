@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import importlib
 import json
+import re
 from typing import Any
 
 import pulumi
@@ -27,6 +29,7 @@ from pulumi.runtime.sync_await import _sync_await
 # Strings shorter than this are not taken for a wired output inside a longer string (too likely a coincidence).
 _MIN_EMBEDDED = 8
 _REF, _CONCAT = "$ref", "$concat"
+_CAMEL_HUMP = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 class FloorMocks(pulumi.runtime.Mocks):
@@ -168,14 +171,29 @@ def floor_program(template: dict[str, Any], count: int) -> None:
         if entry["external"]:
             props = dict.fromkeys(entry["outputs"])
             shared[position] = pulumi.CustomResource(entry["type"], entry["name"], props)
+    classes = [_provider_class(entry["type"]) if entry.get("custom") else None for entry in entries]
+    text = json.dumps(entries)
     for job in range(count):
-        _declare_job(template, f"floor-{job:03d}", shared)
+        _declare_job(template, text, classes, f"floor-{job:03d}", shared)
 
 
-def _declare_job(template: dict[str, Any], job_name: str, shared: dict[int, pulumi.Resource]) -> None:
+def _provider_class(token: str) -> type | None:
+    """The provider SDK's class of a resource type (`aws:iam/role:Role` -> `pulumi_aws.iam.Role`), if any.
+
+    A program registers its resources through these classes, whose argument and output typing is part of
+    what any Pulumi program with this provider pays, so the floor uses them too."""
+    package, module_path, name = token.split(":")
+    if package != "aws":
+        return None
+    return getattr(importlib.import_module(f"pulumi_aws.{module_path.split('/')[0]}"), name, None)
+
+
+def _declare_job(
+    template: dict[str, Any], text: str, classes: list, job_name: str, shared: dict[int, pulumi.Resource]
+) -> None:
     made = dict(shared)
     # The template's text carries the recorded job's name; each copy gets its own, so URNs stay unique.
-    entries = json.loads(json.dumps(template["entries"]).replace(template["job"], job_name))
+    entries = json.loads(text.replace(template["job"], job_name))
     for position, entry in enumerate(entries):
         if entry["external"]:
             continue
@@ -183,7 +201,12 @@ def _declare_job(template: dict[str, Any], job_name: str, shared: dict[int, pulu
             parent=made[entry["parent"]] if entry["parent"] is not None else None,
             depends_on=[made[d] for d in entry["depends_on"]] or None,
         )
-        if entry["custom"]:
+        cls = classes[position]
+        if cls is not None:
+            # Top-level arguments are Python names; nested keys may stay as the engine spells them.
+            inputs = {_python_name(k): v for k, v in _resolve(entry["inputs"], made).items()}
+            made[position] = cls(entry["name"], opts=opts, **inputs)
+        elif entry["custom"]:
             props = {**dict.fromkeys(entry["outputs"]), **_resolve(entry["inputs"], made)}
             made[position] = pulumi.CustomResource(entry["type"], entry["name"], props, opts)
         else:
@@ -207,7 +230,13 @@ def _resolve(value: Any, made: dict[int, pulumi.Resource]) -> Any:
 
 def _output(reference: list, made: dict[int, pulumi.Resource]) -> pulumi.Output:
     entry, key = reference
-    return getattr(made[entry], key)
+    resource = made[entry]
+    return getattr(resource, key) if key in vars(resource) else getattr(resource, _python_name(key))
+
+
+def _python_name(name: str) -> str:
+    """`assumeRolePolicy` -> `assume_role_policy`, as the provider SDK names arguments and outputs."""
+    return _CAMEL_HUMP.sub("_", name).lower()
 
 
 def run_floor(template: dict[str, Any], count: int, mocks: pulumi.runtime.Mocks | None = None) -> None:
