@@ -8,8 +8,9 @@ What the recording cannot tell apart from a plain value is passed as a plain val
 output among the inputs (`depends_on`) stays a `depends_on`. Resources the job uses but does not own (the
 cluster, the VPC, the alarm topic) are registered once, as the stack registers them once.
 
-The floor runs under `FloorMocks`, which return the inputs as state and record nothing: what is left is
-the Pulumi SDK's own cost of registering that mix.
+Each resource is created through the provider SDK's class for its type (`pulumi_aws.iam.Role`), with no
+validation, no helper and no invoke around it, and the program runs under `FloorMocks`, which return the
+inputs as state and record nothing: what is left is what Pulumi and the provider SDK cost for that mix.
 """
 
 from __future__ import annotations
@@ -171,10 +172,15 @@ def floor_program(template: dict[str, Any], count: int) -> None:
         if entry["external"]:
             props = dict.fromkeys(entry["outputs"])
             shared[position] = pulumi.CustomResource(entry["type"], entry["name"], props)
-    classes = [_provider_class(entry["type"]) if entry.get("custom") else None for entry in entries]
+    classes = provider_classes(template)
     text = json.dumps(entries)
     for job in range(count):
         _declare_job(template, text, classes, f"floor-{job:03d}", shared)
+
+
+def provider_classes(template: dict[str, Any]) -> list[type | None]:
+    """Each entry's provider class (None for components and types without one); imports their modules."""
+    return [_provider_class(entry["type"]) if entry.get("custom") else None for entry in template["entries"]]
 
 
 def _provider_class(token: str) -> type | None:
