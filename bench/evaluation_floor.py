@@ -46,8 +46,8 @@ class FloorMocks(pulumi.runtime.Mocks):
 def job_template(recording, job_urn: str, job_name: str) -> dict[str, Any]:
     """The registrations of one job (the component at `job_urn` and everything under it) as a JSON-able
     template in which `job_name` is a placeholder and wired inputs are references to other entries."""
-    job = [r for r in recording.registrations if r.urn == job_urn or _is_under(recording, r, job_urn)]
     by_urn = {r.urn: r for r in recording.registrations}
+    job = [r for r in recording.registrations if r.urn == job_urn or _is_under(by_urn, r, job_urn)]
     order = _creation_order(job, by_urn)
     external = sorted({d for r in order for d in r.dependencies if d not in {j.urn for j in order}})
     index = {urn: position for position, urn in enumerate(external + [r.urn for r in order])}
@@ -75,13 +75,12 @@ def job_template(recording, job_urn: str, job_name: str) -> dict[str, Any]:
     return {"job": job_name, "entries": json.loads(json.dumps(entries))}
 
 
-def _is_under(recording, registration, urn: str) -> bool:
-    parents = {r.urn: r.parent for r in recording.registrations}
+def _is_under(by_urn: dict, registration, urn: str) -> bool:
     parent = registration.parent
-    while parent:
+    while parent in by_urn:
         if parent == urn:
             return True
-        parent = parents.get(parent, "")
+        parent = by_urn[parent].parent
     return False
 
 
