@@ -40,6 +40,7 @@ class FloorMocks(pulumi.runtime.Mocks):
         return args.name, args.inputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        # Required by the Mocks interface; the floor program makes no invokes.
         return {}
 
 
