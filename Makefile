@@ -62,7 +62,7 @@ diagram: $(STAMP)
 snapshots: $(STAMP)
 	$(BIN)/python -m plan.snapshot --update
 
-## bench-scale: evaluation time of dev with 10, 100 and 300 generated scheduled jobs (about a minute)
+## bench-scale: evaluation time of dev with 10, 100 and 300 generated scheduled jobs, against its floor (about three minutes)
 bench-scale: $(STAMP)
 	$(BIN)/python bench/evaluation_scale.py
 

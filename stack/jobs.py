@@ -207,8 +207,13 @@ def build_jobs(
         args = {**_common(foundation, job, job.workload), "workload": workload}
         if job.run_environment:
             args["run_environment"] = dict(job.run_environment)
-        tasks[job.name] = ScheduledEcsTask(f"job-{job.name}", args)
+        tasks[job.name] = ScheduledEcsTask(job_resource_name(job.name), args)
     return {"jobs": {name: _outputs(task, config_paths[name], capacities[name]) for name, task in tasks.items()}}
+
+
+def job_resource_name(name: str) -> str:
+    """The logical name of the `ScheduledEcsTask` of the configured job `name`."""
+    return f"job-{name}"
 
 
 def _image_assessor(
