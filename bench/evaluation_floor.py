@@ -251,7 +251,7 @@ def run_floor(template: dict[str, Any], count: int, mocks: pulumi.runtime.Mocks 
 
 
 def _run(template: dict[str, Any], count: int, mocks: pulumi.runtime.Mocks) -> None:
-    # A fresh loop and no pending outputs left from an earlier run in this process, as plan.program does.
+    # A fresh loop and no pending outputs left from an earlier run in this process, as harness.program does.
     SETTINGS.outputs.clear()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

@@ -74,7 +74,7 @@ def measure(count: int) -> dict:
 def recorded_job() -> dict:
     """The floor's template: the registrations of the first job of a dev stack with one job."""
     from bench.evaluation_floor import job_template
-    from plan.program import run_program
+    from harness.program import run_program
     from stack.jobs import job_resource_name
 
     recording = run_program("dev", config=jobs_config(1), project_dir=PROJECT_DIR)

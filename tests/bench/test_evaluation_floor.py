@@ -8,7 +8,7 @@ import pytest
 
 from bench.evaluation_floor import FloorMocks, job_template, run_floor
 from bench.evaluation_scale import JOB_NAME, PROJECT_DIR, jobs_config
-from plan.program import run_program
+from harness.program import run_program
 from stack.jobs import job_resource_name
 
 
