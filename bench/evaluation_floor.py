@@ -27,6 +27,8 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from harness.program import without_source_positions
+
 # Strings shorter than this are not taken for a wired output inside a longer string (too likely a coincidence).
 _MIN_EMBEDDED = 8
 _REF, _CONCAT = "$ref", "$concat"
@@ -257,7 +259,9 @@ def _run(template: dict[str, Any], count: int, mocks: pulumi.runtime.Mocks) -> N
     asyncio.set_event_loop(loop)
     try:
         pulumi.runtime.set_mocks(mocks, project="floor", stack="bench", preview=False)
-        _sync_await(run_pulumi_func(lambda: floor_program(template, count)))
+        # The same registration path as ours: harness.program skips source positions, so the floor does too.
+        with without_source_positions():
+            _sync_await(run_pulumi_func(lambda: floor_program(template, count)))
     finally:
         SETTINGS.outputs.clear()
         loop.close()

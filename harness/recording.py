@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,12 +80,22 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks, recording: Recording) -> None:
         super().__init__(mocks)
         self.recording = recording
+        # The SDK's monitor deserialises each request's inputs for the mocks; keep them rather than
+        # deserialising the same request a second time. Per thread: the SDK registers from a thread pool.
+        self._seen = threading.local()
+        new_resource = mocks.new_resource
+
+        def keeping_inputs(args):
+            self._seen.inputs = args.inputs
+            return new_resource(args)
+
+        mocks.new_resource = keeping_inputs
 
     def RegisterResource(self, request):  # the SDK's gRPC method name
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
-        inputs = rpc.deserialize_properties(request.object)
+        inputs = self._seen.inputs
         outputs = self.resources[response.urn].state if response.urn in self.resources else {}
         self.recording.registrations.append(
             Registration(
