@@ -26,7 +26,7 @@ def check_log_retention(log_group: ResourceView, context: StackContext) -> list[
 # Security Hub CloudWatch.15; dev alarms may stay silent.
 @rule(
     "cloudwatch-alarm-has-actions",
-    "CloudWatch alarms notify someone in production.",
+    "CloudWatch alarms notify someone.",
     enforcement=MANDATORY,
     resource_types=METRIC_ALARM,
     control="Security Hub CloudWatch.15",

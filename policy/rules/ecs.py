@@ -179,7 +179,7 @@ def check_latest_platform(resource: ResourceView, context: StackContext) -> list
 # Security Hub ECS.2 (services), applied to scheduled runs too. Dev runs without NAT on purpose.
 @rule(
     "ecs-no-public-ip",
-    "ECS tasks (services and scheduled runs) do not get public IP addresses in production.",
+    "ECS tasks (services and scheduled runs) do not get public IP addresses.",
     enforcement=MANDATORY,
     resource_types={SERVICE, SCHEDULE},
     control="Security Hub ECS.2",

@@ -69,7 +69,7 @@ def check_http_redirects(listener: ResourceView, context: StackContext) -> list[
 # Security Hub ELB.1 for internet-facing load balancers without a certificate; dev may use HTTP.
 @rule(
     "elb-https-in-production",
-    "Internet-facing load balancers serve HTTPS in production.",
+    "Internet-facing load balancers serve HTTPS.",
     enforcement=MANDATORY,
     resource_types=LISTENERS,
     control="Security Hub ELB.1",
@@ -107,7 +107,7 @@ def check_tls_policy(listener: ResourceView, context: StackContext) -> list[str]
 # Security Hub ELB.6; dev stacks are torn down freely.
 @rule(
     "elb-deletion-protection",
-    "Load balancers have deletion protection in production.",
+    "Load balancers have deletion protection.",
     enforcement=MANDATORY,
     resource_types=LOAD_BALANCERS,
     control="Security Hub ELB.6",
