@@ -38,8 +38,9 @@ def is_taggable(type_token: str) -> bool:
     resource_class = getattr(python_module, class_name, None)
     if not isinstance(resource_class, type):
         return False
-    # The keyword overload of the constructor lists the resource's inputs.
-    return any("tags" in inspect.signature(init).parameters for init in typing.get_overloads(resource_class.__init__))
+    # The keyword overload of the generated constructor lists the resource's inputs.
+    constructors = typing.get_overloads(resource_class.__init__) or [resource_class.__init__]
+    return any("tags" in inspect.signature(init).parameters for init in constructors)
 
 
 class _TaggableTypes:

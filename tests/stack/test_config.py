@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.program import run_program, stack_config
+from harness.program import list_stacks, run_program, stack_config
 from harness.recording import Recording
 from stack.config import StackConfigError, settings_from_raw
 from stack.tags import DEFAULT_TAGS_KEY, REQUIRED_TAGS
@@ -215,6 +215,6 @@ def test_default_tag_problems_join_the_other_config_problems():
 
 
 def test_both_stack_files_set_every_required_tag():
-    for stack in ("dev", "prod"):
+    for stack in list_stacks():
         tags = stack_config(stack)[DEFAULT_TAGS_KEY]["tags"]
         assert set(REQUIRED_TAGS) <= set(tags) and tags["stack"] == stack
