@@ -101,7 +101,7 @@ def rule(
     description: str,
     *,
     enforcement: Enforcement,
-    resource_types: str | Iterable[str] | Container[str],
+    resource_types: str | Container[str],
     control: str,
     cross_resource: bool = False,
     advisory_outside_production: bool = False,
@@ -109,7 +109,7 @@ def rule(
     """Declares the decorated check as a rule; the module attribute becomes the `Rule`."""
     if isinstance(resource_types, str):
         types: Container[str] = frozenset({resource_types})
-    elif isinstance(resource_types, set | frozenset | list | tuple):
+    elif isinstance(resource_types, set | frozenset):
         types = frozenset(resource_types)
     else:
         types = resource_types

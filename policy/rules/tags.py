@@ -38,8 +38,11 @@ def is_taggable(type_token: str) -> bool:
     resource_class = getattr(python_module, class_name, None)
     if not isinstance(resource_class, type):
         return False
+    constructor = vars(resource_class).get("__init__")
+    if constructor is None:
+        return False
     # The keyword overload of the generated constructor lists the resource's inputs.
-    constructors = typing.get_overloads(resource_class.__init__) or [resource_class.__init__]
+    constructors = typing.get_overloads(constructor) or [constructor]
     return any("tags" in inspect.signature(init).parameters for init in constructors)
 
 
