@@ -7,6 +7,7 @@ in the environment), so rules that are advisory outside production get their lev
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -79,7 +80,7 @@ def _resource_validation(rule: Rule, context: StackContext):
 def _stack_validation(rule: Rule, context: StackContext):
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         views = tuple(_stack_view(r) for r in args.resources)
-        stack = StackContext(context.stack, context.protect_data, context.is_production, views)
+        stack = dataclasses.replace(context, resources=views)
         unknown: UnknownValueError | None = None
         for resource in views:
             if resource.type not in rule.resource_types:

@@ -11,6 +11,7 @@ import pulumi
 from pydantic import ValidationError
 
 from .settings import StackSettings
+from .tags import DEFAULT_TAGS_KEY, REQUIRED_TAGS
 
 NAMESPACE = "ecs-workloads"
 _SEE_REFERENCE = "see the configuration reference in README.md"
@@ -21,18 +22,30 @@ class StackConfigError(pulumi.RunError):
 
 
 def load_settings() -> StackSettings:
-    """Reads every `ecs-workloads:*` key and validates them together, before any resource exists."""
+    """Reads every `ecs-workloads:*` key and the provider's default tags and validates them together, before
+    any resource exists."""
+    every = _every_config_value()
     prefix = f"{NAMESPACE}:"
-    raw = {key[len(prefix) :]: _parse(value) for key, value in _every_config_value().items() if key.startswith(prefix)}
-    return settings_from_raw(raw)
+    raw = {key[len(prefix) :]: _parse(value) for key, value in every.items() if key.startswith(prefix)}
+    return _validated(raw, default_tags_problems(_parse(every.get(DEFAULT_TAGS_KEY)), pulumi.get_stack()))
 
 
 def settings_from_raw(raw: dict[str, Any]) -> StackSettings:
+    return _validated(raw, [])
+
+
+def _validated(raw: dict[str, Any], problems: list[str]) -> StackSettings:
     try:
-        return StackSettings.model_validate(raw)
+        settings = StackSettings.model_validate(raw)
     except ValidationError as error:
-        problems = "\n  ".join(_describe(detail) for detail in error.errors())
-        raise StackConfigError(f"invalid stack config:\n  {problems}") from None
+        raise _config_error([*(_describe(detail) for detail in error.errors()), *problems]) from None
+    if problems:
+        raise _config_error(problems)
+    return settings
+
+
+def _config_error(problems: list[str]) -> StackConfigError:
+    return StackConfigError("invalid stack config:\n  " + "\n  ".join(problems))
 
 
 def _every_config_value() -> dict[str, str]:
@@ -43,6 +56,23 @@ def _every_config_value() -> dict[str, str]:
     from pulumi.runtime import config as sdk_config
 
     return {**sdk_config.get_config_env(), **sdk_config.CONFIG.get()}
+
+
+def default_tags_problems(value: Any, stack: str) -> list[str]:
+    """What is wrong with `aws:defaultTags` (`{"tags": {...}}`) for `stack`: it must set every required tag,
+    `stack` to the stack's name."""
+    tags = value.get("tags") if isinstance(value, dict) else None
+    if not isinstance(tags, dict):
+        shown = "(missing)" if value is None else _show(value)
+        example = {"tags": {key: stack if key == "stack" else "..." for key in REQUIRED_TAGS}}
+        return [f"{DEFAULT_TAGS_KEY}: {shown} — required, the provider's default tags: {_show(example)}"]
+    missing = [key for key in REQUIRED_TAGS if key not in tags]
+    if missing:
+        required = ", ".join(REQUIRED_TAGS)
+        return [f"{DEFAULT_TAGS_KEY}.tags: {_show(tags)} — must set {required}; missing {', '.join(missing)}"]
+    if tags["stack"] != stack:
+        return [f"{DEFAULT_TAGS_KEY}.tags.stack: {_show(tags['stack'])} — must be the stack's name, {_show(stack)}"]
+    return []
 
 
 def _parse(value: Any) -> Any:

@@ -109,6 +109,13 @@ def test_pack_metadata_files():
     assert "pulumi-policy>=1.21,<2" in (POLICY_DIR / "requirements.txt").read_text()
 
 
+def test_pack_installs_the_aws_sdk_the_program_uses():
+    def aws_requirement(path: Path) -> str:
+        return next(line for line in path.read_text().splitlines() if line.startswith("pulumi-aws"))
+
+    assert aws_requirement(POLICY_DIR / "requirements.txt") == aws_requirement(POLICY_DIR.parent / "requirements.txt")
+
+
 def test_resource_policy_reports_through_the_sdk():
     policy = _policy(build_policies(PROD), "ecs-container-not-privileged")
     containers = json.dumps([{"name": "app", "privileged": True, "logConfiguration": {"logDriver": "awslogs"}}])
@@ -239,3 +246,24 @@ def test_listeners_of_one_new_load_balancer_are_siblings_in_preview():
     assert reported == []
     policy.validate(StackValidationArgs([lb, http]), report)
     assert [urn for _, urn in reported] == ["urn:http"]
+
+
+def test_tags_policy_reads_default_tags_from_the_cli_config_and_waits_for_unknown_tags():
+    tags = {"project": "ecs-workloads", "stack": "dev"}
+    config = {"ecs-workloads:protectData": "false", "aws:defaultTags": json.dumps({"tags": tags})}
+    context = context_from_environment({"PULUMI_STACK": "dev", "PULUMI_CONFIG": json.dumps(config)})
+    assert context.default_tags == tags
+    policy = _policy(build_policies(context), "tags-required")
+    assert isinstance(policy, ResourceValidationPolicy)
+    reported, report = _reporter()
+    tagged = unknown_checking_proxy({"tags": {"environment": "dev"}})
+    policy.validate(ResourceValidationArgs(BUCKET, tagged, "urn:b", "b", _options(), None), report)
+    assert reported == []
+    # The provider's tagsAll, once known, is what the resource will carry.
+    computed = unknown_checking_proxy({"tagsAll": {"project": "ecs-workloads"}})
+    policy.validate(ResourceValidationArgs(BUCKET, computed, "urn:b", "b", _options(), None), report)
+    [(message, _)] = reported
+    assert message.startswith(f"b ({BUCKET}) lacks the tags stack, environment:")
+    pending = unknown_checking_proxy({"tags": UNKNOWN_STRING_VALUE, "tagsAll": UNKNOWN_STRING_VALUE})
+    with pytest.raises(UnknownValueError):
+        policy.validate(ResourceValidationArgs(BUCKET, pending, "urn:b", "b", _options(), None), report)

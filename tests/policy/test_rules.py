@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +16,13 @@ from ecs_workloads import FargateWorkload, GeneratedSecret
 from harness.program import run_callable
 from policy.evaluate import evaluate
 from policy.rules import ADVISORY, MANDATORY, RULES, ResourceView, StackContext, run_rules
+from stack.tags import REQUIRED_TAGS
 
 ACCOUNT = "123456789012"
-DEV = StackContext("dev", protect_data=False, is_production=False)
-PROD = StackContext("prod", protect_data=True, is_production=True)
+# The real stacks set the required tags through the provider's default tags; so do these contexts.
+DEV = StackContext("dev", protect_data=False, is_production=False, default_tags=dict.fromkeys(REQUIRED_TAGS, "dev"))
+PROD = StackContext("prod", protect_data=True, is_production=True, default_tags=dict.fromkeys(REQUIRED_TAGS, "prod"))
+UNTAGGED = StackContext("dev", protect_data=False, is_production=False)
 BY_ID = {rule.id: rule for rule in RULES}
 
 
@@ -337,14 +341,19 @@ CASES: dict[str, tuple[Case, Case]] = {
         ],
         PROD,
     ),
+    "tags-required": (
+        Case([res(BUCKET, "data", {"tags": {"project": "ecs-workloads"}})], UNTAGGED),
+        # The stack's default tags and the resource's own tags together carry all three.
+        Case(
+            [res(BUCKET, "data", {"tags": {"environment": "dev"}})],
+            dataclasses.replace(UNTAGGED, default_tags={"project": "ecs-workloads", "stack": "dev"}),
+        ),
+    ),
 }
 
 
 def _judge(rule_id: str, case: Case) -> list[str]:
-    context = StackContext(
-        case.context.stack, case.context.protect_data, case.context.is_production, tuple(case.resources)
-    )
-    return BY_ID[rule_id].check(case.resources[0], context)
+    return BY_ID[rule_id].check(case.resources[0], dataclasses.replace(case.context, resources=tuple(case.resources)))
 
 
 def test_there_are_at_least_twenty_rules_with_unique_ids_and_a_control_mapping():
@@ -507,3 +516,43 @@ def test_a_generated_secret_must_be_protected_in_production():
     flagged = {v.resource_name for v in evaluate(unprotected, PROD) if v.rule_id == "stateful-resources-protected"}
     assert flagged == {"token", "token-value"}
     assert [v for v in evaluate(unprotected, DEV) if v.enforcement == MANDATORY] == []
+
+
+# --- tags ------------------------------------------------------------------------------------------------
+
+TAGS = BY_ID["tags-required"]
+
+
+def test_taggable_types_come_from_the_provider_sdk_classes():
+    # Bucket and Function (module `lambda_` in the SDK) take tags; a bucket policy and a role policy do not.
+    for taggable in (BUCKET, "aws:lambda/function:Function", "aws:ecs/taskDefinition:TaskDefinition"):
+        assert taggable in TAGS.resource_types
+    for untaggable in (BUCKET_POLICY, ROLE_POLICY, "aws:nosuch/thing:Thing", "docker-build:index:Image"):
+        assert untaggable not in TAGS.resource_types
+
+
+def test_the_message_names_the_resource_and_the_missing_keys():
+    [message] = TAGS.check(res(QUEUE, "work", {"tags": {"stack": "dev"}}), UNTAGGED)
+    assert message.startswith(f"work ({QUEUE}) lacks the tags project, environment:")
+
+
+def test_tags_all_computed_by_the_provider_is_what_counts():
+    complete = dict.fromkeys(REQUIRED_TAGS, "dev")
+    assert TAGS.check(res(BUCKET, "data", {"tagsAll": complete}), UNTAGGED) == []
+    assert TAGS.check(res(BUCKET, "data", {"tags_all": complete}), UNTAGGED) == []
+    # tagsAll already holds the default tags: a key missing there is missing on the resource.
+    assert TAGS.check(res(BUCKET, "data", {"tagsAll": {"project": "x"}}), DEV)
+
+
+def test_default_tags_come_from_the_stack_config_in_either_form():
+    value = {"tags": dict.fromkeys(REQUIRED_TAGS, "dev")}
+    for config in ({"aws:defaultTags": value}, {"aws:defaultTags": json.dumps(value)}):
+        assert StackContext.from_config("dev", config).default_tags == value["tags"]
+
+
+def test_a_recorded_program_without_default_tags_is_flagged_on_every_taggable_resource():
+    recording = run_callable(lambda: FargateWorkload("web", {"vpc_id": "vpc-0abc1234", "build_context": "apps/cats"}))
+    flagged = {v.resource_name for v in evaluate(recording, UNTAGGED) if v.rule_id == "tags-required"}
+    taggable = {r.name for r in recording.registrations if r.custom and r.type in TAGS.resource_types}
+    assert flagged == taggable and {"web-logs", "web-repo", "web-task"} <= flagged
+    assert [v for v in evaluate(recording, DEV) if v.rule_id == "tags-required"] == []

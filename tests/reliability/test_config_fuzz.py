@@ -48,10 +48,11 @@ from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU
 from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
 from ecs_workloads.queue_backed_batch_service import WORKER_ENVIRONMENT
 from ecs_workloads.schedule_expression import validate_timezone
-from harness.program import run_callable, run_program
+from harness.program import run_callable, run_program, stack_config
 from harness.recording import Recording
 from stack.config import NAMESPACE, StackConfigError, settings_from_raw
 from stack.settings import StackSettings
+from stack.tags import DEFAULT_TAGS_KEY
 
 FUZZ_SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
 
@@ -613,7 +614,13 @@ def test_bad_stack_config_is_refused_with_a_line_naming_the_key(case: Case) -> N
 
 
 def _stack_config(raw: dict[str, Any]) -> dict[str, Any]:
-    return {"aws:region": "us-east-1", **{f"{NAMESPACE}:{key}": value for key, value in raw.items()}}
+    # The program also requires the provider's default tags; the dev stack file's are valid for "dev".
+    tags = stack_config("dev")[DEFAULT_TAGS_KEY]
+    return {
+        "aws:region": "us-east-1",
+        DEFAULT_TAGS_KEY: tags,
+        **{f"{NAMESPACE}:{key}": value for key, value in raw.items()},
+    }
 
 
 @_settings(50)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from harness.program import run_program, stack_config
+from harness.program import list_stacks, run_program, stack_config
 from harness.recording import Recording
 from stack.config import StackConfigError, settings_from_raw
+from stack.tags import DEFAULT_TAGS_KEY, REQUIRED_TAGS
 
 RETENTIONS = "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"
 NETWORK_KEYS = "availabilityZones, cidrBlock, natStrategy, privateSubnetIds, publicSubnetIds, vpcId"
@@ -129,7 +132,11 @@ def test_bad_config_registers_no_resource():
 
 def test_structured_config_arrives_as_json_text_like_from_the_cli():
     # `pulumi config set --path` stores objects; the CLI passes them to the program as JSON strings.
-    recording = run_program("dev", config={"ecs-workloads:network": '{"availabilityZones": 3}'})
+    config = {
+        "ecs-workloads:network": '{"availabilityZones": 3}',
+        DEFAULT_TAGS_KEY: json.dumps(stack_config("dev")[DEFAULT_TAGS_KEY]),
+    }
+    recording = run_program("dev", config=config)
     vpc = recording.one("awsx:ec2:Vpc")
     assert vpc.inputs["numberOfAvailabilityZones"] == 3
 
@@ -159,3 +166,55 @@ def test_unknown_keys_inside_lists_and_nested_sections_list_the_allowed_ones(raw
     with pytest.raises(StackConfigError) as caught:
         settings_from_raw(raw)
     assert str(caught.value).splitlines()[1].strip().startswith(expected_start)
+
+
+# --- the provider's default tags ----------------------------------------------------------------------
+
+
+def _with_default_tags(stack: str, value):
+    config = {key: v for key, v in stack_config(stack).items() if key != DEFAULT_TAGS_KEY}
+    return config if value is None else {**config, DEFAULT_TAGS_KEY: value}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            None,
+            "aws:defaultTags: (missing) — required, the provider's default tags: "
+            '{"tags": {"project": "...", "stack": "dev", "environment": "..."}}',
+        ),
+        (
+            {"tags": {"project": "ecs-workloads", "stack": "dev"}},
+            'aws:defaultTags.tags: {"project": "ecs-workloads", "stack": "dev"} — must set project, stack, '
+            "environment; missing environment",
+        ),
+        (
+            {"tags": {"project": "ecs-workloads", "stack": "prod", "environment": "dev"}},
+            'aws:defaultTags.tags.stack: "prod" — must be the stack\'s name, "dev"',
+        ),
+    ],
+)
+def test_default_tags_are_required_with_the_stack_name(value, message):
+    recording = Recording()
+    with pytest.raises(StackConfigError) as caught:
+        run_program("dev", config=_with_default_tags("dev", value), recording=recording)
+    assert str(caught.value) == f"invalid stack config:\n  {message}"
+    assert recording.registrations == []
+
+
+def test_default_tag_problems_join_the_other_config_problems():
+    config = {**_with_default_tags("dev", None), "ecs-workloads:logs": {"retentionDays": 2}}
+    with pytest.raises(StackConfigError) as caught:
+        run_program("dev", config=config)
+    _, *lines = str(caught.value).split("\n")
+    assert [line.split(":", 2)[0].strip() + ":" + line.split(":", 2)[1] for line in lines] == [
+        "ecs-workloads:logs.retentionDays",
+        "aws:defaultTags",
+    ]
+
+
+def test_both_stack_files_set_every_required_tag():
+    for stack in list_stacks():
+        tags = stack_config(stack)[DEFAULT_TAGS_KEY]["tags"]
+        assert set(REQUIRED_TAGS) <= set(tags) and tags["stack"] == stack

@@ -1,0 +1,224 @@
+"""ECS: containers run unprivileged, read-only, logged and without plain-text credentials; tasks are
+isolated, on the latest Fargate platform and off the internet in production; clusters and services are
+observable and roll back failed deployments."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .framework import ADVISORY, MANDATORY, Check, ResourceView, StackContext, rule
+from .resource_types import CLUSTER, SCHEDULE, SERVICE, TASK_DEFINITION
+from .values import as_list, document, get, is_list
+
+_CREDENTIAL_NAME = re.compile(
+    r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL|ACCESS_KEY|ECS_ENGINE_AUTH_DATA)", re.IGNORECASE
+)
+_ROOT_USERS = {"root", "0"}
+
+
+def _containers(task_definition: ResourceView) -> list[Mapping[str, Any]] | None:
+    """Container definitions, or None when they are not a JSON list."""
+    parsed = document(task_definition.props.get("containerDefinitions"))
+    if not is_list(parsed):
+        return None
+    return [c for c in parsed if isinstance(c, Mapping)]
+
+
+def _per_container(check: Callable[[Mapping[str, Any]], str | None]) -> Check:
+    """A task definition check from a check of one container definition (None when it passes)."""
+
+    @functools.wraps(check)
+    def run(task_definition: ResourceView, context: StackContext) -> list[str]:
+        containers = _containers(task_definition)
+        if containers is None:
+            return ["containerDefinitions is not a JSON list of containers"]
+        problems = []
+        for container in containers:
+            problem = check(container)
+            if problem:
+                problems.append(f"container {container.get('name', '?')}: {problem}")
+        return problems
+
+    return run
+
+
+# Security Hub ECS.4.
+@rule(
+    "ecs-container-not-privileged",
+    "ECS containers do not run privileged.",
+    enforcement=MANDATORY,
+    resource_types=TASK_DEFINITION,
+    control="Security Hub ECS.4",
+)
+@_per_container
+def check_privileged(container: Mapping[str, Any]) -> str | None:
+    return "privileged is true" if container.get("privileged") is True else None
+
+
+# Security Hub ECS.9.
+@rule(
+    "ecs-container-logging",
+    "ECS containers have a log configuration.",
+    enforcement=MANDATORY,
+    resource_types=TASK_DEFINITION,
+    control="Security Hub ECS.9",
+)
+@_per_container
+def check_logging(container: Mapping[str, Any]) -> str | None:
+    return None if get(container, "logConfiguration", "logDriver") else "no logConfiguration.logDriver"
+
+
+def _credential_names(environment: Any) -> list[str]:
+    names = [get(entry, "name") for entry in as_list(environment)]
+    return sorted(n for n in names if isinstance(n, str) and _CREDENTIAL_NAME.search(n))
+
+
+# Security Hub ECS.8 (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ECS_ENGINE_AUTH_DATA), widened to every
+# credential-looking name and to the run overrides a schedule stores.
+@rule(
+    "ecs-no-secrets-in-environment",
+    "Credential-looking variables are not passed as plain container environment (task definitions and "
+    "schedule run overrides).",
+    enforcement=MANDATORY,
+    resource_types={TASK_DEFINITION, SCHEDULE},
+    control="Security Hub ECS.8",
+)
+def check_no_secrets_in_environment(resource: ResourceView, context: StackContext) -> list[str]:
+    if resource.type == SCHEDULE:
+        overrides = document(get(resource.props, "target", "input"))
+        containers = as_list(get(overrides, "containerOverrides"))
+        where = "run overrides (stored in the schedule)"
+    else:
+        containers = _containers(resource) or []
+        where = "plain environment"
+    problems = []
+    for container in containers:
+        names = _credential_names(get(container, "environment"))
+        if names:
+            problems.append(
+                f"container {get(container, 'name') or '?'}: {', '.join(names)} in {where}; "
+                "use secrets (valueFrom an SSM parameter or Secrets Manager ARN)"
+            )
+    return problems
+
+
+# Security Hub ECS.5.
+@rule(
+    "ecs-readonly-root-filesystem",
+    "ECS containers mount their root filesystem read-only.",
+    enforcement=MANDATORY,
+    resource_types=TASK_DEFINITION,
+    control="Security Hub ECS.5",
+)
+@_per_container
+def check_readonly_root(container: Mapping[str, Any]) -> str | None:
+    return None if container.get("readonlyRootFilesystem") is True else "readonlyRootFilesystem is not true"
+
+
+# Control Tower CT.ECS.PR.3 (Guard rule). Advisory: the user usually comes from the image's USER.
+@rule(
+    "ecs-non-root-user",
+    "ECS containers name a non-root user.",
+    enforcement=ADVISORY,
+    resource_types=TASK_DEFINITION,
+    control="Control Tower CT.ECS.PR.3",
+)
+@_per_container
+def check_non_root(container: Mapping[str, Any]) -> str | None:
+    user = container.get("user")
+    if not user:
+        return "no user set: runs as the image's USER, root unless the image says otherwise"
+    if str(user).split(":")[0] in _ROOT_USERS:
+        return f"user {user} is root"
+    return None
+
+
+# Security Hub ECS.3 (host PID namespace) and Control Tower CT.ECS.PR.4 (awsvpc network mode).
+@rule(
+    "ecs-task-isolation",
+    "ECS tasks use awsvpc networking and do not share the host's PID or IPC namespace.",
+    enforcement=MANDATORY,
+    resource_types=TASK_DEFINITION,
+    control="Security Hub ECS.3, Control Tower CT.ECS.PR.4",
+)
+def check_task_isolation(task_definition: ResourceView, context: StackContext) -> list[str]:
+    problems = []
+    if task_definition.props.get("networkMode") != "awsvpc":
+        problems.append(f"networkMode is {task_definition.props.get('networkMode')!r}, not awsvpc")
+    for mode in ("pidMode", "ipcMode"):
+        if task_definition.props.get(mode) == "host":
+            problems.append(f"{mode} is host: containers share the host's namespace")
+    return problems
+
+
+def _ecs_parameters(resource: ResourceView) -> Mapping[str, Any]:
+    """The part of a service or a schedule target that says how tasks run."""
+    if resource.type == SCHEDULE:
+        return get(resource.props, "target", "ecsParameters") or {}
+    return resource.props
+
+
+# Security Hub ECS.10 (services), applied to scheduled runs too.
+@rule(
+    "ecs-fargate-latest-platform",
+    "Fargate services and scheduled runs use the LATEST platform version.",
+    enforcement=MANDATORY,
+    resource_types={SERVICE, SCHEDULE},
+    control="Security Hub ECS.10",
+)
+def check_latest_platform(resource: ResourceView, context: StackContext) -> list[str]:
+    version = _ecs_parameters(resource).get("platformVersion")
+    if version in (None, "LATEST"):
+        return []
+    return [f"platformVersion is pinned to {version}; leave it unset (LATEST) to get platform security fixes"]
+
+
+# Security Hub ECS.2 (services), applied to scheduled runs too. Dev runs without NAT on purpose.
+@rule(
+    "ecs-no-public-ip",
+    "ECS tasks (services and scheduled runs) do not get public IP addresses.",
+    enforcement=MANDATORY,
+    resource_types={SERVICE, SCHEDULE},
+    control="Security Hub ECS.2",
+    advisory_outside_production=True,
+)
+def check_no_public_ip(resource: ResourceView, context: StackContext) -> list[str]:
+    if get(_ecs_parameters(resource), "networkConfiguration", "assignPublicIp") is True:
+        return ["tasks get a public IP (assignPublicIp true); run them in private subnets behind NAT"]
+    return []
+
+
+# Security Hub ECS.12.
+@rule(
+    "ecs-container-insights",
+    "ECS clusters have Container Insights on.",
+    enforcement=MANDATORY,
+    resource_types=CLUSTER,
+    control="Security Hub ECS.12",
+)
+def check_container_insights(cluster: ResourceView, context: StackContext) -> list[str]:
+    for setting in as_list(cluster.props.get("settings")):
+        if get(setting, "name") == "containerInsights" and get(setting, "value") in ("enabled", "enhanced"):
+            return []
+    return ["Container Insights is off (settings containerInsights enabled or enhanced)"]
+
+
+# No AWS control; the deployment safety CDK leaves off by default.
+@rule(
+    "ecs-deployment-circuit-breaker",
+    "ECS services roll back failed deployments (circuit breaker with rollback).",
+    enforcement=MANDATORY,
+    resource_types=SERVICE,
+    control="none",
+)
+def check_circuit_breaker(service: ResourceView, context: StackContext) -> list[str]:
+    controller = get(service.props, "deploymentController", "type")
+    if controller not in (None, "ECS"):
+        return []  # CODE_DEPLOY and EXTERNAL deployments roll back by their own means
+    breaker = service.props.get("deploymentCircuitBreaker") or {}
+    if breaker.get("enable") is True and breaker.get("rollback") is True:
+        return []
+    return ["deploymentCircuitBreaker must have enable and rollback true: a failing deploy otherwise retries forever"]
