@@ -563,7 +563,7 @@ def test_bad_load_balancer_arguments_are_rejected_together():
         "access_logs_prefix",
     )
     assert "give certificate_arn or domain_name, not both" in message
-    assert "'10.0.0.1/16'" in message and "listed more than once" in message
+    assert "'10.0.0.1/16'" in message and "a non-empty list of distinct CIDR blocks with no host bits set" in message
     assert message.startswith("invalid AlbWebService arguments:")
 
 
