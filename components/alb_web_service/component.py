@@ -2,8 +2,6 @@
 together around its embedded workload."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-from typing import ClassVar
-
 import pulumi
 import pulumi_aws as aws
 
@@ -36,8 +34,8 @@ class AlbWebService(WorkloadShape):
     """
 
     # The names of the first release: the workload is the service's own name.
-    WORKLOAD_NAME: ClassVar[str] = "{name}"
-    FAMILY: ClassVar[str] = "{name}"
+    WORKLOAD_NAME = "{name}"
+    FAMILY = "{name}"
 
     url: pulumi.Output[str]
     """Base URL without path: `https://<domain_name>`, else `http(s)://<ALB DNS name>`, or the shared
