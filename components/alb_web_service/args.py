@@ -96,7 +96,9 @@ def _scaling_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix:
 def _scaling_target(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
     if "cpu_target_percent" not in args and "requests_per_target" not in args:
         problems.add(
-            prefix.removesuffix(".") or "autoscaling", dict(args), "give cpu_target_percent, requests_per_target or both"
+            prefix.removesuffix(".") or "autoscaling",
+            dict(args),
+            "give cpu_target_percent, requests_per_target or both",
         )
 
 
@@ -332,7 +334,9 @@ def certificate_source(args: Mapping[str, Any], problems: ArgumentProblems, pref
     if "shared_listener" in args:
         return
     if "certificate_arn" in args and "domain_name" in args:
-        problems.add(f"{prefix}certificate_arn", args["certificate_arn"], "give certificate_arn or domain_name, not both")
+        problems.add(
+            f"{prefix}certificate_arn", args["certificate_arn"], "give certificate_arn or domain_name, not both"
+        )
     if "domain_name" in args and "hosted_zone_id" not in args:
         problems.add(f"{prefix}hosted_zone_id", None, "required with domain_name")
     if "hosted_zone_id" in args and "domain_name" not in args:
@@ -361,7 +365,10 @@ def desired_count_within_autoscaling(args: Mapping[str, Any], problems: Argument
     if not isinstance(autoscaling, dict) or not isinstance(deployment, dict):
         return
     desired = deployment.get("desired_count")
-    if not (_valid(WEB_AUTOSCALING_ARGS, autoscaling, "min_tasks") and _valid(WEB_AUTOSCALING_ARGS, autoscaling, "max_tasks")):
+    if not (
+        _valid(WEB_AUTOSCALING_ARGS, autoscaling, "min_tasks")
+        and _valid(WEB_AUTOSCALING_ARGS, autoscaling, "max_tasks")
+    ):
         return
     if not isinstance(desired, int) or isinstance(desired, bool):
         return
