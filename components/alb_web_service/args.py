@@ -151,7 +151,7 @@ class AlbWebServiceArgs(TypedDict, total=False):
     """Task count, capacity, rollout bounds, ECS Exec."""
     load_balancer_subnet_ids: pulumi.Input[list[str]]
     """Subnets of the ALB, in at least two AZs: public subnets for an internet-facing ALB, workload
-    subnets for an internal one. Required unless `shared_listener`."""
+    subnets for an internal one."""
     internal: bool
     """Create an internal ALB instead of an internet-facing one."""
     shared_listener: SharedListenerArgs
