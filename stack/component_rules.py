@@ -7,12 +7,13 @@ rule has one statement, in the component, whichever door the value came in by.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from ecs_workloads.arguments import Arguments, Rule
+from ecs_workloads.arguments import Arguments, Nested, NestedList, Rule
 from ecs_workloads.validation import ArgumentProblems
 
 
@@ -21,7 +22,7 @@ def raise_component_problems(arguments: Arguments, args: dict[str, Any]) -> None
     of `arguments`; field names in the message are written as the config keys they came from."""
     problems = ArgumentProblems(arguments.typed_dict.__name__)
     arguments.check(args, problems)
-    _raise(problems)
+    _raise(arguments, problems)
 
 
 def raise_rule_problems(
@@ -34,15 +35,32 @@ def raise_rule_problems(
     problems = ArgumentProblems(arguments.typed_dict.__name__)
     for rule in rules:
         rule(args, problems, "")
-    _raise(problems, keys or {})
+    _raise(arguments, problems, keys)
 
 
-def _raise(problems: ArgumentProblems, keys: Mapping[str, str] | None = None) -> None:
+def _raise(arguments: Arguments, problems: ArgumentProblems, keys: Mapping[str, str] | None = None) -> None:
     if problems:
-        raise ValueError("; ".join(_config_wording(line, keys or {}) for line in problems.lines()))
+        names = _field_names(arguments)
+        raise ValueError("; ".join(_config_wording(line, names, keys or {}) for line in problems.lines()))
 
 
-def _config_wording(line: str, keys: Mapping[str, str]) -> str:
+def _config_wording(line: str, names: frozenset[str], keys: Mapping[str, str]) -> str:
+    """The field, and the field names the allowed part mentions ("at least min_tasks"), as config keys;
+    the value stays as given."""
     field, separator, rest = line.partition(": ")
     key = keys.get(field) or ".".join(to_camel(part) for part in field.split("."))
-    return key + separator + rest
+    value, dash, allowed = rest.partition(" — ")
+    allowed = _SNAKE_WORD.sub(lambda word: to_camel(word[0]) if word[0] in names else word[0], allowed)
+    return key + separator + value + dash + allowed
+
+
+_SNAKE_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _field_names(arguments: Arguments) -> frozenset[str]:
+    """The fields of `arguments` and of the declarations nested in it."""
+    names = set(arguments.names)
+    for spec in arguments.specs.values():
+        if isinstance(spec, Nested | NestedList) and spec.arguments is not None:
+            names |= _field_names(spec.arguments)
+    return frozenset(names)

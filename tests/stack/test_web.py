@@ -188,10 +188,10 @@ BAD_CATS = [
             "hostedZoneId": "Z0123",
         },
         "certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' — "
-        "give certificate_arn or domain_name, not both",
+        "give certificateArn or domainName, not both",
     ),
-    ({"domainName": "cats.example.com"}, "hostedZoneId: None — required with domain_name"),
-    ({"hostedZoneId": "Z0123"}, "hostedZoneId: 'Z0123' — only with domain_name"),
+    ({"domainName": "cats.example.com"}, "hostedZoneId: None — required with domainName"),
+    ({"hostedZoneId": "Z0123"}, "hostedZoneId: 'Z0123' — only with domainName"),
     ({"domainName": "Cats Example"}, "must be a lower-case DNS name"),
     ({"certificateArn": "cert-1"}, "must be an ACM certificate ARN"),
     ({"allowedCidrs": ["10.0.0.1/8"]}, f"must be {_CIDRS}"),
@@ -216,16 +216,16 @@ BAD_CATS = [
         "environment.API_TOKEN: '<hidden>' — looks like a credential",
     ),
     ({"workload": {"environment": {"BUCKET_NAME": "mine"}}}, "BUCKET_NAME is set by the stack"),
-    ({"autoscaling": {"minTasks": 3, "maxTasks": 2}}, "maxTasks: 2 — at least min_tasks (3)"),
+    ({"autoscaling": {"minTasks": 3, "maxTasks": 2}}, "maxTasks: 2 — at least minTasks (3)"),
     (
         {"autoscaling": {"cpuTargetPercent": None}},
-        "autoscaling: {'min_tasks': 2, 'max_tasks': 4} — give cpu_target_percent, requests_per_target or both",
+        "autoscaling: {'min_tasks': 2, 'max_tasks': 4} — give cpuTargetPercent, requestsPerTarget or both",
     ),
     ({"autoscaling": {"cpuTargetPercent": 0}}, "cpuTargetPercent: 0.0 — a number above 0 up to 100"),
     ({"autoscaling": {"minTasks": 0}}, "must be an integer from 1 to 1000"),
     (
         {"desiredCount": 1, "autoscaling": {"minTasks": 2}},
-        "desiredCount: 1 — within autoscaling min_tasks..max_tasks (2..4)",
+        "desiredCount: 1 — within autoscaling minTasks..maxTasks (2..4)",
     ),
     ({"desiredcount": 2}, "Extra inputs are not permitted"),
 ]
