@@ -227,6 +227,8 @@ def _cidr_blocks(value: Any) -> bool:
     return len(set(networks)) == len(networks)
 
 
+# The rules across these fields are ALB_WEB_SERVICE_RULES below, not `rules=`: `Arguments` runs its rules
+# only when every field passed, and this component has always named a conflict next to a wrong value.
 ALB_WEB_SERVICE_ARGS = Arguments(
     AlbWebServiceArgs,
     {
@@ -298,7 +300,8 @@ ALB_WEB_SERVICE_ARGS = Arguments(
 
 
 # Rules across fields. They run on every call, also when some field is wrong (so one error names every
-# problem, as before the declarations), and read a value only when its own spec accepts it.
+# problem), and read a value only when its own spec accepts it. A settings model that builds some of
+# these fields runs the rules it shares through stack.component_rules.raise_rule_problems.
 
 
 def _valid(arguments: Arguments, args: Mapping[str, Any], name: str) -> bool:
