@@ -300,8 +300,8 @@ ALB_WEB_SERVICE_ARGS = Arguments(
 
 
 # Rules across fields. They run on every call, also when some field is wrong (so one error names every
-# problem), and read a value only when its own spec accepts it. A settings model that builds some of
-# these fields runs the rules it shares through stack.component_rules.raise_rule_problems.
+# problem), and read a value only when its own spec accepts it; absent fields they do not concern leave
+# them silent, so a caller that builds only some of the fields (stack settings) can run the ones it shares.
 
 
 def _valid(arguments: Arguments, args: Mapping[str, Any], name: str) -> bool:
