@@ -7,9 +7,12 @@ tests/components/test_reference.py fails when the committed file is not what the
 
 from __future__ import annotations
 
+import ast
 import inspect
+import re
 import sys
-import typing
+import textwrap
+from functools import cache
 from importlib import import_module
 from typing import Any
 
@@ -17,7 +20,10 @@ from .arguments import Arguments, FieldFacts, Nested, NestedList
 from .outputs import declared_outputs, output_docs
 
 # The documented components, in reading order, and the module-level name of each one's declaration.
-DOCUMENTED = (("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),)
+DOCUMENTED = (
+    ("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
+    ("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
+)
 
 
 def render() -> str:
@@ -54,7 +60,7 @@ def _arguments_table(arguments: Arguments, title: str) -> list[str]:
 
 
 def _row(arguments: Arguments, facts: FieldFacts) -> str:
-    kind = _type_name(typing.get_type_hints(arguments.typed_dict, include_extras=False).get(facts.name))
+    kind = _written_type(arguments.typed_dict, facts.name)
     default = "**required**" if facts.required else facts.spec.default_text()
     allowed = "" if isinstance(facts.spec, Nested | NestedList) else facts.spec.allowed()
     return f"| `{facts.name}` | {kind} | {_cell(default)} | {_cell(allowed)} | {_cell(facts.description)} |"
@@ -66,6 +72,30 @@ def _outputs_table(component: type) -> list[str]:
     for name, annotation in declared_outputs(component).items():
         lines.append(f"| `{name}` | {_type_name(annotation)} | {_cell(docs[name])} |")
     return [*lines, ""]
+
+
+def _written_type(typed_dict: type, name: str) -> str:
+    """A field's annotation as written (`pulumi.Input[str]`): evaluated, an Input is a Union holding a
+    forward reference to `Output[T]` that only resolves inside pulumi's own module."""
+    written = _annotations_as_written(typed_dict).get(name)
+    if written is None:
+        return _type_name(inspect.get_annotations(typed_dict)[name])
+    unwrapped = _REQUIRED.sub(r"\2", written).replace("pulumi.", "")
+    return f"`{unwrapped}`"
+
+
+_REQUIRED = re.compile(r"^(Not)?Required\[(.*)\]$")
+
+
+@cache
+def _annotations_as_written(cls: type) -> dict[str, str]:
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    body = next(node for node in tree.body if isinstance(node, ast.ClassDef)).body
+    return {
+        node.target.id: ast.unparse(node.annotation)
+        for node in body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    }
 
 
 def _type_name(annotation: Any) -> str:

@@ -8,18 +8,24 @@ ImageAssessor receive it as the ECS secret `API_TOKEN`; no config key can set or
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from pydantic import Field, field_validator, model_validator
 
-from ecs_workloads.alb_web_service import CERTIFICATE_ARN, DOMAIN_NAME, HOSTED_ZONE_ID, AlbWebService
+from ecs_workloads.alb_web_service import (
+    ALB_WEB_SERVICE_ARGS,
+    WEB_AUTOSCALING_ARGS,
+    AlbWebService,
+    certificate_source,
+    desired_count_within_autoscaling,
+)
 from ecs_workloads.generated_secret import GeneratedSecret
 from ecs_workloads.operations_dashboard import WebMetrics
 from ecs_workloads.private_bucket import PrivateBucket
 
+from .component_rules import raise_component_problems, raise_rule_problems
 from .foundation import Foundation
 from .section import Section
 from .workload_settings import WorkloadSettings
@@ -30,24 +36,25 @@ CATS_PORT = 8080
 # The variable both apps read the token from (apps/cats, apps/image_assessor).
 API_TOKEN_VARIABLE = "API_TOKEN"
 _STACK_ENV = ("BUCKET_NAME", API_TOKEN_VARIABLE)
+_WEB = ALB_WEB_SERVICE_ARGS
+_SCALING = WEB_AUTOSCALING_ARGS
 
 
 class CatsAutoscalingSettings(Section):
     """Target-tracking autoscaling of the cats tasks."""
 
-    min_tasks: int = Field(2, ge=1, le=1000, description="Fewest tasks.")
-    max_tasks: int = Field(4, ge=1, le=1000, description="Most tasks.")
-    cpu_target_percent: float | None = Field(60, gt=0, le=100, description="Average CPU % to hold; null for none.")
-    requests_per_target: int | None = Field(
-        None, ge=1, le=1_000_000, description="ALB requests per task per minute to hold. Default none."
+    min_tasks: int = _SCALING["min_tasks"].setting(2, description="Fewest tasks.")
+    max_tasks: int = _SCALING["max_tasks"].setting(4, description="Most tasks.")
+    # null turns the CPU target off, so the field is plain here; `_component_rules` checks it with the
+    # component's own spec.
+    cpu_target_percent: float | None = Field(60, description="Average CPU % to hold; null for none.")
+    requests_per_target: int | None = _SCALING["requests_per_target"].setting(
+        None, description="ALB requests per task per minute to hold. Default none."
     )
 
     @model_validator(mode="after")
-    def _bounds_and_target(self) -> CatsAutoscalingSettings:
-        if self.min_tasks > self.max_tasks:
-            raise ValueError(f"maxTasks ({self.max_tasks}) must be at least minTasks ({self.min_tasks})")
-        if self.cpu_target_percent is None and self.requests_per_target is None:
-            raise ValueError("set cpuTargetPercent, requestsPerTarget or both")
+    def _component_rules(self) -> CatsAutoscalingSettings:
+        raise_component_problems(_SCALING, self.args())
         return self
 
     def args(self) -> dict[str, Any]:
@@ -66,64 +73,25 @@ class CatsSettings(Section):
         default_factory=WorkloadSettings, description="Container; default: build apps/cats, 256 CPU / 512 MiB."
     )
     desired_count: int = Field(1, ge=0, le=1000, description="Tasks to run (initial count when autoscaling).")
-    path_pattern: str = Field("/cats*", description="Requests whose path matches go to the service; others get 404.")
-    rule_priority: int = Field(100, ge=1, le=50000, description="Priority of the path rule on the listener.")
-    allowed_cidrs: list[str] = Field(
-        default_factory=lambda: ["0.0.0.0/0"], description="CIDR blocks that may reach the load balancer."
+    path_pattern: str = _WEB["path_patterns"].item.setting(
+        "/cats*", description="Requests whose path matches go to the service; others get 404."
     )
-    certificate_arn: str | None = Field(None, description="ACM certificate ARN: serve HTTPS, redirect HTTP.")
-    domain_name: str | None = Field(
+    rule_priority: int = _WEB["priority"].setting(description="Priority of the path rule on the listener.")
+    allowed_cidrs: list[str] = _WEB["allowed_cidrs"].setting(
+        description="CIDR blocks that may reach the load balancer."
+    )
+    certificate_arn: str | None = _WEB["certificate_arn"].setting(
+        None, description="ACM certificate ARN: serve HTTPS, redirect HTTP."
+    )
+    domain_name: str | None = _WEB["domain_name"].setting(
         None, description="Domain to serve on HTTPS with a DNS-validated certificate and an alias record."
     )
-    hosted_zone_id: str | None = Field(None, description="Route 53 hosted zone of domainName.")
+    hosted_zone_id: str | None = _WEB["hosted_zone_id"].setting(None, description="Route 53 hosted zone of domainName.")
     autoscaling: CatsAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
     enable_execute_command: bool = Field(False, description="Allow `aws ecs execute-command` into the tasks.")
-    health_check_path: str = Field("/health", description="Path the load balancer probes on each task.")
-
-    @field_validator("path_pattern", "health_check_path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not value.startswith("/") or len(value) > 128:
-            raise ValueError("must start with / (up to 128 characters)")
-        return value
-
-    @field_validator("allowed_cidrs")
-    @classmethod
-    def _cidrs(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("must list at least one CIDR block")
-        bad = []
-        for cidr in value:
-            try:
-                ipaddress.ip_network(cidr)
-            except ValueError:
-                bad.append(cidr)
-        if bad:
-            raise ValueError(f"must be CIDR blocks such as 203.0.113.0/24; not: {', '.join(bad)}")
-        if len(set(value)) != len(value):
-            raise ValueError("lists a CIDR block more than once")
-        return value
-
-    @field_validator("certificate_arn")
-    @classmethod
-    def _certificate(cls, value: str | None) -> str | None:
-        if value is not None and not CERTIFICATE_ARN.match(value):
-            raise ValueError("must be an ACM certificate ARN such as arn:aws:acm:us-east-1:123456789012:certificate/…")
-        return value
-
-    @field_validator("domain_name")
-    @classmethod
-    def _domain(cls, value: str | None) -> str | None:
-        if value is not None and not DOMAIN_NAME.match(value):
-            raise ValueError("must be a lower-case DNS name such as cats.example.com")
-        return value
-
-    @field_validator("hosted_zone_id")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        if value is not None and not HOSTED_ZONE_ID.match(value):
-            raise ValueError("must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ")
-        return value
+    health_check_path: str = _WEB["health_check_path"].setting(
+        "/health", description="Path the load balancer probes on each task."
+    )
 
     @field_validator("workload")
     @classmethod
@@ -138,20 +106,31 @@ class CatsSettings(Section):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> CatsSettings:
-        if self.certificate_arn and self.domain_name:
-            raise ValueError("set certificateArn or domainName (a certificate is then created), not both")
-        if self.domain_name and not self.hosted_zone_id:
-            raise ValueError("domainName needs hostedZoneId (for the certificate validation and alias records)")
-        if self.hosted_zone_id and not self.domain_name:
-            raise ValueError("hostedZoneId is only used with domainName; set domainName or remove it")
-        scaling = self.autoscaling
-        if scaling and not scaling.min_tasks <= self.desired_count <= scaling.max_tasks:
-            raise ValueError(
-                f"desiredCount {self.desired_count} must lie within autoscaling minTasks..maxTasks "
-                f"({scaling.min_tasks}..{scaling.max_tasks})"
-            )
+    def _component_rules(self) -> CatsSettings:
+        raise_rule_problems(
+            _WEB,
+            (certificate_source, desired_count_within_autoscaling),
+            self.service_args(),
+            keys={"deployment.desired_count": "desiredCount"},
+        )
         return self
+
+    def service_args(self) -> dict[str, Any]:
+        """The `AlbWebService` arguments these settings decide; the foundation adds cluster, network and
+        alarm topic, the stack the container."""
+        args: dict[str, Any] = {
+            "deployment": {"desired_count": self.desired_count, "enable_execute_command": self.enable_execute_command},
+            "path_patterns": [self.path_pattern],
+            "priority": self.rule_priority,
+            "allowed_cidrs": list(self.allowed_cidrs),
+            "health_check_path": self.health_check_path,
+        }
+        for key in ("certificate_arn", "domain_name", "hosted_zone_id"):
+            if getattr(self, key) is not None:
+                args[key] = getattr(self, key)
+        if self.autoscaling:
+            args["autoscaling"] = self.autoscaling.args()
+        return args
 
 
 @dataclass(frozen=True)
@@ -184,34 +163,22 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
     workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: token.arn}
 
     capacity = cats.workload.capacity or foundation.default_capacity
-    args: dict[str, Any] = {
-        "cluster_name": foundation.cluster_name,
-        "cluster_arn": foundation.cluster_arn,
-        "placement": foundation.placement,
-        "load_balancer_subnet_ids": foundation.load_balancer_subnet_ids,
-        "workload": workload,
-        "deployment": {
-            "desired_count": cats.desired_count,
-            "capacity": capacity.weights(),
-            "enable_execute_command": cats.enable_execute_command,
-        },
-        "path_patterns": [cats.path_pattern],
-        "priority": cats.rule_priority,
-        "allowed_cidrs": list(cats.allowed_cidrs),
-        "health_check_path": cats.health_check_path,
-        "alarm_topic_arn": foundation.alarm_topic_arn,
-        "protect_data": protect,
-    }
-    if cats.certificate_arn:
-        args["certificate_arn"] = cats.certificate_arn
-    if cats.domain_name:
-        args["domain_name"] = cats.domain_name
-        args["hosted_zone_id"] = cats.hosted_zone_id
-    if cats.autoscaling:
-        args["autoscaling"] = cats.autoscaling.args()
+    args: dict[str, Any] = cats.service_args()
+    args["deployment"] = {**args["deployment"], "capacity": capacity.weights()}
+    args.update(
+        {
+            "cluster_name": foundation.cluster_name,
+            "cluster_arn": foundation.cluster_arn,
+            "placement": foundation.placement,
+            "load_balancer_subnet_ids": foundation.load_balancer_subnet_ids,
+            "workload": workload,
+            "alarm_topic_arn": foundation.alarm_topic_arn,
+            "protect_data": protect,
+        }
+    )
     service = AlbWebService("cats", args)
 
-    service.workload.grant(
+    service.grant(
         "pictures",
         [
             {

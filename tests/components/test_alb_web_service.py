@@ -6,6 +6,8 @@ import pulumi
 import pytest
 
 from ecs_workloads.alb_web_service import TLS_POLICY, AlbWebService
+from ecs_workloads.outputs import declared_outputs
+from ecs_workloads.tags import takes_tags
 from harness.program import run_callable
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
@@ -57,6 +59,7 @@ def _web(name="web", **args):
             lb_suffix=service.load_balancer_arn_suffix,
             listeners=service.listener_arns,
             tg=service.target_group_arn,
+            tg_suffix=service.target_group_arn_suffix,
             service_name=service.service_name,
             cluster_name=service.cluster_name,
             alb_sg=service.alb_security_group_id,
@@ -563,7 +566,7 @@ def test_bad_load_balancer_arguments_are_rejected_together():
         "access_logs_prefix",
     )
     assert "give certificate_arn or domain_name, not both" in message
-    assert "'10.0.0.1/16'" in message and "listed more than once" in message
+    assert "'10.0.0.1/16'" in message and "a non-empty list of distinct CIDR blocks with no host bits set" in message
     assert message.startswith("invalid AlbWebService arguments:")
 
 
@@ -705,3 +708,56 @@ def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(changes, f
 
 def test_arguments_that_are_not_a_mapping_raise_a_value_error():
     _rejected(["x"], "arguments")
+
+
+# Tags, outputs and the embedded workload
+
+
+def test_every_taggable_child_carries_the_tags_and_tasks_get_them_from_the_task_definition():
+    def program():
+        AlbWebService(
+            "web",
+            {
+                **BASE,
+                "domain_name": "cats.example.com",
+                "hosted_zone_id": "Z0123456789ABCDEF",
+                "path_patterns": ["/cats*"],
+                "autoscaling": {"min_tasks": 1, "max_tasks": 2, "cpu_target_percent": 50},
+                "database_access": [{"security_group_id": "sg-0rds000001", "port": 5432}],
+                "alarm_topic_arn": TOPIC,
+                "tags": {"team": "cats", "cost-centre": "42"},
+            },
+        )
+
+    recording = run_callable(program)
+    taggable = [r for r in recording.registrations if r.custom and takes_tags(r.type)]
+    assert {r.type for r in taggable} >= {LB, LISTENER, RULE, TG, SG, INGRESS, EGRESS, SERVICE, ALARM}
+    for registration in taggable:
+        assert registration.inputs.get("tags", {}).items() >= {"team": "cats", "cost-centre": "42"}.items(), (
+            registration.type,
+            registration.name,
+        )
+    service = recording.one(SERVICE).inputs
+    assert (service["propagateTags"], service["enableEcsManagedTags"]) == ("TASK_DEFINITION", True)
+
+
+def test_the_workload_takes_protect_data_from_the_service_only():
+    message = _rejected({**BASE, "workload": {**BASE["workload"], "protect_data": True}}, "workload.protect_data")
+    assert "set protect_data on the component itself; remove it here" in message
+
+
+def test_every_declared_output_is_registered(monkeypatch):
+    registered = {}
+    monkeypatch.setattr(AlbWebService, "register_outputs", lambda self, outputs: registered.update(outputs))
+    recording, holder = _web(certificate_arn=CERT)
+    assert set(registered) == set(declared_outputs(AlbWebService))
+    assert {"target_group_arn_suffix", "listener_arns", "task_role_arn", "security_group_id"} <= set(registered)
+    tg = recording.one(TG)
+    assert holder["outputs"]["tg_suffix"] == tg.outputs["arnSuffix"]
+    assert holder["outputs"]["tasks_sg"] == _group_id(recording, "web-sg")
+    assert holder["service"].workload.security_group_id is holder["service"].security_group_id
+
+
+def test_two_spellings_of_one_network_are_one_cidr_listed_twice():
+    message = _rejected({**BASE, "allowed_cidrs": ["2001:db8::/32", "2001:DB8::/32"]}, "allowed_cidrs")
+    assert "distinct CIDR blocks" in message

@@ -15,6 +15,7 @@ from stack.web import CatsSettings, build_web
 
 TOKEN = "arn:aws:ssm:us-east-1:123456789012:parameter/cats/api-token"
 SECRET = "aws:secretsmanager/secret:Secret"
+_CIDRS = "a non-empty list of distinct CIDR blocks with no host bits set, such as 203.0.113.0/24"
 PROD_CATS = {
     "desiredCount": 2,
     "domainName": "cats.example.com",
@@ -186,16 +187,24 @@ BAD_CATS = [
             "domainName": "a.example.com",
             "hostedZoneId": "Z0123",
         },
-        "set certificateArn or domainName",
+        "certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' — "
+        "give certificateArn or domainName, not both",
     ),
-    ({"domainName": "cats.example.com"}, "domainName needs hostedZoneId"),
-    ({"hostedZoneId": "Z0123"}, "hostedZoneId is only used with domainName"),
+    ({"domainName": "cats.example.com"}, "hostedZoneId: None — required with domainName"),
+    ({"hostedZoneId": "Z0123"}, "hostedZoneId: 'Z0123' — only with domainName"),
     ({"domainName": "Cats Example"}, "must be a lower-case DNS name"),
     ({"certificateArn": "cert-1"}, "must be an ACM certificate ARN"),
-    ({"allowedCidrs": ["10.0.0.1/8"]}, "must be CIDR blocks such as 203.0.113.0/24; not: 10.0.0.1/8"),
-    ({"allowedCidrs": []}, "must list at least one CIDR block"),
-    ({"pathPattern": "cats*"}, "must start with /"),
-    ({"rulePriority": 0}, "greater than or equal to 1"),
+    ({"allowedCidrs": ["10.0.0.1/8"]}, f"must be {_CIDRS}"),
+    ({"allowedCidrs": []}, f"must be {_CIDRS}"),
+    ({"allowedCidrs": ["2001:db8::/32", "2001:DB8::/32"]}, f"must be {_CIDRS}"),
+    ({"pathPattern": "cats*"}, "must be a path starting with / (* and ? are wildcards) of up to 128 characters"),
+    (
+        {"pathPattern": "/" + "c" * 128},
+        "must be a path starting with / (* and ? are wildcards) of up to 128 characters",
+    ),
+    ({"healthCheckPath": "health"}, "must be a path starting with / of up to 1024 characters"),
+    ({"rulePriority": 0}, "must be an integer from 1 to 50000"),
+    ({"rulePriority": 50001}, "must be an integer from 1 to 50000"),
     # The stack generates the token: no key may name another one, nor set it in the environment.
     ({"apiTokenSecretArn": TOKEN}, "Extra inputs are not permitted"),
     (
@@ -207,9 +216,17 @@ BAD_CATS = [
         "environment.API_TOKEN: '<hidden>' — looks like a credential",
     ),
     ({"workload": {"environment": {"BUCKET_NAME": "mine"}}}, "BUCKET_NAME is set by the stack"),
-    ({"autoscaling": {"minTasks": 3, "maxTasks": 2}}, "maxTasks (2) must be at least minTasks (3)"),
-    ({"autoscaling": {"cpuTargetPercent": None}}, "set cpuTargetPercent, requestsPerTarget or both"),
-    ({"desiredCount": 1, "autoscaling": {"minTasks": 2}}, "desiredCount 1 must lie within autoscaling minTasks"),
+    ({"autoscaling": {"minTasks": 3, "maxTasks": 2}}, "maxTasks: 2 — at least minTasks (3)"),
+    (
+        {"autoscaling": {"cpuTargetPercent": None}},
+        "autoscaling: {'min_tasks': 2, 'max_tasks': 4} — give cpuTargetPercent, requestsPerTarget or both",
+    ),
+    ({"autoscaling": {"cpuTargetPercent": 0}}, "cpuTargetPercent: 0.0 — a number above 0 up to 100"),
+    ({"autoscaling": {"minTasks": 0}}, "must be an integer from 1 to 1000"),
+    (
+        {"desiredCount": 1, "autoscaling": {"minTasks": 2}},
+        "desiredCount: 1 — within autoscaling minTasks..maxTasks (2..4)",
+    ),
     ({"desiredcount": 2}, "Extra inputs are not permitted"),
 ]
 

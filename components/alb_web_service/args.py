@@ -1,0 +1,411 @@
+"""What `AlbWebService` accepts: the args TypedDicts, one declaration each, and the rules across fields."""
+
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+import ipaddress
+import re
+from collections.abc import Mapping
+from typing import Any, Required, TypedDict
+
+import pulumi
+
+from ..alarm_topic import SNS_TOPIC_ARN
+from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, Number, Text
+from ..fargate_service import ServiceDeploymentArgs, validate_deployment
+from ..fargate_workload import FargateWorkloadArgs
+from ..network import WorkloadPlacement, validate_placement
+from ..tags import TAGS
+from ..validation import ArgumentProblems
+from ..workload_shape import validate_embedded_workload
+
+CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
+DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
+_MATCHER = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
+_PATH = re.compile(r"/.*")
+# Arguments of the load balancer itself, which only the service that owns it may set.
+_OWN_ALB_ONLY = (
+    "load_balancer_subnet_ids",
+    "internal",
+    "certificate_arn",
+    "domain_name",
+    "hosted_zone_id",
+    "allowed_cidrs",
+    "idle_timeout",
+    "access_logs_bucket",
+    "access_logs_prefix",
+)
+
+
+class SharedListenerArgs(TypedDict):
+    """An existing ALB listener to join with a path rule; `AlbWebService.shared_listener()` returns one."""
+
+    listener_arn: pulumi.Input[str]
+    """The listener that forwards requests (the HTTPS one when the ALB has TLS)."""
+    load_balancer_arn: pulumi.Input[str]
+    """ARN of the load balancer."""
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """`app/<name>/<id>`, the CloudWatch dimension and autoscaling label part."""
+    load_balancer_dns_name: pulumi.Input[str]
+    """DNS name of the load balancer."""
+    load_balancer_security_group_id: pulumi.Input[str]
+    """Security group of the load balancer; it gets an egress rule to this service's tasks."""
+    url: pulumi.Input[str]
+    """Base URL clients use for the load balancer, e.g. `https://example.com`."""
+
+
+SHARED_LISTENER_ARGS = Arguments(
+    SharedListenerArgs,
+    {
+        "listener_arn": Identifier(shape="a listener ARN"),
+        "load_balancer_arn": Identifier(shape="a load balancer ARN"),
+        "load_balancer_arn_suffix": Identifier(shape="an ARN suffix such as app/<name>/<id>"),
+        "load_balancer_dns_name": Identifier(shape="a DNS name"),
+        "load_balancer_security_group_id": Identifier(shape="a security group id"),
+        "url": Identifier(shape="a URL such as https://example.com"),
+    },
+)
+
+
+class DatabaseAccessArgs(TypedDict, total=False):
+    """A database (or any server) security group that should admit this service's tasks."""
+
+    security_group_id: Required[pulumi.Input[str]]
+    """The database's security group; an ingress rule is added to it."""
+    port: Required[int]
+    """TCP port of the database, e.g. 5432 or 3306."""
+    description: str
+    """Description of the ingress rule."""
+
+
+DATABASE_ACCESS_ARGS = Arguments(
+    DatabaseAccessArgs,
+    {
+        "security_group_id": Identifier(shape="the database's security group id"),
+        "port": Integer(low=1, high=65535),
+        # EC2 security group rule descriptions: up to 255 characters.
+        "description": Text(max_length=255, otherwise="`From <name> tasks`"),
+    },
+)
+
+
+def _scaling_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    if args["max_tasks"] < args["min_tasks"]:
+        problems.add(f"{prefix}max_tasks", args["max_tasks"], f"at least min_tasks ({args['min_tasks']})")
+
+
+def _scaling_target(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    if "cpu_target_percent" not in args and "requests_per_target" not in args:
+        problems.add(
+            prefix.removesuffix(".") or "autoscaling",
+            dict(args),
+            "give cpu_target_percent, requests_per_target or both",
+        )
+
+
+class WebAutoscalingArgs(TypedDict, total=False):
+    """Target-tracking autoscaling of the task count. Give at least one target."""
+
+    min_tasks: Required[int]
+    """Fewest tasks (target tracking cannot start from zero tasks: there is no metric)."""
+    max_tasks: Required[int]
+    """Most tasks, at least `min_tasks`."""
+    cpu_target_percent: float
+    """Keep average service CPU near this percentage."""
+    requests_per_target: int
+    """Keep ALB requests per task per minute near this number."""
+    scale_in_cooldown: int
+    """Seconds after a scale-in before another."""
+    scale_out_cooldown: int
+    """Seconds after a scale-out before another."""
+
+
+WEB_AUTOSCALING_ARGS = Arguments(
+    WebAutoscalingArgs,
+    {
+        # ECS services run at most 1000 tasks by default (Amazon ECS service quotas: tasks per service).
+        "min_tasks": Integer(low=1, high=1000),
+        "max_tasks": Integer(low=1, high=1000),
+        "cpu_target_percent": Number(low=0, high=100, low_open=True, otherwise="no CPU target"),
+        "requests_per_target": Integer(low=1, high=1_000_000, otherwise="no request target"),
+        # Cooldowns are seconds; an hour bounds a typo (Application Auto Scaling takes any non-negative value).
+        "scale_in_cooldown": Integer(low=0, high=3600, default=300),
+        "scale_out_cooldown": Integer(low=0, high=3600, default=60),
+    },
+    rules=[_scaling_bounds, _scaling_target],
+)
+
+
+class AlbWebServiceArgs(TypedDict, total=False):
+    """Arguments of `AlbWebService`."""
+
+    cluster_name: Required[pulumi.Input[str]]
+    """Name of the ECS cluster (autoscaling resource id)."""
+    cluster_arn: Required[pulumi.Input[str]]
+    """ARN of the ECS cluster."""
+    placement: Required[WorkloadPlacement]
+    """VPC, task subnets and whether tasks get a public IP."""
+    workload: Required[FargateWorkloadArgs]
+    """The container: FargateWorkloadArgs without `vpc_id` (from `placement`) and `protect_data` (this
+    component's own); `port` is required."""
+    deployment: ServiceDeploymentArgs
+    """Task count, capacity, rollout bounds, ECS Exec."""
+    load_balancer_subnet_ids: pulumi.Input[list[str]]
+    """Subnets of the ALB, in at least two AZs: public subnets for an internet-facing ALB, workload
+    subnets for an internal one."""
+    internal: bool
+    """Create an internal ALB instead of an internet-facing one."""
+    shared_listener: SharedListenerArgs
+    """Join this existing listener with a path rule instead of creating an ALB."""
+    path_patterns: list[str]
+    """Route only these paths (e.g. `["/cats*"]`) to the service; on an own ALB everything else gets a
+    404. Required with `shared_listener`."""
+    priority: int
+    """Priority of the path rule, unique per listener (lower wins). Required with `shared_listener`."""
+    certificate_arn: pulumi.Input[str]
+    """ACM certificate for HTTPS on 443; port 80 then redirects."""
+    domain_name: str
+    """Domain for the service: a DNS-validated ACM certificate and an alias record are created in
+    `hosted_zone_id`, and HTTPS is served."""
+    hosted_zone_id: pulumi.Input[str]
+    """Route 53 hosted zone of `domain_name`. Required with `domain_name`."""
+    allowed_cidrs: list[str]
+    """IPv4/IPv6 CIDR blocks that may reach the ALB on 80 (and 443). Required for an internal ALB."""
+    idle_timeout: int
+    """Seconds an idle connection is kept."""
+    access_logs_bucket: pulumi.Input[str]
+    """S3 bucket (with a policy that lets ELB log delivery write) for ALB access logs."""
+    access_logs_prefix: str
+    """Key prefix of the access logs."""
+    health_check_path: str
+    """Path the ALB probes on each task."""
+    health_check_matcher: str
+    """HTTP codes that count as healthy, e.g. `200` or `200-399`."""
+    health_check_interval: int
+    """Seconds between probes."""
+    healthy_threshold: int
+    """Consecutive successes before a task receives traffic."""
+    unhealthy_threshold: int
+    """Consecutive failures before a task is taken out."""
+    health_check_timeout: int
+    """Seconds before a probe fails, less than the interval."""
+    deregistration_delay: int
+    """Seconds in-flight requests may finish on a stopping task."""
+    stickiness_duration: int
+    """When given, `lb_cookie` stickiness for this many seconds."""
+    health_check_grace_period_seconds: int
+    """Seconds ECS ignores failing ALB health checks of a new task."""
+    database_access: list[DatabaseAccessArgs]
+    """Security groups (e.g. an RDS database's) that admit this service's tasks."""
+    autoscaling: WebAutoscalingArgs
+    """Target-tracking autoscaling of the task count; the service starts with `min_tasks` tasks unless
+    `deployment.desired_count` says otherwise."""
+    alarm_topic_arn: pulumi.Input[str]
+    """SNS topic for the 5xx-rate and unhealthy-task alarms."""
+    error_rate_alarm_percent: float
+    """Alarm when target 5xx responses exceed this percentage of requests."""
+    protect_data: bool
+    """ALB deletion protection; also protects the workload's log group and repository."""
+    tags: dict[str, str]
+    """Tags of every resource the service creates (tasks get them from the task definition)."""
+
+
+def _mapping(what: str, **facts: Any) -> Check:
+    """A nested argument whose own declaration lives with its module; that module's validator checks it
+    (see `validate_alb_web_service_args`)."""
+    return Check(test=lambda value: isinstance(value, dict), says=f"a mapping: {what}", **facts)
+
+
+def _cidr_blocks(value: Any) -> bool:
+    # ip_network would read an integer as a /32 address; two spellings of one network would give two
+    # security group rules of the same name.
+    if not isinstance(value, list) or not value or not all(isinstance(cidr, str) for cidr in value):
+        return False
+    try:
+        networks = [ipaddress.ip_network(cidr) for cidr in value]
+    except ValueError:
+        return False
+    return len(set(networks)) == len(networks)
+
+
+# The rules across these fields are ALB_WEB_SERVICE_RULES below, not `rules=`: `Arguments` runs its rules
+# only when every field passed, and this component has always named a conflict next to a wrong value.
+ALB_WEB_SERVICE_ARGS = Arguments(
+    AlbWebServiceArgs,
+    {
+        "cluster_name": Identifier(shape="an ECS cluster name"),
+        "cluster_arn": Identifier(shape="an ECS cluster ARN"),
+        "placement": _mapping("vpc_id, subnet_ids and assign_public_ip (Network.placement())"),
+        "workload": _mapping("FargateWorkloadArgs without vpc_id and protect_data, with port"),
+        "deployment": _mapping("ServiceDeploymentArgs", default={}),
+        # CreateLoadBalancer: an Application Load Balancer needs subnets in at least two Availability Zones.
+        "load_balancer_subnet_ids": Items(
+            item=Identifier(shape="a subnet id"), min_items=2, otherwise="required unless shared_listener"
+        ),
+        "internal": Flag(default=False),
+        "shared_listener": Nested(arguments=SHARED_LISTENER_ARGS, otherwise="the service creates its own ALB"),
+        # PathPatternConditionConfig: each value up to 128 characters, `*` and `?` wildcards; a rule holds
+        # at most five condition values (Elastic Load Balancing quotas).
+        "path_patterns": Items(
+            item=Text(pattern=_PATH, shape="a path starting with / (* and ? are wildcards)", max_length=128),
+            max_items=5,
+            otherwise="all paths",
+        ),
+        # CreateRule Priority (RulePriority): 1 to 50000.
+        "priority": Integer(low=1, high=50000, default=100),
+        "certificate_arn": Text(
+            pattern=CERTIFICATE_ARN,
+            shape="an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
+            otherwise="HTTP only, unless domain_name",
+        ),
+        "domain_name": Text(pattern=DOMAIN_NAME, shape="a lower-case DNS name such as cats.example.com"),
+        "hosted_zone_id": Text(pattern=HOSTED_ZONE_ID, shape="a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ"),
+        "allowed_cidrs": Check(
+            default=["0.0.0.0/0"],
+            test=_cidr_blocks,
+            says="a non-empty list of distinct CIDR blocks with no host bits set, such as 203.0.113.0/24",
+        ),
+        # LoadBalancerAttribute idle_timeout.timeout_seconds: 1 to 4000.
+        "idle_timeout": Integer(low=1, high=4000, default=60),
+        "access_logs_bucket": Identifier(shape="an S3 bucket name", otherwise="no access logs"),
+        "access_logs_prefix": Text(otherwise="the bucket root"),
+        # elbv2 model: Path 1 to 1024 characters.
+        "health_check_path": Text(pattern=_PATH, shape="a path starting with /", max_length=1024, default="/"),
+        "health_check_matcher": Text(
+            pattern=_MATCHER, shape="HTTP codes such as 200, 200,204 or 200-399", default="200-399"
+        ),
+        # elbv2 model: HealthCheckIntervalSeconds 5-300, HealthCheckThresholdCount 2-10,
+        # HealthCheckTimeoutSeconds 2-120.
+        "health_check_interval": Integer(low=5, high=300, default=10),
+        "healthy_threshold": Integer(low=2, high=10, default=2),
+        "unhealthy_threshold": Integer(low=2, high=10, default=3),
+        "health_check_timeout": Integer(low=2, high=120, default=5),
+        # Target group attributes: deregistration_delay.timeout_seconds 0-3600,
+        # stickiness.lb_cookie.duration_seconds 1-604800.
+        "deregistration_delay": Integer(low=0, high=3600, default=30),
+        "stickiness_duration": Integer(low=1, high=604800, otherwise="no stickiness"),
+        # ecs CreateService healthCheckGracePeriodSeconds: up to 2147483647.
+        "health_check_grace_period_seconds": Integer(low=0, high=2_147_483_647, default=30),
+        "database_access": NestedList(arguments=DATABASE_ACCESS_ARGS, default=[]),
+        "autoscaling": Nested(arguments=WEB_AUTOSCALING_ARGS, otherwise="fixed deployment.desired_count"),
+        "alarm_topic_arn": Text(
+            pattern=SNS_TOPIC_ARN,
+            shape="an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
+            otherwise="no alarms",
+        ),
+        "error_rate_alarm_percent": Number(low=0, high=100, low_open=True, default=5),
+        "protect_data": Flag(default=False),
+        "tags": TAGS,
+    },
+)
+
+
+# Rules across fields. They run on every call, also when some field is wrong (so one error names every
+# problem), and read a value only when its own spec accepts it; absent fields they do not concern leave
+# them silent, so a caller that builds only some of the fields (stack settings) can run the ones it shares.
+
+
+def _valid(arguments: Arguments, args: Mapping[str, Any], name: str) -> bool:
+    return name in args and arguments[name].problem(args[name]) is None
+
+
+def _load_balancer_owner(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """With `shared_listener` the load balancer is another service's; without, this one needs subnets."""
+    if "shared_listener" not in args:
+        if "load_balancer_subnet_ids" not in args:
+            problems.add(f"{prefix}load_balancer_subnet_ids", None, "required unless shared_listener is given")
+        return
+    for key in _OWN_ALB_ONLY:
+        if key in args:
+            problems.add(f"{prefix}{key}", args[key], "belongs to the load balancer's owner; not with shared_listener")
+    if "path_patterns" not in args:
+        problems.add(f"{prefix}path_patterns", None, "required with shared_listener (e.g. ['/cats*'])")
+    if "priority" not in args:
+        problems.add(f"{prefix}priority", None, "required with shared_listener, unique per listener")
+
+
+def _own_load_balancer(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    if "shared_listener" in args:
+        return
+    if args.get("internal") is True and "allowed_cidrs" not in args:
+        problems.add(f"{prefix}allowed_cidrs", None, "required for an internal load balancer (who may call it)")
+    if "access_logs_prefix" in args and "access_logs_bucket" not in args:
+        problems.add(f"{prefix}access_logs_prefix", args["access_logs_prefix"], "needs access_logs_bucket")
+
+
+def certificate_source(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """HTTPS takes one certificate: a given one, or one issued for `domain_name` and validated in its zone."""
+    if "shared_listener" in args:
+        return
+    if "certificate_arn" in args and "domain_name" in args:
+        problems.add(
+            f"{prefix}certificate_arn", args["certificate_arn"], "give certificate_arn or domain_name, not both"
+        )
+    if "domain_name" in args and "hosted_zone_id" not in args:
+        problems.add(f"{prefix}hosted_zone_id", None, "required with domain_name")
+    if "hosted_zone_id" in args and "domain_name" not in args:
+        problems.add(f"{prefix}hosted_zone_id", args["hosted_zone_id"], "only with domain_name")
+
+
+def _path_rule(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    if "priority" in args and "path_patterns" not in args:
+        problems.add(f"{prefix}priority", args["priority"], "only with path_patterns")
+
+
+def _timeout_below_interval(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    # The elbv2 API refuses a health check timeout that is not shorter than its interval.
+    declared = ALB_WEB_SERVICE_ARGS
+    interval = declared.value(args, "health_check_interval")
+    timeout = declared.value(args, "health_check_timeout")
+    if declared["health_check_interval"].problem(interval) or declared["health_check_timeout"].problem(timeout):
+        return
+    if timeout >= interval:
+        problems.add(f"{prefix}health_check_timeout", timeout, f"must be less than health_check_interval ({interval})")
+
+
+def desired_count_within_autoscaling(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """A given initial task count lies within the autoscaling bounds, which would move it there at once."""
+    autoscaling, deployment = args.get("autoscaling"), args.get("deployment")
+    if not isinstance(autoscaling, dict) or not isinstance(deployment, dict):
+        return
+    desired = deployment.get("desired_count")
+    if not (
+        _valid(WEB_AUTOSCALING_ARGS, autoscaling, "min_tasks")
+        and _valid(WEB_AUTOSCALING_ARGS, autoscaling, "max_tasks")
+    ):
+        return
+    if not isinstance(desired, int) or isinstance(desired, bool):
+        return
+    low, high = autoscaling["min_tasks"], autoscaling["max_tasks"]
+    if not low <= desired <= high:
+        problems.add(
+            f"{prefix}deployment.desired_count", desired, f"within autoscaling min_tasks..max_tasks ({low}..{high})"
+        )
+
+
+ALB_WEB_SERVICE_RULES = (
+    _load_balancer_owner,
+    _own_load_balancer,
+    certificate_source,
+    _path_rule,
+    _timeout_below_interval,
+    desired_count_within_autoscaling,
+)
+"""The rules of `ALB_WEB_SERVICE_ARGS` that span its fields."""
+
+
+def validate_alb_web_service_args(args: AlbWebServiceArgs) -> None:
+    """Raises one ValueError listing every problem in `args`."""
+    problems = ArgumentProblems("AlbWebService")
+    given = ALB_WEB_SERVICE_ARGS.check(args, problems)
+    if given is not None:
+        if isinstance(given.get("placement"), dict):
+            validate_placement(problems, "placement", given["placement"])
+        if isinstance(given.get("workload"), dict):
+            validate_embedded_workload(
+                problems, given["workload"], required={"port": "the container port the ALB forwards to (required)"}
+            )
+        if isinstance(given.get("deployment"), dict):
+            validate_deployment(problems, "deployment.", given["deployment"])
+        for rule in ALB_WEB_SERVICE_RULES:
+            rule(given, problems, "")
+    problems.raise_if_any()

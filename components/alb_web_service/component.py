@@ -1,0 +1,154 @@
+"""`AlbWebService`: the component that puts the load balancer, target group, service, scaling and alarms
+together around its embedded workload."""
+
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+import pulumi
+import pulumi_aws as aws
+
+from ..fargate_service import create_service
+from ..options import child
+from ..outputs import register_declared_outputs
+from ..tags import with_tags
+from ..workload_shape import WorkloadShape
+from .alarms import alarms
+from .args import (
+    ALB_WEB_SERVICE_ARGS,
+    DATABASE_ACCESS_ARGS,
+    AlbWebServiceArgs,
+    SharedListenerArgs,
+    validate_alb_web_service_args,
+)
+from .listeners import own_listeners, shared_listener_routing
+from .load_balancer import connect_to_tasks, own_load_balancer, shared_load_balancer
+from .scaling import autoscaling
+from .target_group import target_group
+
+
+class AlbWebService(WorkloadShape):
+    """An ECS Fargate service behind an Application Load Balancer.
+
+    The service either owns its ALB (internet-facing or internal, HTTP or HTTPS) or joins an existing
+    listener with a path rule, so several services can share one load balancer (`/cats*`, `/dogs*`).
+    Traffic reaches the tasks only through the ALB: the ALB admits the allowed CIDRs, the tasks admit
+    only the ALB's security group.
+    """
+
+    # The names of the first release: the workload is the service's own name.
+    WORKLOAD_NAME = "{name}"
+    FAMILY = "{name}"
+
+    url: pulumi.Output[str]
+    """Base URL without path: `https://<domain_name>`, else `http(s)://<ALB DNS name>`, or the shared
+    listener's `url`."""
+    load_balancer_dns_name: pulumi.Output[str]
+    """DNS name of the load balancer."""
+    load_balancer_arn: pulumi.Output[str]
+    """ARN of the load balancer."""
+    load_balancer_arn_suffix: pulumi.Output[str]
+    """`app/<name>/<id>`, the load balancer's CloudWatch dimension."""
+    listener_arns: pulumi.Output[dict[str, str]]
+    """ARNs of the listeners this component created, by protocol (`http`, `https`); none on a shared one."""
+    target_group_arn: pulumi.Output[str]
+    """ARN of the target group of the tasks."""
+    target_group_arn_suffix: pulumi.Output[str]
+    """`targetgroup/<name>/<id>`, the target group's CloudWatch dimension."""
+    service_name: pulumi.Output[str]
+    """Name of the ECS service."""
+    cluster_name: pulumi.Output[str]
+    """Name of the ECS cluster the service runs in."""
+    alb_security_group_id: pulumi.Output[str]
+    """Security group of the load balancer."""
+    service_security_group_id: pulumi.Output[str]
+    """Security group of the tasks (the same as `security_group_id`)."""
+
+    def __init__(self, name: str, args: AlbWebServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_alb_web_service_args(args)
+        super().__init__("ecs-workloads:alb_web_service:AlbWebService", name, None, with_tags(args.get("tags"), opts))
+        value = ALB_WEB_SERVICE_ARGS.value
+        placement = args["placement"]
+        port = args["workload"]["port"]
+        workload = self._embed_workload(
+            name, args["workload"], vpc_id=placement["vpc_id"], protect_data=value(args, "protect_data")
+        )
+        tasks_sg = workload.security_group_id
+
+        shared = args.get("shared_listener")
+        lb = shared_load_balancer(shared) if shared is not None else own_load_balancer(self, name, args)
+        connect_to_tasks(self, name, lb, tasks_sg, port)
+
+        group = target_group(self, name, args, port)
+        routing = (
+            shared_listener_routing(self, name, args, group)
+            if shared is not None
+            else own_listeners(self, name, args, lb, group)
+        )
+        self._routing_listener_arn = routing.forwarding_listener_arn
+
+        for index, access in enumerate(value(args, "database_access")):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-db-access-{index}",
+                security_group_id=access["security_group_id"],
+                referenced_security_group_id=tasks_sg,
+                ip_protocol="tcp",
+                from_port=access["port"],
+                to_port=access["port"],
+                description=DATABASE_ACCESS_ARGS.value(access, "description") or f"From {name} tasks",
+                opts=child(self),
+            )
+
+        scaling = args.get("autoscaling")
+        deployment = dict(value(args, "deployment"))
+        if scaling is not None:
+            deployment.setdefault("desired_count", scaling["min_tasks"])
+        service = create_service(
+            self,
+            name,
+            cluster_arn=args["cluster_arn"],
+            workload=workload,
+            placement=placement,
+            deployment=deployment,
+            autoscaled=scaling is not None,
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=group.arn, container_name=workload.container_name, container_port=port
+                )
+            ],
+            health_check_grace_period_seconds=value(args, "health_check_grace_period_seconds"),
+            depends_on=routing.ready,
+        )
+        if scaling is not None:
+            autoscaling(
+                self,
+                name,
+                cluster_name=args["cluster_name"],
+                service=service,
+                scaling=scaling,
+                lb_arn_suffix=lb.arn_suffix,
+                target_group=group,
+            )
+        if "alarm_topic_arn" in args:
+            alarms(self, name, args, lb.arn_suffix, group)
+
+        self.url = pulumi.Output.from_input(lb.url)
+        self.load_balancer_dns_name = pulumi.Output.from_input(lb.dns_name)
+        self.load_balancer_arn = pulumi.Output.from_input(lb.arn)
+        self.load_balancer_arn_suffix = pulumi.Output.from_input(lb.arn_suffix)
+        self.listener_arns = pulumi.Output.from_input(routing.listener_arns)
+        self.target_group_arn = group.arn
+        self.target_group_arn_suffix = group.arn_suffix
+        self.service_name = service.name
+        self.cluster_name = pulumi.Output.from_input(args["cluster_name"])
+        self.alb_security_group_id = pulumi.Output.from_input(lb.security_group_id)
+        self.service_security_group_id = tasks_sg
+        register_declared_outputs(self)
+
+    def shared_listener(self) -> SharedListenerArgs:
+        """What another `AlbWebService` needs to join this service's load balancer with a path rule."""
+        return SharedListenerArgs(
+            listener_arn=self._routing_listener_arn,
+            load_balancer_arn=self.load_balancer_arn,
+            load_balancer_arn_suffix=self.load_balancer_arn_suffix,
+            load_balancer_dns_name=self.load_balancer_dns_name,
+            load_balancer_security_group_id=self.alb_security_group_id,
+            url=self.url,
+        )
