@@ -6,7 +6,7 @@ fails is caught separately (see failed_run.py).
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -32,8 +32,8 @@ class ScheduledEcsTask(WorkloadShape):
     Its outputs carry everything needed to start the same task by hand with `ecs.run_task`."""
 
     # The names of the first release: a new one would replace the workload's roles, log group and task definition.
-    WORKLOAD_NAME: ClassVar[str] = "{name}-workload"
-    FAMILY: ClassVar[str] = "{name}"
+    WORKLOAD_NAME = "{name}-workload"
+    FAMILY = "{name}"
 
     schedule_name: pulumi.Output[str]
     """Name of the EventBridge Scheduler schedule."""

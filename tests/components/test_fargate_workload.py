@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pytest
 
+import ecs_workloads
 from ecs_workloads import FargateWorkload
+from ecs_workloads.outputs import declared_outputs, output_docs
 from harness.program import run_callable
 from harness.recording import Recording
 
@@ -218,3 +221,51 @@ def test_arguments_that_are_not_a_mapping_raise_a_value_error():
     with pytest.raises(ValueError, match="arguments: "):
         run_callable(lambda: FargateWorkload("job", ["x"]), recording=recording)
     assert recording.registrations == []
+
+
+# --- tags and outputs ---------------------------------------------------------------------------------
+
+TAGS = {"team": "imaging", "cost-centre": "42"}
+# AWS has no tags on these: policies attached to a role or repository, and the awsx image build.
+UNTAGGABLE = {"aws:iam/rolePolicy:RolePolicy", "aws:ecr/lifecyclePolicy:LifecyclePolicy"}
+
+
+def test_tags_reach_every_taggable_resource_of_the_workload():
+    recording = run_callable(
+        lambda: FargateWorkload("job", {"vpc_id": "vpc-1", "build_context": "apps/x", "tags": TAGS})
+    )
+    custom = [r for r in recording.registrations if r.custom]
+    assert {r.type for r in custom if r.inputs.get("tags") != TAGS} == UNTAGGABLE
+    tagged = {r.type for r in custom if r.inputs.get("tags") == TAGS}
+    assert {
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:iam/role:Role",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ecr/repository:Repository",
+    } <= tagged
+
+
+def test_bad_tags_are_refused_before_anything_is_registered():
+    recording = Recording()
+    with pytest.raises(ValueError, match=r"tags: \{'aws:team': 'x'\} — a mapping of at most 50 tags"):
+        run_callable(lambda: FargateWorkload("job", {**BASE, "tags": {"aws:team": "x"}}), recording=recording)
+    assert recording.registrations == []
+
+
+def test_every_declared_output_is_registered(monkeypatch):
+    registered: dict[str, set[str]] = {}
+    original = pulumi.ComponentResource.register_outputs
+
+    def record(self, outputs):
+        registered[type(self).__name__] = set(outputs)
+        return original(self, outputs)
+
+    monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", record)
+    run_callable(lambda: FargateWorkload("job", BASE))
+    assert registered["FargateWorkload"] == set(declared_outputs(FargateWorkload))
+    assert {"execution_role_arn", "task_role_name", "task_role_arn", "security_group_id"} <= registered[
+        "FargateWorkload"
+    ]
+    assert all(output_docs(FargateWorkload).values())
+    assert {"FargateWorkload", "FargateWorkloadArgs", "ContainerHealthCheck"} <= set(ecs_workloads.__all__)
