@@ -269,3 +269,16 @@ def test_every_declared_output_is_registered(monkeypatch):
     ]
     assert all(output_docs(FargateWorkload).values())
     assert {"FargateWorkload", "FargateWorkloadArgs", "ContainerHealthCheck"} <= set(ecs_workloads.__all__)
+
+
+def test_pulumis_component_analyzer_reads_the_arguments_and_outputs_with_their_descriptions():
+    from pulumi.provider.experimental.analyzer import Analyzer
+
+    analysis = Analyzer("ecs-workloads").analyze([FargateWorkload])
+    definition = analysis["component_definitions"]["FargateWorkload"]
+    assert {"vpcId", "cpu", "healthCheck", "tags"} <= set(definition.inputs)
+    assert all(prop.description for prop in definition.inputs.values())
+    assert set(definition.outputs) >= {"executionRoleArn", "taskRoleName"}
+    assert all(prop.description for prop in definition.outputs.values())
+    health = analysis["type_definitions"]["ContainerHealthCheck"]
+    assert all(prop.description for prop in health.properties.values())
