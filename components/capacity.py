@@ -56,7 +56,9 @@ def capacity_strategy(weights: CapacityWeights) -> list[dict[str, int | str]]:
     strategy: list[dict[str, int | str]] = []
     fargate = CAPACITY_WEIGHTS.value(weights, "fargate")
     if fargate:
-        strategy.append({"capacity_provider": "FARGATE", "weight": fargate, "base": CAPACITY_WEIGHTS.value(weights, "base")})
+        strategy.append(
+            {"capacity_provider": "FARGATE", "weight": fargate, "base": CAPACITY_WEIGHTS.value(weights, "base")}
+        )
     spot = CAPACITY_WEIGHTS.value(weights, "fargate_spot")
     if spot:
         strategy.append({"capacity_provider": "FARGATE_SPOT", "weight": spot, "base": 0})

@@ -8,6 +8,7 @@ tests/components/test_reference.py fails when the committed file is not what the
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 import typing
 from importlib import import_module
@@ -17,7 +18,11 @@ from .arguments import Arguments, FieldFacts, Nested, NestedList
 from .outputs import declared_outputs, output_docs
 
 # The documented components, in reading order, and the module-level name of each one's declaration.
-DOCUMENTED = (("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),)
+DOCUMENTED = (
+    ("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
+    ("fargate_workload", "FargateWorkload", "FARGATE_WORKLOAD_ARGS"),
+    ("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
+)
 
 
 def render() -> str:
@@ -54,7 +59,9 @@ def _arguments_table(arguments: Arguments, title: str) -> list[str]:
 
 
 def _row(arguments: Arguments, facts: FieldFacts) -> str:
-    kind = _type_name(typing.get_type_hints(arguments.typed_dict, include_extras=False).get(facts.name))
+    # The annotations as written (no string annotations in a declaring module): `get_type_hints` would have
+    # to evaluate `pulumi.Input`'s forward reference to `Output` in the declaring module.
+    kind = _type_name(inspect.get_annotations(arguments.typed_dict).get(facts.name))
     default = "**required**" if facts.required else facts.spec.default_text()
     allowed = "" if isinstance(facts.spec, Nested | NestedList) else facts.spec.allowed()
     return f"| `{facts.name}` | {kind} | {_cell(default)} | {_cell(allowed)} | {_cell(facts.description)} |"
@@ -68,10 +75,19 @@ def _outputs_table(component: type) -> list[str]:
     return [*lines, ""]
 
 
+# `pulumi.Input[T]` as Python spells it out.
+_INPUT = re.compile(
+    r"Union\[(?P<t>[^,\[\]]+(?:\[[^\]]*\])?), collections\.abc\.Awaitable\[(?P=t)\], ForwardRef\('Output\[T\]'\)\]"
+)
+
+
 def _type_name(annotation: Any) -> str:
+    if typing.get_origin(annotation) in (typing.Required, typing.NotRequired):
+        annotation = typing.get_args(annotation)[0]
     text = str(annotation) if not isinstance(annotation, type) else annotation.__name__
-    for noise in ("typing.", "pulumi.output.", "ecs_workloads.", "NotRequired", "Required"):
+    for noise in ("typing.", "pulumi.output.", "ecs_workloads."):
         text = text.replace(noise, "")
+    text = _INPUT.sub(r"Input[\g<t>]", text)
     return f"`{text}`"
 
 

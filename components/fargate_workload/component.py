@@ -39,7 +39,9 @@ class FargateWorkload(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FargateWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_workload_args(args)
-        super().__init__("ecs-workloads:fargate_workload:FargateWorkload", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            "ecs-workloads:fargate_workload:FargateWorkload", name, None, with_tags(args.get("tags"), opts)
+        )
         value = FARGATE_WORKLOAD_ARGS.value
         self._name = name
         protect = value(args, "protect_data")

@@ -125,9 +125,9 @@ def _is_topic_arn(value: Any) -> bool:
 
 
 def _end_after_start(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
-    if "start_date" in args and "end_date" in args:
-        if utc_timestamp(args["start_date"]) >= utc_timestamp(args["end_date"]):
-            problems.add(f"{prefix}end_date", args["end_date"], f"must be after start_date {args['start_date']}")
+    given = "start_date" in args and "end_date" in args
+    if given and utc_timestamp(args["start_date"]) >= utc_timestamp(args["end_date"]):
+        problems.add(f"{prefix}end_date", args["end_date"], f"must be after start_date {args['start_date']}")
 
 
 def run_environment_entries(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
@@ -154,7 +154,9 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
         "workload": Check(test=_is_mapping, says="a mapping: FargateWorkloadArgs without vpc_id and protect_data"),
         "schedule": Parsed(parse=normalize_schedule_expression, shape="a schedule expression string"),
         # ScheduleExpressionTimezone (Scheduler API reference): an IANA time zone name.
-        "timezone": Parsed(parse=validate_timezone, shape="an IANA time zone name such as Europe/London", default="UTC"),
+        "timezone": Parsed(
+            parse=validate_timezone, shape="an IANA time zone name such as Europe/London", default="UTC"
+        ),
         "start_date": Parsed(parse=utc_timestamp, shape=_DATE, otherwise="none"),
         "end_date": Parsed(parse=utc_timestamp, shape=_DATE, otherwise="none"),
         "enabled": Flag(default=True),

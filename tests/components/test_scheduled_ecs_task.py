@@ -425,7 +425,9 @@ def test_every_declared_output_is_registered_and_the_workload_outputs_are_the_sh
     assert {"task_role_arn", "task_role_name", "log_group_name", "security_group_id"} <= registered["ScheduledEcsTask"]
     outputs = recording.stack_outputs
     assert outputs["task_role_name"] == outputs["workload_task_role_name"]
-    assert outputs["task_role_name"] == recording.one("aws:iam/role:Role", "assessor-workload-task-role").outputs["name"]
+    assert (
+        outputs["task_role_name"] == recording.one("aws:iam/role:Role", "assessor-workload-task-role").outputs["name"]
+    )
 
 
 def test_bad_tags_are_refused_before_anything_is_registered():
@@ -465,7 +467,10 @@ def test_bad_tags_are_refused_before_anything_is_registered():
             "run_environment.API_TOKEN: '<hidden>' — looks like a credential",
         ),
         ({"run_environment": {"bad-name": "1"}}, "run_environment.bad-name: '1' — names are letters, digits and _"),
-        ({"schedule_group_name": "bad group"}, "schedule_group_name: 'bad group' — letters, digits, '.', '_' or '-' of up to 64 characters"),
+        (
+            {"schedule_group_name": "bad group"},
+            "schedule_group_name: 'bad group' — letters, digits, '.', '_' or '-' of up to 64 characters",
+        ),
         ({"alarm_topic_arn": "alarms"}, "alarm_topic_arn: 'alarms' — an SNS topic ARN"),
         (
             {"workload": {**BASE["workload"], "vpc_id": "vpc-1"}},

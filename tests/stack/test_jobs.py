@@ -245,7 +245,10 @@ def _job(**fields) -> dict[str, Any]:
             [_job(runEnvironment={"DB_PASSWORD": "hunter2"})],
             'ecs-workloads:jobs.0.runEnvironment.DB_PASSWORD: "<hidden>" — looks like a credential',
         ),
-        ([_job(retry={"maxAttempts": 200})], "ecs-workloads:jobs.0.retry.maxAttempts: 200 — must be an integer from 0 to 185"),
+        (
+            [_job(retry={"maxAttempts": 200})],
+            "ecs-workloads:jobs.0.retry.maxAttempts: 200 — must be an integer from 0 to 185",
+        ),
         ([_job(command=[])], "ecs-workloads:jobs.0.command: [] — must not be empty"),
         ([_job(schedul="@daily")], 'ecs-workloads:jobs.0.schedul: "@daily" — unknown key'),
     ],
