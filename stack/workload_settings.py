@@ -49,8 +49,10 @@ class WorkloadSettings(Section):
 
     image: str | None = Field(None, description="Image URI to run. Default: build `app` from apps/<app>/Dockerfile.")
     app: str | None = Field(None, description="Directory under apps/ to build when no image is given.")
-    cpu: int = FARGATE_WORKLOAD_ARGS["cpu"].setting(description="CPU units.")
-    memory: int = FARGATE_WORKLOAD_ARGS["memory"].setting(description="Memory in MiB, valid for the CPU on Fargate.")
+    # CPU and memory are one Fargate size: `_component_rules` checks them as a pair with the component's
+    # specs and rule, and reports a bad size at the workload, naming the field.
+    cpu: int = Field(FARGATE_WORKLOAD_ARGS["cpu"].default, description="CPU units.")
+    memory: int = Field(FARGATE_WORKLOAD_ARGS["memory"].default, description="Memory in MiB, valid for the CPU.")
     cpu_architecture: str = FARGATE_WORKLOAD_ARGS["cpu_architecture"].setting(description="CPU architecture.")
     environment: dict[str, str] = FARGATE_WORKLOAD_ARGS["environment"].setting(
         description="Plain environment variables."
