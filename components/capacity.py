@@ -51,9 +51,9 @@ def validate_capacity(problems: ArgumentProblems, field: str, weights: Any) -> N
     CAPACITY_WEIGHTS.check(weights, problems, f"{field}.")
 
 
-def capacity_strategy(weights: CapacityWeights) -> list[dict[str, int | str]]:
+def capacity_strategy(weights: CapacityWeights) -> list[dict[str, Any]]:
     """The capacity provider strategy list that ECS services, RunTask and Scheduler all accept."""
-    strategy: list[dict[str, int | str]] = []
+    strategy: list[dict[str, Any]] = []
     fargate = CAPACITY_WEIGHTS.value(weights, "fargate")
     if fargate:
         strategy.append(

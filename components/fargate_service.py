@@ -5,7 +5,7 @@ one place that decides deployment safety, placement, capacity and how autoscalin
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -51,7 +51,7 @@ SERVICE_DEPLOYMENT_ARGS = Arguments(
 def validate_deployment(problems: ArgumentProblems, prefix: str, args: Any) -> ServiceDeploymentArgs:
     """Returns the deployment to check further, or an empty one when it is not a mapping."""
     given = SERVICE_DEPLOYMENT_ARGS.check(args, problems, prefix)
-    return given if given is not None else {}
+    return cast(ServiceDeploymentArgs, given) if given is not None else {}
 
 
 def create_service(

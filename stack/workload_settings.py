@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ecs_workloads.capacity import CAPACITY_WEIGHTS, capacity_strategy
+from ecs_workloads.capacity import CAPACITY_WEIGHTS, CapacityWeights, capacity_strategy
 from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, environment_entries
 from ecs_workloads.network import PLACEMENT_VPC
 from ecs_workloads.validation import ArgumentProblems
@@ -30,10 +30,10 @@ class CapacitySettings(Section):
 
     @model_validator(mode="after")
     def _component_rules(self) -> CapacitySettings:
-        raise_component_problems(CAPACITY_WEIGHTS, self.weights())
+        raise_component_problems(CAPACITY_WEIGHTS, dict(self.weights()))
         return self
 
-    def weights(self) -> dict[str, int]:
+    def weights(self) -> CapacityWeights:
         return {"fargate": self.fargate, "fargate_spot": self.fargate_spot, "base": self.base}
 
     def strategy_output(self) -> list[dict[str, Any]]:
@@ -51,8 +51,16 @@ class WorkloadSettings(Section):
     app: str | None = Field(None, description="Directory under apps/ to build when no image is given.")
     # CPU and memory are one Fargate size: `_component_rules` checks them as a pair with the component's
     # specs and rule, and reports a bad size at the workload, naming the field.
-    cpu: int = Field(FARGATE_WORKLOAD_ARGS["cpu"].default, description="CPU units.")
-    memory: int = Field(FARGATE_WORKLOAD_ARGS["memory"].default, description="Memory in MiB, valid for the CPU.")
+    cpu: int = Field(
+        FARGATE_WORKLOAD_ARGS["cpu"].default,
+        description="CPU units.",
+        json_schema_extra={"allowed": FARGATE_WORKLOAD_ARGS["cpu"].allowed()},
+    )
+    memory: int = Field(
+        FARGATE_WORKLOAD_ARGS["memory"].default,
+        description="Memory in MiB, valid for the CPU on Fargate.",
+        json_schema_extra={"allowed": FARGATE_WORKLOAD_ARGS["memory"].allowed()},
+    )
     cpu_architecture: str = FARGATE_WORKLOAD_ARGS["cpu_architecture"].setting(description="CPU architecture.")
     environment: dict[str, str] = FARGATE_WORKLOAD_ARGS["environment"].setting(
         description="Plain environment variables."

@@ -164,11 +164,11 @@ class FargateWorkload(pulumi.ComponentResource):
             opts=child(self),
         )
         platform = "linux/arm64" if FARGATE_WORKLOAD_ARGS.value(args, "cpu_architecture") == "ARM64" else "linux/amd64"
-        image = awsx.ecr.Image(
+        built = awsx.ecr.Image(
             f"{name}-image",
             repository_url=repository.repository_url,
             context=args["build_context"],
             platform=platform,
             opts=child(self),
         )
-        return image.image_uri, repository.arn
+        return built.image_uri, repository.arn

@@ -103,9 +103,12 @@ def container_definition(
             },
         },
     }
-    for key, field in (("command", "command"), ("entryPoint", "entry_point"), ("user", "user")):
-        if field in args:
-            container[key] = args[field]
+    if "command" in args:
+        container["command"] = args["command"]
+    if "entry_point" in args:
+        container["entryPoint"] = args["entry_point"]
+    if "user" in args:
+        container["user"] = args["user"]
     if "port" in args:
         container["portMappings"] = [{"containerPort": args["port"], "protocol": "tcp"}]
     if "health_check" in args:

@@ -8,8 +8,8 @@ import pytest
 from ecs_workloads.fargate_service import create_service, validate_deployment
 from ecs_workloads.fargate_workload import FargateWorkload
 from ecs_workloads.validation import ArgumentProblems
-from plan.program import run_callable
-from plan.recording import Recording
+from harness.program import run_callable
+from harness.recording import Recording
 
 CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/ecs"
 PLACEMENT = {"vpc_id": "vpc-0abc1234", "subnet_ids": ["subnet-0a"], "assign_public_ip": False}

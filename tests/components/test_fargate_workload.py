@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 
-import pulumi
 import pytest
 
 import ecs_workloads
@@ -253,20 +252,11 @@ def test_bad_tags_are_refused_before_anything_is_registered():
     assert recording.registrations == []
 
 
-def test_every_declared_output_is_registered(monkeypatch):
-    registered: dict[str, set[str]] = {}
-    original = pulumi.ComponentResource.register_outputs
-
-    def record(self, outputs):
-        registered[type(self).__name__] = set(outputs)
-        return original(self, outputs)
-
-    monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", record)
-    run_callable(lambda: FargateWorkload("job", BASE))
-    assert registered["FargateWorkload"] == set(declared_outputs(FargateWorkload))
-    assert {"execution_role_arn", "task_role_name", "task_role_arn", "security_group_id"} <= registered[
-        "FargateWorkload"
-    ]
+def test_every_declared_output_is_registered():
+    recording = run_callable(lambda: FargateWorkload("job", BASE))
+    registered = set(recording.registered_outputs[recording.one("ecs-workloads:fargate_workload:FargateWorkload").urn])
+    assert registered == set(declared_outputs(FargateWorkload))
+    assert {"execution_role_arn", "task_role_name", "task_role_arn", "security_group_id"} <= registered
     assert all(output_docs(FargateWorkload).values())
     assert {"FargateWorkload", "FargateWorkloadArgs", "ContainerHealthCheck"} <= set(ecs_workloads.__all__)
 

@@ -404,25 +404,17 @@ def test_workload_is_embedded_under_its_first_release_names():
     assert recording.one("aws:cloudwatch/metricAlarm:MetricAlarm", "assessor-dlq-alarm").inputs["period"] == 300
 
 
-def test_every_declared_output_is_registered_and_the_workload_outputs_are_the_shapes(monkeypatch):
-    registered: dict[str, set[str]] = {}
-    original = pulumi.ComponentResource.register_outputs
-
-    def record(self, outputs):
-        registered[type(self).__name__] = set(outputs)
-        return original(self, outputs)
-
-    monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", record)
-    holder: dict[str, ScheduledEcsTask] = {}
-
+def test_every_declared_output_is_registered_and_the_workload_outputs_are_the_shapes():
     def program():
-        holder["task"] = task = ScheduledEcsTask("assessor", BASE)
+        task = ScheduledEcsTask("assessor", BASE)
         pulumi.export("task_role_name", task.task_role_name)
         pulumi.export("workload_task_role_name", task.workload.task_role_name)
 
     recording = run_callable(program)
-    assert registered["ScheduledEcsTask"] == set(declared_outputs(ScheduledEcsTask))
-    assert {"task_role_arn", "task_role_name", "log_group_name", "security_group_id"} <= registered["ScheduledEcsTask"]
+    component = recording.one("ecs-workloads:scheduled_ecs_task:ScheduledEcsTask")
+    registered = set(recording.registered_outputs[component.urn])
+    assert registered == set(declared_outputs(ScheduledEcsTask))
+    assert {"task_role_arn", "task_role_name", "log_group_name", "security_group_id"} <= registered
     outputs = recording.stack_outputs
     assert outputs["task_role_name"] == outputs["workload_task_role_name"]
     assert (
