@@ -4,14 +4,14 @@
 one place that decides deployment safety, placement, capacity and how autoscaling owns the desired count.
 """
 
-from __future__ import annotations
-
-from typing import TypedDict
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
 
-from .capacity import ON_DEMAND, CapacityWeights, capacity_strategy, validate_capacity
+from .arguments import Arguments, Flag, Integer, Nested
+from .capacity import CAPACITY_WEIGHTS, ON_DEMAND, CapacityWeights, capacity_strategy
 from .fargate_workload import FargateWorkload
 from .network import WorkloadPlacement
 from .options import child
@@ -22,29 +22,36 @@ class ServiceDeploymentArgs(TypedDict, total=False):
     """How a service's tasks are placed and rolled out."""
 
     desired_count: int
-    """Tasks to run when autoscaling is off, 0 to 1000. Default 1."""
+    """Tasks to run when autoscaling is off."""
     capacity: CapacityWeights
-    """FARGATE / FARGATE_SPOT weights. Default on-demand FARGATE."""
+    """FARGATE / FARGATE_SPOT weights."""
     min_healthy_percent: int
-    """Lower bound of running tasks during a deployment, 0 to 100. Default 100."""
+    """Lower bound of running tasks during a deployment, in percent of the desired count."""
     max_percent: int
-    """Upper bound of running tasks during a deployment, 100 to 200. Default 200."""
+    """Upper bound of running tasks during a deployment, in percent of the desired count."""
     enable_execute_command: bool
-    """Allow `aws ecs execute-command` into tasks (adds the SSM channel permissions to the task role).
-    Default false."""
+    """Allow `aws ecs execute-command` into tasks (adds the SSM channel permissions to the task role)."""
 
 
-def validate_deployment(problems: ArgumentProblems, prefix: str, args: ServiceDeploymentArgs) -> ServiceDeploymentArgs:
+SERVICE_DEPLOYMENT_ARGS = Arguments(
+    ServiceDeploymentArgs,
+    {
+        # CreateService takes any desired count; a thousand tasks bounds a typo.
+        "desired_count": Integer(low=0, high=1000, default=1),
+        "capacity": Nested(arguments=CAPACITY_WEIGHTS, otherwise="on-demand FARGATE (each weight's default)"),
+        # DeploymentConfiguration (ECS API reference): with the rolling update deployment controller,
+        # minimumHealthyPercent is at most 100 and maximumPercent at least 100; 200 bounds a typo.
+        "min_healthy_percent": Integer(low=0, high=100, default=100),
+        "max_percent": Integer(low=100, high=200, default=200),
+        "enable_execute_command": Flag(default=False),
+    },
+)
+
+
+def validate_deployment(problems: ArgumentProblems, prefix: str, args: Any) -> ServiceDeploymentArgs:
     """Returns the deployment to check further, or an empty one when it is not a mapping."""
-    args = problems.mapping(prefix.removesuffix("."), args, ServiceDeploymentArgs)
-    if args is None:
-        return {}
-    bounds = (("desired_count", 0, 1000, 1), ("min_healthy_percent", 0, 100, 100), ("max_percent", 100, 200, 200))
-    problems.integers(args, bounds, prefix)
-    validate_capacity(problems, f"{prefix}capacity", args.get("capacity", ON_DEMAND))
-    flag = args.get("enable_execute_command", False)
-    problems.check(isinstance(flag, bool), f"{prefix}enable_execute_command", flag, "true or false")
-    return args
+    given = SERVICE_DEPLOYMENT_ARGS.check(args, problems, prefix)
+    return cast(ServiceDeploymentArgs, given) if given is not None else {}
 
 
 def create_service(
@@ -61,14 +68,15 @@ def create_service(
     depends_on: list[pulumi.Resource] | None = None,
 ) -> aws.ecs.Service:
     """Creates the ECS service; with `autoscaled`, Application Auto Scaling owns the desired count."""
-    if deployment.get("enable_execute_command", False):
+    value = SERVICE_DEPLOYMENT_ARGS.value
+    if value(deployment, "enable_execute_command"):
         workload.grant("exec", _exec_statements())
     strategy = capacity_strategy(deployment.get("capacity", ON_DEMAND))
     return aws.ecs.Service(
         f"{name}-service",
         cluster=cluster_arn,
         task_definition=workload.task_definition_arn,
-        desired_count=deployment.get("desired_count", 1),
+        desired_count=value(deployment, "desired_count"),
         capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(**entry) for entry in strategy],
         network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
             subnets=placement["subnet_ids"],
@@ -76,11 +84,14 @@ def create_service(
             assign_public_ip=placement["assign_public_ip"],
         ),
         deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
-        deployment_minimum_healthy_percent=deployment.get("min_healthy_percent", 100),
-        deployment_maximum_percent=deployment.get("max_percent", 200),
-        enable_execute_command=deployment.get("enable_execute_command", False),
+        deployment_minimum_healthy_percent=value(deployment, "min_healthy_percent"),
+        deployment_maximum_percent=value(deployment, "max_percent"),
+        enable_execute_command=value(deployment, "enable_execute_command"),
         load_balancers=load_balancers,
         health_check_grace_period_seconds=health_check_grace_period_seconds,
+        # The tasks carry the task definition's tags (the component's and the stack's default tags) and
+        # ECS's own cluster/service tags. CreateService propagateTags is TASK_DEFINITION, SERVICE or NONE
+        # (default NONE: tasks untagged); enableECSManagedTags needs propagateTags set.
         propagate_tags="TASK_DEFINITION",
         enable_ecs_managed_tags=True,
         wait_for_steady_state=False,
@@ -110,7 +121,7 @@ def scaling_target(
     )
 
 
-def _exec_statements() -> list[dict]:
+def _exec_statements() -> list[dict[str, Any]]:
     return [
         {
             "Sid": "EcsExecChannel",

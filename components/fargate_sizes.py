@@ -21,13 +21,16 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     8192: _span(16, 60, 4),
     16384: _span(32, 120, 8),
 }
+FARGATE_MEMORY_RANGE = (
+    min(min(sizes) for sizes in FARGATE_MEMORY_BY_CPU.values()),
+    max(max(sizes) for sizes in FARGATE_MEMORY_BY_CPU.values()),
+)
+"""The smallest and largest memory (MiB) of any Fargate size."""
 
 
-def fargate_size_problem(cpu: object, memory: object) -> str | None:
-    """Returns why (cpu, memory) is not a Fargate size, or None when it is."""
-    if not is_int_of(cpu, FARGATE_MEMORY_BY_CPU):
-        return f"cpu must be one of {', '.join(map(str, FARGATE_MEMORY_BY_CPU))} (CPU units)"
-    allowed = FARGATE_MEMORY_BY_CPU[cpu]  # type: ignore[index]
+def fargate_memory_problem(cpu: int, memory: object) -> str | None:
+    """Why `memory` is not a Fargate size with `cpu` (one of the table's CPU values), or None when it is."""
+    allowed = FARGATE_MEMORY_BY_CPU[cpu]
     if not is_int_of(memory, allowed):
         return f"with cpu {cpu} memory must be one of {', '.join(map(str, allowed))} (MiB)"
     return None

@@ -23,6 +23,8 @@ from .outputs import declared_outputs, output_docs
 DOCUMENTED = (
     ("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
     ("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
+    ("fargate_workload", "FargateWorkload", "FARGATE_WORKLOAD_ARGS"),
+    ("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
 )
 
 

@@ -17,7 +17,12 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator, mo
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ecs_workloads.schedule_expression import normalize_schedule_expression, validate_timezone
-from ecs_workloads.scheduled_ecs_task import ScheduledEcsTask, run_environment_problem, utc_timestamp
+from ecs_workloads.scheduled_ecs_task import (
+    SCHEDULED_ECS_TASK_ARGS,
+    ScheduledEcsTask,
+    run_environment_problem,
+    utc_timestamp,
+)
 
 from .foundation import Foundation
 from .section import Section
@@ -35,8 +40,12 @@ _JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 class RetrySettings(Section):
     """What EventBridge Scheduler does when it cannot start a run (throttling, no capacity)."""
 
-    max_attempts: int = Field(3, ge=0, le=185, description="Retries before the run goes to the dead-letter queue.")
-    max_event_age_seconds: int = Field(3600, ge=60, le=86400, description="How long retries may go on, seconds.")
+    max_attempts: int = SCHEDULED_ECS_TASK_ARGS["max_retry_attempts"].setting(
+        description="Retries before the run goes to the dead-letter queue."
+    )
+    max_event_age_seconds: int = SCHEDULED_ECS_TASK_ARGS["max_event_age_seconds"].setting(
+        description="How long retries may go on, seconds."
+    )
 
 
 class ScheduleSettings(Section):
@@ -46,11 +55,13 @@ class ScheduleSettings(Section):
         description="rate(...), cron(6 fields), at(...), @every 2m, @hourly/@daily/@weekly/@monthly or 5-field cron."
     )
     timezone: str = Field("UTC", description="IANA time zone of cron and at expressions, e.g. Europe/London.")
-    enabled: bool = Field(True, description="false keeps the schedule but pauses it.")
-    task_count: int = Field(1, ge=1, le=10, description="Tasks started per run, 1-10.")
+    enabled: bool = SCHEDULED_ECS_TASK_ARGS["enabled"].setting(description="false keeps the schedule but pauses it.")
+    task_count: int = SCHEDULED_ECS_TASK_ARGS["task_count"].setting(description="Tasks started per run.")
     start_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs before it.")
     end_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs after it.")
-    flexible_window_minutes: int = Field(0, ge=0, le=1440, description="0 = exact time; else a window of 1-1440 min.")
+    flexible_window_minutes: int = SCHEDULED_ECS_TASK_ARGS["flexible_window_minutes"].setting(
+        description="0 = exact time; else a window of that many minutes."
+    )
     retry: RetrySettings = Field(default_factory=RetrySettings, description="Retries when a run cannot start.")
 
     @field_validator("schedule")

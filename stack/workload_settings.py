@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from ecs_workloads.capacity import capacity_strategy
-from ecs_workloads.fargate_sizes import fargate_size_problem
-from ecs_workloads.fargate_workload import container_environment_problems
+from ecs_workloads.capacity import CAPACITY_WEIGHTS, CapacityWeights, capacity_strategy
+from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, environment_entries
+from ecs_workloads.network import PLACEMENT_VPC
+from ecs_workloads.validation import ArgumentProblems
 
+from .component_rules import raise_component_problems
 from .section import Section
 
 APPS_DIR = Path(__file__).resolve().parent.parent / "apps"
@@ -22,19 +24,16 @@ _APP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 class CapacitySettings(Section):
     """Weights between on-demand Fargate and Fargate Spot."""
 
-    fargate: int = Field(1, ge=0, le=1000, description="Weight of on-demand FARGATE.")
-    fargate_spot: int = Field(0, ge=0, le=1000, description="Weight of FARGATE_SPOT.")
-    base: int = Field(0, ge=0, le=1000, description="Tasks always on on-demand FARGATE.")
+    fargate: int = CAPACITY_WEIGHTS["fargate"].setting(description="Weight of on-demand FARGATE.")
+    fargate_spot: int = CAPACITY_WEIGHTS["fargate_spot"].setting(description="Weight of FARGATE_SPOT.")
+    base: int = CAPACITY_WEIGHTS["base"].setting(description="Tasks always on on-demand FARGATE.")
 
     @model_validator(mode="after")
-    def _some_weight(self) -> CapacitySettings:
-        if self.fargate == 0 and self.fargate_spot == 0:
-            raise ValueError("at least one of fargate and fargateSpot must be above 0")
-        if self.base and not self.fargate:
-            raise ValueError("base tasks run on FARGATE, so fargate must be above 0")
+    def _component_rules(self) -> CapacitySettings:
+        raise_component_problems(CAPACITY_WEIGHTS, dict(self.weights()))
         return self
 
-    def weights(self) -> dict[str, int]:
+    def weights(self) -> CapacityWeights:
         return {"fargate": self.fargate, "fargate_spot": self.fargate_spot, "base": self.base}
 
     def strategy_output(self) -> list[dict[str, Any]]:
@@ -50,15 +49,27 @@ class WorkloadSettings(Section):
 
     image: str | None = Field(None, description="Image URI to run. Default: build `app` from apps/<app>/Dockerfile.")
     app: str | None = Field(None, description="Directory under apps/ to build when no image is given.")
-    cpu: int = Field(256, description="CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.")
-    memory: int = Field(512, description="Memory in MiB, valid for the CPU on Fargate.")
-    cpu_architecture: Literal["X86_64", "ARM64"] = Field("X86_64", description="CPU architecture.")
-    environment: dict[str, str] = Field(default_factory=dict, description="Plain environment variables.")
-    secrets: dict[str, str] = Field(
-        default_factory=dict, description="Environment from SSM parameter / Secrets Manager ARNs."
+    # CPU and memory are one Fargate size: `_component_rules` checks them as a pair with the component's
+    # specs and rule, and reports a bad size at the workload, naming the field.
+    cpu: int = Field(
+        FARGATE_WORKLOAD_ARGS["cpu"].default,
+        description="CPU units.",
+        json_schema_extra={"allowed": FARGATE_WORKLOAD_ARGS["cpu"].allowed()},
+    )
+    memory: int = Field(
+        FARGATE_WORKLOAD_ARGS["memory"].default,
+        description="Memory in MiB, valid for the CPU on Fargate.",
+        json_schema_extra={"allowed": FARGATE_WORKLOAD_ARGS["memory"].allowed()},
+    )
+    cpu_architecture: str = FARGATE_WORKLOAD_ARGS["cpu_architecture"].setting(description="CPU architecture.")
+    environment: dict[str, str] = FARGATE_WORKLOAD_ARGS["environment"].setting(
+        description="Plain environment variables."
+    )
+    secrets: dict[str, str] = FARGATE_WORKLOAD_ARGS["secrets"].setting(
+        description="Environment from SSM parameter / Secrets Manager ARNs."
     )
     capacity: CapacitySettings | None = Field(None, description="Capacity weights. Default: the cluster's default.")
-    user: str | None = Field(
+    user: str | None = FARGATE_WORKLOAD_ARGS["user"].setting(
         None, description="uid[:gid] the container runs as. Default: 10001:10001 for apps/ builds, else the image's."
     )
 
@@ -72,27 +83,17 @@ class WorkloadSettings(Section):
             raise ValueError(f"must be one of the apps with a Dockerfile: {', '.join(available)}")
         return value
 
-    @field_validator("user")
-    @classmethod
-    def _user(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$", value):
-            raise ValueError("must be uid[:gid] or a user name, such as 10001:10001")
-        if value is not None and value.split(":")[0] in ("0", "root"):
-            raise ValueError("must not be root; containers run as a non-root user")
-        return value
-
     @model_validator(mode="after")
-    def _environment(self) -> WorkloadSettings:
-        problems = container_environment_problems(self.environment, self.secrets)
+    def _component_rules(self) -> WorkloadSettings:
+        # The stack adds the VPC (from placement) and, without image or app, its own default app.
+        args = {"vpc_id": PLACEMENT_VPC, **self.container(self.app or ""), **self.sizing()}
+        # Variable names are written in the stack file as they are, so their lines keep them as they are
+        # instead of taking the camelCase wording of config keys.
+        problems = ArgumentProblems("WorkloadSettings")
+        environment_entries(args, problems, "")
         if problems:
-            raise ValueError("; ".join(f"{field}: {value!r} — {allowed}" for field, value, allowed in problems))
-        return self
-
-    @model_validator(mode="after")
-    def _size(self) -> WorkloadSettings:
-        problem = fargate_size_problem(self.cpu, self.memory)
-        if problem:
-            raise ValueError(f"cpu {self.cpu} / memory {self.memory}: {problem}")
+            raise ValueError("; ".join(problems.lines()))
+        raise_component_problems(FARGATE_WORKLOAD_ARGS, args)
         return self
 
     def container(self, default_app: str) -> dict[str, Any]:

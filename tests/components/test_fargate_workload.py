@@ -4,7 +4,9 @@ import json
 
 import pytest
 
+import ecs_workloads
 from ecs_workloads import FargateWorkload
+from ecs_workloads.outputs import declared_outputs, output_docs
 from harness.program import run_callable
 from harness.recording import Recording
 
@@ -167,8 +169,8 @@ def test_bad_cpu_memory_pair_lists_the_valid_memory_values():
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ({"cpu": 300}, "cpu: 300 — cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (CPU units)"),
-        ({"cpu_architecture": "arm"}, "cpu_architecture: 'arm' — X86_64 or ARM64"),
+        ({"cpu": 300}, "cpu: 300 — one of 256, 512, 1024, 2048, 4096, 8192, 16384"),
+        ({"cpu_architecture": "arm"}, "cpu_architecture: 'arm' — one of X86_64, ARM64"),
         ({"ephemeral_storage_gib": 10}, "ephemeral_storage_gib: 10 — an integer from 21 to 200"),
         ({"environment": {"DB_PASSWORD": "hunter2"}}, "environment.DB_PASSWORD: '<hidden>' — looks like a credential"),
         (
@@ -179,7 +181,7 @@ def test_bad_cpu_memory_pair_lists_the_valid_memory_values():
         ({"log_retention_days": 10}, "log_retention_days: 10 — one of 1, 3, 5"),
         ({"build_context": "apps/x"}, "image: 'public.ecr.aws/docker/library/nginx:1.27' — give exactly one of image"),
         ({"health_check": {"command": ["true"]}}, "health_check.command: ['true'] — a list starting with"),
-        ({"stop_timeout": 500}, "stop_timeout: 500 — an integer from 2 to 120 seconds"),
+        ({"stop_timeout": 500}, "stop_timeout: 500 — an integer from 2 to 120"),
         ({"memroy": 512}, "memroy: 512 — unknown argument; allowed:"),
     ],
 )
@@ -218,3 +220,55 @@ def test_arguments_that_are_not_a_mapping_raise_a_value_error():
     with pytest.raises(ValueError, match="arguments: "):
         run_callable(lambda: FargateWorkload("job", ["x"]), recording=recording)
     assert recording.registrations == []
+
+
+# --- tags and outputs ---------------------------------------------------------------------------------
+
+TAGS = {"team": "imaging", "cost-centre": "42"}
+# AWS has no tags on these: policies attached to a role or repository, and the awsx image build.
+UNTAGGABLE = {"aws:iam/rolePolicy:RolePolicy", "aws:ecr/lifecyclePolicy:LifecyclePolicy"}
+
+
+def test_tags_reach_every_taggable_resource_of_the_workload():
+    recording = run_callable(
+        lambda: FargateWorkload("job", {"vpc_id": "vpc-1", "build_context": "apps/x", "tags": TAGS})
+    )
+    custom = [r for r in recording.registrations if r.custom]
+    assert {r.type for r in custom if r.inputs.get("tags") != TAGS} == UNTAGGABLE
+    tagged = {r.type for r in custom if r.inputs.get("tags") == TAGS}
+    assert {
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:iam/role:Role",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ecr/repository:Repository",
+    } <= tagged
+
+
+def test_bad_tags_are_refused_before_anything_is_registered():
+    recording = Recording()
+    with pytest.raises(ValueError, match=r"tags: \{'aws:team': 'x'\} — a mapping of at most 50 tags"):
+        run_callable(lambda: FargateWorkload("job", {**BASE, "tags": {"aws:team": "x"}}), recording=recording)
+    assert recording.registrations == []
+
+
+def test_every_declared_output_is_registered():
+    recording = run_callable(lambda: FargateWorkload("job", BASE))
+    registered = set(recording.registered_outputs[recording.one("ecs-workloads:fargate_workload:FargateWorkload").urn])
+    assert registered == set(declared_outputs(FargateWorkload))
+    assert {"execution_role_arn", "task_role_name", "task_role_arn", "security_group_id"} <= registered
+    assert all(output_docs(FargateWorkload).values())
+    assert {"FargateWorkload", "FargateWorkloadArgs", "ContainerHealthCheck"} <= set(ecs_workloads.__all__)
+
+
+def test_pulumis_component_analyzer_reads_the_arguments_and_outputs_with_their_descriptions():
+    from pulumi.provider.experimental.analyzer import Analyzer
+
+    analysis = Analyzer("ecs-workloads").analyze([FargateWorkload])
+    definition = analysis["component_definitions"]["FargateWorkload"]
+    assert {"vpcId", "cpu", "healthCheck", "tags"} <= set(definition.inputs)
+    assert all(prop.description for prop in definition.inputs.values())
+    assert set(definition.outputs) >= {"executionRoleArn", "taskRoleName"}
+    assert all(prop.description for prop in definition.outputs.values())
+    health = analysis["type_definitions"]["ContainerHealthCheck"]
+    assert all(prop.description for prop in health.properties.values())

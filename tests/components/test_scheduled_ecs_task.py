@@ -6,6 +6,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from ecs_workloads.outputs import declared_outputs
 from ecs_workloads.scheduled_ecs_task import ScheduledEcsTask
 from harness.mocks import ACCOUNT_ID
 from harness.program import run_callable
@@ -360,6 +361,74 @@ def test_outputs_carry_everything_needed_to_run_the_task_by_hand():
     assert recording.duplicate_urns() == []
 
 
+TAGS = {"team": "imaging", "schedule": "nightly"}
+# AWS has no tags on these: Scheduler schedules, policies attached to a role or repository, event targets.
+UNTAGGABLE = {
+    SCHEDULE,
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    "aws:cloudwatch/eventTarget:EventTarget",
+}
+
+
+def test_tags_reach_every_taggable_resource_and_the_runs_take_the_task_definitions_tags():
+    recording = _task(
+        workload={"build_context": "apps/x"}, alarm_topic_arn=TOPIC, tags=TAGS, run_environment={"MODE": "1"}
+    )
+    custom = [r for r in recording.registrations if r.custom]
+    assert {r.type for r in custom if r.inputs.get("tags") != TAGS} == UNTAGGABLE
+    assert {
+        "aws:sqs/queue:Queue",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:scheduler/scheduleGroup:ScheduleGroup",
+        "aws:iam/role:Role",
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ecr/repository:Repository",
+    } <= {r.type for r in custom if r.inputs.get("tags") == TAGS}
+    assert recording.one("aws:ecs/taskDefinition:TaskDefinition").inputs["tags"] == TAGS
+    ecs = _ecs(recording)
+    assert ecs["propagateTags"] == "TASK_DEFINITION"
+    assert ecs["enableEcsManagedTags"] is True
+
+
+def test_workload_is_embedded_under_its_first_release_names():
+    recording = _task()
+    task = recording.one("ecs-workloads:scheduled_ecs_task:ScheduledEcsTask", "assessor")
+    workload = recording.one("ecs-workloads:fargate_workload:FargateWorkload", "assessor-workload")
+    assert workload.parent == task.urn
+    assert recording.one("aws:ecs/taskDefinition:TaskDefinition").inputs["family"] == FAMILY
+    assert {r.name for r in recording.children(task) if r.custom} >= {"assessor-dlq", "assessor-dlq-alarm"}
+    assert recording.one("aws:cloudwatch/metricAlarm:MetricAlarm", "assessor-dlq-alarm").inputs["period"] == 300
+
+
+def test_every_declared_output_is_registered_and_the_workload_outputs_are_the_shapes():
+    def program():
+        task = ScheduledEcsTask("assessor", BASE)
+        pulumi.export("task_role_name", task.task_role_name)
+        pulumi.export("workload_task_role_name", task.workload.task_role_name)
+
+    recording = run_callable(program)
+    component = recording.one("ecs-workloads:scheduled_ecs_task:ScheduledEcsTask")
+    registered = set(recording.registered_outputs[component.urn])
+    assert registered == set(declared_outputs(ScheduledEcsTask))
+    assert {"task_role_arn", "task_role_name", "log_group_name", "security_group_id"} <= registered
+    outputs = recording.stack_outputs
+    assert outputs["task_role_name"] == outputs["workload_task_role_name"]
+    assert (
+        outputs["task_role_name"] == recording.one("aws:iam/role:Role", "assessor-workload-task-role").outputs["name"]
+    )
+
+
+def test_bad_tags_are_refused_before_anything_is_registered():
+    recording = Recording()
+    with pytest.raises(ValueError, match=r"\n  tags: \{'aws:team': 'x'\} — a mapping of at most 50 tags"):
+        run_callable(lambda: ScheduledEcsTask("assessor", {**BASE, "tags": {"aws:team": "x"}}), recording=recording)
+    assert recording.registrations == []
+
+
 # --- validation -------------------------------------------------------------------------------------
 
 
@@ -390,13 +459,16 @@ def test_outputs_carry_everything_needed_to_run_the_task_by_hand():
             "run_environment.API_TOKEN: '<hidden>' — looks like a credential",
         ),
         ({"run_environment": {"bad-name": "1"}}, "run_environment.bad-name: '1' — names are letters, digits and _"),
-        ({"schedule_group_name": "bad group"}, "schedule_group_name: 'bad group' — 1 to 64 letters"),
+        (
+            {"schedule_group_name": "bad group"},
+            "schedule_group_name: 'bad group' — letters, digits, '.', '_' or '-' of up to 64 characters",
+        ),
         ({"alarm_topic_arn": "alarms"}, "alarm_topic_arn: 'alarms' — an SNS topic ARN"),
         (
             {"workload": {**BASE["workload"], "vpc_id": "vpc-1"}},
             "workload.vpc_id: 'vpc-1' — comes from placement.vpc_id",
         ),
-        ({"workload": {"image": "x:1", "cpu": 300}}, "workload.cpu: 300 — cpu must be one of 256"),
+        ({"workload": {"image": "x:1", "cpu": 300}}, "workload.cpu: 300 — one of 256"),
         ({"workload": {}}, "workload.image: None — give exactly one of image and build_context"),
         ({"cron": "@daily"}, "cron: '@daily' — unknown argument"),
     ],

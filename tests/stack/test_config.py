@@ -66,12 +66,12 @@ BAD_CONFIGS = [
     ),
     (
         {"cluster": {"defaultCapacity": {"fargate": 0, "fargateSpot": 0}}},
-        'ecs-workloads:cluster.defaultCapacity: {"fargate": 0, "fargateSpot": 0} — at least one of fargate and '
-        "fargateSpot must be above 0",
+        'ecs-workloads:cluster.defaultCapacity: {"fargate": 0, "fargateSpot": 0} — fargate: 0 — at least one of '
+        "fargate and fargateSpot must have a weight above 0",
     ),
     (
         {"cluster": {"defaultCapacity": {"fargate": -1}}},
-        "ecs-workloads:cluster.defaultCapacity.fargate: -1 — must be greater than or equal to 0",
+        "ecs-workloads:cluster.defaultCapacity.fargate: -1 — must be an integer from 0 to 1000",
     ),
     (
         {"cluster": {"defaultCapacity": {"spot": 1}}},

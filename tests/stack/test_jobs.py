@@ -234,7 +234,7 @@ def _job(**fields) -> dict[str, Any]:
         ([{"name": "a", "schedule": "@daily"}], "ecs-workloads:jobs.0.workload: (missing) — required"),
         ([_job(name="Nightly")], 'ecs-workloads:jobs.0.name: "Nightly" — must be 1-32 lowercase letters'),
         ([_job(name="image-assessor")], 'ecs-workloads:jobs.0.name: "image-assessor" — image-assessor is the'),
-        ([_job(taskCount=11)], "ecs-workloads:jobs.0.taskCount: 11 — must be less than or equal to 10"),
+        ([_job(taskCount=11)], "ecs-workloads:jobs.0.taskCount: 11 — must be an integer from 1 to 10"),
         ([_job(timezone="Mars/Olympus")], 'ecs-workloads:jobs.0.timezone: "Mars/Olympus" — time zone'),
         (
             [_job(startDate="2030-02-01T00:00:00Z", endDate="2030-01-01T00:00:00Z")],
@@ -245,7 +245,10 @@ def _job(**fields) -> dict[str, Any]:
             [_job(runEnvironment={"DB_PASSWORD": "hunter2"})],
             'ecs-workloads:jobs.0.runEnvironment.DB_PASSWORD: "<hidden>" — looks like a credential',
         ),
-        ([_job(retry={"maxAttempts": 200})], "ecs-workloads:jobs.0.retry.maxAttempts: 200 — must be less than"),
+        (
+            [_job(retry={"maxAttempts": 200})],
+            "ecs-workloads:jobs.0.retry.maxAttempts: 200 — must be an integer from 0 to 185",
+        ),
         ([_job(command=[])], "ecs-workloads:jobs.0.command: [] — must not be empty"),
         ([_job(schedul="@daily")], 'ecs-workloads:jobs.0.schedul: "@daily" — unknown key'),
     ],

@@ -1,0 +1,34 @@
+"""The building block all three shapes share: one container on Fargate, its task definition, image, log
+group, roles and security group.
+
+`ScheduledEcsTask`, `QueueBackedBatchService` and `AlbWebService` each embed one `FargateWorkload` and
+add only what makes them different (a schedule, a queue, a load balancer).
+"""
+
+from .args import (
+    CONTAINER_HEALTH_CHECK_ARGS,
+    ENV_NAME,
+    FARGATE_WORKLOAD_ARGS,
+    LOG_RETENTION_DAYS,
+    SECRET_LOOKING_NAME,
+    SECRET_REFERENCE_ARN,
+    ContainerHealthCheck,
+    FargateWorkloadArgs,
+    environment_entries,
+    validate_workload_args,
+)
+from .component import FargateWorkload
+
+__all__ = [
+    "CONTAINER_HEALTH_CHECK_ARGS",
+    "ENV_NAME",
+    "FARGATE_WORKLOAD_ARGS",
+    "LOG_RETENTION_DAYS",
+    "SECRET_LOOKING_NAME",
+    "SECRET_REFERENCE_ARN",
+    "ContainerHealthCheck",
+    "FargateWorkload",
+    "FargateWorkloadArgs",
+    "environment_entries",
+    "validate_workload_args",
+]

@@ -1,0 +1,242 @@
+"""What a `FargateWorkload` takes: each argument's facts, declared once, and the rules that tie them."""
+
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+import re
+from collections.abc import Mapping
+from typing import Any, Required, TypedDict
+
+import pulumi
+
+from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, OneOf, Text
+from ..fargate_sizes import FARGATE_MEMORY_BY_CPU, FARGATE_MEMORY_RANGE, fargate_memory_problem
+from ..tags import TAGS
+from ..validation import ArgumentProblems, is_known
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Names that carry credentials belong in `secrets`, where ECS resolves them at start-up and they never
+# appear in the task definition.
+SECRET_LOOKING_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.IGNORECASE)
+SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/.+$")
+# Where ECS can resolve a secret from: an SSM parameter or a Secrets Manager secret.
+SECRET_REFERENCE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/.+|secretsmanager:[a-z0-9-]+:\d{12}:secret:.+)$"
+)
+# RegisterTaskDefinition: family and container names are up to 255 letters, digits, hyphens and underscores.
+_ECS_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_USER = re.compile(r"^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$")
+
+
+class ContainerHealthCheck(TypedDict, total=False):
+    """A container health check run by the ECS agent."""
+
+    command: Required[list[str]]
+    """The check, e.g. `["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"]`."""
+    interval: int
+    """Seconds between checks."""
+    timeout: int
+    """Seconds before a check counts as failed."""
+    retries: int
+    """Consecutive failures before the container is unhealthy."""
+    start_period: int
+    """Grace seconds after start before failures count."""
+
+
+def _is_check_command(value: Any) -> bool:
+    return isinstance(value, list) and len(value) >= 2 and value[0] in ("CMD", "CMD-SHELL")
+
+
+# HealthCheck (ECS API reference): interval 5-300 s, timeout 2-60 s, retries 1-10, startPeriod 0-300 s.
+CONTAINER_HEALTH_CHECK_ARGS = Arguments(
+    ContainerHealthCheck,
+    {
+        "command": Check(test=_is_check_command, says='a list starting with "CMD" or "CMD-SHELL" and the check'),
+        "interval": Integer(low=5, high=300, default=30),
+        "timeout": Integer(low=2, high=60, default=5),
+        "retries": Integer(low=1, high=10, default=3),
+        "start_period": Integer(low=0, high=300, default=0),
+    },
+)
+
+
+class FargateWorkloadArgs(TypedDict, total=False):
+    """Arguments of `FargateWorkload`: what runs and how it is sized, secured and logged."""
+
+    vpc_id: Required[pulumi.Input[str]]
+    """VPC of the workload's security group (a shape takes it from its placement)."""
+    image: pulumi.Input[str]
+    """Container image URI. Give this or `build_context`."""
+    build_context: str
+    """Directory with a Dockerfile; the image is built during `pulumi up` and pushed to a new ECR
+    repository (scan on push). Give this or `image`."""
+    image_retention_count: int
+    """Images kept in the ECR repository created for `build_context`."""
+    family: str
+    """Task definition family, unique per stack."""
+    container_name: str
+    """Name of the container."""
+    cpu: int
+    """CPU units."""
+    memory: int
+    """Memory in MiB; must be valid for `cpu` on Fargate."""
+    cpu_architecture: str
+    """CPU architecture (ARM64 is about 20% cheaper)."""
+    ephemeral_storage_gib: int
+    """Task storage in GiB."""
+    command: list[str]
+    """Container command."""
+    entry_point: list[str]
+    """Container entry point."""
+    environment: dict[str, pulumi.Input[str]]
+    """Plain environment variables. Names that look like credentials are refused: use `secrets`."""
+    secrets: dict[str, pulumi.Input[str]]
+    """Environment variables resolved by ECS at start-up from SSM parameter or Secrets Manager ARNs.
+    The execution role may read exactly these."""
+    port: int
+    """Container port (TCP) the workload listens on."""
+    health_check: ContainerHealthCheck
+    """Container health check."""
+    stop_timeout: int
+    """Seconds between SIGTERM and SIGKILL when a task stops."""
+    readonly_root_filesystem: bool
+    """Mount the root filesystem read-only; a writable scratch volume is mounted at `/tmp`."""
+    user: str
+    """User (`uid[:gid]` or name) the container runs as."""
+    log_retention_days: int
+    """CloudWatch Logs retention in days."""
+    protect_data: bool
+    """Protect and retain the log group and ECR repository on delete."""
+    tags: dict[str, str]
+    """Tags of the workload's resources (roles, log group, security group, task definition, repository)."""
+
+
+def _is_image_uri(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and " " not in value
+
+
+def _is_non_root_user(value: Any) -> bool:
+    return isinstance(value, str) and _USER.match(value) is not None and value.split(":")[0] not in ("0", "root")
+
+
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _one_image_source(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    if ("image" in args) == ("build_context" in args):
+        problems.add(f"{prefix}image", args.get("image"), "give exactly one of image and build_context")
+
+
+def _fargate_size(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    memory = FARGATE_WORKLOAD_ARGS.value(args, "memory")
+    problem = fargate_memory_problem(FARGATE_WORKLOAD_ARGS.value(args, "cpu"), memory)
+    if problem:
+        problems.add(f"{prefix}memory", memory, problem)
+
+
+def environment_entries(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """Each bad `environment` or `secrets` entry, its value hidden where the name looks like a credential."""
+    environment = FARGATE_WORKLOAD_ARGS.value(args, "environment")
+    secrets = FARGATE_WORKLOAD_ARGS.value(args, "secrets")
+    for key in environment:
+        if not _is_env_name(key):
+            problems.add(f"{prefix}environment.{key}", environment[key], "names are letters, digits and _")
+        elif SECRET_LOOKING_NAME.search(key):
+            problems.add(
+                f"{prefix}environment.{key}",
+                "<hidden>",
+                "looks like a credential; pass it in `secrets` as an SSM parameter or Secrets Manager ARN",
+            )
+    for key, arn in secrets.items():
+        if not _is_env_name(key):
+            problems.add(f"{prefix}secrets.{key}", arn, "names are letters, digits and _")
+        if is_known(arn) and not (isinstance(arn, str) and SECRET_REFERENCE_ARN.match(arn)):
+            problems.add(f"{prefix}secrets.{key}", arn, "an SSM parameter ARN or a Secrets Manager secret ARN")
+        if key in environment:
+            problems.add(f"{prefix}secrets.{key}", arn, "also set in environment; a name must be one or the other")
+
+
+def _is_env_name(key: Any) -> bool:
+    return isinstance(key, str) and bool(ENV_NAME.match(key))
+
+
+_STRING = Check(test=lambda value: isinstance(value, str), says="a string")
+
+FARGATE_WORKLOAD_ARGS = Arguments(
+    FargateWorkloadArgs,
+    {
+        "vpc_id": Identifier(shape="the VPC id"),
+        "image": Check(test=_is_image_uri, says="an image URI such as public.ecr.aws/org/app:1.2", otherwise="none"),
+        "build_context": Text(shape="a directory path", otherwise="none"),
+        # ECR lifecycle policies take any positive countNumber; a thousand images bounds a typo.
+        "image_retention_count": Integer(low=1, high=1000, default=10),
+        "family": Text(
+            pattern=_ECS_NAME,
+            shape="letters, digits, - and _",
+            max_length=255,
+            otherwise="`<project>-<stack>-<name>`",
+        ),
+        "container_name": Text(pattern=_ECS_NAME, shape="letters, digits, - and _", max_length=255, default="app"),
+        # Fargate task sizes (ECS Developer Guide, "Task CPU and memory"); the pair is checked by a rule.
+        "cpu": OneOf(values=tuple(FARGATE_MEMORY_BY_CPU), default=256),
+        "memory": Integer(low=FARGATE_MEMORY_RANGE[0], high=FARGATE_MEMORY_RANGE[1], default=512),
+        # RuntimePlatform.cpuArchitecture (ECS API reference): X86_64 or ARM64.
+        "cpu_architecture": OneOf(values=("X86_64", "ARM64"), default="X86_64"),
+        # EphemeralStorage.sizeInGiB on Fargate (ECS API reference): 21 to 200 GiB; 20 GiB without it.
+        "ephemeral_storage_gib": Integer(low=21, high=200, otherwise="Fargate's 20 GiB"),
+        "command": Items(item=_STRING, otherwise="the image's CMD"),
+        "entry_point": Items(item=_STRING, otherwise="the image's ENTRYPOINT"),
+        "environment": Check(default={}, test=_is_mapping, says="a mapping of variable names to values"),
+        "secrets": Check(default={}, test=_is_mapping, says="a mapping of variable names to secret ARNs"),
+        # Non-privileged ports only: the containers run as a non-root user.
+        "port": Integer(low=1024, high=65535, otherwise="none"),
+        "health_check": Nested(arguments=CONTAINER_HEALTH_CHECK_ARGS, otherwise="none"),
+        # ContainerDefinition.stopTimeout (ECS API reference): at most 120 seconds on Fargate; 2 is the least
+        # that lets an init process forward SIGTERM.
+        "stop_timeout": Integer(low=2, high=120, default=30),
+        "readonly_root_filesystem": Flag(default=True),
+        "user": Check(
+            test=_is_non_root_user,
+            says="uid[:gid] or a user name, not root (the containers run as non-root), such as 10001:10001",
+            otherwise="the image's USER",
+        ),
+        "log_retention_days": OneOf(values=LOG_RETENTION_DAYS, default=30),
+        "protect_data": Flag(default=False),
+        "tags": TAGS,
+    },
+    rules=[_one_image_source, _fargate_size, environment_entries],
+)
+
+
+def validate_workload_args(args: Any, problems: ArgumentProblems | None = None, prefix: str = "") -> None:
+    """Checks the arguments; raises one ValueError listing all problems unless `problems` is given,
+    in which case the caller (a component embedding these args) raises them with its own."""
+    own = problems is None
+    problems = problems if problems is not None else ArgumentProblems("FargateWorkload")
+    FARGATE_WORKLOAD_ARGS.check(args, problems, prefix)
+    if own:
+        problems.raise_if_any()

@@ -1,0 +1,174 @@
+"""`FargateWorkload`: the task definition, image, log group, roles and security group of one container."""
+
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_awsx as awsx
+
+from ..iam import policy_document, service_assume_role_policy
+from ..options import child, stateful
+from ..outputs import register_declared_outputs
+from ..tags import with_tags
+from .args import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs, validate_workload_args
+from .container import SCRATCH_VOLUME, container_definition, ecr_repository_arn, execution_statements
+
+
+class FargateWorkload(pulumi.ComponentResource):
+    """One container on Fargate with its task definition, log group, roles and security group."""
+
+    task_definition_arn: pulumi.Output[str]
+    """ARN of the task definition revision this deployment registered."""
+    family: str
+    """Task definition family."""
+    container_name: str
+    """Name of the container in the task definition."""
+    log_group_name: pulumi.Output[str]
+    """CloudWatch Logs group of the container."""
+    image_uri: pulumi.Output[str]
+    """Image the container runs (by digest when built from `build_context`)."""
+    execution_role_arn: pulumi.Output[str]
+    """ARN of the execution role ECS uses to pull the image, write logs and resolve secrets."""
+    task_role_arn: pulumi.Output[str]
+    """ARN of the task role: the container's own AWS permissions, none until `grant()` adds some."""
+    task_role_name: pulumi.Output[str]
+    """Name of the task role, for policies attached outside the component."""
+    security_group_id: pulumi.Output[str]
+    """Security group of the tasks; it admits nothing until a component adds ingress."""
+
+    def __init__(self, name: str, args: FargateWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_workload_args(args)
+        super().__init__(
+            "ecs-workloads:fargate_workload:FargateWorkload", name, None, with_tags(args.get("tags"), opts)
+        )
+        value = FARGATE_WORKLOAD_ARGS.value
+        self._name = name
+        protect = value(args, "protect_data")
+        self.family = args.get("family") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+        self.container_name = value(args, "container_name")
+
+        image_uri, repository_arn = self._image(name, args, protect)
+        self.image_uri = pulumi.Output.from_input(image_uri)
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            retention_in_days=value(args, "log_retention_days"),
+            opts=stateful(self, protect),
+        )
+        self.log_group_name = log_group.name
+
+        execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            assume_role_policy=service_assume_role_policy("ecs-tasks.amazonaws.com"),
+            opts=child(self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-policy",
+            role=execution_role.id,
+            policy=policy_document(execution_statements(log_group.arn, repository_arn, value(args, "secrets"))),
+            opts=child(self),
+        )
+        self._task_role = aws.iam.Role(
+            f"{name}-task-role",
+            assume_role_policy=service_assume_role_policy("ecs-tasks.amazonaws.com"),
+            opts=child(self),
+        )
+        self.execution_role_arn = execution_role.arn
+        self.task_role_arn = self._task_role.arn
+        self.task_role_name = self._task_role.name
+
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            description=f"Tasks of {name}; ingress only where a component adds it",
+            vpc_id=args["vpc_id"],
+            opts=child(self),
+        )
+        # Tasks must reach ECR, CloudWatch and the AWS APIs they call; ingress stays closed.
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-egress",
+            security_group_id=security_group.id,
+            ip_protocol="-1",
+            cidr_ipv4="0.0.0.0/0",
+            description="Outbound to AWS APIs and dependencies",
+            opts=child(self),
+        )
+        self.security_group_id = security_group.id
+
+        readonly = value(args, "readonly_root_filesystem")
+        region = aws.get_region_output().region
+        container = container_definition(args, self.container_name, image_uri, log_group.name, region, readonly)
+        storage = args.get("ephemeral_storage_gib")
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=self.family,
+            cpu=str(value(args, "cpu")),
+            memory=str(value(args, "memory")),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture=value(args, "cpu_architecture")
+            ),
+            ephemeral_storage=(aws.ecs.TaskDefinitionEphemeralStorageArgs(size_in_gib=storage) if storage else None),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=self._task_role.arn,
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)] if readonly else None,
+            container_definitions=pulumi.Output.json_dumps([container]),
+            opts=child(self),
+        )
+        self.task_definition_arn = task_definition.arn
+        register_declared_outputs(self)
+
+    def grant(self, purpose: str, statements: list[dict[str, Any]]) -> aws.iam.RolePolicy:
+        """Adds scoped statements to the task role (which starts with no permissions)."""
+        return aws.iam.RolePolicy(
+            f"{self._name}-task-{purpose}",
+            role=self._task_role.id,
+            policy=policy_document(statements),
+            opts=child(self),
+        )
+
+    def _image(
+        self, name: str, args: FargateWorkloadArgs, protect: bool
+    ) -> tuple[pulumi.Input[str], pulumi.Input[str] | None]:
+        if "image" in args:
+            image = args["image"]
+            return image, ecr_repository_arn(image) if isinstance(image, str) else None
+        repository = aws.ecr.Repository(
+            f"{name}-repo",
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+            # Tasks pull by digest (awsx returns `repo@sha256:...`), so a moved tag cannot change what runs.
+            image_tag_mutability="MUTABLE",
+            force_delete=not protect,
+            opts=stateful(self, protect),
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-repo-lifecycle",
+            repository=repository.name,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "description": "Keep the most recent images",
+                            "selection": {
+                                "tagStatus": "any",
+                                "countType": "imageCountMoreThan",
+                                "countNumber": FARGATE_WORKLOAD_ARGS.value(args, "image_retention_count"),
+                            },
+                            "action": {"type": "expire"},
+                        }
+                    ]
+                }
+            ),
+            opts=child(self),
+        )
+        platform = "linux/arm64" if FARGATE_WORKLOAD_ARGS.value(args, "cpu_architecture") == "ARM64" else "linux/amd64"
+        built = awsx.ecr.Image(
+            f"{name}-image",
+            repository_url=repository.repository_url,
+            context=args["build_context"],
+            platform=platform,
+            opts=child(self),
+        )
+        return built.image_uri, repository.arn

@@ -1,0 +1,126 @@
+"""The container definition and the execution role's statements of a `FargateWorkload`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi
+
+from .args import CONTAINER_HEALTH_CHECK_ARGS, FARGATE_WORKLOAD_ARGS, SSM_PARAMETER_ARN, FargateWorkloadArgs
+
+_ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
+SCRATCH_VOLUME = "scratch"
+
+
+def ecr_repository_arn(image: str) -> str | None:
+    """A private ECR image given by URI still needs pull permission on its repository."""
+    match = _ECR_IMAGE.match(image)
+    if not match:
+        return None
+    account, region, repository = match.groups()
+    return f"arn:aws:ecr:{region}:{account}:repository/{repository}"
+
+
+def execution_statements(
+    log_group_arn: pulumi.Input[str], repository_arn: pulumi.Input[str] | None, secrets: dict[str, Any]
+) -> pulumi.Output[list[dict[str, Any]]]:
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteOwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
+        }
+    ]
+    if repository_arn is not None:
+        statements += [
+            {
+                "Sid": "EcrAuth",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                # GetAuthorizationToken has no resource-level permissions.
+                "Resource": "*",
+            },
+            {
+                "Sid": "PullOwnImage",
+                "Effect": "Allow",
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                "Resource": repository_arn,
+            },
+        ]
+    # Secret ARNs may be Outputs, so which service each belongs to is decided once they are known.
+    secret_statements = pulumi.Output.all(*secrets.values()).apply(_secret_statements)
+    return pulumi.Output.all(statements, secret_statements).apply(lambda parts: parts[0] + parts[1])
+
+
+def _secret_statements(arns: list[str]) -> list[dict[str, Any]]:
+    parameters = sorted(arn for arn in arns if SSM_PARAMETER_ARN.match(arn))
+    secret_arns = sorted(arn for arn in arns if arn not in parameters)
+    statements = []
+    if parameters:
+        statements.append(
+            {"Sid": "ReadListedParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": parameters}
+        )
+    if secret_arns:
+        statements.append(
+            {
+                "Sid": "ReadListedSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": secret_arns,
+            }
+        )
+    return statements
+
+
+def container_definition(
+    args: FargateWorkloadArgs,
+    container_name: str,
+    image_uri: pulumi.Input[str],
+    log_group_name: pulumi.Input[str],
+    region: pulumi.Input[str],
+    readonly: bool,
+) -> dict[str, Any]:
+    value = FARGATE_WORKLOAD_ARGS.value
+    container: dict[str, Any] = {
+        "name": container_name,
+        "image": image_uri,
+        "essential": True,
+        "privileged": False,
+        "readonlyRootFilesystem": readonly,
+        "stopTimeout": value(args, "stop_timeout"),
+        # An init process reaps zombies and forwards SIGTERM, so graceful shutdown works.
+        "linuxParameters": {"initProcessEnabled": True},
+        "environment": [{"name": k, "value": v} for k, v in sorted(value(args, "environment").items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(value(args, "secrets").items())],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group_name,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": container_name,
+            },
+        },
+    }
+    if "command" in args:
+        container["command"] = args["command"]
+    if "entry_point" in args:
+        container["entryPoint"] = args["entry_point"]
+    if "user" in args:
+        container["user"] = args["user"]
+    if "port" in args:
+        container["portMappings"] = [{"containerPort": args["port"], "protocol": "tcp"}]
+    if "health_check" in args:
+        check = args["health_check"]
+        health = CONTAINER_HEALTH_CHECK_ARGS.value
+        container["healthCheck"] = {
+            "command": check["command"],
+            "interval": health(check, "interval"),
+            "timeout": health(check, "timeout"),
+            "retries": health(check, "retries"),
+            "startPeriod": health(check, "start_period"),
+        }
+    if readonly:
+        container["mountPoints"] = [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp", "readOnly": False}]
+    return container

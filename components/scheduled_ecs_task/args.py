@@ -1,0 +1,201 @@
+"""What a `ScheduledEcsTask` takes: each argument's facts, declared once, and the rules that tie them."""
+
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Required, TypedDict
+
+import pulumi
+
+from ..alarm_topic import validate_topic_arn
+from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Spec, Text
+from ..capacity import CAPACITY_WEIGHTS, CapacityWeights
+from ..fargate_workload import ENV_NAME, SECRET_LOOKING_NAME, FargateWorkloadArgs
+from ..network import WorkloadPlacement, validate_placement
+from ..schedule_expression import normalize_schedule_expression, validate_timezone
+from ..tags import TAGS
+from ..validation import ArgumentProblems, is_known
+from ..workload_shape import validate_embedded_workload
+
+
+@dataclass(frozen=True)
+class Parsed(Spec):
+    """A string that `parse` accepts; when it refuses one, its error says what is wrong with that value."""
+
+    parse: Callable[[str], Any] = str
+    shape: str = "a string"
+
+    def problem(self, value: Any) -> str | None:
+        if not is_known(value):
+            return None
+        if not isinstance(value, str):
+            return self.shape
+        try:
+            self.parse(value)
+        except ValueError as error:
+            return str(error)
+        return None
+
+    def accepts(self, value: Any) -> bool:
+        return self.problem(value) is None
+
+    def allowed(self) -> str:
+        return self.shape
+
+
+def utc_timestamp(text: str) -> str:
+    """An ISO 8601 date-time with an offset, as the UTC `yyyy-mm-ddThh:mm:ssZ` Scheduler takes."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError("an ISO 8601 date-time with a UTC offset, e.g. 2030-01-01T00:00:00Z") from None
+    if moment.tzinfo is None:
+        raise ValueError("add a UTC offset (Z or +01:00); a date-time without one is ambiguous") from None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_environment_problem(key: str) -> str | None:
+    """What is wrong with a run-environment variable name, or None."""
+    if not ENV_NAME.match(key):
+        return "names are letters, digits and _"
+    if SECRET_LOOKING_NAME.search(key):
+        return "looks like a credential; overrides are stored in the schedule in plain text: use workload secrets"
+    return None
+
+
+class ScheduledEcsTaskArgs(TypedDict, total=False):
+    """Arguments of `ScheduledEcsTask`."""
+
+    cluster_arn: Required[pulumi.Input[str]]
+    """ARN of the ECS cluster the task runs on."""
+    cluster_name: Required[pulumi.Input[str]]
+    """Name of the same cluster (task ARNs contain it)."""
+    placement: Required[WorkloadPlacement]
+    """VPC, subnets and public-IP decision for the task."""
+    workload: Required[FargateWorkloadArgs]
+    """The container: `FargateWorkloadArgs` without `vpc_id` (taken from `placement`) and without
+    `protect_data` (taken from this component)."""
+    schedule: Required[str]
+    """When to run: `rate(...)`, `cron(...)` (6 AWS fields), `at(...)`, `@every 2m`, `@hourly`, `@daily`,
+    `@weekly`, `@monthly`, `@yearly` or a 5-field Unix cron; normalised to Scheduler syntax."""
+    timezone: str
+    """IANA time zone the cron and `at` expressions are read in, e.g. `Europe/London`."""
+    start_date: str
+    """ISO 8601 date-time with a UTC offset before which the schedule does not run."""
+    end_date: str
+    """ISO 8601 date-time with a UTC offset after which the schedule stops; after `start_date`."""
+    enabled: bool
+    """Whether the schedule runs (`ENABLED`) or is kept but paused (`DISABLED`)."""
+    flexible_window_minutes: int
+    """0 runs at the exact time; otherwise Scheduler may start the run anywhere in a window of this many
+    minutes, which spreads load."""
+    task_count: int
+    """Tasks started per run."""
+    capacity: CapacityWeights
+    """FARGATE / FARGATE_SPOT weights of scheduled runs."""
+    run_environment: dict[str, pulumi.Input[str]]
+    """Environment added to the container on scheduled runs only (RunTask container overrides); runs
+    started by hand use the task definition's environment."""
+    max_retry_attempts: int
+    """Times Scheduler retries a run that RunTask refused (throttling, no capacity)."""
+    max_event_age_seconds: int
+    """How long Scheduler keeps retrying a run, in seconds."""
+    schedule_group_name: pulumi.Input[str]
+    """Existing schedule group to put the schedule in."""
+    alarm_topic_arn: pulumi.Input[str]
+    """SNS topic for the dead-letter alarm and the failed-run alert. The topic policy must let
+    events.amazonaws.com publish."""
+    protect_data: bool
+    """Protect and retain the dead-letter queue, log group and ECR repository on delete."""
+    tags: dict[str, str]
+    """Tags of every resource of the task (schedule, roles, queue, alarm, task definition, ...) and of the
+    tasks it starts."""
+
+
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_topic_arn(value: Any) -> bool:
+    problems = ArgumentProblems("")
+    validate_topic_arn(problems, "", value)
+    return not problems
+
+
+def _end_after_start(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    given = "start_date" in args and "end_date" in args
+    if given and utc_timestamp(args["start_date"]) >= utc_timestamp(args["end_date"]):
+        problems.add(f"{prefix}end_date", args["end_date"], f"must be after start_date {args['start_date']}")
+
+
+def run_environment_entries(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """Each bad `run_environment` entry; values are hidden where the name looks like a credential."""
+    for key, value in SCHEDULED_ECS_TASK_ARGS.value(args, "run_environment").items():
+        problem = run_environment_problem(key) if isinstance(key, str) else "names are letters, digits and _"
+        if problem:
+            shown = "<hidden>" if isinstance(key, str) and SECRET_LOOKING_NAME.search(key) else value
+            problems.add(f"{prefix}run_environment.{key}", shown, problem)
+        elif is_known(value) and not isinstance(value, str):
+            problems.add(f"{prefix}run_environment.{key}", value, "a string")
+
+
+_DATE = "an ISO 8601 date-time with a UTC offset, e.g. 2030-01-01T00:00:00Z"
+
+SCHEDULED_ECS_TASK_ARGS = Arguments(
+    ScheduledEcsTaskArgs,
+    {
+        "cluster_arn": Identifier(shape="the cluster ARN"),
+        "cluster_name": Identifier(shape="the cluster name"),
+        # Checked field by field by `validate_placement`, like every component that places tasks.
+        "placement": Check(test=_is_mapping, says="a mapping: vpc_id, subnet_ids and assign_public_ip"),
+        # Checked field by field by `validate_embedded_workload`, like every shape's workload.
+        "workload": Check(test=_is_mapping, says="a mapping: FargateWorkloadArgs without vpc_id and protect_data"),
+        "schedule": Parsed(parse=normalize_schedule_expression, shape="a schedule expression string"),
+        # ScheduleExpressionTimezone (Scheduler API reference): an IANA time zone name.
+        "timezone": Parsed(
+            parse=validate_timezone, shape="an IANA time zone name such as Europe/London", default="UTC"
+        ),
+        "start_date": Parsed(parse=utc_timestamp, shape=_DATE, otherwise="none"),
+        "end_date": Parsed(parse=utc_timestamp, shape=_DATE, otherwise="none"),
+        "enabled": Flag(default=True),
+        # FlexibleTimeWindow.MaximumWindowInMinutes (Scheduler API reference): 1 to 1440; 0 is mode OFF.
+        "flexible_window_minutes": Integer(low=0, high=1440, default=0),
+        # EcsParameters.TaskCount (Scheduler API reference): 1 to 10.
+        "task_count": Integer(low=1, high=10, default=1),
+        "capacity": Nested(arguments=CAPACITY_WEIGHTS, otherwise="on-demand FARGATE (each weight's default)"),
+        "run_environment": Check(default={}, test=_is_mapping, says="a mapping of variable names to values"),
+        # RetryPolicy (Scheduler API reference): MaximumRetryAttempts 0 to 185, MaximumEventAgeInSeconds
+        # 60 to 86400.
+        "max_retry_attempts": Integer(low=0, high=185, default=3),
+        "max_event_age_seconds": Integer(low=60, high=86400, default=3600),
+        # ScheduleGroupName (Scheduler API reference): 1 to 64 of [0-9a-zA-Z-_.].
+        "schedule_group_name": Text(
+            pattern=re.compile(r"^[0-9a-zA-Z._-]+$"),
+            shape="letters, digits, '.', '_' or '-'",
+            max_length=64,
+            otherwise="a group created for this task",
+        ),
+        "alarm_topic_arn": Check(
+            test=_is_topic_arn,
+            says="an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
+            otherwise="none: the alarm has no action and there is no failed-run alert",
+        ),
+        "protect_data": Flag(default=False),
+        "tags": TAGS,
+    },
+    rules=[_end_after_start, run_environment_entries],
+)
+
+
+def validate_scheduled_task_args(args: Any) -> None:
+    """Checks every argument and raises one ValueError listing all problems."""
+    problems = ArgumentProblems("ScheduledEcsTask")
+    given = SCHEDULED_ECS_TASK_ARGS.check(args, problems)
+    if given is not None:
+        if isinstance(given.get("placement"), dict):
+            validate_placement(problems, "placement", given["placement"])
+        if isinstance(given.get("workload"), dict):
+            validate_embedded_workload(problems, given["workload"])
+    problems.raise_if_any()

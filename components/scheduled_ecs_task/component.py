@@ -1,0 +1,230 @@
+"""`ScheduledEcsTask`: EventBridge Scheduler starts a Fargate task on the cluster.
+
+Compared with an EventBridge rule (what CDK's ScheduledFargateTask uses), Scheduler adds time zones,
+start and end dates, flexible windows, a retry policy and a dead-letter queue. A run that starts but
+fails is caught separately (see failed_run.py).
+"""
+
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ..capacity import ON_DEMAND, capacity_strategy
+from ..dead_letters import dead_letter_alarm, dead_letter_queue
+from ..fargate_workload import FargateWorkload
+from ..iam import policy_document, service_assume_role_policy
+from ..options import child
+from ..outputs import register_declared_outputs
+from ..schedule_expression import normalize_schedule_expression, validate_timezone
+from ..tags import with_tags
+from ..workload_shape import WorkloadShape
+from .args import SCHEDULED_ECS_TASK_ARGS, ScheduledEcsTaskArgs, utc_timestamp, validate_scheduled_task_args
+from .failed_run import failed_run_alert
+
+# Scheduler sends what it could not start to the queue at once; five minutes is soon enough to hear of it.
+_DLQ_ALARM_PERIOD_SECONDS = 300
+
+
+class ScheduledEcsTask(WorkloadShape):
+    """A Fargate task started by EventBridge Scheduler, with retries, a dead-letter queue and alerts.
+    Its outputs carry everything needed to start the same task by hand with `ecs.run_task`."""
+
+    # The names of the first release: a new one would replace the workload's roles, log group and task definition.
+    WORKLOAD_NAME = "{name}-workload"
+    FAMILY = "{name}"
+
+    schedule_name: pulumi.Output[str]
+    """Name of the EventBridge Scheduler schedule."""
+    schedule_group_name: pulumi.Output[str]
+    """Schedule group the schedule belongs to."""
+    schedule_arn: pulumi.Output[str]
+    """ARN of the schedule."""
+    schedule_expression: str
+    """The schedule in Scheduler syntax (`rate(...)`, `cron(...)` or `at(...)`)."""
+    timezone: str
+    """IANA time zone the expression is read in."""
+    task_definition_arn: pulumi.Output[str]
+    """ARN of the task definition the schedule runs."""
+    family: str
+    """Task definition family."""
+    container_name: str
+    """Name of the container (the one RunTask overrides address)."""
+    cluster_arn: pulumi.Output[str]
+    """ARN of the cluster the task runs on."""
+    cluster_name: pulumi.Output[str]
+    """Name of the cluster."""
+    subnet_ids: pulumi.Output[list[str]]
+    """Subnets the tasks run in."""
+    security_group_ids: pulumi.Output[list[str]]
+    """Security groups of the tasks (the workload's own)."""
+    assign_public_ip: bool
+    """Whether the tasks get a public IP."""
+    dlq_url: pulumi.Output[str]
+    """URL of the dead-letter queue of runs Scheduler could not start."""
+
+    def __init__(self, name: str, args: ScheduledEcsTaskArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_scheduled_task_args(args)
+        super().__init__(
+            "ecs-workloads:scheduled_ecs_task:ScheduledEcsTask", name, None, with_tags(args.get("tags"), opts)
+        )
+        value = SCHEDULED_ECS_TASK_ARGS.value
+        expression = normalize_schedule_expression(args["schedule"])
+        timezone = validate_timezone(value(args, "timezone"))
+        protect = value(args, "protect_data")
+        placement = args["placement"]
+        workload = self._embed_workload(name, args["workload"], vpc_id=placement["vpc_id"], protect_data=protect)
+        cluster_arn = pulumi.Output.from_input(args["cluster_arn"])
+        cluster_name = pulumi.Output.from_input(args["cluster_name"])
+        # Task definition and task ARNs share the cluster ARN's partition, region and account.
+        arn_prefix = cluster_arn.apply(lambda arn: arn.split(":cluster/")[0])
+        alarm_topic_arn = args.get("alarm_topic_arn")
+
+        dlq = dead_letter_queue(self, name, protect_data=protect)
+        dead_letter_alarm(
+            self,
+            f"{name}-dlq-alarm",
+            dlq,
+            description=f"Scheduled runs of {workload.family} that EventBridge Scheduler could not start",
+            notify=[alarm_topic_arn] if alarm_topic_arn is not None else None,
+            period_seconds=_DLQ_ALARM_PERIOD_SECONDS,
+        )
+
+        role = aws.iam.Role(
+            f"{name}-scheduler-role",
+            assume_role_policy=service_assume_role_policy("scheduler.amazonaws.com"),
+            opts=child(self),
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-scheduler-policy",
+            role=role.id,
+            policy=policy_document(_scheduler_statements(arn_prefix, cluster_arn, cluster_name, workload, dlq.arn)),
+            opts=child(self),
+        )
+
+        if "schedule_group_name" in args:
+            group_name = pulumi.Output.from_input(args["schedule_group_name"])
+        else:
+            group_name = aws.scheduler.ScheduleGroup(f"{name}-group", opts=child(self)).name
+
+        window = value(args, "flexible_window_minutes")
+        run_environment = value(args, "run_environment")
+        start_date, end_date = (utc_timestamp(args[key]) if key in args else None for key in ("start_date", "end_date"))
+        schedule = aws.scheduler.Schedule(
+            f"{name}-schedule",
+            group_name=group_name,
+            description=f"Runs {workload.family} on {expression} ({timezone})",
+            schedule_expression=expression,
+            schedule_expression_timezone=timezone,
+            start_date=start_date,
+            end_date=end_date,
+            state="ENABLED" if value(args, "enabled") else "DISABLED",
+            flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(
+                mode="FLEXIBLE" if window else "OFF", maximum_window_in_minutes=window or None
+            ),
+            target=aws.scheduler.ScheduleTargetArgs(
+                arn=cluster_arn,
+                role_arn=role.arn,
+                ecs_parameters=aws.scheduler.ScheduleTargetEcsParametersArgs(
+                    task_definition_arn=workload.task_definition_arn,
+                    task_count=value(args, "task_count"),
+                    capacity_provider_strategies=[
+                        aws.scheduler.ScheduleTargetEcsParametersCapacityProviderStrategyArgs(**entry)
+                        for entry in capacity_strategy(args.get("capacity", ON_DEMAND))
+                    ],
+                    network_configuration=aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs(
+                        subnets=placement["subnet_ids"],
+                        security_groups=[workload.security_group_id],
+                        assign_public_ip=placement["assign_public_ip"],
+                    ),
+                    # The runs carry the task definition's tags (the component's and the stack's default tags)
+                    # and ECS's own cluster tag. Scheduler EcsParameters PropagateTags takes only
+                    # TASK_DEFINITION (absent: tasks untagged); RunTask applies both, hence TagTasksItStarts.
+                    propagate_tags="TASK_DEFINITION",
+                    enable_ecs_managed_tags=True,
+                ),
+                # For an ECS target, Scheduler passes the input to RunTask as its `overrides`.
+                input=_overrides(workload.container_name, run_environment) if run_environment else None,
+                retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
+                    maximum_retry_attempts=value(args, "max_retry_attempts"),
+                    maximum_event_age_in_seconds=value(args, "max_event_age_seconds"),
+                ),
+                dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=dlq.arn),
+            ),
+            # The first run must not race the role's permissions.
+            opts=child(self, depends_on=[role_policy]),
+        )
+
+        if alarm_topic_arn is not None:
+            failed_run_alert(
+                self,
+                name,
+                arn_prefix=arn_prefix,
+                cluster_arn=cluster_arn,
+                family=workload.family,
+                topic_arn=alarm_topic_arn,
+            )
+
+        self.schedule_name = schedule.name
+        self.schedule_group_name = group_name
+        self.schedule_arn = schedule.arn
+        self.schedule_expression = expression
+        self.timezone = timezone
+        self.task_definition_arn = workload.task_definition_arn
+        self.family = workload.family
+        self.container_name = workload.container_name
+        self.cluster_arn = cluster_arn
+        self.cluster_name = cluster_name
+        self.subnet_ids = pulumi.Output.from_input(placement["subnet_ids"])
+        self.security_group_ids = workload.security_group_id.apply(lambda group_id: [group_id])
+        self.assign_public_ip = placement["assign_public_ip"]
+        self.dlq_url = dlq.url
+        register_declared_outputs(self)
+
+
+def _scheduler_statements(
+    arn_prefix: pulumi.Input[str],
+    cluster_arn: pulumi.Input[str],
+    cluster_name: pulumi.Input[str],
+    workload: FargateWorkload,
+    dlq_arn: pulumi.Input[str],
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "Sid": "RunThisFamilyOnThisCluster",
+            "Effect": "Allow",
+            "Action": "ecs:RunTask",
+            "Resource": pulumi.Output.concat(arn_prefix, ":task-definition/", workload.family, ":*"),
+            "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
+        },
+        {
+            "Sid": "PassThisTasksRoles",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": [workload.execution_role_arn, workload.task_role_arn],
+            "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+        },
+        {
+            # Managed and propagated tags are applied by RunTask, which ECS authorises as TagResource.
+            "Sid": "TagTasksItStarts",
+            "Effect": "Allow",
+            "Action": "ecs:TagResource",
+            "Resource": pulumi.Output.concat(arn_prefix, ":task/", cluster_name, "/*"),
+            "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+        },
+        {"Sid": "SendToOwnDeadLetterQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dlq_arn},
+    ]
+
+
+def _overrides(container_name: str, environment: dict[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps(
+        {
+            "containerOverrides": [
+                {
+                    "name": container_name,
+                    "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
+                }
+            ]
+        }
+    )
