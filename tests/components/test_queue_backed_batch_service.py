@@ -592,27 +592,36 @@ def test_bad_arguments_are_all_reported_before_any_resource():
     for fragment in (
         "name: 'Pipe_1'",
         "cpu_target_percent: 50 — unknown argument",
-        "trigger: 'sns' — s3 or queue",
+        "trigger: 'sns' — one of s3, queue",
         "workload.vpc_id: 'vpc-1' — comes from placement",
         "workload.stop_timeout: 5 — 10 to 120",
         "workload.environment.QUEUE_URL: 'q' — set by the component",
         "deployment.desired_count: 2 — autoscaling owns the count",
-        "prefixes: '/abs'",
-        "prefixes: 'a*'",
-        "suffixes: '.JPG' — listed twice",
-        "suffixes: ''",
+        "prefixes: ['/abs', 'a*'] — a list of distinct non-empty strings",
+        "'/abs' starts with /; 'a*' is not allowed",
+        "suffixes: ['.jpg', '.JPG', ''] — a list of distinct non-empty strings",
+        "'.JPG' is listed twice; '' is not allowed",
         "processor: 'no-such' — jsonl, thumbnails or module:function",
         "visibility_timeout_seconds: 10 — an integer from 30 to 43200",
         "max_receive_count: 0",
         "max_message_age_seconds: 10",
-        "min_tasks: 5 — at most max_tasks (3)",
         "messages_per_task: 0",
         "idle_minutes: 2000 — an integer from 1 to 1440",
         "output_bucket_name: 'Bad_Bucket'",
-        "output_expiry_days: 3 — only for an output bucket this component creates",
         "alarm_topic_arn: 'topic' — an SNS topic ARN",
     ):
         assert fragment in message, fragment
+
+
+def test_rules_across_fields_are_reported_together_once_every_field_is_valid():
+    message = _rejected(
+        "pipe",
+        {**BASE, "min_tasks": 5, "max_tasks": 3, "output_bucket_name": "team-results", "output_expiry_days": 3},
+    )
+    assert message.splitlines()[1:] == [
+        "  min_tasks: 5 — at most max_tasks (3)",
+        "  output_expiry_days: 3 — only for an output bucket this component creates",
+    ]
 
 
 def test_missing_required_arguments_are_named():
