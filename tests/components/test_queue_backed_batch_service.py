@@ -4,6 +4,7 @@ import itertools
 import json
 import math
 import re
+from importlib import import_module
 
 import pytest
 
@@ -16,6 +17,7 @@ from ecs_workloads.queue_backed_batch_service import (
     capacity_steps,
     object_created_pattern,
 )
+from ecs_workloads.tags import takes_tags
 from harness.mocks import ACCOUNT_ID
 from harness.program import run_callable
 from harness.recording import Recording
@@ -658,3 +660,63 @@ def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(changes, f
     with pytest.raises(ValueError, match=rf"\n  {re.escape(field)}: "):
         run_callable(lambda: QueueBackedBatchService("pipe", {**BASE, **changes}), recording=recording)
     assert recording.registrations == []
+
+
+# --- tags ----------------------------------------------------------------------------------------------------
+
+
+def _takes_tags(token: str) -> bool:
+    # `aws:sqs/queuePolicy:QueuePolicy` is pulumi_aws.sqs.QueuePolicy.
+    _, module, name = token.split(":")
+    return takes_tags(getattr(import_module(f"pulumi_aws.{module.split('/')[0]}"), name))
+
+
+@pytest.mark.parametrize("trigger", ["s3", "queue"])
+def test_every_taggable_resource_carries_the_tags_and_tasks_inherit_them(trigger):
+    tags = {"team": "data", "cost-centre": "4711"}
+    recording, _ = _service(trigger=trigger, tags=tags)
+    component = recording.one("ecs-workloads:queue_backed_batch_service:QueueBackedBatchService", "pipe")
+    taggable = [r for r in recording.descendants(component) if r.custom and _takes_tags(r.type)]
+    assert {r.type for r in taggable} >= {QUEUE, BUCKET, ALARM, "aws:ecs/service:Service"}
+    assert [r.name for r in taggable if dict(r.inputs.get("tags") or {}) != tags] == []
+    service = recording.one("aws:ecs/service:Service")
+    assert service.inputs["propagateTags"] == "TASK_DEFINITION"
+    assert service.inputs["enableEcsManagedTags"] is True
+
+
+def test_tags_are_checked_with_the_other_arguments():
+    message = _rejected("pipe", {**BASE, "tags": {"aws:owner": "me"}, "min_tasks": -1})
+    assert "tags: {'aws:owner': 'me'} — a mapping of at most 50 tags" in message
+    assert "min_tasks: -1 — an integer from 0 to 1000" in message
+
+
+# --- the shape contract --------------------------------------------------------------------------------------
+
+
+def test_the_worker_is_embedded_like_every_shape_and_grant_adds_to_its_task_role():
+    holder = {}
+
+    def program():
+        service = QueueBackedBatchService("pipe", BASE)
+        service.grant("reports", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::r/*"}])
+        holder["service"] = service
+
+    recording = run_callable(program)
+    service = holder["service"]
+    definition = recording.one("aws:ecs/taskDefinition:TaskDefinition")
+    assert definition.name == "pipe-worker-task"
+    assert definition.inputs["family"] == service.workload.family
+    assert service.workload.family.endswith("-pipe-worker")
+    task_role = recording.one("aws:iam/role:Role", "pipe-worker-task-role")
+    granted = [
+        r for r in recording.of_type("aws:iam/rolePolicy:RolePolicy") if r.inputs["role"] == task_role.outputs["id"]
+    ]
+    assert [p.name for p in granted] == ["pipe-worker-task-batch", "pipe-worker-task-reports"]
+    for output in ("task_role_arn", "task_role_name", "log_group_name", "security_group_id"):
+        assert getattr(service, output) is getattr(service.workload, output), output
+
+
+def test_the_worker_reads_the_queues_visibility_timeout_from_its_environment():
+    recording, _ = _service()
+    queue = recording.one(QUEUE, "pipe-queue")
+    assert int(_environment(recording)["VISIBILITY_TIMEOUT"]) == queue.inputs["visibilityTimeoutSeconds"]
