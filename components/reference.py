@@ -17,7 +17,10 @@ from .arguments import Arguments, FieldFacts, Nested, NestedList
 from .outputs import declared_outputs, output_docs
 
 # The documented components, in reading order, and the module-level name of each one's declaration.
-DOCUMENTED = (("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),)
+DOCUMENTED = (
+    ("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
+    ("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),
+)
 
 
 def render() -> str:
@@ -54,7 +57,9 @@ def _arguments_table(arguments: Arguments, title: str) -> list[str]:
 
 
 def _row(arguments: Arguments, facts: FieldFacts) -> str:
-    kind = _type_name(typing.get_type_hints(arguments.typed_dict, include_extras=False).get(facts.name))
+    # The annotation as written: resolving it (typing.get_type_hints) fails on `pulumi.Input`, whose
+    # `Output[T]` is a forward reference into the pulumi package.
+    kind = _type_name(inspect.get_annotations(arguments.typed_dict)[facts.name])
     default = "**required**" if facts.required else facts.spec.default_text()
     allowed = "" if isinstance(facts.spec, Nested | NestedList) else facts.spec.allowed()
     return f"| `{facts.name}` | {kind} | {_cell(default)} | {_cell(allowed)} | {_cell(facts.description)} |"
@@ -69,10 +74,20 @@ def _outputs_table(component: type) -> list[str]:
 
 
 def _type_name(annotation: Any) -> str:
-    text = str(annotation) if not isinstance(annotation, type) else annotation.__name__
+    return f"`{_type_text(annotation)}`"
+
+
+def _type_text(annotation: Any) -> str:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Required, typing.NotRequired):
+        return _type_text(args[0])
+    if origin is typing.Union and any(isinstance(arg, typing.ForwardRef) for arg in args):
+        # `pulumi.Input[X]` is Union[X, Awaitable[X], 'Output[T]']: written as the caller writes it.
+        return f"Input[{_type_text(args[0])}]"
+    text = annotation.__name__ if isinstance(annotation, type) and not args else str(annotation)
     for noise in ("typing.", "pulumi.output.", "ecs_workloads.", "NotRequired", "Required"):
         text = text.replace(noise, "")
-    return f"`{text}`"
+    return text
 
 
 def _cell(text: str) -> str:

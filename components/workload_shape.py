@@ -9,7 +9,7 @@ same workload outputs and `grant()`.
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 from collections.abc import Collection, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -31,9 +31,10 @@ class WorkloadShape(pulumi.ComponentResource):
 
     # The embedded workload's logical name and default family, as `str.format` patterns of the shape's
     # name. They differ per shape because each kept the names of its first release: a new name would
-    # replace the workload's roles, log group and task definition in every deployed stack.
-    WORKLOAD_NAME: ClassVar[str] = "{name}"
-    FAMILY: ClassVar[str] = "{name}"
+    # replace the workload's roles, log group and task definition in every deployed stack. Not annotated:
+    # the component analyzer and `register_declared_outputs` take every annotated attribute for an output.
+    WORKLOAD_NAME = "{name}"
+    FAMILY = "{name}"
 
     task_role_arn: pulumi.Output[str]
     """ARN of the task role: the containers' own AWS permissions, none until `grant()` adds some."""
