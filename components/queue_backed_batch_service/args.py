@@ -23,6 +23,8 @@ QUEUE_RETENTION_SECONDS = 345_600
 # The worker's shutdown grace is the container's stop timeout minus this margin, so it finishes (or
 # releases its message) before ECS sends SIGKILL.
 SHUTDOWN_MARGIN_SECONDS = 5
+# The shortest stop timeout that leaves the worker a grace of SHUTDOWN_MARGIN_SECONDS or more.
+_MIN_STOP_TIMEOUT = 2 * SHUTDOWN_MARGIN_SECONDS
 # Environment variables of the worker that this component sets.
 WORKER_ENVIRONMENT = frozenset(
     {
@@ -240,21 +242,22 @@ def validate_batch_args(name: str, args: Any) -> None:
 
 def _validate_nested(problems: ArgumentProblems, args: Mapping[str, Any]) -> None:
     """The nested arguments whose own declarations live with the components that take them."""
-    if _is_mapping(args.get("placement")):
-        validate_placement(problems, "placement", args["placement"])
-    workload = args.get("workload")
-    if _is_mapping(workload):
+    placement, workload, deployment = args.get("placement"), args.get("workload"), args.get("deployment")
+    if isinstance(placement, dict):
+        validate_placement(problems, "placement", placement)
+    if isinstance(workload, dict):
         validate_embedded_workload(problems, workload, reserved_environment=WORKER_ENVIRONMENT)
         stop = workload.get("stop_timeout")
-        if is_int_in(stop, 2, 9):
+        # Below 2 FargateWorkload's own check speaks; from 2 up the grace would be under 5 s.
+        if is_int_in(stop, 2, _MIN_STOP_TIMEOUT - 1):
             problems.add(
                 "workload.stop_timeout",
                 stop,
-                f"10 to 120 here: the worker's SHUTDOWN_GRACE_SECONDS is {SHUTDOWN_MARGIN_SECONDS} s less",
+                f"{_MIN_STOP_TIMEOUT} to 120 here: the worker's SHUTDOWN_GRACE_SECONDS is "
+                f"{SHUTDOWN_MARGIN_SECONDS} s less",
             )
-    deployment = args.get("deployment")
-    if _is_mapping(deployment):
-        validate_deployment(problems, "deployment.", deployment)
+    if isinstance(deployment, dict):
+        validate_deployment(problems, "deployment.", deployment)  # type: ignore[arg-type]
         if "desired_count" in deployment:
             problems.add(
                 "deployment.desired_count", deployment["desired_count"], "autoscaling owns the count; set min_tasks"

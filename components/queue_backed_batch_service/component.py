@@ -76,7 +76,11 @@ class QueueBackedBatchService(WorkloadShape):
         input_bucket: Bucket | None = None
         if "input_bucket_name" in args or from_s3:
             input_bucket = pipeline_bucket(
-                self, f"{name}-input", args.get("input_bucket_name"), args.get("input_expiry_days"), protect_data=protect
+                self,
+                f"{name}-input",
+                args.get("input_bucket_name"),
+                args.get("input_expiry_days"),
+                protect_data=protect,
             )
 
         dead_letters = dead_letter_queue(self, name, protect_data=protect)
