@@ -25,6 +25,7 @@ DOCUMENTED = (
     ("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
     ("fargate_workload", "FargateWorkload", "FARGATE_WORKLOAD_ARGS"),
     ("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
+    ("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),
 )
 
 

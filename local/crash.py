@@ -686,7 +686,8 @@ def long_poll_kill(work_dir: Path, *, visibility_timeout: int = 4, timeout: floa
         pipeline = create_pipeline(
             aws, PIPELINE, default_pipelines()[PIPELINE], visibility_timeout=visibility_timeout, output_versioning=True
         )
-        long_poll = Config(queue_url=pipeline.queue_url, output_bucket=pipeline.output_bucket).wait_time_seconds
+        # The long poll the worker makes by default, not the short one local runs use.
+        long_poll = Config.wait_time_seconds
         doomed = WorkerPool(
             processes,
             "polling",

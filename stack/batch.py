@@ -12,23 +12,22 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import pulumi
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ecs_workloads.queue_backed_batch_service import (
-    DEFAULT_MAX_RECEIVE_COUNT,
-    MAX_RECEIVE_COUNT,
+    QUEUE_BACKED_BATCH_SERVICE_ARGS,
     WORKER_ENVIRONMENT,
     QueueBackedBatchService,
-    key_filter_problems,
-    processor_problem,
 )
 
+from .component_rules import raise_component_problems
 from .foundation import Foundation
 from .section import Section
 from .workload_settings import WorkloadSettings
 
 WORKER_APP = "batch_worker"
 _PIPELINE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_ARGS = QUEUE_BACKED_BATCH_SERVICE_ARGS
 
 
 class BatchPipelineSettings(Section):
@@ -37,51 +36,36 @@ class BatchPipelineSettings(Section):
     workload: WorkloadSettings = Field(
         default_factory=WorkloadSettings, description="Worker container; default: build apps/batch_worker."
     )
-    processor: str = Field("jsonl", description="PROCESSOR of the worker: jsonl, thumbnails or module:function.")
-    prefixes: list[str] = Field(
-        default_factory=list, description="Only keys under these prefixes (case-sensitive). Default: whole bucket."
+    processor: str = _ARGS["processor"].setting(
+        description="PROCESSOR of the worker: jsonl, thumbnails or module:function."
     )
-    suffixes: list[str] = Field(
-        default_factory=list, description="Only keys with these suffixes, ignoring case. Default: any key."
+    prefixes: list[str] = _ARGS["prefixes"].setting(
+        description="Only keys under these prefixes (case-sensitive). Default: whole bucket."
     )
-    min_tasks: int = Field(0, ge=0, le=1000, description="Tasks kept while the queue is idle.")
-    max_tasks: int = Field(4, ge=1, le=1000, description="Upper bound of the task count.")
-    messages_per_task: int = Field(5, ge=1, le=100_000, description="Tasks = ceil(backlog / messagesPerTask).")
-    idle_minutes: int = Field(5, ge=1, le=1440, description="Minutes with an empty queue before scaling to minTasks.")
-    visibility_timeout_seconds: int = Field(
-        120, ge=30, le=43_200, description="Queue visibility timeout; the worker's heartbeat keeps extending it."
+    suffixes: list[str] = _ARGS["suffixes"].setting(
+        description="Only keys with these suffixes, ignoring case. Default: any key."
     )
-    max_receive_count: int = Field(
-        DEFAULT_MAX_RECEIVE_COUNT,
-        ge=MAX_RECEIVE_COUNT[0],
-        le=MAX_RECEIVE_COUNT[1],
-        description="Receives before a message goes to the DLQ.",
+    min_tasks: int = _ARGS["min_tasks"].setting(description="Tasks kept while the queue is idle.")
+    max_tasks: int = _ARGS["max_tasks"].setting(description="Upper bound of the task count.")
+    messages_per_task: int = _ARGS["messages_per_task"].setting(description="Tasks = ceil(backlog / messagesPerTask).")
+    idle_minutes: int = _ARGS["idle_minutes"].setting(
+        description="Minutes with an empty queue before scaling to minTasks."
     )
-    input_expiry_days: int | None = Field(
-        None, ge=1, le=36_500, description="Delete inputs after N days. Default: keep."
+    visibility_timeout_seconds: int = _ARGS["visibility_timeout_seconds"].setting(
+        description="Queue visibility timeout; the worker's heartbeat keeps extending it."
     )
-    output_expiry_days: int | None = Field(
-        None, ge=1, le=36_500, description="Delete outputs after N days. Default: keep."
+    max_receive_count: int = _ARGS["max_receive_count"].setting(
+        description="Receives before a message goes to the DLQ."
     )
-    max_message_age_seconds: int = Field(
-        3600, ge=60, le=345_600, description="Alarm when the oldest queued message is older than this."
+    input_expiry_days: int | None = _ARGS["input_expiry_days"].setting(
+        None, description="Delete inputs after N days. Default: keep."
     )
-
-    @field_validator("processor")
-    @classmethod
-    def _processor(cls, value: str) -> str:
-        problem = processor_problem(value)
-        if problem:
-            raise ValueError(f"must be {problem}")
-        return value
-
-    @field_validator("prefixes", "suffixes")
-    @classmethod
-    def _key_filters(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        found = key_filter_problems(info.field_name, value)
-        if found:
-            raise ValueError("; ".join(f"{entry!r}: {allowed}" for entry, allowed in found))
-        return value
+    output_expiry_days: int | None = _ARGS["output_expiry_days"].setting(
+        None, description="Delete outputs after N days. Default: keep."
+    )
+    max_message_age_seconds: int = _ARGS["max_message_age_seconds"].setting(
+        description="Alarm when the oldest queued message is older than this."
+    )
 
     @field_validator("workload")
     @classmethod
@@ -92,10 +76,28 @@ class BatchPipelineSettings(Section):
         return value
 
     @model_validator(mode="after")
-    def _min_within_max(self) -> BatchPipelineSettings:
-        if self.min_tasks > self.max_tasks:
-            raise ValueError(f"minTasks {self.min_tasks} must not exceed maxTasks {self.max_tasks}")
+    def _component_rules(self) -> BatchPipelineSettings:
+        raise_component_problems(_ARGS, self.component_args(), partial=True)
         return self
+
+    def component_args(self) -> dict[str, Any]:
+        """The `QueueBackedBatchService` arguments these settings pass through."""
+        args: dict[str, Any] = {
+            "processor": self.processor,
+            "prefixes": list(self.prefixes),
+            "suffixes": list(self.suffixes),
+            "min_tasks": self.min_tasks,
+            "max_tasks": self.max_tasks,
+            "messages_per_task": self.messages_per_task,
+            "idle_minutes": self.idle_minutes,
+            "visibility_timeout_seconds": self.visibility_timeout_seconds,
+            "max_receive_count": self.max_receive_count,
+            "max_message_age_seconds": self.max_message_age_seconds,
+        }
+        for key in ("input_expiry_days", "output_expiry_days"):
+            if getattr(self, key) is not None:
+                args[key] = getattr(self, key)
+        return args
 
 
 def _pipeline_name(name: str) -> str:
@@ -173,18 +175,6 @@ def _pipeline(foundation: Foundation, name: str, settings: BatchPipelineSettings
         "deployment": {"capacity": capacity.weights()},
         "protect_data": foundation.protect_data,
         "alarm_topic_arn": foundation.alarm_topic_arn,
-        "processor": settings.processor,
-        "prefixes": list(settings.prefixes),
-        "suffixes": list(settings.suffixes),
-        "min_tasks": settings.min_tasks,
-        "max_tasks": settings.max_tasks,
-        "messages_per_task": settings.messages_per_task,
-        "idle_minutes": settings.idle_minutes,
-        "visibility_timeout_seconds": settings.visibility_timeout_seconds,
-        "max_receive_count": settings.max_receive_count,
-        "max_message_age_seconds": settings.max_message_age_seconds,
+        **settings.component_args(),
     }
-    for key in ("input_expiry_days", "output_expiry_days"):
-        if getattr(settings, key) is not None:
-            args[key] = getattr(settings, key)
     return QueueBackedBatchService(f"batch-{name}", args)

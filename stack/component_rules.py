@@ -17,11 +17,13 @@ from ecs_workloads.arguments import Arguments, Nested, NestedList, Rule
 from ecs_workloads.validation import ArgumentProblems
 
 
-def raise_component_problems(arguments: Arguments, args: dict[str, Any]) -> None:
+def raise_component_problems(arguments: Arguments, args: dict[str, Any], *, partial: bool = False) -> None:
     """Raises one ValueError (pydantic reports it at the settings' location) when `args` break a rule
-    of `arguments`; field names in the message are written as the config keys they came from."""
+    of `arguments`; field names in the message are written as the config keys they came from. `partial`:
+    the settings pass some of the component's fields only (the rest, such as the cluster, come from the
+    stack's foundation when the component is built), so the rules over those fields run without them."""
     problems = ArgumentProblems(arguments.typed_dict.__name__)
-    arguments.check(args, problems)
+    arguments.check(args, problems, partial=partial)
     _raise(arguments, problems)
 
 

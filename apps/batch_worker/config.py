@@ -34,9 +34,11 @@ class ConfigError(ValueError):
 class Config:
     queue_url: str
     output_bucket: str
+    # The queue's own visibility timeout, which the worker cannot look up before its first receive: the
+    # component that creates the queue passes it, so no second default can disagree with the queue's.
+    visibility_timeout: int
+    heartbeat_interval: float
     processor: str = "jsonl"
-    visibility_timeout: int = 120
-    heartbeat_interval: float = 40.0
     wait_time_seconds: int = 20
     input_suffixes: tuple[str, ...] = ()
     input_prefixes: tuple[str, ...] = ()
@@ -80,9 +82,14 @@ class Config:
             if not (sep and module and function.isidentifier()):
                 problems.append(f"PROCESSOR: {processor!r} — jsonl, thumbnails or module:function")
 
-        visibility = int(number("VISIBILITY_TIMEOUT", 120, 1, _MAX_VISIBILITY_TIMEOUT, integer=True))
-        # A beat must land before the extended timeout runs out, so the interval stays below it.
-        heartbeat = number("HEARTBEAT_INTERVAL", visibility / 3, 0.1, max(visibility - 0.5, 0.1), integer=False)
+        # 0: missing or invalid, already reported; the heartbeat is then not checked against it.
+        visibility = 0
+        if text("VISIBILITY_TIMEOUT", f"the queue's visibility timeout in seconds, 1 to {_MAX_VISIBILITY_TIMEOUT}"):
+            visibility = int(number("VISIBILITY_TIMEOUT", 0, 1, _MAX_VISIBILITY_TIMEOUT, integer=True))
+        heartbeat = 0.0
+        if visibility:
+            # A beat must land before the extended timeout runs out, so the interval stays below it.
+            heartbeat = number("HEARTBEAT_INTERVAL", visibility / 3, 0.1, max(visibility - 0.5, 0.1), integer=False)
         wait = int(number("WAIT_TIME_SECONDS", 20, 0, _MAX_WAIT_TIME_SECONDS, integer=True))
         grace = number("SHUTDOWN_GRACE_SECONDS", 25.0, 0, 3600, integer=False)
 

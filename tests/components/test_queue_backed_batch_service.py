@@ -16,6 +16,7 @@ from ecs_workloads.queue_backed_batch_service import (
     capacity_steps,
     object_created_pattern,
 )
+from ecs_workloads.tags import takes_tags
 from harness.mocks import ACCOUNT_ID
 from harness.program import run_callable
 from harness.recording import Recording
@@ -592,27 +593,36 @@ def test_bad_arguments_are_all_reported_before_any_resource():
     for fragment in (
         "name: 'Pipe_1'",
         "cpu_target_percent: 50 — unknown argument",
-        "trigger: 'sns' — s3 or queue",
+        "trigger: 'sns' — one of s3, queue",
         "workload.vpc_id: 'vpc-1' — comes from placement",
         "workload.stop_timeout: 5 — 10 to 120",
         "workload.environment.QUEUE_URL: 'q' — set by the component",
         "deployment.desired_count: 2 — autoscaling owns the count",
-        "prefixes: '/abs'",
-        "prefixes: 'a*'",
-        "suffixes: '.JPG' — listed twice",
-        "suffixes: ''",
+        "prefixes: ['/abs', 'a*'] — a list of distinct non-empty strings",
+        "'/abs' starts with /; 'a*' is not allowed",
+        "suffixes: ['.jpg', '.JPG', ''] — a list of distinct non-empty strings",
+        "'.JPG' is listed twice; '' is not allowed",
         "processor: 'no-such' — jsonl, thumbnails or module:function",
         "visibility_timeout_seconds: 10 — an integer from 30 to 43200",
         "max_receive_count: 0",
         "max_message_age_seconds: 10",
-        "min_tasks: 5 — at most max_tasks (3)",
         "messages_per_task: 0",
         "idle_minutes: 2000 — an integer from 1 to 1440",
         "output_bucket_name: 'Bad_Bucket'",
-        "output_expiry_days: 3 — only for an output bucket this component creates",
         "alarm_topic_arn: 'topic' — an SNS topic ARN",
     ):
         assert fragment in message, fragment
+
+
+def test_rules_across_fields_are_reported_together_once_every_field_is_valid():
+    message = _rejected(
+        "pipe",
+        {**BASE, "min_tasks": 5, "max_tasks": 3, "output_bucket_name": "team-results", "output_expiry_days": 3},
+    )
+    assert message.splitlines()[1:] == [
+        "  min_tasks: 5 — at most max_tasks (3)",
+        "  output_expiry_days: 3 — only for an output bucket this component creates",
+    ]
 
 
 def test_missing_required_arguments_are_named():
@@ -649,3 +659,57 @@ def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(changes, f
     with pytest.raises(ValueError, match=rf"\n  {re.escape(field)}: "):
         run_callable(lambda: QueueBackedBatchService("pipe", {**BASE, **changes}), recording=recording)
     assert recording.registrations == []
+
+
+# --- tags ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("trigger", ["s3", "queue"])
+def test_every_taggable_resource_carries_the_tags_and_tasks_inherit_them(trigger):
+    tags = {"team": "data", "cost-centre": "4711"}
+    recording, _ = _service(trigger=trigger, tags=tags)
+    component = recording.one("ecs-workloads:queue_backed_batch_service:QueueBackedBatchService", "pipe")
+    taggable = [r for r in recording.descendants(component) if r.custom and takes_tags(r.type)]
+    assert {r.type for r in taggable} >= {QUEUE, BUCKET, ALARM, "aws:ecs/service:Service"}
+    assert [r.name for r in taggable if dict(r.inputs.get("tags") or {}) != tags] == []
+    service = recording.one("aws:ecs/service:Service")
+    assert service.inputs["propagateTags"] == "TASK_DEFINITION"
+    assert service.inputs["enableEcsManagedTags"] is True
+
+
+def test_tags_are_checked_with_the_other_arguments():
+    message = _rejected("pipe", {**BASE, "tags": {"aws:owner": "me"}, "min_tasks": -1})
+    assert "tags: {'aws:owner': 'me'} — a mapping of at most 50 tags" in message
+    assert "min_tasks: -1 — an integer from 0 to 1000" in message
+
+
+# --- the shape contract --------------------------------------------------------------------------------------
+
+
+def test_the_worker_is_embedded_like_every_shape_and_grant_adds_to_its_task_role():
+    holder = {}
+
+    def program():
+        service = QueueBackedBatchService("pipe", BASE)
+        service.grant("reports", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::r/*"}])
+        holder["service"] = service
+
+    recording = run_callable(program)
+    service = holder["service"]
+    definition = recording.one("aws:ecs/taskDefinition:TaskDefinition")
+    assert definition.name == "pipe-worker-task"
+    assert definition.inputs["family"] == service.workload.family
+    assert service.workload.family.endswith("-pipe-worker")
+    task_role = recording.one("aws:iam/role:Role", "pipe-worker-task-role")
+    granted = [
+        r for r in recording.of_type("aws:iam/rolePolicy:RolePolicy") if r.inputs["role"] == task_role.outputs["id"]
+    ]
+    assert [p.name for p in granted] == ["pipe-worker-task-batch", "pipe-worker-task-reports"]
+    for output in ("task_role_arn", "task_role_name", "log_group_name", "security_group_id"):
+        assert getattr(service, output) is getattr(service.workload, output), output
+
+
+def test_the_worker_reads_the_queues_visibility_timeout_from_its_environment():
+    recording, _ = _service()
+    queue = recording.one(QUEUE, "pipe-queue")
+    assert int(_environment(recording)["VISIBILITY_TIMEOUT"]) == queue.inputs["visibilityTimeoutSeconds"]

@@ -8,8 +8,15 @@ from typing import Any
 import pulumi
 import pytest
 from pydantic import Field, ValidationError
+from pydantic.alias_generators import to_camel
 
-from ecs_workloads.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT, MAX_RECEIVE_COUNT
+from ecs_workloads.arguments import Integer
+from ecs_workloads.private_bucket import PRIVATE_BUCKET_ARGS
+from ecs_workloads.queue_backed_batch_service import (
+    DEFAULT_MAX_RECEIVE_COUNT,
+    MAX_RECEIVE_COUNT,
+    QUEUE_BACKED_BATCH_SERVICE_ARGS,
+)
 from harness.program import run_callable
 from harness.recording import Recording
 from stack.batch import BatchPipelines, BatchPipelineSettings, build_batch, default_pipelines
@@ -195,7 +202,7 @@ def test_empty_mapping_means_no_pipelines():
         ),
         (
             {"batch": {"jsonl": {"minTasks": 3, "maxTasks": 2}}},
-            'ecs-workloads:batch.jsonl: {"minTasks": 3, "maxTasks": 2} — minTasks 3 must not exceed maxTasks 2',
+            'ecs-workloads:batch.jsonl: {"minTasks": 3, "maxTasks": 2} — minTasks: 3 — at most maxTasks (2)',
         ),
         (
             {"batch": {"jsonl": {"processor": "resize"}}},
@@ -203,12 +210,13 @@ def test_empty_mapping_means_no_pipelines():
         ),
         (
             {"batch": {"images": {"suffixes": [".jpg", ".JPG"]}}},
-            'ecs-workloads:batch.images.suffixes: [".jpg", ".JPG"] — \'.JPG\': listed twice',
+            'ecs-workloads:batch.images.suffixes: [".jpg", ".JPG"] — must be a list of distinct non-empty strings up'
+            " to 1024 characters without * ? , (ignoring case): '.JPG' is listed twice",
         ),
         (
             {"batch": {"images": {"prefixes": ["in/*"]}}},
-            "ecs-workloads:batch.images.prefixes: [\"in/*\"] — 'in/*': non-empty strings up to 1024 characters"
-            " without * ? , (prefixes do not start with /)",
+            'ecs-workloads:batch.images.prefixes: ["in/*"] — must be a list of distinct non-empty strings up to 1024'
+            " characters without * ? , (not starting with /): 'in/*' is not allowed",
         ),
         (
             {"batch": {"images": {"workload": {"environment": {"QUEUE_URL": "x"}}}}},
@@ -217,7 +225,7 @@ def test_empty_mapping_means_no_pipelines():
         ),
         (
             {"batch": {"images": {"maxTasks": 0}}},
-            "ecs-workloads:batch.images.maxTasks: 0 — must be greater than or equal to 1",
+            "ecs-workloads:batch.images.maxTasks: 0 — must be an integer from 1 to 1000",
         ),
     ],
 )
@@ -229,7 +237,7 @@ def test_bad_pipeline_name_and_bad_settings_are_reported_together():
     assert _errors({"batch": {"Bad": {}, "ok": {"maxTasks": 0}}}) == [
         'ecs-workloads:batch.Bad.[key]: "Bad" — pipeline names are 1-20 lowercase letters, digits or -, '
         "starting with a letter (they become part of bucket and queue names)",
-        "ecs-workloads:batch.ok.maxTasks: 0 — must be greater than or equal to 1",
+        "ecs-workloads:batch.ok.maxTasks: 0 — must be an integer from 1 to 1000",
     ]
 
 
@@ -243,3 +251,22 @@ def test_the_receive_count_default_and_bounds_are_the_component_declaration() ->
     for bad in (low - 1, high + 1):
         with pytest.raises(ValidationError, match="maxReceiveCount"):
             BatchPipelineSettings.model_validate({"maxReceiveCount": bad})
+
+
+@pytest.mark.parametrize("key", ["input_expiry_days", "output_expiry_days"])
+def test_expiry_days_are_bounded_like_the_private_buckets_they_expire(key: str) -> None:
+    bound = PRIVATE_BUCKET_ARGS["expiry_days"]
+    assert isinstance(bound, Integer)
+    camel = to_camel(key)
+    assert getattr(BatchPipelineSettings.model_validate({camel: bound.high}), key) == bound.high
+    assert getattr(BatchPipelineSettings.model_validate({}), key) is None
+    for bad in (bound.low - 1, bound.high + 1):
+        with pytest.raises(ValidationError, match=f"{camel}\n.*must be an integer from {bound.low} to {bound.high}"):
+            BatchPipelineSettings.model_validate({camel: bad})
+
+
+def test_settings_default_to_the_component_declaration() -> None:
+    settings = BatchPipelineSettings.model_validate({})
+    passed = settings.component_args()
+    assert passed == {name: QUEUE_BACKED_BATCH_SERVICE_ARGS.value({}, name) for name in passed}
+    assert settings.visibility_timeout_seconds == QUEUE_BACKED_BATCH_SERVICE_ARGS["visibility_timeout_seconds"].default

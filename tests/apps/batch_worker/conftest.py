@@ -92,9 +92,11 @@ class Pipeline:
     output_bucket: str = "bw-output"
     queue_url: str = ""
     dlq_url: str = ""
+    visibility_timeout: int = 0
     threads: list[tuple[Worker, threading.Thread]] = field(default_factory=list)
 
     def create(self, *, max_receive_count: int = 2, visibility_timeout: int = 30) -> Pipeline:
+        self.visibility_timeout = visibility_timeout
         self.s3.create_bucket(Bucket=self.input_bucket)
         self.s3.create_bucket(Bucket=self.output_bucket)
         self.dlq_url = self.sqs.create_queue(QueueName="bw-dlq")["QueueUrl"]
@@ -151,6 +153,8 @@ class Pipeline:
             "QUEUE_URL": self.queue_url,
             "OUTPUT_BUCKET": self.output_bucket,
             "DEAD_LETTER_QUEUE_URL": self.dlq_url,
+            # As QueueBackedBatchService does: the worker follows the queue's own timeout.
+            "VISIBILITY_TIMEOUT": str(self.visibility_timeout),
             "WAIT_TIME_SECONDS": "0",
             **env,
         }

@@ -10,7 +10,11 @@ import pytest
 from batch_worker import processors
 from batch_worker.config import Config, ConfigError
 
-REQUIRED = {"QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q", "OUTPUT_BUCKET": "out"}
+REQUIRED = {
+    "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+    "OUTPUT_BUCKET": "out",
+    "VISIBILITY_TIMEOUT": "120",
+}
 
 
 def test_defaults() -> None:
@@ -24,6 +28,16 @@ def test_defaults() -> None:
     assert config.scale_in_protection is False
     assert config.input_suffixes == () and config.input_prefixes == ()
     assert config.log_level == "INFO"
+
+
+def test_the_visibility_timeout_is_the_queues_and_has_no_default_of_its_own() -> None:
+    without = {key: value for key, value in REQUIRED.items() if key != "VISIBILITY_TIMEOUT"}
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({**without, "HEARTBEAT_INTERVAL": "10"})
+
+    assert caught.value.problems == [
+        "VISIBILITY_TIMEOUT: missing — the queue's visibility timeout in seconds, 1 to 43200"
+    ]
 
 
 def test_heartbeat_interval_follows_visibility_timeout() -> None:

@@ -55,9 +55,19 @@ def stack(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     buckets = {"input": f"in-{suffix}", "output": f"out-{suffix}"}
     for bucket in buckets.values():
         s3.create_bucket(Bucket=bucket)
-    queue_url = sqs.create_queue(QueueName=f"q-{suffix}")["QueueUrl"]
+    visibility_timeout = "30"
+    queue_url = sqs.create_queue(QueueName=f"q-{suffix}", Attributes={"VisibilityTimeout": visibility_timeout})[
+        "QueueUrl"
+    ]
     s3.put_object(Bucket=buckets["input"], Key="job.txt", Body=b"payload")
-    return {"s3": s3, "sqs": sqs, "queue_url": queue_url, "endpoint": moto_server, **buckets}
+    return {
+        "s3": s3,
+        "sqs": sqs,
+        "queue_url": queue_url,
+        "visibility_timeout": visibility_timeout,
+        "endpoint": moto_server,
+        **buckets,
+    }
 
 
 @pytest.fixture
@@ -73,7 +83,7 @@ def start_worker(stack, child_env) -> Iterator[Any]:
                 OUTPUT_BUCKET=stack["output"],
                 PROCESSOR="batch_worker_samples:pause_then_copy",
                 WAIT_TIME_SECONDS="1",
-                **env,
+                **{"VISIBILITY_TIMEOUT": stack["visibility_timeout"], **env},
             ),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
