@@ -6,15 +6,19 @@ description (the README's configuration reference is kept in step with these).
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from ecs_workloads.alarm_topic import ALARM_TOPIC_ARGS
+from ecs_workloads.arguments import OneOf
+from ecs_workloads.cluster import ECS_CLUSTER_ARGS
 from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
+from ecs_workloads.network import NETWORK_ARGS
 
 from .batch import BatchPipelines, default_pipelines
+from .component_rules import raise_component_problems
 from .jobs import ImageAssessorSettings, JobList
 from .section import Section
 from .web import CatsSettings
@@ -22,6 +26,7 @@ from .workload_settings import CapacitySettings
 
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+_NEW_VPC = ("cidr_block", "availability_zones", "nat_strategy")
 
 
 class NetworkSettings(Section):
@@ -34,22 +39,11 @@ class NetworkSettings(Section):
     private_subnet_ids: list[str] = Field(
         default_factory=list, description="Existing VPC: private subnets with NAT; workloads run here when given."
     )
-    cidr_block: str = Field("10.0.0.0/16", description="New VPC: CIDR block (/16 to /24).")
-    availability_zones: Annotated[int, Field(ge=2, le=6)] = Field(2, description="New VPC: number of AZs, 2-6.")
-    nat_strategy: Literal["none", "single", "one-per-az"] = Field(
-        "none", description="New VPC: NAT gateways. `none` puts workloads in public subnets with public IPs."
+    cidr_block: str = NETWORK_ARGS["cidr_block"].setting(description="New VPC: CIDR block.")
+    availability_zones: int = NETWORK_ARGS["availability_zones"].setting(description="New VPC: number of AZs.")
+    nat_strategy: str = NETWORK_ARGS["nat_strategy"].setting(
+        description="New VPC: NAT gateways. `none` puts workloads in public subnets with public IPs."
     )
-
-    @field_validator("cidr_block")
-    @classmethod
-    def _cidr(cls, value: str) -> str:
-        try:
-            network = ipaddress.IPv4Network(value)
-        except ValueError:
-            raise ValueError("must be an IPv4 CIDR block such as 10.0.0.0/16") from None
-        if not 16 <= network.prefixlen <= 24:
-            raise ValueError("prefix length must be /16 to /24")
-        return value
 
     @field_validator("vpc_id")
     @classmethod
@@ -68,19 +62,30 @@ class NetworkSettings(Section):
 
     @model_validator(mode="after")
     def _existing_or_new(self) -> NetworkSettings:
+        # The config is flat where the arguments nest the existing VPC under `existing`: these two say
+        # so in config keys.
         if self.vpc_id is None and (self.public_subnet_ids or self.private_subnet_ids):
             raise ValueError("publicSubnetIds/privateSubnetIds belong to an existing VPC: set vpcId too")
         if self.vpc_id is not None and not self.public_subnet_ids:
             raise ValueError("an existing VPC needs publicSubnetIds")
-        if self.vpc_id is not None and self.model_fields_set & {"cidr_block", "availability_zones", "nat_strategy"}:
-            raise ValueError("cidrBlock, availabilityZones and natStrategy apply only to a new VPC; remove them")
+        raise_component_problems(NETWORK_ARGS, self.args())
         return self
+
+    def args(self) -> dict[str, Any]:
+        """`NetworkArgs`: an existing VPC, or a new one; new-VPC keys set next to `vpcId` are kept, so that
+        the component's rule refuses them."""
+        if self.vpc_id is None:
+            return {key: getattr(self, key) for key in _NEW_VPC}
+        existing: dict[str, Any] = {"vpc_id": self.vpc_id, "public_subnet_ids": self.public_subnet_ids}
+        if self.private_subnet_ids:
+            existing["private_subnet_ids"] = self.private_subnet_ids
+        return {"existing": existing, **{key: getattr(self, key) for key in _NEW_VPC if key in self.model_fields_set}}
 
 
 class ClusterSettings(Section):
     """`ecs-workloads:cluster` — the ECS cluster."""
 
-    container_insights: Literal["enabled", "enhanced"] = Field("enabled", description="Container Insights level.")
+    container_insights: str = ECS_CLUSTER_ARGS["container_insights"].setting(description="Container Insights level.")
     default_capacity: CapacitySettings = Field(
         default_factory=CapacitySettings, description="Capacity strategy for tasks that do not set their own."
     )
@@ -89,27 +94,18 @@ class ClusterSettings(Section):
 class LogsSettings(Section):
     """`ecs-workloads:logs` — CloudWatch Logs for every workload."""
 
-    retention_days: int = Field(30, description="Retention of every log group, a value CloudWatch accepts.")
-
-    @field_validator("retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
-        return value
+    # Passed to every workload's `log_retention_days`; 30 days is the stack's choice.
+    retention_days: int = OneOf(values=LOG_RETENTION_DAYS).setting(
+        30, description="Retention of every log group, a value CloudWatch accepts."
+    )
 
 
 class AlarmsSettings(Section):
     """`ecs-workloads:alarms` — where alarms and failed-run alerts go."""
 
-    email: str | None = Field(None, description="Address subscribed to the alarm topic (confirm the e-mail).")
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
-            raise ValueError("must be an e-mail address such as ops@example.com")
-        return value
+    email: str | None = ALARM_TOPIC_ARGS["email"].setting(
+        None, description="Address subscribed to the alarm topic (confirm the e-mail)."
+    )
 
 
 class StackSettings(Section):

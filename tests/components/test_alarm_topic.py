@@ -30,7 +30,7 @@ def test_topic_uses_its_own_key_and_only_alarm_services_of_this_account_publish(
 
 
 def test_no_subscription_without_email_and_bad_email_rejected():
-    assert run_callable(lambda: AlarmTopic("alarms")).of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    assert run_callable(lambda: AlarmTopic("alarms", {})).of_type("aws:sns/topicSubscription:TopicSubscription") == []
     recording = Recording()
     with pytest.raises(ValueError, match="email: 'ops' — an e-mail address"):
         run_callable(lambda: AlarmTopic("alarms", {"email": "ops"}), recording=recording)

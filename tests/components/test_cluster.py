@@ -27,7 +27,7 @@ def test_insights_cannot_be_disabled_and_capacity_needs_a_weight():
             lambda: EcsCluster("ecs", {"container_insights": "disabled", "default_capacity": {"fargate": 0}}),
             recording=recording,
         )
-    assert "container_insights: 'disabled' — enabled or enhanced" in str(caught.value)
+    assert "container_insights: 'disabled' — one of enabled, enhanced" in str(caught.value)
     assert "at least one of fargate and fargate_spot must have a weight above 0" in str(caught.value)
     assert recording.registrations == []
 

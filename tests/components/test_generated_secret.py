@@ -30,7 +30,7 @@ def test_secret_and_its_write_only_generated_value():
 
 
 def test_unprotected_by_default():
-    recording = run_callable(lambda: GeneratedSecret("token"))
+    recording = run_callable(lambda: GeneratedSecret("token", {}))
     for resource in (recording.one(SECRET), recording.one(VERSION)):
         assert not resource.protect and not resource.retain_on_delete
 
@@ -38,7 +38,10 @@ def test_unprotected_by_default():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"description": "x" * (DESCRIPTION_MAX + 1)}, f"description: .* — a string of at most {DESCRIPTION_MAX}"),
+        (
+            {"description": "x" * (DESCRIPTION_MAX + 1)},
+            f"description: .* — a non-empty string of up to {DESCRIPTION_MAX} characters",
+        ),
         ({"protect_data": "yes"}, "protect_data: 'yes' — true or false"),
         ({"length": 12}, "length"),
     ],

@@ -17,24 +17,25 @@ NETWORK_KEYS = "availabilityZones, cidrBlock, natStrategy, privateSubnetIds, pub
 BAD_CONFIGS = [
     (
         {"network": {"natStrategy": "nat"}},
-        "ecs-workloads:network.natStrategy: \"nat\" — must be 'none', 'single' or 'one-per-az'",
+        'ecs-workloads:network.natStrategy: "nat" — must be one of none, single, one-per-az',
     ),
     (
         {"network": {"availabilityZones": 1}},
-        "ecs-workloads:network.availabilityZones: 1 — must be greater than or equal to 2",
+        "ecs-workloads:network.availabilityZones: 1 — must be an integer from 2 to 6",
     ),
     (
         {"network": {"availabilityZones": 9}},
-        "ecs-workloads:network.availabilityZones: 9 — must be less than or equal to 6",
+        "ecs-workloads:network.availabilityZones: 9 — must be an integer from 2 to 6",
     ),
     ({"network": {"availabilityZones": "two"}}, 'ecs-workloads:network.availabilityZones: "two" — must be an integer'),
     (
         {"network": {"cidrBlock": "10.0.0.0/8"}},
-        'ecs-workloads:network.cidrBlock: "10.0.0.0/8" — prefix length must be /16 to /24',
+        'ecs-workloads:network.cidrBlock: "10.0.0.0/8" — must be an IPv4 CIDR block from /16 to /24 such as '
+        "10.0.0.0/16",
     ),
     (
         {"network": {"cidrBlock": "banana"}},
-        'ecs-workloads:network.cidrBlock: "banana" — must be an IPv4 CIDR block such as 10.0.0.0/16',
+        'ecs-workloads:network.cidrBlock: "banana" — must be an IPv4 CIDR block from /16 to /24 such as 10.0.0.0/16',
     ),
     (
         {"network": {"vpcId": "vpc-0abc1234"}},
@@ -48,7 +49,7 @@ BAD_CONFIGS = [
     (
         {"network": {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["subnet-0abc1234"], "natStrategy": "single"}},
         'ecs-workloads:network: {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["subnet-0abc1234"], "natStrategy": '
-        '"single"} — cidrBlock, availabilityZones and natStrategy apply only to a new VPC; remove them',
+        "\"single\"} — natStrategy: 'single' — only for a new VPC, not an existing one; remove it",
     ),
     (
         {"network": {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["sub-1"]}},
@@ -62,7 +63,7 @@ BAD_CONFIGS = [
     ({"network": "none"}, f'ecs-workloads:network: "none" — must be a mapping with keys: {NETWORK_KEYS}'),
     (
         {"cluster": {"containerInsights": "disabled"}},
-        "ecs-workloads:cluster.containerInsights: \"disabled\" — must be 'enabled' or 'enhanced'",
+        'ecs-workloads:cluster.containerInsights: "disabled" — must be one of enabled, enhanced',
     ),
     (
         {"cluster": {"defaultCapacity": {"fargate": 0, "fargateSpot": 0}}},
