@@ -7,6 +7,7 @@ tests/components/test_reference.py fails when the committed file is not what the
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import sys
 import typing
@@ -17,7 +18,14 @@ from .arguments import Arguments, FieldFacts, Nested, NestedList
 from .outputs import declared_outputs, output_docs
 
 # The documented components, in reading order, and the module-level name of each one's declaration.
-DOCUMENTED = (("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),)
+DOCUMENTED = (
+    ("network", "Network", "NETWORK_ARGS"),
+    ("cluster", "EcsCluster", "ECS_CLUSTER_ARGS"),
+    ("alarm_topic", "AlarmTopic", "ALARM_TOPIC_ARGS"),
+    ("generated_secret", "GeneratedSecret", "GENERATED_SECRET_ARGS"),
+    ("operations_dashboard", "OperationsDashboard", "OPERATIONS_DASHBOARD_ARGS"),
+    ("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
+)
 
 
 def render() -> str:
@@ -54,7 +62,7 @@ def _arguments_table(arguments: Arguments, title: str) -> list[str]:
 
 
 def _row(arguments: Arguments, facts: FieldFacts) -> str:
-    kind = _type_name(typing.get_type_hints(arguments.typed_dict, include_extras=False).get(facts.name))
+    kind = _type_name(inspect.get_annotations(arguments.typed_dict)[facts.name])
     default = "**required**" if facts.required else facts.spec.default_text()
     allowed = "" if isinstance(facts.spec, Nested | NestedList) else facts.spec.allowed()
     return f"| `{facts.name}` | {kind} | {_cell(default)} | {_cell(allowed)} | {_cell(facts.description)} |"
@@ -69,10 +77,25 @@ def _outputs_table(component: type) -> list[str]:
 
 
 def _type_name(annotation: Any) -> str:
-    text = str(annotation) if not isinstance(annotation, type) else annotation.__name__
-    for noise in ("typing.", "pulumi.output.", "ecs_workloads.", "NotRequired", "Required"):
-        text = text.replace(noise, "")
-    return f"`{text}`"
+    return f"`{_type_text(annotation)}`"
+
+
+def _type_text(annotation: Any) -> str:
+    """The annotation as written, read from the object: `typing.get_type_hints` cannot evaluate
+    `pulumi.Input`, whose `Output` member is a forward reference into the pulumi package."""
+    origin = typing.get_origin(annotation)
+    arguments = typing.get_args(annotation)
+    if origin in (typing.Required, typing.NotRequired):
+        return _type_text(arguments[0])
+    if origin is typing.Union:
+        # `pulumi.Input[X]` is `Union[X, Awaitable[X], Output[X]]`.
+        awaited = [typing.get_args(a)[0] for a in arguments if typing.get_origin(a) is collections.abc.Awaitable]
+        if awaited:
+            return f"Input[{_type_text(awaited[0])}]"
+        return " | ".join(_type_text(a) for a in arguments)
+    if arguments:
+        return f"{getattr(origin, '__name__', origin)}[{', '.join(_type_text(a) for a in arguments)}]"
+    return getattr(annotation, "__name__", str(annotation))
 
 
 def _cell(text: str) -> str:
