@@ -3,8 +3,10 @@ from __future__ import annotations
 import pytest
 
 from ecs_workloads.generated_secret import DESCRIPTION_MAX, PASSWORD_LENGTH, GeneratedSecret
+from ecs_workloads.outputs import declared_outputs
 from harness.program import run_callable
 from harness.recording import Recording
+from tests.components.component_checks import registered_outputs, untagged
 
 SECRET = "aws:secretsmanager/secret:Secret"
 VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
@@ -51,3 +53,16 @@ def test_bad_arguments_register_nothing(args, message):
     with pytest.raises(ValueError, match=message):
         run_callable(lambda: GeneratedSecret("token", args), recording=recording)
     assert recording.registrations == []
+
+
+def test_tags_on_the_secret():
+    tags = {"team": "platform"}
+    recording = run_callable(lambda: GeneratedSecret("token", {"tags": tags}))
+    assert recording.one(SECRET).inputs["tags"] == tags
+    assert "tags" not in recording.one(VERSION).inputs
+    assert untagged(recording, "ecs-workloads:generated_secret:GeneratedSecret", tags) == []
+
+
+def test_every_declared_output_is_registered(monkeypatch):
+    registered = registered_outputs(monkeypatch, lambda: GeneratedSecret("token", {}))["GeneratedSecret"]
+    assert set(registered) == set(declared_outputs(GeneratedSecret)) == {"arn"}
