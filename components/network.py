@@ -168,14 +168,10 @@ class Network(pulumi.ComponentResource):
         has_private: bool,
         tags: dict[str, str],
     ) -> None:
-        # awsx creates the VPC's children in its provider process, out of reach of the tagging
-        # transformation: the tags go through awsx's own arguments, the VPC's (which awsx copies to every
-        # child it creates) and each subnet spec's.
-        chosen = tags or None
         # Without NAT a private subnet could not reach ECR or CloudWatch, so none is created.
-        specs = [awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PUBLIC, tags=chosen)]
+        specs = [awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PUBLIC)]
         if has_private:
-            specs.append(awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PRIVATE, tags=chosen))
+            specs.append(awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PRIVATE))
         vpc = awsx.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=NETWORK_ARGS.value(args, "cidr_block"),
@@ -184,7 +180,11 @@ class Network(pulumi.ComponentResource):
             subnet_specs=specs,
             subnet_strategy=awsx.ec2.SubnetAllocationStrategy.AUTO,
             enable_dns_hostnames=True,
-            tags=chosen,
+            # awsx creates the VPC's children in its provider process, out of reach of the tagging
+            # transformation; it copies the Vpc's own `tags` to each of them (awsx/ec2/vpc.ts: the VPC,
+            # internet gateway, subnets, route tables, EIPs and NAT gateways), so a subnet spec's `tags`
+            # would only repeat them.
+            tags=tags or None,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.vpc_id = vpc.vpc_id

@@ -117,11 +117,12 @@ def test_existing_vpc_and_subnet_ids_may_be_outputs():
 TAGS = {"team": "platform", "cost-centre": "1234"}
 
 
-def test_tags_reach_awsx_through_the_vpc_and_subnet_spec_arguments():
+def test_tags_reach_awsx_through_its_vpc_tags_argument():
     recording, _ = _network({"nat_strategy": "single", "tags": TAGS})
     vpc = recording.one("awsx:ec2:Vpc")
     assert vpc.inputs["tags"] == TAGS
-    assert vpc.inputs["subnetSpecs"] == [{"type": "Public", "tags": TAGS}, {"type": "Private", "tags": TAGS}]
+    # awsx copies the Vpc's tags to every child it creates; the specs carry none of their own.
+    assert vpc.inputs["subnetSpecs"] == [{"type": "Public"}, {"type": "Private"}]
 
 
 def test_without_tags_awsx_gets_no_tags_argument():
