@@ -1,7 +1,7 @@
 """The ECS cluster every workload of a stack runs on."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -82,5 +82,5 @@ def _validate(args: Any) -> None:
     if ECS_CLUSTER_ARGS.check(args, problems) is not None:
         weights = ECS_CLUSTER_ARGS.value(args, "default_capacity")
         if isinstance(weights, dict):
-            validate_capacity(problems, "default_capacity", weights)
+            validate_capacity(problems, "default_capacity", cast(CapacityWeights, weights))
     problems.raise_if_any()

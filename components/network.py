@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 import ipaddress
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_awsx as awsx
@@ -188,8 +188,9 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.vpc_id = vpc.vpc_id
-        self.public_subnet_ids = vpc.public_subnet_ids
-        self.private_subnet_ids = vpc.private_subnet_ids
+        # awsx types the id lists as sequences; they are lists.
+        self.public_subnet_ids = cast("pulumi.Output[list[str]]", vpc.public_subnet_ids)
+        self.private_subnet_ids = cast("pulumi.Output[list[str]]", vpc.private_subnet_ids)
 
     def placement(self) -> WorkloadPlacement:
         return WorkloadPlacement(

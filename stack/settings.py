@@ -7,7 +7,7 @@ description (the README's configuration reference is kept in step with these).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import cast
 
 from pydantic import Field, field_validator, model_validator
 
@@ -15,7 +15,7 @@ from ecs_workloads.alarm_topic import ALARM_TOPIC_ARGS
 from ecs_workloads.arguments import OneOf
 from ecs_workloads.cluster import ECS_CLUSTER_ARGS
 from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
-from ecs_workloads.network import NETWORK_ARGS
+from ecs_workloads.network import NETWORK_ARGS, ExistingVpcArgs, NetworkArgs
 
 from .batch import BatchPipelines, default_pipelines
 from .component_rules import raise_component_problems
@@ -26,7 +26,6 @@ from .workload_settings import CapacitySettings
 
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-_NEW_VPC = ("cidr_block", "availability_zones", "nat_strategy")
 
 
 class NetworkSettings(Section):
@@ -68,18 +67,24 @@ class NetworkSettings(Section):
             raise ValueError("publicSubnetIds/privateSubnetIds belong to an existing VPC: set vpcId too")
         if self.vpc_id is not None and not self.public_subnet_ids:
             raise ValueError("an existing VPC needs publicSubnetIds")
-        raise_component_problems(NETWORK_ARGS, self.args())
+        raise_component_problems(NETWORK_ARGS, dict(self.args()))
         return self
 
-    def args(self) -> dict[str, Any]:
-        """`NetworkArgs`: an existing VPC, or a new one; new-VPC keys set next to `vpcId` are kept, so that
-        the component's rule refuses them."""
+    def args(self) -> NetworkArgs:
+        """The `Network` arguments: an existing VPC, or a new one."""
+        new_vpc: NetworkArgs = {
+            "cidr_block": self.cidr_block,
+            "availability_zones": self.availability_zones,
+            "nat_strategy": self.nat_strategy,
+        }
         if self.vpc_id is None:
-            return {key: getattr(self, key) for key in _NEW_VPC}
-        existing: dict[str, Any] = {"vpc_id": self.vpc_id, "public_subnet_ids": self.public_subnet_ids}
+            return new_vpc
+        existing: ExistingVpcArgs = {"vpc_id": self.vpc_id, "public_subnet_ids": [*self.public_subnet_ids]}
         if self.private_subnet_ids:
-            existing["private_subnet_ids"] = self.private_subnet_ids
-        return {"existing": existing, **{key: getattr(self, key) for key in _NEW_VPC if key in self.model_fields_set}}
+            existing["private_subnet_ids"] = [*self.private_subnet_ids]
+        # New-VPC keys set beside vpcId are kept, so that the component's rule refuses them.
+        chosen = cast(NetworkArgs, {key: value for key, value in new_vpc.items() if key in self.model_fields_set})
+        return {"existing": existing, **chosen}
 
 
 class ClusterSettings(Section):

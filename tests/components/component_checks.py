@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from importlib import import_module
-from typing import Any
-
-import pulumi
+from collections.abc import Mapping
 
 from ecs_workloads.tags import takes_tags
-from harness.program import run_callable
 from harness.recording import Recording
 
 
@@ -19,26 +14,10 @@ def untagged(recording: Recording, component_type: str, tags: Mapping[str, str])
     return [
         f"{child.type} {child.name}"
         for child in recording.descendants(component)
-        if child.custom and _takes_tags(child.type) and not tags.items() <= dict(child.inputs.get("tags") or {}).items()
+        if child.custom and takes_tags(child.type) and not tags.items() <= dict(child.inputs.get("tags") or {}).items()
     ]
 
 
-def _takes_tags(token: str) -> bool:
-    # `aws:sns/topicPolicy:TopicPolicy` is pulumi_aws.sns.TopicPolicy.
-    package, module, name = token.split(":")
-    assert package == "aws", token
-    return takes_tags(getattr(import_module(f"pulumi_aws.{module.split('/')[0]}"), name))
-
-
-def registered_outputs(monkeypatch: Any, program: Callable[[], Any]) -> dict[str, dict[str, Any]]:
-    """What each component type passed to `register_outputs` while `program` ran, by class name."""
-    registered: dict[str, dict[str, Any]] = {}
-    original = pulumi.ComponentResource.register_outputs
-
-    def record(self: pulumi.ComponentResource, outputs: Any) -> None:
-        registered[type(self).__name__] = dict(outputs)
-        original(self, outputs)
-
-    monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", record)
-    run_callable(program)
-    return registered
+def registered_output_names(recording: Recording, component_type: str) -> set[str]:
+    """The outputs the one component of `component_type` registered."""
+    return set(recording.registered_outputs[recording.one(component_type).urn])

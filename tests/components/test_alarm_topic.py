@@ -10,7 +10,7 @@ from ecs_workloads.outputs import declared_outputs
 from ecs_workloads.validation import ArgumentProblems
 from harness.program import run_callable
 from harness.recording import Recording
-from tests.components.component_checks import registered_outputs, untagged
+from tests.components.component_checks import registered_output_names, untagged
 
 
 def test_topic_uses_its_own_key_and_only_alarm_services_of_this_account_publish():
@@ -51,9 +51,10 @@ def test_tags_on_the_topic_and_its_key():
     assert untagged(recording, "ecs-workloads:alarm_topic:AlarmTopic", TAGS) == []
 
 
-def test_every_declared_output_is_registered(monkeypatch):
-    registered = registered_outputs(monkeypatch, lambda: AlarmTopic("alarms", {}))["AlarmTopic"]
-    assert set(registered) == set(declared_outputs(AlarmTopic)) == {"arn"}
+def test_every_declared_output_is_registered():
+    recording = run_callable(lambda: AlarmTopic("alarms", {}))
+    registered = registered_output_names(recording, "ecs-workloads:alarm_topic:AlarmTopic")
+    assert registered == set(declared_outputs(AlarmTopic)) == {"arn"}
 
 
 @pytest.mark.parametrize(

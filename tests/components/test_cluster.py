@@ -7,7 +7,7 @@ from ecs_workloads.cluster import ECS_CLUSTER_ARGS
 from ecs_workloads.outputs import declared_outputs
 from harness.program import run_callable
 from harness.recording import Recording
-from tests.components.component_checks import registered_outputs, untagged
+from tests.components.component_checks import registered_output_names, untagged
 
 
 def test_container_insights_on_and_both_fargate_providers_attached():
@@ -65,9 +65,10 @@ def test_without_tags_the_cluster_gets_none():
     assert "tags" not in recording.one("aws:ecs/cluster:Cluster").inputs
 
 
-def test_every_declared_output_is_registered(monkeypatch):
-    registered = registered_outputs(monkeypatch, lambda: EcsCluster("ecs", {}))["EcsCluster"]
-    assert set(registered) == set(declared_outputs(EcsCluster)) == {"name", "arn"}
+def test_every_declared_output_is_registered():
+    recording = run_callable(lambda: EcsCluster("ecs", {}))
+    registered = registered_output_names(recording, "ecs-workloads:cluster:EcsCluster")
+    assert registered == set(declared_outputs(EcsCluster)) == {"name", "arn"}
 
 
 def test_capacity_weight_problems_are_each_named():

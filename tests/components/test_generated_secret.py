@@ -6,7 +6,7 @@ from ecs_workloads.generated_secret import DESCRIPTION_MAX, PASSWORD_LENGTH, Gen
 from ecs_workloads.outputs import declared_outputs
 from harness.program import run_callable
 from harness.recording import Recording
-from tests.components.component_checks import registered_outputs, untagged
+from tests.components.component_checks import registered_output_names, untagged
 
 SECRET = "aws:secretsmanager/secret:Secret"
 VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
@@ -63,6 +63,7 @@ def test_tags_on_the_secret():
     assert untagged(recording, "ecs-workloads:generated_secret:GeneratedSecret", tags) == []
 
 
-def test_every_declared_output_is_registered(monkeypatch):
-    registered = registered_outputs(monkeypatch, lambda: GeneratedSecret("token", {}))["GeneratedSecret"]
-    assert set(registered) == set(declared_outputs(GeneratedSecret)) == {"arn"}
+def test_every_declared_output_is_registered():
+    recording = run_callable(lambda: GeneratedSecret("token", {}))
+    registered = registered_output_names(recording, "ecs-workloads:generated_secret:GeneratedSecret")
+    assert registered == set(declared_outputs(GeneratedSecret)) == {"arn"}

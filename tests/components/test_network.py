@@ -8,7 +8,7 @@ from ecs_workloads.outputs import declared_outputs
 from ecs_workloads.validation import ArgumentProblems
 from harness.program import run_callable
 from harness.recording import Recording
-from tests.components.component_checks import registered_outputs
+from tests.components.component_checks import registered_output_names
 
 
 def _network(args):
@@ -152,9 +152,9 @@ def test_bad_tags_register_nothing():
     [{"nat_strategy": "single"}, {"existing": {"vpc_id": "vpc-1", "public_subnet_ids": ["subnet-1"]}}],
     ids=["new", "existing"],
 )
-def test_every_declared_output_is_registered(monkeypatch, args):
-    registered = registered_outputs(monkeypatch, lambda: Network("net", args))["Network"]
-    assert set(registered) == set(declared_outputs(Network))
+def test_every_declared_output_is_registered(args):
+    registered = registered_output_names(run_callable(lambda: Network("net", args)), "ecs-workloads:network:Network")
+    assert registered == set(declared_outputs(Network))
     assert "load_balancer_subnet_ids" in registered
 
 

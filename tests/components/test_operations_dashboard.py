@@ -8,7 +8,7 @@ from ecs_workloads.operations_dashboard import OperationsDashboard
 from ecs_workloads.outputs import declared_outputs
 from harness.program import run_callable
 from harness.recording import Recording
-from tests.components.component_checks import registered_outputs
+from tests.components.component_checks import registered_output_names
 
 
 def _dashboard():
@@ -87,9 +87,10 @@ def test_without_workloads_the_dashboard_has_no_widgets():
     assert json.loads(recording.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"]) == {"widgets": []}
 
 
-def test_every_declared_output_is_registered(monkeypatch):
-    registered = registered_outputs(monkeypatch, lambda: OperationsDashboard("ops", {"dashboard_name": "shop-dev"}))
-    assert set(registered["OperationsDashboard"]) == set(declared_outputs(OperationsDashboard)) == {"name", "url"}
+def test_every_declared_output_is_registered():
+    recording = run_callable(lambda: OperationsDashboard("ops", {"dashboard_name": "shop-dev"}))
+    registered = registered_output_names(recording, "ecs-workloads:operations_dashboard:OperationsDashboard")
+    assert registered == set(declared_outputs(OperationsDashboard)) == {"name", "url"}
 
 
 def test_bad_names_and_rows_are_each_named_and_register_nothing():
