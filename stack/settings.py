@@ -99,7 +99,8 @@ class ClusterSettings(Section):
 class LogsSettings(Section):
     """`ecs-workloads:logs` — CloudWatch Logs for every workload."""
 
-    # Passed to every workload's `log_retention_days`; 30 days is the stack's choice.
+    # Every workload's `log_retention_days`: the values are FargateWorkload's; the 30 days restate its default,
+    # as its arguments have no declaration to read yet.
     retention_days: int = OneOf(values=LOG_RETENTION_DAYS).setting(
         30, description="Retention of every log group, a value CloudWatch accepts."
     )
