@@ -34,6 +34,9 @@ _EXPORTS = {
     "WorkloadPlacement": "network",
     "OperationsDashboard": "operations_dashboard",
     "OperationsDashboardArgs": "operations_dashboard",
+    "QueueMetrics": "operations_dashboard",
+    "ScheduleMetrics": "operations_dashboard",
+    "WebMetrics": "operations_dashboard",
     "PrivateBucket": "private_bucket",
     "PrivateBucketArgs": "private_bucket",
     "CapacityStep": "queue_backed_batch_service",
@@ -60,7 +63,13 @@ if TYPE_CHECKING:
     from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
     from .generated_secret import GeneratedSecret, GeneratedSecretArgs
     from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
-    from .operations_dashboard import OperationsDashboard, OperationsDashboardArgs
+    from .operations_dashboard import (
+        OperationsDashboard,
+        OperationsDashboardArgs,
+        QueueMetrics,
+        ScheduleMetrics,
+        WebMetrics,
+    )
     from .private_bucket import PrivateBucket, PrivateBucketArgs
     from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
     from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs

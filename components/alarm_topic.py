@@ -1,38 +1,59 @@
 """The SNS topic that alarms and failed-run alerts publish to."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 import re
 from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from .arguments import Arguments, Text
 from .iam import policy_document
 from .options import child
-from .validation import ArgumentProblems, is_known
+from .outputs import register_declared_outputs
+from .tags import TAGS, with_tags
+from .validation import ArgumentProblems
 
 # The AWS services that publish alarms and alerts to the topic.
 PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+# Topic names are 1-256 letters, digits, `-` and `_`, `.fifo` for FIFO topics (CreateTopic).
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+TOPIC_ARN = Text(
+    pattern=SNS_TOPIC_ARN,
+    shape="an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
+    otherwise="no notifications",
+)
+"""The spec of an argument naming the topic alarms notify (an Output is checked at deploy time)."""
 
 
 def validate_topic_arn(problems: ArgumentProblems, field: str, topic: Any) -> None:
     """Alarm actions name the topic: a wrong value would fail only when CloudWatch first publishes."""
-    if topic is not None and is_known(topic):
-        problems.check(
-            isinstance(topic, str) and bool(SNS_TOPIC_ARN.match(topic)),
-            field,
-            topic,
-            "an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
-        )
+    if topic is not None:
+        problem = TOPIC_ARN.problem(topic)
+        if problem is not None:
+            problems.add(field, topic, problem)
 
 
 class AlarmTopicArgs(TypedDict, total=False):
     """Arguments of `AlarmTopic`."""
 
     email: str
-    """Address subscribed to the topic (AWS sends a confirmation e-mail). Default: no subscription."""
+    """Address subscribed to the topic (AWS sends a confirmation e-mail)."""
+    tags: dict[str, str]
+    """Tags of the topic and its key."""
+
+
+ALARM_TOPIC_ARGS = Arguments(
+    AlarmTopicArgs,
+    {
+        "email": Text(
+            pattern=re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+            shape="an e-mail address such as ops@example.com",
+            otherwise="no subscription",
+        ),
+        "tags": TAGS,
+    },
+)
 
 
 class AlarmTopic(pulumi.ComponentResource):
@@ -40,25 +61,17 @@ class AlarmTopic(pulumi.ComponentResource):
 
     CloudWatch and EventBridge cannot use the AWS-managed `alias/aws/sns` key, so the topic gets its own
     customer-managed key that only those two services (for this account) may use to publish.
-    Outputs: `arn`.
     """
 
     arn: pulumi.Output[str]
+    """The topic's ARN, for alarm actions and EventBridge targets."""
 
-    def __init__(self, name: str, args: AlarmTopicArgs | None = None, opts: pulumi.ResourceOptions | None = None):
-        args = args or {}
+    def __init__(self, name: str, args: AlarmTopicArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = ArgumentProblems("AlarmTopic")
-        problems.unknown_keys("", args, AlarmTopicArgs)
-        email = args.get("email")
-        if email is not None:
-            problems.check(
-                isinstance(email, str) and bool(re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email)),
-                "email",
-                email,
-                "an e-mail address such as ops@example.com",
-            )
+        ALARM_TOPIC_ARGS.check(args, problems)
         problems.raise_if_any()
-        super().__init__("ecs-workloads:alarm_topic:AlarmTopic", name, None, opts)
+        email = args.get("email")
+        super().__init__("ecs-workloads:alarm_topic:AlarmTopic", name, None, with_tags(args.get("tags"), opts))
 
         account_id = aws.get_caller_identity_output().account_id
         root = pulumi.Output.concat("arn:aws:iam::", account_id, ":root")
@@ -119,4 +132,4 @@ class AlarmTopic(pulumi.ComponentResource):
                 f"{name}-email", topic=topic.arn, protocol="email", endpoint=email, opts=child(self)
             )
         self.arn = topic.arn
-        self.register_outputs({"arn": self.arn})
+        register_declared_outputs(self)

@@ -1,82 +1,138 @@
 """One CloudWatch dashboard with the metrics an operator of the three workload shapes looks at first."""
 
-from __future__ import annotations
-
-from typing import Any, TypedDict
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+import re
+from typing import Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from .arguments import Arguments, Identifier, NestedList, Text
 from .options import child
+from .outputs import register_declared_outputs
+from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
 
 _WIDTH = 8
 _HEIGHT = 6
 _PERIOD = 60
+_TITLE = Text(shape="a non-empty title")
 
 
 class ScheduleMetrics(TypedDict):
     """A scheduled task: its Scheduler group (Scheduler publishes metrics per group)."""
 
     title: str
+    """Row title, e.g. the job's name."""
     schedule_group_name: pulumi.Input[str]
+    """The job's EventBridge Scheduler schedule group."""
+
+
+SCHEDULE_METRICS = Arguments(
+    ScheduleMetrics, {"title": _TITLE, "schedule_group_name": Identifier(shape="a schedule group name")}
+)
 
 
 class QueueMetrics(TypedDict):
     """A queue-backed service: its queue, dead-letter queue and the service that drains them."""
 
     title: str
+    """Row title, e.g. the pipeline's name."""
     queue_name: pulumi.Input[str]
+    """The work queue's name."""
     dlq_name: pulumi.Input[str]
+    """The dead-letter queue's name."""
     cluster_name: pulumi.Input[str]
+    """The ECS cluster the workers run on."""
     service_name: pulumi.Input[str]
+    """The workers' ECS service."""
+
+
+QUEUE_METRICS = Arguments(
+    QueueMetrics,
+    {
+        "title": _TITLE,
+        "queue_name": Identifier(shape="a queue name"),
+        "dlq_name": Identifier(shape="a queue name"),
+        "cluster_name": Identifier(shape="a cluster name"),
+        "service_name": Identifier(shape="a service name"),
+    },
+)
 
 
 class WebMetrics(TypedDict):
     """A web service behind an ALB: the load balancer's and target group's ARN suffixes."""
 
     title: str
+    """Row title, e.g. the service's name."""
     load_balancer_arn_suffix: pulumi.Input[str]
+    """The load balancer's ARN suffix (`app/<name>/<id>`), its CloudWatch dimension."""
     target_group_arn_suffix: pulumi.Input[str]
+    """The target group's ARN suffix (`targetgroup/<name>/<id>`), its CloudWatch dimension."""
+
+
+WEB_METRICS = Arguments(
+    WebMetrics,
+    {
+        "title": _TITLE,
+        "load_balancer_arn_suffix": Identifier(shape="an ARN suffix"),
+        "target_group_arn_suffix": Identifier(shape="an ARN suffix"),
+    },
+)
 
 
 class OperationsDashboardArgs(TypedDict, total=False):
     """Arguments of `OperationsDashboard`; each list may be empty."""
 
-    dashboard_name: str
-    """Dashboard name, unique in the account and region. Required (CloudWatch does not autoname dashboards)."""
+    dashboard_name: Required[str]
+    """Dashboard name, unique in the account and region (CloudWatch does not autoname dashboards)."""
     schedules: list[ScheduleMetrics]
-    """Scheduled tasks: invocations, target errors and dead-lettered invocations. Default none."""
+    """Scheduled tasks: invocations, target errors and dead-lettered invocations."""
     queues: list[QueueMetrics]
-    """Queue-backed services: backlog, in flight, DLQ depth and running workers. Default none."""
+    """Queue-backed services: backlog, in flight, DLQ depth and running workers."""
     web_services: list[WebMetrics]
-    """Web services: requests, latency, 5xx and healthy targets. Default none."""
+    """Web services: requests, latency, 5xx and healthy targets."""
+    tags: dict[str, str]
+    """Tags of the taggable resources the component creates: none today, CloudWatch dashboards take no tags
+    in the AWS provider."""
+
+
+OPERATIONS_DASHBOARD_ARGS = Arguments(
+    OperationsDashboardArgs,
+    {
+        # PutDashboard: at most 255 characters of A-Z, a-z, 0-9, "-" and "_".
+        "dashboard_name": Text(
+            pattern=re.compile(r"[A-Za-z0-9_-]+"), shape="a name of letters, digits, - and _", max_length=255
+        ),
+        "schedules": NestedList(arguments=SCHEDULE_METRICS, default=[]),
+        "queues": NestedList(arguments=QUEUE_METRICS, default=[]),
+        "web_services": NestedList(arguments=WEB_METRICS, default=[]),
+        "tags": TAGS,
+    },
+)
 
 
 class OperationsDashboard(pulumi.ComponentResource):
-    """A dashboard with a row per workload. Outputs: `name`, `url` (the console link)."""
+    """A dashboard with a row per workload."""
 
     name: pulumi.Output[str]
+    """The dashboard's name."""
     url: pulumi.Output[str]
+    """The dashboard's console link."""
 
-    def __init__(self, name: str, args: OperationsDashboardArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: OperationsDashboardArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         problems = ArgumentProblems("OperationsDashboard")
-        problems.unknown_keys("", args, OperationsDashboardArgs)
-        dashboard_name = args.get("dashboard_name")
-        problems.check(
-            isinstance(dashboard_name, str) and 1 <= len(dashboard_name) <= 255,
-            "dashboard_name",
-            dashboard_name,
-            "a name of 1 to 255 characters (required)",
-        )
+        OPERATIONS_DASHBOARD_ARGS.check(args, problems)
         problems.raise_if_any()
-        super().__init__("ecs-workloads:operations_dashboard:OperationsDashboard", name, None, opts)
+        super().__init__(
+            "ecs-workloads:operations_dashboard:OperationsDashboard", name, None, with_tags(args.get("tags"), opts)
+        )
 
         region = aws.get_region_output().region
         rows: list[list[dict[str, Any]]] = []
-        rows += [_schedule_row(s) for s in args.get("schedules", [])]
-        rows += [_queue_row(q) for q in args.get("queues", [])]
-        rows += [_web_row(w) for w in args.get("web_services", [])]
+        rows += [_schedule_row(s) for s in OPERATIONS_DASHBOARD_ARGS.value(args, "schedules")]
+        rows += [_queue_row(q) for q in OPERATIONS_DASHBOARD_ARGS.value(args, "queues")]
+        rows += [_web_row(w) for w in OPERATIONS_DASHBOARD_ARGS.value(args, "web_services")]
         widgets = [
             {**widget, "x": column * _WIDTH, "y": row_index * _HEIGHT, "width": _WIDTH, "height": _HEIGHT}
             for row_index, row in enumerate(rows)
@@ -87,7 +143,7 @@ class OperationsDashboard(pulumi.ComponentResource):
         )
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=dashboard_name,
+            dashboard_name=args["dashboard_name"],
             dashboard_body=pulumi.Output.json_dumps(body),
             opts=child(self),
         )
@@ -100,7 +156,7 @@ class OperationsDashboard(pulumi.ComponentResource):
             "#dashboards:name=",
             dashboard.dashboard_name,
         )
-        self.register_outputs({"name": self.name, "url": self.url})
+        register_declared_outputs(self)
 
 
 def _graph(title: str, metrics: list[list[Any]], stat: str = "Sum") -> dict[str, Any]:

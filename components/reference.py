@@ -21,11 +21,16 @@ from .outputs import declared_outputs, output_docs
 
 # The documented components, in reading order, and the module-level name of each one's declaration.
 DOCUMENTED = (
-    ("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
-    ("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
+    ("network", "Network", "NETWORK_ARGS"),
+    ("cluster", "EcsCluster", "ECS_CLUSTER_ARGS"),
     ("fargate_workload", "FargateWorkload", "FARGATE_WORKLOAD_ARGS"),
-    ("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
+    ("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
     ("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),
+    ("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
+    ("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
+    ("generated_secret", "GeneratedSecret", "GENERATED_SECRET_ARGS"),
+    ("alarm_topic", "AlarmTopic", "ALARM_TOPIC_ARGS"),
+    ("operations_dashboard", "OperationsDashboard", "OPERATIONS_DASHBOARD_ARGS"),
 )
 
 

@@ -6,15 +6,19 @@ description (the README's configuration reference is kept in step with these).
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import cast
 
 from pydantic import Field, field_validator, model_validator
 
+from ecs_workloads.alarm_topic import ALARM_TOPIC_ARGS
+from ecs_workloads.arguments import OneOf
+from ecs_workloads.cluster import ECS_CLUSTER_ARGS
 from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
+from ecs_workloads.network import NETWORK_ARGS, ExistingVpcArgs, NetworkArgs
 
 from .batch import BatchPipelines, default_pipelines
+from .component_rules import raise_component_problems
 from .jobs import ImageAssessorSettings, JobList
 from .section import Section
 from .web import CatsSettings
@@ -34,22 +38,11 @@ class NetworkSettings(Section):
     private_subnet_ids: list[str] = Field(
         default_factory=list, description="Existing VPC: private subnets with NAT; workloads run here when given."
     )
-    cidr_block: str = Field("10.0.0.0/16", description="New VPC: CIDR block (/16 to /24).")
-    availability_zones: Annotated[int, Field(ge=2, le=6)] = Field(2, description="New VPC: number of AZs, 2-6.")
-    nat_strategy: Literal["none", "single", "one-per-az"] = Field(
-        "none", description="New VPC: NAT gateways. `none` puts workloads in public subnets with public IPs."
+    cidr_block: str = NETWORK_ARGS["cidr_block"].setting(description="New VPC: CIDR block.")
+    availability_zones: int = NETWORK_ARGS["availability_zones"].setting(description="New VPC: number of AZs.")
+    nat_strategy: str = NETWORK_ARGS["nat_strategy"].setting(
+        description="New VPC: NAT gateways. `none` puts workloads in public subnets with public IPs."
     )
-
-    @field_validator("cidr_block")
-    @classmethod
-    def _cidr(cls, value: str) -> str:
-        try:
-            network = ipaddress.IPv4Network(value)
-        except ValueError:
-            raise ValueError("must be an IPv4 CIDR block such as 10.0.0.0/16") from None
-        if not 16 <= network.prefixlen <= 24:
-            raise ValueError("prefix length must be /16 to /24")
-        return value
 
     @field_validator("vpc_id")
     @classmethod
@@ -68,19 +61,36 @@ class NetworkSettings(Section):
 
     @model_validator(mode="after")
     def _existing_or_new(self) -> NetworkSettings:
+        # The config is flat where the arguments nest the existing VPC under `existing`: these two say
+        # so in config keys.
         if self.vpc_id is None and (self.public_subnet_ids or self.private_subnet_ids):
             raise ValueError("publicSubnetIds/privateSubnetIds belong to an existing VPC: set vpcId too")
         if self.vpc_id is not None and not self.public_subnet_ids:
             raise ValueError("an existing VPC needs publicSubnetIds")
-        if self.vpc_id is not None and self.model_fields_set & {"cidr_block", "availability_zones", "nat_strategy"}:
-            raise ValueError("cidrBlock, availabilityZones and natStrategy apply only to a new VPC; remove them")
+        raise_component_problems(NETWORK_ARGS, dict(self.args()))
         return self
+
+    def args(self) -> NetworkArgs:
+        """The `Network` arguments: an existing VPC, or a new one."""
+        new_vpc: NetworkArgs = {
+            "cidr_block": self.cidr_block,
+            "availability_zones": self.availability_zones,
+            "nat_strategy": self.nat_strategy,
+        }
+        if self.vpc_id is None:
+            return new_vpc
+        existing: ExistingVpcArgs = {"vpc_id": self.vpc_id, "public_subnet_ids": [*self.public_subnet_ids]}
+        if self.private_subnet_ids:
+            existing["private_subnet_ids"] = [*self.private_subnet_ids]
+        # New-VPC keys set beside vpcId are kept, so that the component's rule refuses them.
+        chosen = cast(NetworkArgs, {key: value for key, value in new_vpc.items() if key in self.model_fields_set})
+        return {"existing": existing, **chosen}
 
 
 class ClusterSettings(Section):
     """`ecs-workloads:cluster` — the ECS cluster."""
 
-    container_insights: Literal["enabled", "enhanced"] = Field("enabled", description="Container Insights level.")
+    container_insights: str = ECS_CLUSTER_ARGS["container_insights"].setting(description="Container Insights level.")
     default_capacity: CapacitySettings = Field(
         default_factory=CapacitySettings, description="Capacity strategy for tasks that do not set their own."
     )
@@ -89,27 +99,19 @@ class ClusterSettings(Section):
 class LogsSettings(Section):
     """`ecs-workloads:logs` — CloudWatch Logs for every workload."""
 
-    retention_days: int = Field(30, description="Retention of every log group, a value CloudWatch accepts.")
-
-    @field_validator("retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
-        return value
+    # Every workload's `log_retention_days`: the values are FargateWorkload's; the 30 days restate its default,
+    # as its arguments have no declaration to read yet.
+    retention_days: int = OneOf(values=LOG_RETENTION_DAYS).setting(
+        30, description="Retention of every log group, a value CloudWatch accepts."
+    )
 
 
 class AlarmsSettings(Section):
     """`ecs-workloads:alarms` — where alarms and failed-run alerts go."""
 
-    email: str | None = Field(None, description="Address subscribed to the alarm topic (confirm the e-mail).")
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
-            raise ValueError("must be an e-mail address such as ops@example.com")
-        return value
+    email: str | None = ALARM_TOPIC_ARGS["email"].setting(
+        None, description="Address subscribed to the alarm topic (confirm the e-mail)."
+    )
 
 
 class StackSettings(Section):

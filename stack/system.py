@@ -12,13 +12,13 @@ from ecs_workloads import AlarmTopic, EcsCluster, Network, OperationsDashboard
 from .batch import build_batch
 from .foundation import Foundation
 from .jobs import build_jobs
-from .settings import NetworkSettings, StackSettings
+from .settings import StackSettings
 from .web import build_web
 
 
 def build_foundation(settings: StackSettings) -> Foundation:
     """The network, cluster and alarm topic every workload shares, with the stack-wide choices they need."""
-    network = Network("network", _network_args(settings.network))
+    network = Network("network", settings.network.args())
     cluster = EcsCluster(
         "ecs",
         {
@@ -82,19 +82,6 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
         **jobs,
         "services": services,
         "queues": batch["queues"],
-    }
-
-
-def _network_args(network: NetworkSettings) -> dict[str, Any]:
-    if network.vpc_id is not None:
-        existing: dict[str, Any] = {"vpc_id": network.vpc_id, "public_subnet_ids": network.public_subnet_ids}
-        if network.private_subnet_ids:
-            existing["private_subnet_ids"] = network.private_subnet_ids
-        return {"existing": existing}
-    return {
-        "cidr_block": network.cidr_block,
-        "availability_zones": network.availability_zones,
-        "nat_strategy": network.nat_strategy,
     }
 
 

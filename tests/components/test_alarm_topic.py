@@ -5,8 +5,12 @@ import json
 import pytest
 
 from ecs_workloads import AlarmTopic
+from ecs_workloads.alarm_topic import TOPIC_ARN, validate_topic_arn
+from ecs_workloads.outputs import declared_outputs
+from ecs_workloads.validation import ArgumentProblems
 from harness.program import run_callable
 from harness.recording import Recording
+from tests.components.component_checks import registered_output_names, untagged
 
 
 def test_topic_uses_its_own_key_and_only_alarm_services_of_this_account_publish():
@@ -30,8 +34,42 @@ def test_topic_uses_its_own_key_and_only_alarm_services_of_this_account_publish(
 
 
 def test_no_subscription_without_email_and_bad_email_rejected():
-    assert run_callable(lambda: AlarmTopic("alarms")).of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    assert run_callable(lambda: AlarmTopic("alarms", {})).of_type("aws:sns/topicSubscription:TopicSubscription") == []
     recording = Recording()
     with pytest.raises(ValueError, match="email: 'ops' — an e-mail address"):
         run_callable(lambda: AlarmTopic("alarms", {"email": "ops"}), recording=recording)
     assert recording.registrations == []
+
+
+TAGS = {"team": "platform"}
+
+
+def test_tags_on_the_topic_and_its_key():
+    recording = run_callable(lambda: AlarmTopic("alarms", {"email": "ops@example.com", "tags": TAGS}))
+    assert recording.one("aws:kms/key:Key").inputs["tags"] == TAGS
+    assert recording.one("aws:sns/topic:Topic").inputs["tags"] == TAGS
+    assert untagged(recording, "ecs-workloads:alarm_topic:AlarmTopic", TAGS) == []
+
+
+def test_every_declared_output_is_registered():
+    recording = run_callable(lambda: AlarmTopic("alarms", {}))
+    registered = registered_output_names(recording, "ecs-workloads:alarm_topic:AlarmTopic")
+    assert registered == set(declared_outputs(AlarmTopic)) == {"arn"}
+
+
+@pytest.mark.parametrize(
+    ("topic", "problem"),
+    [
+        ("arn:aws:sns:us-east-1:123456789012:alarms", None),
+        ("arn:aws:sqs:us-east-1:123456789012:alarms", "an SNS topic ARN such as"),
+        (5, "an SNS topic ARN such as"),
+    ],
+)
+def test_topic_arn_arguments_are_checked_with_the_shared_spec(topic, problem):
+    problems = ArgumentProblems("Shape")
+    validate_topic_arn(problems, "alarm_topic_arn", topic)
+    if problem is None:
+        assert problems.lines() == []
+    else:
+        assert problems.lines() == [f"alarm_topic_arn: {topic!r} — {TOPIC_ARN.allowed()}"]
+        assert problem in TOPIC_ARN.allowed()

@@ -3,8 +3,10 @@ from __future__ import annotations
 import pytest
 
 from ecs_workloads.generated_secret import DESCRIPTION_MAX, PASSWORD_LENGTH, GeneratedSecret
+from ecs_workloads.outputs import declared_outputs
 from harness.program import run_callable
 from harness.recording import Recording
+from tests.components.component_checks import registered_output_names, untagged
 
 SECRET = "aws:secretsmanager/secret:Secret"
 VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
@@ -30,7 +32,7 @@ def test_secret_and_its_write_only_generated_value():
 
 
 def test_unprotected_by_default():
-    recording = run_callable(lambda: GeneratedSecret("token"))
+    recording = run_callable(lambda: GeneratedSecret("token", {}))
     for resource in (recording.one(SECRET), recording.one(VERSION)):
         assert not resource.protect and not resource.retain_on_delete
 
@@ -38,7 +40,10 @@ def test_unprotected_by_default():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"description": "x" * (DESCRIPTION_MAX + 1)}, f"description: .* — a string of at most {DESCRIPTION_MAX}"),
+        (
+            {"description": "x" * (DESCRIPTION_MAX + 1)},
+            f"description: .* — a non-empty string of up to {DESCRIPTION_MAX} characters",
+        ),
         ({"protect_data": "yes"}, "protect_data: 'yes' — true or false"),
         ({"length": 12}, "length"),
     ],
@@ -48,3 +53,17 @@ def test_bad_arguments_register_nothing(args, message):
     with pytest.raises(ValueError, match=message):
         run_callable(lambda: GeneratedSecret("token", args), recording=recording)
     assert recording.registrations == []
+
+
+def test_tags_on_the_secret():
+    tags = {"team": "platform"}
+    recording = run_callable(lambda: GeneratedSecret("token", {"tags": tags}))
+    assert recording.one(SECRET).inputs["tags"] == tags
+    assert "tags" not in recording.one(VERSION).inputs
+    assert untagged(recording, "ecs-workloads:generated_secret:GeneratedSecret", tags) == []
+
+
+def test_every_declared_output_is_registered():
+    recording = run_callable(lambda: GeneratedSecret("token", {}))
+    registered = registered_output_names(recording, "ecs-workloads:generated_secret:GeneratedSecret")
+    assert registered == set(declared_outputs(GeneratedSecret)) == {"arn"}

@@ -3,8 +3,12 @@ from __future__ import annotations
 import pytest
 
 from ecs_workloads import Network
+from ecs_workloads.network import NETWORK_ARGS, validate_placement
+from ecs_workloads.outputs import declared_outputs
+from ecs_workloads.validation import ArgumentProblems
 from harness.program import run_callable
 from harness.recording import Recording
+from tests.components.component_checks import registered_output_names
 
 
 def _network(args):
@@ -108,3 +112,96 @@ def test_existing_vpc_and_subnet_ids_may_be_outputs():
         Network("net", {"existing": {"vpc_id": pulumi.Output.from_input("vpc-1"), "public_subnet_ids": subnets}})
 
     assert run_callable(program).one("ecs-workloads:network:Network")
+
+
+TAGS = {"team": "platform", "cost-centre": "1234"}
+
+
+def test_tags_reach_awsx_through_its_vpc_tags_argument():
+    recording, _ = _network({"nat_strategy": "single", "tags": TAGS})
+    vpc = recording.one("awsx:ec2:Vpc")
+    assert vpc.inputs["tags"] == TAGS
+    # awsx copies the Vpc's tags to every child it creates; the specs carry none of their own.
+    assert vpc.inputs["subnetSpecs"] == [{"type": "Public"}, {"type": "Private"}]
+
+
+def test_without_tags_awsx_gets_no_tags_argument():
+    recording, _ = _network({})
+    vpc = recording.one("awsx:ec2:Vpc")
+    assert "tags" not in vpc.inputs
+    assert vpc.inputs["subnetSpecs"] == [{"type": "Public"}]
+
+
+def test_new_vpc_defaults_come_from_the_declaration():
+    recording, _ = _network({})
+    vpc = recording.one("awsx:ec2:Vpc")
+    assert vpc.inputs["cidrBlock"] == NETWORK_ARGS["cidr_block"].default == "10.0.0.0/16"
+    assert vpc.inputs["numberOfAvailabilityZones"] == NETWORK_ARGS["availability_zones"].default == 2
+    assert vpc.inputs["natGateways"] == {"strategy": "None"}
+
+
+def test_bad_tags_register_nothing():
+    recording = Recording()
+    with pytest.raises(ValueError, match=r"tags: \{'aws:team': 'x'\} — a mapping of at most 50 tags"):
+        run_callable(lambda: Network("net", {"tags": {"aws:team": "x"}}), recording=recording)
+    assert recording.registrations == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [{"nat_strategy": "single"}, {"existing": {"vpc_id": "vpc-1", "public_subnet_ids": ["subnet-1"]}}],
+    ids=["new", "existing"],
+)
+def test_every_declared_output_is_registered(args):
+    registered = registered_output_names(run_callable(lambda: Network("net", args)), "ecs-workloads:network:Network")
+    assert registered == set(declared_outputs(Network))
+    assert "load_balancer_subnet_ids" in registered
+
+
+def test_existing_vpc_refuses_every_new_vpc_option_at_once():
+    existing = {"vpc_id": "vpc-1", "public_subnet_ids": ["subnet-1"]}
+    with pytest.raises(ValueError) as caught:
+        run_callable(
+            lambda: Network(
+                "net",
+                {"existing": existing, "cidr_block": "10.1.0.0/16", "availability_zones": 3, "nat_strategy": "none"},
+            )
+        )
+    lines = str(caught.value).splitlines()[1:]
+    assert [line.split(":")[0].strip() for line in lines] == ["cidr_block", "availability_zones", "nat_strategy"]
+    assert all(line.endswith("— only for a new VPC, not an existing one; remove it") for line in lines)
+
+
+def test_existing_vpc_needs_its_id_and_public_subnets():
+    with pytest.raises(ValueError) as caught:
+        run_callable(lambda: Network("net", {"existing": {"public_subnet_ids": []}}))
+    message = str(caught.value)
+    assert "existing.vpc_id: None — required" in message
+    assert "existing.public_subnet_ids: [] — a list of at least 1 entries, each a subnet id" in message
+
+
+def test_placement_checks_use_the_placement_declaration():
+    problems = ArgumentProblems("Shape")
+    validate_placement(problems, "placement", {"vpc_id": "", "subnet_ids": [], "assign_public_ip": "yes"})
+    assert problems.lines() == [
+        "placement.vpc_id: '' — a VPC id (a non-empty string or an Output)",
+        "placement.subnet_ids: [] — a list of at least 1 entries, each a subnet id (a non-empty string or an Output)",
+        "placement.assign_public_ip: 'yes' — true or false",
+    ]
+    missing = ArgumentProblems("Shape")
+    validate_placement(missing, "placement", None)
+    assert missing.lines() == [
+        "placement: None — required: vpc_id, subnet_ids and assign_public_ip (Network.placement())"
+    ]
+
+
+def test_network_placement_passes_the_placement_checks():
+    holder = {}
+
+    def program():
+        problems = ArgumentProblems("Shape")
+        validate_placement(problems, "placement", Network("net", {}).placement())
+        holder["problems"] = problems.lines()
+
+    run_callable(program)
+    assert holder["problems"] == []

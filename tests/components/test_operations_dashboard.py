@@ -5,8 +5,10 @@ import json
 import pytest
 
 from ecs_workloads.operations_dashboard import OperationsDashboard
+from ecs_workloads.outputs import declared_outputs
 from harness.program import run_callable
 from harness.recording import Recording
+from tests.components.component_checks import registered_output_names
 
 
 def _dashboard():
@@ -68,6 +70,43 @@ def test_widgets_cover_schedule_queue_and_web_metrics():
 
 def test_dashboard_needs_a_name():
     recording = Recording()
-    with pytest.raises(ValueError, match="dashboard_name: None — a name of 1 to 255 characters"):
+    with pytest.raises(ValueError, match="dashboard_name: None — required"):
         run_callable(lambda: OperationsDashboard("ops", {}), recording=recording)
+    assert recording.registrations == []
+
+
+def test_tags_are_accepted_though_no_dashboard_resource_takes_them():
+    recording = run_callable(lambda: OperationsDashboard("ops", {"dashboard_name": "shop-dev", "tags": {"team": "x"}}))
+    dashboard = recording.one("aws:cloudwatch/dashboard:Dashboard")
+    # The AWS provider's Dashboard has no `tags` input: the transformation must leave it alone.
+    assert "tags" not in dashboard.inputs
+
+
+def test_without_workloads_the_dashboard_has_no_widgets():
+    recording = run_callable(lambda: OperationsDashboard("ops", {"dashboard_name": "shop-dev"}))
+    assert json.loads(recording.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"]) == {"widgets": []}
+
+
+def test_every_declared_output_is_registered():
+    recording = run_callable(lambda: OperationsDashboard("ops", {"dashboard_name": "shop-dev"}))
+    registered = registered_output_names(recording, "ecs-workloads:operations_dashboard:OperationsDashboard")
+    assert registered == set(declared_outputs(OperationsDashboard)) == {"name", "url"}
+
+
+def test_bad_names_and_rows_are_each_named_and_register_nothing():
+    recording = Recording()
+    args = {
+        "dashboard_name": "shop dev",
+        "schedules": [{"title": "assessor"}],
+        "queues": [{"title": "", "queue_name": "q", "dlq_name": "d", "cluster_name": "c", "service_name": "s"}],
+        "web_services": "cats",
+    }
+    with pytest.raises(ValueError) as caught:
+        run_callable(lambda: OperationsDashboard("ops", args), recording=recording)
+    assert str(caught.value).splitlines()[1:] == [
+        "  dashboard_name: 'shop dev' — a name of letters, digits, - and _ of up to 255 characters",
+        "  schedules[0].schedule_group_name: None — required",
+        "  queues[0].title: '' — a non-empty title",
+        "  web_services: 'cats' — a list of at least 0 mappings",
+    ]
     assert recording.registrations == []

@@ -30,7 +30,7 @@ def test_plan_command_reports_config_errors_without_traceback(tmp_path):
     result = _plan("broken", "--project-dir", str(tmp_path))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "ecs-workloads:network.natStrategy: \"nat\" — must be 'none', 'single' or 'one-per-az'" in result.stderr
+    assert 'ecs-workloads:network.natStrategy: "nat" — must be one of none, single, one-per-az' in result.stderr
     assert "ecs-workloads:logs.retentionDays: 2 — must be one of 1, 3, 5" in result.stderr
 
 

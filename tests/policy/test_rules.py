@@ -512,7 +512,7 @@ def test_the_readme_lists_every_rule_with_its_control():
 def test_a_generated_secret_must_be_protected_in_production():
     protected = run_callable(lambda: GeneratedSecret("token", {"protect_data": True}))
     assert [v for v in evaluate(protected, PROD) if v.enforcement == MANDATORY] == []
-    unprotected = run_callable(lambda: GeneratedSecret("token"))
+    unprotected = run_callable(lambda: GeneratedSecret("token", {}))
     flagged = {v.resource_name for v in evaluate(unprotected, PROD) if v.rule_id == "stateful-resources-protected"}
     assert flagged == {"token", "token-value"}
     assert [v for v in evaluate(unprotected, DEV) if v.enforcement == MANDATORY] == []

@@ -6,6 +6,10 @@ import json
 
 import pytest
 
+from ecs_workloads.alarm_topic import ALARM_TOPIC_ARGS
+from ecs_workloads.cluster import ECS_CLUSTER_ARGS
+from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
+from ecs_workloads.network import NETWORK_ARGS
 from harness.program import list_stacks, run_program, stack_config
 from harness.recording import Recording
 from stack.config import StackConfigError, settings_from_raw
@@ -17,24 +21,25 @@ NETWORK_KEYS = "availabilityZones, cidrBlock, natStrategy, privateSubnetIds, pub
 BAD_CONFIGS = [
     (
         {"network": {"natStrategy": "nat"}},
-        "ecs-workloads:network.natStrategy: \"nat\" — must be 'none', 'single' or 'one-per-az'",
+        'ecs-workloads:network.natStrategy: "nat" — must be one of none, single, one-per-az',
     ),
     (
         {"network": {"availabilityZones": 1}},
-        "ecs-workloads:network.availabilityZones: 1 — must be greater than or equal to 2",
+        "ecs-workloads:network.availabilityZones: 1 — must be an integer from 2 to 6",
     ),
     (
         {"network": {"availabilityZones": 9}},
-        "ecs-workloads:network.availabilityZones: 9 — must be less than or equal to 6",
+        "ecs-workloads:network.availabilityZones: 9 — must be an integer from 2 to 6",
     ),
     ({"network": {"availabilityZones": "two"}}, 'ecs-workloads:network.availabilityZones: "two" — must be an integer'),
     (
         {"network": {"cidrBlock": "10.0.0.0/8"}},
-        'ecs-workloads:network.cidrBlock: "10.0.0.0/8" — prefix length must be /16 to /24',
+        'ecs-workloads:network.cidrBlock: "10.0.0.0/8" — must be an IPv4 CIDR block from /16 to /24 such as '
+        "10.0.0.0/16",
     ),
     (
         {"network": {"cidrBlock": "banana"}},
-        'ecs-workloads:network.cidrBlock: "banana" — must be an IPv4 CIDR block such as 10.0.0.0/16',
+        'ecs-workloads:network.cidrBlock: "banana" — must be an IPv4 CIDR block from /16 to /24 such as 10.0.0.0/16',
     ),
     (
         {"network": {"vpcId": "vpc-0abc1234"}},
@@ -48,7 +53,7 @@ BAD_CONFIGS = [
     (
         {"network": {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["subnet-0abc1234"], "natStrategy": "single"}},
         'ecs-workloads:network: {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["subnet-0abc1234"], "natStrategy": '
-        '"single"} — cidrBlock, availabilityZones and natStrategy apply only to a new VPC; remove them',
+        "\"single\"} — natStrategy: 'single' — only for a new VPC, not an existing one; remove it",
     ),
     (
         {"network": {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["sub-1"]}},
@@ -62,7 +67,7 @@ BAD_CONFIGS = [
     ({"network": "none"}, f'ecs-workloads:network: "none" — must be a mapping with keys: {NETWORK_KEYS}'),
     (
         {"cluster": {"containerInsights": "disabled"}},
-        "ecs-workloads:cluster.containerInsights: \"disabled\" — must be 'enabled' or 'enhanced'",
+        'ecs-workloads:cluster.containerInsights: "disabled" — must be one of enabled, enhanced',
     ),
     (
         {"cluster": {"defaultCapacity": {"fargate": 0, "fargateSpot": 0}}},
@@ -218,3 +223,54 @@ def test_both_stack_files_set_every_required_tag():
     for stack in list_stacks():
         tags = stack_config(stack)[DEFAULT_TAGS_KEY]["tags"]
         assert set(REQUIRED_TAGS) <= set(tags) and tags["stack"] == stack
+
+
+def test_network_cluster_logs_and_alarm_settings_read_the_component_declarations():
+    settings = settings_from_raw({})
+    assert settings.network.cidr_block == NETWORK_ARGS["cidr_block"].default
+    assert settings.network.availability_zones == NETWORK_ARGS["availability_zones"].default
+    assert settings.network.nat_strategy == NETWORK_ARGS["nat_strategy"].default
+    assert settings.cluster.container_insights == ECS_CLUSTER_ARGS["container_insights"].default
+    assert settings.alarms.email is None
+    cases = [
+        ({"network": {"natStrategy": "nat"}}, NETWORK_ARGS["nat_strategy"].allowed()),
+        ({"network": {"availabilityZones": 7}}, NETWORK_ARGS["availability_zones"].allowed()),
+        ({"network": {"cidrBlock": "10.0.0.0/25"}}, NETWORK_ARGS["cidr_block"].allowed()),
+        ({"cluster": {"containerInsights": "disabled"}}, ECS_CLUSTER_ARGS["container_insights"].allowed()),
+        ({"alarms": {"email": "ops"}}, ALARM_TOPIC_ARGS["email"].allowed()),
+        ({"logs": {"retentionDays": 2}}, f"one of {', '.join(map(str, LOG_RETENTION_DAYS))}"),
+    ]
+    for raw, allowed in cases:
+        with pytest.raises(StackConfigError) as caught:
+            settings_from_raw(raw)
+        assert str(caught.value).endswith(f" — must be {allowed}"), raw
+
+
+def test_an_existing_vpc_refuses_every_new_vpc_key_set_beside_it():
+    raw = {"vpcId": "vpc-0abc1234", "publicSubnetIds": ["subnet-0abc1234"], "cidrBlock": "10.1.0.0/16"}
+    with pytest.raises(StackConfigError) as caught:
+        settings_from_raw({"network": {**raw, "availabilityZones": 3}})
+    assert str(caught.value).endswith(
+        "cidrBlock: '10.1.0.0/16' — only for a new VPC, not an existing one; remove it; "
+        "availabilityZones: 3 — only for a new VPC, not an existing one; remove it"
+    )
+
+
+def test_network_settings_build_the_network_arguments():
+    assert settings_from_raw({"network": {"natStrategy": "single"}}).network.args() == {
+        "cidr_block": "10.0.0.0/16",
+        "availability_zones": 2,
+        "nat_strategy": "single",
+    }
+    existing = {
+        "vpcId": "vpc-0abc1234",
+        "publicSubnetIds": ["subnet-0abc1234"],
+        "privateSubnetIds": ["subnet-0def5678"],
+    }
+    assert settings_from_raw({"network": existing}).network.args() == {
+        "existing": {
+            "vpc_id": "vpc-0abc1234",
+            "public_subnet_ids": ["subnet-0abc1234"],
+            "private_subnet_ids": ["subnet-0def5678"],
+        }
+    }
