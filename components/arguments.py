@@ -226,6 +226,26 @@ class Check(Spec):
 
 
 @dataclass(frozen=True)
+class Refused(Spec):
+    """A field of a shared declaration that the embedding component sets itself (see `Arguments.refusing`):
+    never accepted, an Output no more than a value, and `says` where its value comes from instead."""
+
+    says: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        return self.says
+
+    def accepts(self, value: Any) -> bool:
+        return False
+
+    def allowed(self) -> str:
+        return self.says
+
+    def default_text(self) -> str:
+        return "set by the component"
+
+
+@dataclass(frozen=True)
 class Nested(Spec):
     """A mapping with its own declaration (a TypedDict such as `ContainerHealthCheck`)."""
 
@@ -275,11 +295,21 @@ class Arguments:
         self.typed_dict = typed_dict
         self.specs = dict(specs)
         self.rules = tuple(rules)
-        self.required = frozenset(getattr(typed_dict, "__required_keys__", frozenset()))
+        # A field the embedding component sets is never the caller's to give, required or not.
+        required: frozenset[str] = getattr(typed_dict, "__required_keys__", frozenset())
+        self.required = frozenset(name for name in required if not isinstance(self.specs[name], Refused))
 
     @property
     def names(self) -> list[str]:
-        return sorted(self.specs)
+        """The fields a caller may give."""
+        return sorted(name for name, spec in self.specs.items() if not isinstance(spec, Refused))
+
+    def refusing(self, set_by_embedder: Mapping[str, str]) -> Arguments:
+        """This declaration as a component that embeds it takes it: the fields of `set_by_embedder` (name ->
+        where the value comes from instead) are the embedder's own and refused; every other fact and rule
+        stays. Docs tables and the fuzz tests see the same fields, so they see the refusals too."""
+        refused = {name: Refused(says=why) for name, why in set_by_embedder.items()}
+        return Arguments(self.typed_dict, {**self.specs, **refused}, self.rules)
 
     def __getitem__(self, name: str) -> Spec:
         return self.specs[name]

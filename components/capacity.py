@@ -46,11 +46,6 @@ ON_DEMAND: CapacityWeights = {}
 """No weights given: every weight's default, which is on-demand FARGATE only."""
 
 
-def validate_capacity(problems: ArgumentProblems, field: str, weights: Any) -> None:
-    """Records the problems of a `CapacityWeights` argument named `field`."""
-    CAPACITY_WEIGHTS.check(weights, problems, f"{field}.")
-
-
 def capacity_strategy(weights: CapacityWeights) -> list[dict[str, Any]]:
     """The capacity provider strategy list that ECS services, RunTask and Scheduler all accept."""
     strategy: list[dict[str, Any]] = []

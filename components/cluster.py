@@ -1,13 +1,13 @@
 """The ECS cluster every workload of a stack runs on."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from .arguments import Arguments, Check, OneOf
-from .capacity import ON_DEMAND, CapacityWeights, capacity_strategy, validate_capacity
+from .arguments import Arguments, Nested, OneOf
+from .capacity import CAPACITY_WEIGHTS, ON_DEMAND, CapacityWeights, capacity_strategy
 from .options import child
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
@@ -31,12 +31,7 @@ ECS_CLUSTER_ARGS = Arguments(
     {
         # ClusterSetting `containerInsights` takes enhanced, enabled or disabled (ECS API reference).
         "container_insights": OneOf(values=("enabled", "enhanced"), default="enabled"),
-        # The weights' own checks are `validate_capacity`, shared with every component that takes weights.
-        "default_capacity": Check(
-            default=ON_DEMAND,
-            test=lambda value: isinstance(value, dict),
-            says=f"a mapping with keys from: {', '.join(sorted(CapacityWeights.__annotations__))}",
-        ),
+        "default_capacity": Nested(arguments=CAPACITY_WEIGHTS, default=ON_DEMAND),
         "tags": TAGS,
     },
 )
@@ -79,8 +74,5 @@ class EcsCluster(pulumi.ComponentResource):
 
 def _validate(args: Any) -> None:
     problems = ArgumentProblems("EcsCluster")
-    if ECS_CLUSTER_ARGS.check(args, problems) is not None:
-        weights = ECS_CLUSTER_ARGS.value(args, "default_capacity")
-        if isinstance(weights, dict):
-            validate_capacity(problems, "default_capacity", cast(CapacityWeights, weights))
+    ECS_CLUSTER_ARGS.check(args, problems)
     problems.raise_if_any()

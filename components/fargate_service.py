@@ -5,7 +5,7 @@ one place that decides deployment safety, placement, capacity and how autoscalin
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-from typing import Any, TypedDict, cast
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -15,7 +15,6 @@ from .capacity import CAPACITY_WEIGHTS, ON_DEMAND, CapacityWeights, capacity_str
 from .fargate_workload import FargateWorkload
 from .network import WorkloadPlacement
 from .options import child
-from .validation import ArgumentProblems
 
 
 class ServiceDeploymentArgs(TypedDict, total=False):
@@ -46,12 +45,6 @@ SERVICE_DEPLOYMENT_ARGS = Arguments(
         "enable_execute_command": Flag(default=False),
     },
 )
-
-
-def validate_deployment(problems: ArgumentProblems, prefix: str, args: Any) -> ServiceDeploymentArgs:
-    """Returns the deployment to check further, or an empty one when it is not a mapping."""
-    given = SERVICE_DEPLOYMENT_ARGS.check(args, problems, prefix)
-    return cast(ServiceDeploymentArgs, given) if given is not None else {}
 
 
 def create_service(

@@ -118,9 +118,6 @@ WORKLOAD_PLACEMENT_ARGS = Arguments(
     },
 )
 
-# What embedded workload arguments are checked with in place of `placement.vpc_id`, which is checked on its own.
-PLACEMENT_VPC = "vpc-from-placement"
-
 
 class Network(pulumi.ComponentResource):
     """A VPC (new via awsx, or existing) and the placement decisions derived from it."""
@@ -196,11 +193,3 @@ class Network(pulumi.ComponentResource):
         return WorkloadPlacement(
             vpc_id=self.vpc_id, subnet_ids=self.workload_subnet_ids, assign_public_ip=self.assign_public_ip
         )
-
-
-def validate_placement(problems: ArgumentProblems, field: str, placement: Any) -> None:
-    """The same checks for every component that places tasks; `Network.placement()` always passes them."""
-    if placement is None:
-        problems.add(field, None, "required: vpc_id, subnet_ids and assign_public_ip (Network.placement())")
-        return
-    WORKLOAD_PLACEMENT_ARGS.check(placement, problems, f"{field}.")

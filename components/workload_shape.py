@@ -14,16 +14,21 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .fargate_workload import FargateWorkload, FargateWorkloadArgs, validate_workload_args
-from .network import PLACEMENT_VPC
+from .arguments import Nested
+from .fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkload, FargateWorkloadArgs
 from .options import child
 from .validation import ArgumentProblems
 
-# Set by the shape, so absent from its `workload` argument; the message says where each comes from.
-_SET_BY_SHAPE = {
-    "vpc_id": "comes from placement.vpc_id; remove it",
-    "protect_data": "set protect_data on the component itself; remove it here",
-}
+EMBEDDED_WORKLOAD_ARGS = FARGATE_WORKLOAD_ARGS.refusing(
+    {
+        "vpc_id": "comes from placement.vpc_id; remove it",
+        "protect_data": "set protect_data on the component itself; remove it here",
+    }
+)
+"""`FargateWorkloadArgs` as a shape takes them: the shape sets `vpc_id` and `protect_data` itself."""
+
+EMBEDDED_WORKLOAD = Nested(arguments=EMBEDDED_WORKLOAD_ARGS)
+"""The spec of every shape's `workload` argument; `validate_embedded_workload` adds each shape's own limits."""
 
 
 class WorkloadShape(pulumi.ComponentResource):
@@ -77,15 +82,10 @@ def validate_embedded_workload(
     reserved_environment: Collection[str] = (),
     required: Mapping[str, str] | None = None,
 ) -> None:
-    """Checks a shape's `workload` argument the way every shape does: `vpc_id`/`protect_data` refused,
-    the shape's own environment names refused, `required` fields (name -> why) present, then every
-    `FargateWorkloadArgs` rule with the field names prefixed `workload.`."""
+    """What a shape asks of its `workload` beyond `EMBEDDED_WORKLOAD`: the environment names it sets itself
+    are refused, and the `required` fields (name -> why) are present."""
     if not isinstance(workload, dict):
-        problems.add("workload", workload, "a mapping: FargateWorkloadArgs without vpc_id and protect_data (required)")
         return
-    for key, why in _SET_BY_SHAPE.items():
-        if key in workload:
-            problems.add(f"workload.{key}", workload[key], why)
     for key, why in (required or {}).items():
         if key not in workload:
             problems.add(f"workload.{key}", None, why)
@@ -94,5 +94,3 @@ def validate_embedded_workload(
         if isinstance(given, dict):
             for key in sorted(set(given) & set(reserved_environment)):
                 problems.add(f"workload.{section}.{key}", given[key], "set by the component itself; remove it")
-    embedded = {k: v for k, v in workload.items() if k not in _SET_BY_SHAPE}
-    validate_workload_args({**embedded, "vpc_id": PLACEMENT_VPC}, problems, "workload.")

@@ -10,8 +10,8 @@ from pydantic import Field, field_validator, model_validator
 
 from ecs_workloads.capacity import CAPACITY_WEIGHTS, CapacityWeights, capacity_strategy
 from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, environment_entries
-from ecs_workloads.network import PLACEMENT_VPC
 from ecs_workloads.validation import ArgumentProblems
+from ecs_workloads.workload_shape import EMBEDDED_WORKLOAD_ARGS
 
 from .component_rules import raise_component_problems
 from .section import Section
@@ -85,15 +85,15 @@ class WorkloadSettings(Section):
 
     @model_validator(mode="after")
     def _component_rules(self) -> WorkloadSettings:
-        # The stack adds the VPC (from placement) and, without image or app, its own default app.
-        args = {"vpc_id": PLACEMENT_VPC, **self.container(self.app or ""), **self.sizing()}
+        # Every stack workload is a shape's; without image or app the stack builds its own default app.
+        args = {**self.container(self.app or ""), **self.sizing()}
         # Variable names are written in the stack file as they are, so their lines keep them as they are
         # instead of taking the camelCase wording of config keys.
         problems = ArgumentProblems("WorkloadSettings")
         environment_entries(args, problems, "")
         if problems:
             raise ValueError("; ".join(problems.lines()))
-        raise_component_problems(FARGATE_WORKLOAD_ARGS, args)
+        raise_component_problems(EMBEDDED_WORKLOAD_ARGS, args)
         return self
 
     def container(self, default_app: str) -> dict[str, Any]:

@@ -4,18 +4,19 @@
 import ipaddress
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Required, TypedDict
 
 import pulumi
 
-from ..alarm_topic import SNS_TOPIC_ARN
+from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, Number, Text
-from ..fargate_service import ServiceDeploymentArgs, validate_deployment
+from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
 from ..fargate_workload import FargateWorkloadArgs
-from ..network import WorkloadPlacement, validate_placement
+from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..tags import TAGS
 from ..validation import ArgumentProblems
-from ..workload_shape import validate_embedded_workload
+from ..workload_shape import EMBEDDED_WORKLOAD, validate_embedded_workload
 
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -209,12 +210,6 @@ class AlbWebServiceArgs(TypedDict, total=False):
     """Tags of every resource the service creates (tasks get them from the task definition)."""
 
 
-def _mapping(what: str, **facts: Any) -> Check:
-    """A nested argument whose own declaration lives with its module; that module's validator checks it
-    (see `validate_alb_web_service_args`)."""
-    return Check(test=lambda value: isinstance(value, dict), says=f"a mapping: {what}", **facts)
-
-
 def _cidr_blocks(value: Any) -> bool:
     # ip_network would read an integer as a /32 address; two spellings of one network would give two
     # security group rules of the same name.
@@ -234,9 +229,9 @@ ALB_WEB_SERVICE_ARGS = Arguments(
     {
         "cluster_name": Identifier(shape="an ECS cluster name"),
         "cluster_arn": Identifier(shape="an ECS cluster ARN"),
-        "placement": _mapping("vpc_id, subnet_ids and assign_public_ip (Network.placement())"),
-        "workload": _mapping("FargateWorkloadArgs without vpc_id and protect_data, with port"),
-        "deployment": _mapping("ServiceDeploymentArgs", default={}),
+        "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
+        "workload": EMBEDDED_WORKLOAD,
+        "deployment": Nested(arguments=SERVICE_DEPLOYMENT_ARGS, default={}),
         # CreateLoadBalancer: an Application Load Balancer needs subnets in at least two Availability Zones.
         "load_balancer_subnet_ids": Items(
             item=Identifier(shape="a subnet id"), min_items=2, otherwise="required unless shared_listener"
@@ -287,11 +282,7 @@ ALB_WEB_SERVICE_ARGS = Arguments(
         "health_check_grace_period_seconds": Integer(low=0, high=2_147_483_647, default=30),
         "database_access": NestedList(arguments=DATABASE_ACCESS_ARGS, default=[]),
         "autoscaling": Nested(arguments=WEB_AUTOSCALING_ARGS, otherwise="fixed deployment.desired_count"),
-        "alarm_topic_arn": Text(
-            pattern=SNS_TOPIC_ARN,
-            shape="an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
-            otherwise="no alarms",
-        ),
+        "alarm_topic_arn": replace(TOPIC_ARN, otherwise="no alarms"),
         "error_rate_alarm_percent": Number(low=0, high=100, low_open=True, default=5),
         "protect_data": Flag(default=False),
         "tags": TAGS,
@@ -398,14 +389,9 @@ def validate_alb_web_service_args(args: AlbWebServiceArgs) -> None:
     problems = ArgumentProblems("AlbWebService")
     given = ALB_WEB_SERVICE_ARGS.check(args, problems)
     if given is not None:
-        if isinstance(given.get("placement"), dict):
-            validate_placement(problems, "placement", given["placement"])
-        if isinstance(given.get("workload"), dict):
-            validate_embedded_workload(
-                problems, given["workload"], required={"port": "the container port the ALB forwards to (required)"}
-            )
-        if isinstance(given.get("deployment"), dict):
-            validate_deployment(problems, "deployment.", given["deployment"])
+        validate_embedded_workload(
+            problems, given.get("workload"), required={"port": "the container port the ALB forwards to (required)"}
+        )
         for rule in ALB_WEB_SERVICE_RULES:
             rule(given, problems, "")
     problems.raise_if_any()

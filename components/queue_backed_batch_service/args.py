@@ -3,20 +3,20 @@
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Required, TypedDict
 
 import pulumi
 
-from ..alarm_topic import SNS_TOPIC_ARN
-from ..arguments import Arguments, Check, Flag, Identifier, Integer, OneOf, Spec, Text
-from ..fargate_service import ServiceDeploymentArgs, validate_deployment
-from ..fargate_workload import FargateWorkloadArgs
-from ..network import WorkloadPlacement, validate_placement
+from ..alarm_topic import TOPIC_ARN
+from ..arguments import Arguments, Flag, Identifier, Integer, Nested, OneOf, Spec, Text
+from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
+from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..private_bucket import PRIVATE_BUCKET_ARGS
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_int_in, is_known
-from ..workload_shape import validate_embedded_workload
+from ..workload_shape import EMBEDDED_WORKLOAD, validate_embedded_workload
 
 # The main queue keeps SQS's default 4 days; an oldest-message alarm above that could never fire.
 QUEUE_RETENTION_SECONDS = 345_600
@@ -25,6 +25,10 @@ QUEUE_RETENTION_SECONDS = 345_600
 SHUTDOWN_MARGIN_SECONDS = 5
 # The shortest stop timeout that leaves the worker a grace of SHUTDOWN_MARGIN_SECONDS or more.
 _MIN_STOP_TIMEOUT = 2 * SHUTDOWN_MARGIN_SECONDS
+_STOP_TIMEOUT = FARGATE_WORKLOAD_ARGS["stop_timeout"]
+assert isinstance(_STOP_TIMEOUT, Integer)
+# FargateWorkload's own bounds of `stop_timeout`.
+_STOP_TIMEOUT_LOW, _STOP_TIMEOUT_HIGH = _STOP_TIMEOUT.low, _STOP_TIMEOUT.high
 # Environment variables of the worker that this component sets.
 WORKER_ENVIRONMENT = frozenset(
     {
@@ -144,10 +148,6 @@ class QueueBackedBatchServiceArgs(TypedDict, total=False):
     """Tags of every resource of the pipeline, and of its tasks."""
 
 
-def _is_mapping(value: Any) -> bool:
-    return isinstance(value, dict)
-
-
 def _tasks_within_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
     min_tasks = QUEUE_BACKED_BATCH_SERVICE_ARGS.value(args, "min_tasks")
     max_tasks = QUEUE_BACKED_BATCH_SERVICE_ARGS.value(args, "max_tasks")
@@ -175,17 +175,14 @@ QUEUE_BACKED_BATCH_SERVICE_ARGS = Arguments(
     {
         "cluster_name": Identifier(shape="an ECS cluster name"),
         "cluster_arn": Identifier(shape="an ECS cluster ARN"),
-        "placement": Check(test=_is_mapping, says="a mapping: vpc_id, subnet_ids, assign_public_ip"),
-        "workload": Check(test=_is_mapping, says="a mapping: FargateWorkloadArgs without vpc_id and protect_data"),
-        "deployment": Check(
-            default={}, test=_is_mapping, says="a mapping: ServiceDeploymentArgs without desired_count"
+        "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
+        "workload": EMBEDDED_WORKLOAD,
+        "deployment": Nested(
+            arguments=SERVICE_DEPLOYMENT_ARGS.refusing({"desired_count": "autoscaling owns the count; set min_tasks"}),
+            default={},
         ),
         "protect_data": Flag(default=False),
-        "alarm_topic_arn": Check(
-            test=lambda value: isinstance(value, str) and SNS_TOPIC_ARN.match(value) is not None,
-            says="an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
-            otherwise="alarms without notifications",
-        ),
+        "alarm_topic_arn": replace(TOPIC_ARN, otherwise="alarms without notifications"),
         "trigger": OneOf(values=("s3", "queue"), default="s3"),
         "input_bucket_name": Text(
             pattern=_BUCKET_NAME, shape=_BUCKET.shape, otherwise="a new bucket with `s3`, none with `queue`"
@@ -236,29 +233,22 @@ def validate_batch_args(name: str, args: Any) -> None:
     )
     given = QUEUE_BACKED_BATCH_SERVICE_ARGS.check(args, problems)
     if given is not None:
-        _validate_nested(problems, given)
+        _validate_worker(problems, given)
     problems.raise_if_any()
 
 
-def _validate_nested(problems: ArgumentProblems, args: Mapping[str, Any]) -> None:
-    """The nested arguments whose own declarations live with the components that take them."""
-    placement, workload, deployment = args.get("placement"), args.get("workload"), args.get("deployment")
-    if isinstance(placement, dict):
-        validate_placement(problems, "placement", placement)
-    if isinstance(workload, dict):
-        validate_embedded_workload(problems, workload, reserved_environment=WORKER_ENVIRONMENT)
-        stop = workload.get("stop_timeout")
-        # Below 2 FargateWorkload's own check speaks; from 2 up the grace would be under 5 s.
-        if is_int_in(stop, 2, _MIN_STOP_TIMEOUT - 1):
-            problems.add(
-                "workload.stop_timeout",
-                stop,
-                f"{_MIN_STOP_TIMEOUT} to 120 here: the worker's SHUTDOWN_GRACE_SECONDS is "
-                f"{SHUTDOWN_MARGIN_SECONDS} s less",
-            )
-    if isinstance(deployment, dict):
-        validate_deployment(problems, "deployment.", deployment)  # type: ignore[arg-type]
-        if "desired_count" in deployment:
-            problems.add(
-                "deployment.desired_count", deployment["desired_count"], "autoscaling owns the count; set min_tasks"
-            )
+def _validate_worker(problems: ArgumentProblems, args: Mapping[str, Any]) -> None:
+    """What this component asks of its workload beyond what every shape does."""
+    workload = args.get("workload")
+    validate_embedded_workload(problems, workload, reserved_environment=WORKER_ENVIRONMENT)
+    if not isinstance(workload, dict):
+        return
+    stop = workload.get("stop_timeout")
+    # Below the workload's own least stop timeout its spec speaks; from there up the grace would be short.
+    if is_int_in(stop, _STOP_TIMEOUT_LOW, _MIN_STOP_TIMEOUT - 1):
+        problems.add(
+            "workload.stop_timeout",
+            stop,
+            f"{_MIN_STOP_TIMEOUT} to {_STOP_TIMEOUT_HIGH} here: the worker's SHUTDOWN_GRACE_SECONDS is "
+            f"{SHUTDOWN_MARGIN_SECONDS} s less",
+        )

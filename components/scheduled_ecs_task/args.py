@@ -3,21 +3,21 @@
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Required, TypedDict
 
 import pulumi
 
-from ..alarm_topic import validate_topic_arn
+from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Spec, Text
 from ..capacity import CAPACITY_WEIGHTS, CapacityWeights
 from ..fargate_workload import ENV_NAME, SECRET_LOOKING_NAME, FargateWorkloadArgs
-from ..network import WorkloadPlacement, validate_placement
+from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
-from ..workload_shape import validate_embedded_workload
+from ..workload_shape import EMBEDDED_WORKLOAD
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,6 @@ def _is_mapping(value: Any) -> bool:
     return isinstance(value, dict)
 
 
-def _is_topic_arn(value: Any) -> bool:
-    problems = ArgumentProblems("")
-    validate_topic_arn(problems, "", value)
-    return not problems
-
-
 def _end_after_start(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
     given = "start_date" in args and "end_date" in args
     if given and utc_timestamp(args["start_date"]) >= utc_timestamp(args["end_date"]):
@@ -148,10 +142,8 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
     {
         "cluster_arn": Identifier(shape="the cluster ARN"),
         "cluster_name": Identifier(shape="the cluster name"),
-        # Checked field by field by `validate_placement`, like every component that places tasks.
-        "placement": Check(test=_is_mapping, says="a mapping: vpc_id, subnet_ids and assign_public_ip"),
-        # Checked field by field by `validate_embedded_workload`, like every shape's workload.
-        "workload": Check(test=_is_mapping, says="a mapping: FargateWorkloadArgs without vpc_id and protect_data"),
+        "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
+        "workload": EMBEDDED_WORKLOAD,
         "schedule": Parsed(parse=normalize_schedule_expression, shape="a schedule expression string"),
         # ScheduleExpressionTimezone (Scheduler API reference): an IANA time zone name.
         "timezone": Parsed(
@@ -177,10 +169,8 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
             max_length=64,
             otherwise="a group created for this task",
         ),
-        "alarm_topic_arn": Check(
-            test=_is_topic_arn,
-            says="an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
-            otherwise="none: the alarm has no action and there is no failed-run alert",
+        "alarm_topic_arn": replace(
+            TOPIC_ARN, otherwise="none: the alarm has no action and there is no failed-run alert"
         ),
         "protect_data": Flag(default=False),
         "tags": TAGS,
@@ -192,10 +182,5 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
 def validate_scheduled_task_args(args: Any) -> None:
     """Checks every argument and raises one ValueError listing all problems."""
     problems = ArgumentProblems("ScheduledEcsTask")
-    given = SCHEDULED_ECS_TASK_ARGS.check(args, problems)
-    if given is not None:
-        if isinstance(given.get("placement"), dict):
-            validate_placement(problems, "placement", given["placement"])
-        if isinstance(given.get("workload"), dict):
-            validate_embedded_workload(problems, given["workload"])
+    SCHEDULED_ECS_TASK_ARGS.check(args, problems)
     problems.raise_if_any()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from ecs_workloads.fargate_service import create_service, validate_deployment
+from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS, create_service
 from ecs_workloads.fargate_workload import FargateWorkload
 from ecs_workloads.validation import ArgumentProblems
 from harness.program import run_callable
@@ -74,5 +74,5 @@ def test_execute_command_adds_the_channel_permissions_to_the_task_role():
 )
 def test_bad_deployments_are_named(deployment, expected):
     problems = ArgumentProblems("Shape")
-    validate_deployment(problems, "deployment.", deployment)
+    SERVICE_DEPLOYMENT_ARGS.check(deployment, problems, "deployment.")
     assert any(line.startswith(expected) for line in problems.lines()), problems.lines()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ecs_workloads import Network
-from ecs_workloads.network import NETWORK_ARGS, validate_placement
+from ecs_workloads.network import NETWORK_ARGS, WORKLOAD_PLACEMENT_ARGS
 from ecs_workloads.outputs import declared_outputs
 from ecs_workloads.validation import ArgumentProblems
 from harness.program import run_callable
@@ -182,17 +182,15 @@ def test_existing_vpc_needs_its_id_and_public_subnets():
 
 def test_placement_checks_use_the_placement_declaration():
     problems = ArgumentProblems("Shape")
-    validate_placement(problems, "placement", {"vpc_id": "", "subnet_ids": [], "assign_public_ip": "yes"})
+    WORKLOAD_PLACEMENT_ARGS.check({"vpc_id": "", "subnet_ids": [], "assign_public_ip": "yes"}, problems, "placement.")
     assert problems.lines() == [
         "placement.vpc_id: '' — a VPC id (a non-empty string or an Output)",
         "placement.subnet_ids: [] — a list of at least 1 entries, each a subnet id (a non-empty string or an Output)",
         "placement.assign_public_ip: 'yes' — true or false",
     ]
     missing = ArgumentProblems("Shape")
-    validate_placement(missing, "placement", None)
-    assert missing.lines() == [
-        "placement: None — required: vpc_id, subnet_ids and assign_public_ip (Network.placement())"
-    ]
+    WORKLOAD_PLACEMENT_ARGS.check(None, missing, "placement.")
+    assert missing.lines() == ["placement: None — a mapping with keys from: assign_public_ip, subnet_ids, vpc_id"]
 
 
 def test_network_placement_passes_the_placement_checks():
@@ -200,7 +198,7 @@ def test_network_placement_passes_the_placement_checks():
 
     def program():
         problems = ArgumentProblems("Shape")
-        validate_placement(problems, "placement", Network("net", {}).placement())
+        WORKLOAD_PLACEMENT_ARGS.check(Network("net", {}).placement(), problems, "placement.")
         holder["problems"] = problems.lines()
 
     run_callable(program)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
+import typing
 from importlib import import_module
 from pathlib import Path
 
 from ecs_workloads import reference
+from ecs_workloads.arguments import Arguments, Nested, NestedList
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "components.md"
 
@@ -22,3 +25,42 @@ def test_every_documented_field_and_output_has_a_description() -> None:
             f"output {name}" for name, doc in reference.output_docs(getattr(module, component_name)).items() if not doc
         ]
         assert undocumented == [], f"{component_name}: no docstring under {undocumented}"
+
+
+def _declarations() -> list[Arguments]:
+    """Every documented declaration and every one nested in it."""
+    found: list[Arguments] = []
+    pending = [getattr(import_module(f"ecs_workloads.{module}"), name) for module, _, name in reference.DOCUMENTED]
+    while pending:
+        arguments = pending.pop()
+        found.append(arguments)
+        pending += [
+            spec.arguments
+            for spec in arguments.specs.values()
+            if isinstance(spec, Nested | NestedList) and spec.arguments is not None
+        ]
+    return found
+
+
+def _unwrapped(annotation: object) -> object:
+    while typing.get_origin(annotation) in (typing.Required, typing.NotRequired):
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def test_every_mapping_argument_is_nested_with_the_declaration_of_its_type() -> None:
+    """A TypedDict-typed field is checked, documented and fuzzed field by field, not as "a mapping"."""
+    wrong = []
+    for arguments in _declarations():
+        for name, annotation in inspect.get_annotations(arguments.typed_dict).items():
+            annotation = _unwrapped(annotation)
+            if typing.get_origin(annotation) is list and typing.is_typeddict(typing.get_args(annotation)[0]):
+                kind, inner = NestedList, typing.get_args(annotation)[0]
+            elif typing.is_typeddict(annotation):
+                kind, inner = Nested, annotation
+            else:
+                continue
+            spec = arguments[name]
+            if not (isinstance(spec, kind) and spec.arguments is not None and spec.arguments.typed_dict is inner):
+                wrong.append(f"{arguments.typed_dict.__name__}.{name}")
+    assert wrong == []
