@@ -258,6 +258,10 @@ class Nested(Spec):
         assert self.arguments is not None
         return f"a mapping with keys from: {', '.join(self.arguments.names)}"
 
+    def default_text(self) -> str:
+        # A default mapping such as `{}` says little; `otherwise` can say what its fields' defaults make.
+        return self.otherwise or super().default_text()
+
 
 @dataclass(frozen=True)
 class NestedList(Spec):

@@ -4,7 +4,7 @@
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from .arguments import Arguments, Integer
+from .arguments import Arguments, Integer, Nested
 from .validation import ArgumentProblems
 
 
@@ -44,6 +44,9 @@ CAPACITY_WEIGHTS = Arguments(
 
 ON_DEMAND: CapacityWeights = {}
 """No weights given: every weight's default, which is on-demand FARGATE only."""
+
+CAPACITY = Nested(arguments=CAPACITY_WEIGHTS, default=ON_DEMAND, otherwise="on-demand FARGATE (each weight's default)")
+"""The spec of every argument that takes capacity weights."""
 
 
 def capacity_strategy(weights: CapacityWeights) -> list[dict[str, Any]]:

@@ -6,8 +6,8 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .arguments import Arguments, Nested, OneOf
-from .capacity import CAPACITY_WEIGHTS, ON_DEMAND, CapacityWeights, capacity_strategy
+from .arguments import Arguments, OneOf
+from .capacity import CAPACITY, CapacityWeights, capacity_strategy
 from .options import child
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
@@ -31,7 +31,7 @@ ECS_CLUSTER_ARGS = Arguments(
     {
         # ClusterSetting `containerInsights` takes enhanced, enabled or disabled (ECS API reference).
         "container_insights": OneOf(values=("enabled", "enhanced"), default="enabled"),
-        "default_capacity": Nested(arguments=CAPACITY_WEIGHTS, default=ON_DEMAND),
+        "default_capacity": CAPACITY,
         "tags": TAGS,
     },
 )

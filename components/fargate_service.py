@@ -10,8 +10,8 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .arguments import Arguments, Flag, Integer, Nested
-from .capacity import CAPACITY_WEIGHTS, ON_DEMAND, CapacityWeights, capacity_strategy
+from .arguments import Arguments, Flag, Integer
+from .capacity import CAPACITY, CapacityWeights, capacity_strategy
 from .fargate_workload import FargateWorkload
 from .network import WorkloadPlacement
 from .options import child
@@ -37,7 +37,7 @@ SERVICE_DEPLOYMENT_ARGS = Arguments(
     {
         # CreateService takes any desired count; a thousand tasks bounds a typo.
         "desired_count": Integer(low=0, high=1000, default=1),
-        "capacity": Nested(arguments=CAPACITY_WEIGHTS, otherwise="on-demand FARGATE (each weight's default)"),
+        "capacity": CAPACITY,
         # DeploymentConfiguration (ECS API reference): with the rolling update deployment controller,
         # minimumHealthyPercent is at most 100 and maximumPercent at least 100; 200 bounds a typo.
         "min_healthy_percent": Integer(low=0, high=100, default=100),
@@ -64,7 +64,7 @@ def create_service(
     value = SERVICE_DEPLOYMENT_ARGS.value
     if value(deployment, "enable_execute_command"):
         workload.grant("exec", _exec_statements())
-    strategy = capacity_strategy(deployment.get("capacity", ON_DEMAND))
+    strategy = capacity_strategy(value(deployment, "capacity"))
     return aws.ecs.Service(
         f"{name}-service",
         cluster=cluster_arn,

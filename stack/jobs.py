@@ -54,7 +54,11 @@ class ScheduleSettings(Section):
     schedule: str = Field(
         description="rate(...), cron(6 fields), at(...), @every 2m, @hourly/@daily/@weekly/@monthly or 5-field cron."
     )
-    timezone: str = Field("UTC", description="IANA time zone of cron and at expressions, e.g. Europe/London.")
+    # `_timezone` checks it, so that the schedule module's own message reaches the config error.
+    timezone: str = Field(
+        SCHEDULED_ECS_TASK_ARGS["timezone"].default,
+        description="IANA time zone of cron and at expressions, e.g. Europe/London.",
+    )
     enabled: bool = SCHEDULED_ECS_TASK_ARGS["enabled"].setting(description="false keeps the schedule but pauses it.")
     task_count: int = SCHEDULED_ECS_TASK_ARGS["task_count"].setting(description="Tasks started per run.")
     start_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs before it.")

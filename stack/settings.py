@@ -12,9 +12,8 @@ from typing import cast
 from pydantic import Field, field_validator, model_validator
 
 from ecs_workloads.alarm_topic import ALARM_TOPIC_ARGS
-from ecs_workloads.arguments import OneOf
 from ecs_workloads.cluster import ECS_CLUSTER_ARGS
-from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
+from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS
 from ecs_workloads.network import NETWORK_ARGS, ExistingVpcArgs, NetworkArgs
 
 from .batch import BatchPipelines, default_pipelines
@@ -99,10 +98,9 @@ class ClusterSettings(Section):
 class LogsSettings(Section):
     """`ecs-workloads:logs` — CloudWatch Logs for every workload."""
 
-    # Every workload's `log_retention_days`: the values are FargateWorkload's; the 30 days restate its default,
-    # as its arguments have no declaration to read yet.
-    retention_days: int = OneOf(values=LOG_RETENTION_DAYS).setting(
-        30, description="Retention of every log group, a value CloudWatch accepts."
+    # Every workload's `log_retention_days`.
+    retention_days: int = FARGATE_WORKLOAD_ARGS["log_retention_days"].setting(
+        description="Retention of every log group, a value CloudWatch accepts."
     )
 
 

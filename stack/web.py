@@ -21,6 +21,7 @@ from ecs_workloads.alb_web_service import (
     certificate_source,
     desired_count_within_autoscaling,
 )
+from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
 from ecs_workloads.generated_secret import GeneratedSecret
 from ecs_workloads.operations_dashboard import WebMetrics
 from ecs_workloads.private_bucket import PrivateBucket
@@ -72,7 +73,9 @@ class CatsSettings(Section):
     workload: WorkloadSettings = Field(
         default_factory=WorkloadSettings, description="Container; default: build apps/cats, 256 CPU / 512 MiB."
     )
-    desired_count: int = Field(1, ge=0, le=1000, description="Tasks to run (initial count when autoscaling).")
+    desired_count: int = SERVICE_DEPLOYMENT_ARGS["desired_count"].setting(
+        description="Tasks to run (initial count when autoscaling)."
+    )
     path_pattern: str = _WEB["path_patterns"].item.setting(
         "/cats*", description="Requests whose path matches go to the service; others get 404."
     )
@@ -88,7 +91,9 @@ class CatsSettings(Section):
     )
     hosted_zone_id: str | None = _WEB["hosted_zone_id"].setting(None, description="Route 53 hosted zone of domainName.")
     autoscaling: CatsAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
-    enable_execute_command: bool = Field(False, description="Allow `aws ecs execute-command` into the tasks.")
+    enable_execute_command: bool = SERVICE_DEPLOYMENT_ARGS["enable_execute_command"].setting(
+        description="Allow `aws ecs execute-command` into the tasks."
+    )
     health_check_path: str = _WEB["health_check_path"].setting(
         "/health", description="Path the load balancer probes on each task."
     )

@@ -6,7 +6,7 @@ import pulumi_aws as aws
 
 from ..dead_letters import dead_letter_queue
 from ..fargate_service import create_service, scaling_target
-from ..fargate_workload import FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
 from ..options import stateful
 from ..outputs import register_declared_outputs
 from ..tags import with_tags
@@ -103,10 +103,10 @@ class QueueBackedBatchService(WorkloadShape):
         if from_s3 and input_bucket is not None:
             rule = object_created_route(self, name, input_bucket, queue, prefixes, suffixes)
 
-        # FargateWorkload's own default stop timeout; the worker's grace must fit inside whichever applies.
-        stop_timeout = args["workload"].get("stop_timeout", 30)
+        # The worker's grace must fit inside whichever stop timeout applies, FargateWorkload's default included.
+        stop_timeout = FARGATE_WORKLOAD_ARGS.value(args["workload"], "stop_timeout")
         environment: dict[str, pulumi.Input[str]] = {
-            **args["workload"].get("environment", {}),
+            **FARGATE_WORKLOAD_ARGS.value(args["workload"], "environment"),
             "QUEUE_URL": queue.url,
             # Inputs that can never be processed are sent here by the worker at once, with the reason.
             "DEAD_LETTER_QUEUE_URL": dead_letters.url,

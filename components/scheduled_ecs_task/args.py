@@ -11,7 +11,7 @@ import pulumi
 
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Spec, Text
-from ..capacity import CAPACITY_WEIGHTS, CapacityWeights
+from ..capacity import CAPACITY, CapacityWeights
 from ..fargate_workload import ENV_NAME, SECRET_LOOKING_NAME, FargateWorkloadArgs
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
@@ -156,7 +156,7 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
         "flexible_window_minutes": Integer(low=0, high=1440, default=0),
         # EcsParameters.TaskCount (Scheduler API reference): 1 to 10.
         "task_count": Integer(low=1, high=10, default=1),
-        "capacity": Nested(arguments=CAPACITY_WEIGHTS, otherwise="on-demand FARGATE (each weight's default)"),
+        "capacity": CAPACITY,
         "run_environment": Check(default={}, test=_is_mapping, says="a mapping of variable names to values"),
         # RetryPolicy (Scheduler API reference): MaximumRetryAttempts 0 to 185, MaximumEventAgeInSeconds
         # 60 to 86400.

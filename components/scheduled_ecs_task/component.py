@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ..capacity import ON_DEMAND, capacity_strategy
+from ..capacity import capacity_strategy
 from ..dead_letters import dead_letter_alarm, dead_letter_queue
 from ..fargate_workload import FargateWorkload
 from ..iam import policy_document, service_assume_role_policy
@@ -131,7 +131,7 @@ class ScheduledEcsTask(WorkloadShape):
                     task_count=value(args, "task_count"),
                     capacity_provider_strategies=[
                         aws.scheduler.ScheduleTargetEcsParametersCapacityProviderStrategyArgs(**entry)
-                        for entry in capacity_strategy(args.get("capacity", ON_DEMAND))
+                        for entry in capacity_strategy(value(args, "capacity"))
                     ],
                     network_configuration=aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs(
                         subnets=placement["subnet_ids"],

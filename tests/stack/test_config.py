@@ -8,7 +8,7 @@ import pytest
 
 from ecs_workloads.alarm_topic import ALARM_TOPIC_ARGS
 from ecs_workloads.cluster import ECS_CLUSTER_ARGS
-from ecs_workloads.fargate_workload import LOG_RETENTION_DAYS
+from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, LOG_RETENTION_DAYS
 from ecs_workloads.network import NETWORK_ARGS
 from harness.program import list_stacks, run_program, stack_config
 from harness.recording import Recording
@@ -232,6 +232,7 @@ def test_network_cluster_logs_and_alarm_settings_read_the_component_declarations
     assert settings.network.nat_strategy == NETWORK_ARGS["nat_strategy"].default
     assert settings.cluster.container_insights == ECS_CLUSTER_ARGS["container_insights"].default
     assert settings.alarms.email is None
+    assert settings.logs.retention_days == FARGATE_WORKLOAD_ARGS["log_retention_days"].default
     cases = [
         ({"network": {"natStrategy": "nat"}}, NETWORK_ARGS["nat_strategy"].allowed()),
         ({"network": {"availabilityZones": 7}}, NETWORK_ARGS["availability_zones"].allowed()),

@@ -8,6 +8,7 @@ import pulumi
 import pytest
 from pydantic import ValidationError
 
+from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
 from harness.program import run_callable
 from stack.settings import StackSettings
 from stack.system import build_foundation
@@ -228,6 +229,8 @@ BAD_CATS = [
         "desiredCount: 1 — within autoscaling minTasks..maxTasks (2..4)",
     ),
     ({"desiredcount": 2}, "Extra inputs are not permitted"),
+    ({"desiredCount": -1}, f"must be {SERVICE_DEPLOYMENT_ARGS['desired_count'].allowed()}"),
+    ({"desiredCount": 1001}, f"must be {SERVICE_DEPLOYMENT_ARGS['desired_count'].allowed()}"),
 ]
 
 
@@ -244,6 +247,9 @@ def test_defaults_and_the_production_snippet_are_valid():
     assert defaults.allowed_cidrs == ["0.0.0.0/0"]
     assert defaults.health_check_path == "/health"
     assert defaults.autoscaling is None and not defaults.enable_execute_command
+    deployment = defaults.service_args()["deployment"]
+    for name in ("desired_count", "enable_execute_command"):
+        assert deployment[name] == SERVICE_DEPLOYMENT_ARGS[name].default, name
     prod = CatsSettings.model_validate(PROD_CATS)
     assert prod.autoscaling.args() == {
         "min_tasks": 2,
