@@ -2,7 +2,7 @@
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 import re
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -17,21 +17,15 @@ from .validation import ArgumentProblems
 # The AWS services that publish alarms and alerts to the topic.
 PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
 # Topic names are 1-256 letters, digits, `-` and `_`, `.fifo` for FIFO topics (CreateTopic).
-SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+_SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 TOPIC_ARN = Text(
-    pattern=SNS_TOPIC_ARN,
+    pattern=_SNS_TOPIC_ARN,
     shape="an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alarms",
     otherwise="no notifications",
 )
-"""The spec of an argument naming the topic alarms notify (an Output is checked at deploy time)."""
-
-
-def validate_topic_arn(problems: ArgumentProblems, field: str, topic: Any) -> None:
-    """Alarm actions name the topic: a wrong value would fail only when CloudWatch first publishes."""
-    if topic is not None:
-        problem = TOPIC_ARN.problem(topic)
-        if problem is not None:
-            problems.add(field, topic, problem)
+"""The spec of every argument naming the topic alarms notify: alarm actions name the topic, so a wrong value
+would fail only when CloudWatch first publishes (an Output is checked at deploy time). A component says what
+leaving it out means with `dataclasses.replace(TOPIC_ARN, otherwise=...)`."""
 
 
 class AlarmTopicArgs(TypedDict, total=False):

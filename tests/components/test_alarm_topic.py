@@ -1,16 +1,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from ecs_workloads import AlarmTopic
-from ecs_workloads.alarm_topic import TOPIC_ARN, validate_topic_arn
+from ecs_workloads.alarm_topic import TOPIC_ARN
+from ecs_workloads.alb_web_service import ALB_WEB_SERVICE_ARGS
 from ecs_workloads.outputs import declared_outputs
-from ecs_workloads.validation import ArgumentProblems
+from ecs_workloads.queue_backed_batch_service import QUEUE_BACKED_BATCH_SERVICE_ARGS
+from ecs_workloads.scheduled_ecs_task import SCHEDULED_ECS_TASK_ARGS
 from harness.program import run_callable
 from harness.recording import Recording
 from tests.components.component_checks import registered_output_names, untagged
+
+# The components whose alarms notify a topic given by its ARN.
+TOPIC_TAKERS = (ALB_WEB_SERVICE_ARGS, QUEUE_BACKED_BATCH_SERVICE_ARGS, SCHEDULED_ECS_TASK_ARGS)
 
 
 def test_topic_uses_its_own_key_and_only_alarm_services_of_this_account_publish():
@@ -61,15 +67,21 @@ def test_every_declared_output_is_registered():
     ("topic", "problem"),
     [
         ("arn:aws:sns:us-east-1:123456789012:alarms", None),
+        ("arn:aws:sns:us-east-1:123456789012:alarms.fifo", None),
         ("arn:aws:sqs:us-east-1:123456789012:alarms", "an SNS topic ARN such as"),
         (5, "an SNS topic ARN such as"),
     ],
 )
-def test_topic_arn_arguments_are_checked_with_the_shared_spec(topic, problem):
-    problems = ArgumentProblems("Shape")
-    validate_topic_arn(problems, "alarm_topic_arn", topic)
+def test_the_topic_arn_spec_takes_sns_topic_arns_only(topic, problem):
     if problem is None:
-        assert problems.lines() == []
+        assert TOPIC_ARN.problem(topic) is None
     else:
-        assert problems.lines() == [f"alarm_topic_arn: {topic!r} — {TOPIC_ARN.allowed()}"]
+        assert TOPIC_ARN.problem(topic) == TOPIC_ARN.allowed()
         assert problem in TOPIC_ARN.allowed()
+
+
+@pytest.mark.parametrize("arguments", TOPIC_TAKERS, ids=lambda arguments: arguments.typed_dict.__name__)
+def test_every_alarm_topic_argument_is_the_shared_spec_saying_what_its_absence_means(arguments):
+    spec = arguments["alarm_topic_arn"]
+    assert replace(spec, otherwise=TOPIC_ARN.otherwise) == TOPIC_ARN
+    assert spec.otherwise
