@@ -325,11 +325,8 @@ class Arguments:
         default = self.specs[name].default
         return None if default is MISSING else default
 
-    def check(
-        self, given: Any, problems: ArgumentProblems, prefix: str = "", *, partial: bool = False
-    ) -> dict[str, Any] | None:
-        """Records every problem of `given`; returns it as a dict when it is a mapping at all. `partial`:
-        `given` holds some of the fields only (a stack setting's), so absent required fields are no problem."""
+    def check(self, given: Any, problems: ArgumentProblems, prefix: str = "") -> dict[str, Any] | None:
+        """Records every problem of `given`; returns it as a dict when it is a mapping at all."""
         field_name = prefix.removesuffix(".")
         if not isinstance(given, dict):
             problems.add(field_name or "arguments", given, f"a mapping with keys from: {', '.join(self.names)}")
@@ -341,7 +338,7 @@ class Arguments:
                 problems.add(f"{prefix}{key}", value, f"unknown argument; allowed: {', '.join(self.names)}")
                 continue
             self._check_value(spec, value, problems, f"{prefix}{key}")
-        for key in sorted(self.required - set(given)) if not partial else ():
+        for key in sorted(self.required - set(given)):
             problems.add(f"{prefix}{key}", None, "required")
         if len(problems) == before:
             for rule in self.rules:

@@ -20,7 +20,7 @@ from ecs_workloads.queue_backed_batch_service import (
     QueueBackedBatchService,
 )
 
-from .component_rules import raise_component_problems
+from .component_rules import raise_rule_problems
 from .foundation import Foundation
 from .section import Section
 from .workload_settings import WorkloadSettings
@@ -77,7 +77,7 @@ class BatchPipelineSettings(Section):
 
     @model_validator(mode="after")
     def _component_rules(self) -> BatchPipelineSettings:
-        raise_component_problems(_ARGS, self.component_args(), partial=True)
+        raise_rule_problems(_ARGS, _ARGS.rules, self.component_args())
         return self
 
     def component_args(self) -> dict[str, Any]:

@@ -17,22 +17,22 @@ from ecs_workloads.arguments import Arguments, Nested, NestedList, Rule
 from ecs_workloads.validation import ArgumentProblems
 
 
-def raise_component_problems(arguments: Arguments, args: dict[str, Any], *, partial: bool = False) -> None:
-    """Raises one ValueError (pydantic reports it at the settings' location) when `args` break a rule
-    of `arguments`; field names in the message are written as the config keys they came from. `partial`:
-    the settings pass some of the component's fields only (the rest, such as the cluster, come from the
-    stack's foundation when the component is built), so the rules over those fields run without them."""
+def raise_component_problems(arguments: Arguments, args: dict[str, Any]) -> None:
+    """Raises one ValueError (pydantic reports it at the settings' location) when `args`, all of the
+    component's arguments that have no default, break a spec or rule of `arguments`; field names in the
+    message are written as the config keys they came from."""
     problems = ArgumentProblems(arguments.typed_dict.__name__)
-    arguments.check(args, problems, partial=partial)
+    arguments.check(args, problems)
     _raise(arguments, problems)
 
 
 def raise_rule_problems(
     arguments: Arguments, rules: Iterable[Rule], args: Mapping[str, Any], keys: Mapping[str, str] | None = None
 ) -> None:
-    """For a settings model that knows only some of a component's fields (the rest come from the foundation
-    at build time): runs the given cross-field `rules` of `arguments` on them and raises like
-    `raise_component_problems`. `keys` names the config key of a component field where it is not simply
+    """For a settings model that knows only some of a component's fields (the rest, such as the cluster,
+    come from the foundation at build time): runs the given cross-field `rules` of `arguments` on them and
+    raises like `raise_component_problems`. Each field has passed its own spec already, as its setting is
+    built from it (`Spec.setting`). `keys` names the config key of a component field where it is not simply
     its camelCase (a nested `deployment.desired_count` set by a top-level `desiredCount`)."""
     problems = ArgumentProblems(arguments.typed_dict.__name__)
     for rule in rules:
