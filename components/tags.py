@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import keyword
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -90,5 +91,9 @@ def _resource_class(type_token: str) -> type | None:
     module_path, _, class_name = rest.partition(":")
     if package != "aws" or not module_path:
         return None
-    module = importlib.import_module(f"pulumi_aws.{module_path.split('/')[0]}")
+    token_module = module_path.split("/")[0]
+    # The SDK names a module after the token's, with a trailing underscore where that is a Python keyword
+    # (`aws:lambda/function:Function` is pulumi_aws.lambda_.Function); `index` is the package itself.
+    python_module = "" if token_module == "index" else "." + token_module + "_" * keyword.iskeyword(token_module)
+    module = importlib.import_module(f"pulumi_aws{python_module}")
     return getattr(module, class_name, None)

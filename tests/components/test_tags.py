@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pulumi_aws as aws
 import pytest
@@ -9,6 +11,9 @@ import pytest
 from ecs_workloads.private_bucket import PrivateBucket
 from ecs_workloads.tags import TAGS, takes_tags, with_tags
 from harness.program import run_callable
+from policy.rules.tags import is_taggable
+
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "plan" / "snapshots"
 
 TAGS_GIVEN = {"team": "pictures", "cost-centre": "42"}
 
@@ -42,3 +47,27 @@ def test_tags_aws_refuses_are_refused(tags) -> None:
     assert TAGS.problem(tags) is not None
     with pytest.raises(ValueError, match=r"tags: .* — a mapping of at most 50 tags"):
         run_callable(lambda: PrivateBucket("data", {"tags": tags}))
+
+
+def test_a_type_whose_module_is_a_python_keyword_resolves_to_the_sdk_module() -> None:
+    # pulumi_aws names the module `lambda_`: `lambda` cannot be a Python name.
+    assert takes_tags("aws:lambda/function:Function")
+    assert not takes_tags("aws:lambda/permission:Permission")
+
+
+def _sample_tokens() -> list[str]:
+    """Every type the two stacks' plans register, and types from a module named after a Python keyword."""
+    planned = {
+        line.split()[1]
+        for snapshot in SNAPSHOTS.glob("*.txt")
+        for line in snapshot.read_text().splitlines()
+        if line.lstrip().startswith("+ ")
+    }
+    return sorted(planned | {"aws:lambda/function:Function", "aws:lambda/permission:Permission"})
+
+
+def test_the_policy_pack_agrees_on_which_types_take_tags() -> None:
+    # The policy pack runs without this library installed, so it has its own reading of the SDK.
+    tokens = _sample_tokens()
+    assert "aws:s3/bucket:Bucket" in tokens and "aws:s3/bucketPolicy:BucketPolicy" in tokens
+    assert {token: takes_tags(token) for token in tokens} == {token: is_taggable(token) for token in tokens}
