@@ -118,10 +118,14 @@ class StackSettings(Section):
     protect_data: bool = Field(
         False, description="Protect and retain buckets, queues, log groups and repositories; ALB deletion protection."
     )
-    network: NetworkSettings = Field(default_factory=NetworkSettings)
-    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
-    logs: LogsSettings = Field(default_factory=LogsSettings)
-    alarms: AlarmsSettings = Field(default_factory=AlarmsSettings)
+    network: NetworkSettings = Field(
+        default_factory=NetworkSettings, description="The VPC every workload runs in: a new one, or an existing one."
+    )
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings, description="The ECS cluster of every workload.")
+    logs: LogsSettings = Field(default_factory=LogsSettings, description="CloudWatch Logs of every workload.")
+    alarms: AlarmsSettings = Field(
+        default_factory=AlarmsSettings, description="Where alarms and failed-run alerts are sent."
+    )
     cats: CatsSettings = Field(default_factory=CatsSettings, description="The cats web service.")
     image_assessor: ImageAssessorSettings = Field(
         default_factory=ImageAssessorSettings, description="The ImageAssessor scheduled job."
