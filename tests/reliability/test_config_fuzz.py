@@ -10,7 +10,11 @@ register nothing.
 
 Components: the same for the arguments of Network, EcsCluster, FargateWorkload, AlbWebService,
 QueueBackedBatchService and ScheduledEcsTask: one `ValueError` (never a TypeError, KeyError,
-AttributeError, ... nor silent acceptance) naming the field, and no resource registered.
+AttributeError, ... nor silent acceptance) naming the field, and no resource registered. The fields and
+what they accept come from each component's `Arguments` declaration: every field (nested ones too) gets
+values drawn from generic classes (wrong types, outside the bounds, outside the allowed set, near misses
+of the valid example) and kept only when the declaration refuses them, so no bound is restated here.
+Settings that pass an argument through read the same declaration (`Spec.setting`).
 
 Examples are derandomised, so CI runs the same cases every time; `FUZZ_SCALE=20 pytest ...` runs
 twenty times as many, randomly.
