@@ -1310,6 +1310,12 @@ def test_every_declared_argument_is_fuzzed(component: str) -> None:
     assert declared - fuzzed == set()
 
 
+def test_every_mapping_looked_into_by_name_is_still_a_check() -> None:
+    """`_CHECKED_AGAINST` is only for fields declared as a `Check`; one declared `Nested` names its own."""
+    checks = {str(leaf.path[-1]) for leaves in LEAVES.values() for leaf in leaves if isinstance(leaf.spec, Check)}
+    assert set(_CHECKED_AGAINST) - checks == set(), "declared Nested now: remove them from _CHECKED_AGAINST"
+
+
 @pytest.mark.parametrize("component", sorted(COMPONENTS))
 def test_component_base_arguments_are_valid(component: str) -> None:
     """Every property below starts from these arguments, which build resources when left alone."""
