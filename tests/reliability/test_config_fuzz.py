@@ -62,12 +62,10 @@ from ecs_workloads.arguments import (
     Spec,
     Text,
 )
-from ecs_workloads.capacity import CAPACITY_WEIGHTS
 from ecs_workloads.cluster import ECS_CLUSTER_ARGS
-from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
 from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU
 from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS
-from ecs_workloads.network import NETWORK_ARGS, WORKLOAD_PLACEMENT_ARGS
+from ecs_workloads.network import NETWORK_ARGS
 from ecs_workloads.queue_backed_batch_service import QUEUE_BACKED_BATCH_SERVICE_ARGS, WORKER_ENVIRONMENT
 from ecs_workloads.schedule_expression import validate_timezone
 from ecs_workloads.scheduled_ecs_task import SCHEDULED_ECS_TASK_ARGS
@@ -829,16 +827,6 @@ DECLARATIONS: dict[str, Arguments] = {
     "QueueBackedBatchService": QUEUE_BACKED_BATCH_SERVICE_ARGS,
     "ScheduledEcsTask": SCHEDULED_ECS_TASK_ARGS,
 }
-# Fields specced only as "a mapping" (a `Check`) whose entries the component's own validator checks against
-# another declaration (`validate_placement`, `validate_embedded_workload`, `validate_deployment`,
-# `validate_capacity`). A `Check` cannot be looked into, so this names the declaration; a field declared
-# `Nested` needs no entry here.
-_CHECKED_AGAINST: dict[str, Arguments] = {
-    "placement": WORKLOAD_PLACEMENT_ARGS,
-    "workload": FARGATE_WORKLOAD_ARGS,
-    "deployment": SERVICE_DEPLOYMENT_ARGS,
-    "default_capacity": CAPACITY_WEIGHTS,
-}
 # Mappings specced as "a mapping" (a `Check`) whose entries a rule of the declaration checks (names,
 # credential-looking names, secret ARNs): the spec accepts every mapping, so no value the spec refuses
 # can break an entry, and these hand examples do.
@@ -859,17 +847,15 @@ class Leaf:
     """The declaration of the mapping (or of each list entry) this argument holds, if any."""
 
 
-def _inner(name: str, spec: Spec) -> Arguments | None:
-    if isinstance(spec, Nested | NestedList):
-        return spec.arguments
-    return _CHECKED_AGAINST.get(name) if isinstance(spec, Check) else None
+def _inner(spec: Spec) -> Arguments | None:
+    return spec.arguments if isinstance(spec, Nested | NestedList) else None
 
 
 def declared_leaves(arguments: Arguments, prefix: Path = ()) -> Iterator[Leaf]:
     """Every field of `arguments` and, recursively, of the declarations below it."""
     for name, spec in arguments.specs.items():
         here = (*prefix, name)
-        inner = _inner(name, spec)
+        inner = _inner(spec)
         yield Leaf(here, spec, inner)
         if inner is not None:
             yield from declared_leaves(inner, (*here, 0) if isinstance(spec, NestedList) else here)
@@ -1308,12 +1294,6 @@ def test_every_declared_argument_is_fuzzed(component: str) -> None:
     fuzzed = {leaf.path for variant, leaf in _LEAF_CHOICES if variant.split("(")[0] == component}
     declared = set(_typed_paths(DECLARATIONS[component].typed_dict))
     assert declared - fuzzed == set()
-
-
-def test_every_mapping_looked_into_by_name_is_still_a_check() -> None:
-    """`_CHECKED_AGAINST` is only for fields declared as a `Check`; one declared `Nested` names its own."""
-    checks = {str(leaf.path[-1]) for leaves in LEAVES.values() for leaf in leaves if isinstance(leaf.spec, Check)}
-    assert set(_CHECKED_AGAINST) - checks == set(), "declared Nested now: remove them from _CHECKED_AGAINST"
 
 
 @pytest.mark.parametrize("component", sorted(COMPONENTS))
