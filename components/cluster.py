@@ -62,7 +62,10 @@ class EcsCluster(pulumi.ComponentResource):
             f"{name}-capacity",
             cluster_name=cluster.name,
             capacity_providers=["FARGATE", "FARGATE_SPOT"],
-            default_capacity_provider_strategies=capacity_strategy(default_capacity),
+            default_capacity_provider_strategies=[
+                aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(**entry)
+                for entry in capacity_strategy(default_capacity)
+            ],
             opts=child(self),
         )
         # Services that name a capacity provider fail until it is attached, so both outputs carry

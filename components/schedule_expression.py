@@ -157,8 +157,8 @@ def next_occurrence(expr: str, after: datetime, tz: str = "UTC") -> datetime | N
     if kind == "rate":
         return None
     if kind == "at":
-        run = _parse_at(expr, body).replace(tzinfo=zone)
-        return run if run.astimezone(UTC) > after_utc else None
+        once = _parse_at(expr, body).replace(tzinfo=zone)
+        return once if once.astimezone(UTC) > after_utc else None
     cron = _parse_cron(expr, body)
     first_day = after.astimezone(zone).date()
     for offset in range(_SEARCH_DAYS):
@@ -217,7 +217,8 @@ def _parse_at(text: str, body: str) -> datetime:
     if not match:
         raise ValueError(f"'{text}': expected at(yyyy-mm-ddThh:mm:ss), e.g. at(2026-01-31T09:00:00)")
     try:
-        return datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        return datetime(year, month, day, hour, minute, second)
     except ValueError as error:
         raise ValueError(f"'{text}': '{body}' is not a real date-time ({error})") from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import pulumi
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -18,6 +18,7 @@ from ecs_workloads.queue_backed_batch_service import (
     QUEUE_BACKED_BATCH_SERVICE_ARGS,
     WORKER_ENVIRONMENT,
     QueueBackedBatchService,
+    QueueBackedBatchServiceArgs,
 )
 
 from .component_rules import raise_rule_problems
@@ -163,18 +164,16 @@ def _queue_name(arn: pulumi.Output[str]) -> pulumi.Output[str]:
 
 def _pipeline(foundation: Foundation, name: str, settings: BatchPipelineSettings) -> QueueBackedBatchService:
     capacity = settings.workload.capacity or foundation.default_capacity
-    args: dict[str, Any] = {
+    args: QueueBackedBatchServiceArgs = {
+        # The pipeline's own part comes from the validated config (declared fields; the component checks
+        # them again): the one place config enters the typed arguments.
+        **cast(QueueBackedBatchServiceArgs, settings.component_args()),
         "cluster_name": foundation.cluster_name,
         "cluster_arn": foundation.cluster_arn,
         "placement": foundation.placement,
-        "workload": {
-            **settings.workload.container(WORKER_APP),
-            **settings.workload.sizing(),
-            "log_retention_days": foundation.log_retention_days,
-        },
+        "workload": settings.workload.workload_args(WORKER_APP, foundation.log_retention_days),
         "deployment": {"capacity": capacity.weights()},
         "protect_data": foundation.protect_data,
         "alarm_topic_arn": foundation.alarm_topic_arn,
-        **settings.component_args(),
     }
     return QueueBackedBatchService(f"batch-{name}", args)

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import pulumi
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.schedule_expression import normalize_schedule_expression, validate_timezone
 from ecs_workloads.scheduled_ecs_task import (
     SCHEDULED_ECS_TASK_ARGS,
     ScheduledEcsTask,
+    ScheduledEcsTaskArgs,
     run_environment_problem,
     utc_timestamp,
 )
@@ -219,7 +221,7 @@ def build_jobs(
         workload = _workload(foundation, job.workload, default_app="")
         if job.command:
             workload["command"] = list(job.command)
-        args = {**_common(foundation, job, job.workload), "workload": workload}
+        args = _task_args(foundation, job, job.workload, workload)
         if job.run_environment:
             args["run_environment"] = dict(job.run_environment)
         tasks[job.name] = ScheduledEcsTask(job_resource_name(job.name), args)
@@ -241,31 +243,29 @@ def _image_assessor(
         "DELETE_COUNT": str(settings.delete_count),
     }
     workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: api_token_secret_arn}
-    return ScheduledEcsTask(ASSESSOR_JOB, {**_common(foundation, settings, settings.workload), "workload": workload})
+    return ScheduledEcsTask(ASSESSOR_JOB, _task_args(foundation, settings, settings.workload, workload))
 
 
-def _workload(foundation: Foundation, workload: WorkloadSettings, default_app: str) -> dict[str, Any]:
-    return {
-        **workload.container(default_app),
-        **workload.sizing(),
-        "log_retention_days": foundation.log_retention_days,
-    }
+def _workload(foundation: Foundation, workload: WorkloadSettings, default_app: str) -> FargateWorkloadArgs:
+    return workload.workload_args(default_app, foundation.log_retention_days)
 
 
 def _capacity(foundation: Foundation, workload: WorkloadSettings) -> CapacitySettings:
     return workload.capacity or foundation.default_capacity
 
 
-def _common(foundation: Foundation, schedule: ScheduleSettings, workload: WorkloadSettings) -> dict[str, Any]:
-    capacity = _capacity(foundation, workload)
+def _task_args(
+    foundation: Foundation, schedule: ScheduleSettings, settings: WorkloadSettings, workload: FargateWorkloadArgs
+) -> ScheduledEcsTaskArgs:
     return {
+        **cast(ScheduledEcsTaskArgs, schedule.schedule_args()),
         "cluster_arn": foundation.cluster_arn,
         "cluster_name": foundation.cluster_name,
         "placement": foundation.placement,
-        "capacity": capacity.weights(),
+        "capacity": _capacity(foundation, settings).weights(),
         "alarm_topic_arn": foundation.alarm_topic_arn,
         "protect_data": foundation.protect_data,
-        **schedule.schedule_args(),
+        "workload": workload,
     }
 
 

@@ -9,15 +9,17 @@ ImageAssessor receive it as the ECS secret `API_TOKEN`; no config key can set or
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from pydantic import Field, field_validator, model_validator
 
 from ecs_workloads.alb_web_service import (
     ALB_WEB_SERVICE_ARGS,
+    PATH_PATTERN,
     WEB_AUTOSCALING_ARGS,
     AlbWebService,
+    AlbWebServiceArgs,
     certificate_source,
     desired_count_within_autoscaling,
 )
@@ -76,7 +78,7 @@ class CatsSettings(Section):
     desired_count: int = SERVICE_DEPLOYMENT_ARGS["desired_count"].setting(
         description="Tasks to run (initial count when autoscaling)."
     )
-    path_pattern: str = _WEB["path_patterns"].item.setting(
+    path_pattern: str = PATH_PATTERN.setting(
         "/cats*", description="Requests whose path matches go to the service; others get 404."
     )
     rule_priority: int = _WEB["priority"].setting(description="Priority of the path rule on the listener.")
@@ -157,30 +159,27 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         {"description": "Bearer token of the cats API's delete and reset (API_TOKEN)", "protect_data": protect},
     )
 
-    workload: dict[str, Any] = {
-        **cats.workload.container(CATS_APP),
-        **cats.workload.sizing(),
-        "port": CATS_PORT,
-        "log_retention_days": foundation.log_retention_days,
-    }
+    workload = cats.workload.workload_args(CATS_APP, foundation.log_retention_days)
+    workload["port"] = CATS_PORT
     workload["environment"] = {**workload["environment"], "BUCKET_NAME": bucket.name}
     # A secret, not environment: ECS resolves it at task start, so the value is in no task definition.
     workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: token.arn}
 
     capacity = cats.workload.capacity or foundation.default_capacity
-    args: dict[str, Any] = cats.service_args()
-    args["deployment"] = {**args["deployment"], "capacity": capacity.weights()}
-    args.update(
-        {
-            "cluster_name": foundation.cluster_name,
-            "cluster_arn": foundation.cluster_arn,
-            "placement": foundation.placement,
-            "load_balancer_subnet_ids": foundation.load_balancer_subnet_ids,
-            "workload": workload,
-            "alarm_topic_arn": foundation.alarm_topic_arn,
-            "protect_data": protect,
-        }
-    )
+    # The settings' part is built from the validated config (its keys are declared fields; the component
+    # checks them again): the one place config enters the typed arguments.
+    chosen = cast(AlbWebServiceArgs, cats.service_args())
+    args: AlbWebServiceArgs = {
+        **chosen,
+        "deployment": {**chosen["deployment"], "capacity": capacity.weights()},
+        "cluster_name": foundation.cluster_name,
+        "cluster_arn": foundation.cluster_arn,
+        "placement": foundation.placement,
+        "load_balancer_subnet_ids": foundation.load_balancer_subnet_ids,
+        "workload": workload,
+        "alarm_topic_arn": foundation.alarm_topic_arn,
+        "protect_data": protect,
+    }
     service = AlbWebService("cats", args)
 
     service.grant(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import Field, field_validator, model_validator
 
 from ecs_workloads.capacity import CAPACITY_WEIGHTS, CapacityWeights, capacity_strategy
-from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, environment_entries
+from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs, environment_entries
 from ecs_workloads.validation import ArgumentProblems
 from ecs_workloads.workload_shape import EMBEDDED_WORKLOAD_ARGS
 
@@ -103,6 +103,12 @@ class WorkloadSettings(Section):
             return {"image": self.image, **user}
         # Every image under apps/ runs as this non-root user; naming it lets ECS and scanners see it.
         return {"build_context": str(APPS_DIR / (self.app or default_app)), "user": self.user or APPS_USER}
+
+    def workload_args(self, default_app: str, log_retention_days: int) -> FargateWorkloadArgs:
+        """The `FargateWorkloadArgs` these settings decide. Built from validated config whose keys are declared
+        fields (the component checks them again): the one place config enters the typed arguments."""
+        args = {**self.container(default_app), **self.sizing(), "log_retention_days": log_retention_days}
+        return cast(FargateWorkloadArgs, args)
 
     def sizing(self) -> dict[str, Any]:
         return {

@@ -23,6 +23,8 @@ DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+
 HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
 _MATCHER = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
 _PATH = re.compile(r"/.*")
+# PathPatternConditionConfig: each value up to 128 characters, `*` and `?` wildcards.
+PATH_PATTERN = Text(pattern=_PATH, shape="a path starting with / (* and ? are wildcards)", max_length=128)
 # Arguments of the load balancer itself, which only the service that owns it may set.
 _OWN_ALB_ONLY = (
     "load_balancer_subnet_ids",
@@ -238,10 +240,9 @@ ALB_WEB_SERVICE_ARGS = Arguments(
         ),
         "internal": Flag(default=False),
         "shared_listener": Nested(arguments=SHARED_LISTENER_ARGS, otherwise="the service creates its own ALB"),
-        # PathPatternConditionConfig: each value up to 128 characters, `*` and `?` wildcards; a rule holds
-        # at most five condition values (Elastic Load Balancing quotas).
+        # A rule holds at most five condition values (Elastic Load Balancing quotas).
         "path_patterns": Items(
-            item=Text(pattern=_PATH, shape="a path starting with / (* and ? are wildcards)", max_length=128),
+            item=PATH_PATTERN,
             max_items=5,
             otherwise="all paths",
         ),

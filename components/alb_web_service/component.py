@@ -5,7 +5,7 @@ together around its embedded workload."""
 import pulumi
 import pulumi_aws as aws
 
-from ..fargate_service import create_service
+from ..fargate_service import ServiceDeploymentArgs, create_service
 from ..options import child
 from ..outputs import register_declared_outputs
 from ..tags import with_tags
@@ -97,7 +97,7 @@ class AlbWebService(WorkloadShape):
             )
 
         scaling = args.get("autoscaling")
-        deployment = dict(value(args, "deployment"))
+        deployment: ServiceDeploymentArgs = {**value(args, "deployment")}
         if scaling is not None:
             deployment.setdefault("desired_count", scaling["min_tasks"])
         service = create_service(
@@ -133,7 +133,8 @@ class AlbWebService(WorkloadShape):
         self.load_balancer_dns_name = pulumi.Output.from_input(lb.dns_name)
         self.load_balancer_arn = pulumi.Output.from_input(lb.arn)
         self.load_balancer_arn_suffix = pulumi.Output.from_input(lb.arn_suffix)
-        self.listener_arns = pulumi.Output.from_input(routing.listener_arns)
+        # from_input resolves a mapping of Outputs into one Output of the mapping; its stub types only plain values.
+        self.listener_arns = pulumi.Output.from_input(routing.listener_arns)  # type: ignore[arg-type]
         self.target_group_arn = group.arn
         self.target_group_arn_suffix = group.arn_suffix
         self.service_name = service.name

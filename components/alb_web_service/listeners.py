@@ -120,6 +120,8 @@ def _certificate(parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, lb
     if "certificate_arn" in args:
         return pulumi.Output.from_input(args["certificate_arn"])
     domain, zone = args["domain_name"], args["hosted_zone_id"]
+    # A domain is only served from an own load balancer, which always knows its zone.
+    assert lb.zone_id is not None
     certificate = aws.acm.Certificate(
         f"{name}-certificate",
         domain_name=domain,

@@ -33,8 +33,8 @@ def autoscaling(
         metrics.append(("cpu", "ECSServiceAverageCPUUtilization", scaling["cpu_target_percent"], None))
     if "requests_per_target" in scaling:
         # ALBRequestCountPerTarget is labelled `<load balancer suffix>/<target group suffix>`.
-        label = pulumi.Output.concat(lb_arn_suffix, "/", target_group.arn_suffix)
-        metrics.append(("requests", "ALBRequestCountPerTarget", scaling["requests_per_target"], label))
+        per_target = pulumi.Output.concat(lb_arn_suffix, "/", target_group.arn_suffix)
+        metrics.append(("requests", "ALBRequestCountPerTarget", scaling["requests_per_target"], per_target))
     for role, metric, value, label in metrics:
         aws.appautoscaling.Policy(
             f"{name}-scale-{role}",
