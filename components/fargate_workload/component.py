@@ -8,6 +8,7 @@ import pulumi_aws as aws
 import pulumi_awsx as awsx
 
 from ..iam import policy_document, service_assume_role_policy
+from ..json_document import json_document
 from ..options import child, stateful
 from ..outputs import register_declared_outputs
 from ..tags import with_tags
@@ -113,7 +114,7 @@ class FargateWorkload(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn,
             task_role_arn=self._task_role.arn,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)] if readonly else None,
-            container_definitions=pulumi.Output.json_dumps([container]),
+            container_definitions=json_document([container]),
             opts=child(self),
         )
         self.task_definition_arn = task_definition.arn
@@ -145,7 +146,7 @@ class FargateWorkload(pulumi.ComponentResource):
         aws.ecr.LifecyclePolicy(
             f"{name}-repo-lifecycle",
             repository=repository.name,
-            policy=pulumi.Output.json_dumps(
+            policy=json_document(
                 {
                     "rules": [
                         {

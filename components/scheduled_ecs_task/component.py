@@ -15,6 +15,7 @@ from ..capacity import ON_DEMAND, capacity_strategy
 from ..dead_letters import dead_letter_alarm, dead_letter_queue
 from ..fargate_workload import FargateWorkload
 from ..iam import policy_document, service_assume_role_policy
+from ..json_document import json_document
 from ..options import child
 from ..outputs import register_declared_outputs
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
@@ -218,7 +219,7 @@ def _scheduler_statements(
 
 
 def _overrides(container_name: str, environment: dict[str, pulumi.Input[str]]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps(
+    return json_document(
         {
             "containerOverrides": [
                 {

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ..json_document import json_document
 from ..options import child
 from ..task_stop_codes import FAILED_STOP_CODES
 
@@ -48,7 +49,7 @@ def failed_run_alert(
     rule = aws.cloudwatch.EventRule(
         f"{name}-failed-run",
         description=f"A task of {family} stopped with a non-zero exit code or never started",
-        event_pattern=pulumi.Output.json_dumps(failed_run_pattern(arn_prefix, cluster_arn, family)),
+        event_pattern=json_document(failed_run_pattern(arn_prefix, cluster_arn, family)),
         opts=child(parent),
     )
     message = f"Scheduled task {family} failed: task <task> stopped (<stopCode>), exit code <exitCode>: <reason>"
