@@ -59,9 +59,11 @@ class FargateWorkload(pulumi.ComponentResource):
         )
         self.log_group_name = log_group.name
 
+        # Both roles trust ECS tasks alike: one document (and one account lookup) serves both.
+        ecs_tasks_trust = service_assume_role_policy("ecs-tasks.amazonaws.com")
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
-            assume_role_policy=service_assume_role_policy("ecs-tasks.amazonaws.com"),
+            assume_role_policy=ecs_tasks_trust,
             opts=child(self),
         )
         aws.iam.RolePolicy(
@@ -72,7 +74,7 @@ class FargateWorkload(pulumi.ComponentResource):
         )
         self._task_role = aws.iam.Role(
             f"{name}-task-role",
-            assume_role_policy=service_assume_role_policy("ecs-tasks.amazonaws.com"),
+            assume_role_policy=ecs_tasks_trust,
             opts=child(self),
         )
         self.execution_role_arn = execution_role.arn
