@@ -35,7 +35,8 @@ def resolved(document: Any, then: Callable[[Any], Any] = lambda value: value) ->
     leaves: list[pulumi.Output[Any]] = []
     template = _template(document, leaves)
     if not leaves:
-        return pulumi.Output.from_input(then(template))
+        # Output.from_input would lift every field of the result; apply keeps it as it is.
+        return pulumi.Output.all().apply(lambda _: then(template))
     # Output.all unwraps each leaf's value deeply, so an Output holding Outputs arrives plain.
     return pulumi.Output.all(*leaves).apply(lambda values: then(_fill(template, iter(values))))
 
