@@ -31,7 +31,8 @@ def execution_statements(
             "Sid": "WriteOwnLogGroup",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
+            # One apply rather than Output.concat, which makes an Output of every part, twice.
+            "Resource": pulumi.Output.from_input(log_group_arn).apply(lambda arn: f"{arn}:log-stream:*"),
         }
     ]
     if repository_arn is not None:

@@ -196,7 +196,10 @@ def _scheduler_statements(
             "Sid": "RunThisFamilyOnThisCluster",
             "Effect": "Allow",
             "Action": "ecs:RunTask",
-            "Resource": pulumi.Output.concat(arn_prefix, ":task-definition/", workload.family, ":*"),
+            # One apply rather than Output.concat, which makes an Output of every part, twice.
+            "Resource": pulumi.Output.from_input(arn_prefix).apply(
+                lambda prefix: f"{prefix}:task-definition/{workload.family}:*"
+            ),
             "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
         },
         {
@@ -211,7 +214,9 @@ def _scheduler_statements(
             "Sid": "TagTasksItStarts",
             "Effect": "Allow",
             "Action": "ecs:TagResource",
-            "Resource": pulumi.Output.concat(arn_prefix, ":task/", cluster_name, "/*"),
+            "Resource": pulumi.Output.all(arn_prefix, cluster_name).apply(
+                lambda parts: f"{parts[0]}:task/{parts[1]}/*"
+            ),
             "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
         },
         {"Sid": "SendToOwnDeadLetterQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dlq_arn},
