@@ -47,8 +47,11 @@ def _template(value: Any, leaves: list[pulumi.Output[Any]]) -> Any:
         return _LEAF
     if isinstance(value, dict):
         return {key: _template(item, leaves) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return [_template(item, leaves) for item in value]
+    if isinstance(value, tuple):
+        # Kept a tuple, as Output.from_input keeps it.
+        return tuple(_template(item, leaves) for item in value)
     return value
 
 
@@ -60,4 +63,6 @@ def _fill(template: Any, values: Iterator[Any]) -> Any:
         return {key: _fill(item, values) for key, item in template.items()}
     if isinstance(template, list):
         return [_fill(item, values) for item in template]
+    if isinstance(template, tuple):
+        return tuple(_fill(item, values) for item in template)
     return template
