@@ -7,9 +7,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .json_document import json_document
+
 
 def policy_document(statements: pulumi.Input[list[dict[str, Any]]]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+    if isinstance(statements, pulumi.Output):
+        # Its value arrives plain; awaiting it as a leaf would lift every statement field into an Output.
+        return statements.apply(policy_document)
+    return json_document({"Version": "2012-10-17", "Statement": statements})
 
 
 def service_assume_role_policy(service: str) -> pulumi.Output[str]:

@@ -1,6 +1,7 @@
 """One CloudWatch dashboard with the metrics an operator of the three workload shapes looks at first."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+import json
 import re
 from typing import Any, Required, TypedDict
 
@@ -8,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .arguments import Arguments, Identifier, NestedList, Text
+from .json_document import resolved
 from .options import child
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
@@ -138,13 +140,15 @@ class OperationsDashboard(pulumi.ComponentResource):
             for row_index, row in enumerate(rows)
             for column, widget in enumerate(row)
         ]
-        body = pulumi.Output.all(region, widgets).apply(
-            lambda values: {"widgets": [_with_region(w, values[0]) for w in values[1]]}
+        # Widgets grow with the workloads: only their Output leaves (and the region) are awaited.
+        body = resolved(
+            [region, widgets],
+            lambda values: json.dumps({"widgets": [_with_region(w, values[0]) for w in values[1]]}),
         )
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=args["dashboard_name"],
-            dashboard_body=pulumi.Output.json_dumps(body),
+            dashboard_body=body,
             opts=child(self),
         )
         self.name = dashboard.dashboard_name

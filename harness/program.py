@@ -23,6 +23,8 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from ecs_workloads.json_document import resolved
+
 from .mocks import StackMocks
 from .recording import Recording, RecordingMonitor
 
@@ -134,5 +136,6 @@ def _evaluate(program, stack: str, values: dict[str, Any], project: str, recordi
         _sync_await(run_pulumi_func(program))
     root = pulumi.runtime.get_root_resource()
     outputs = getattr(root, "outputs", {}) or {}
-    recording.stack_outputs = _sync_await(pulumi.Output.from_input(outputs).future()) or {}
+    # Only the Output leaves are awaited: Output.from_input would lift every field of every export.
+    recording.stack_outputs = _sync_await(resolved(outputs).future()) or {}
     return recording

@@ -8,6 +8,7 @@ import pulumi_aws as aws
 import pulumi_awsx as awsx
 
 from ..iam import policy_document, service_assume_role_policy
+from ..json_document import json_document
 from ..options import child, stateful
 from ..outputs import register_declared_outputs
 from ..tags import with_tags
@@ -58,9 +59,11 @@ class FargateWorkload(pulumi.ComponentResource):
         )
         self.log_group_name = log_group.name
 
+        # Both roles trust ECS tasks alike: one document (and one account lookup) serves both.
+        ecs_tasks_trust = service_assume_role_policy("ecs-tasks.amazonaws.com")
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
-            assume_role_policy=service_assume_role_policy("ecs-tasks.amazonaws.com"),
+            assume_role_policy=ecs_tasks_trust,
             opts=child(self),
         )
         aws.iam.RolePolicy(
@@ -71,7 +74,7 @@ class FargateWorkload(pulumi.ComponentResource):
         )
         self._task_role = aws.iam.Role(
             f"{name}-task-role",
-            assume_role_policy=service_assume_role_policy("ecs-tasks.amazonaws.com"),
+            assume_role_policy=ecs_tasks_trust,
             opts=child(self),
         )
         self.execution_role_arn = execution_role.arn
@@ -113,7 +116,7 @@ class FargateWorkload(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn,
             task_role_arn=self._task_role.arn,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)] if readonly else None,
-            container_definitions=pulumi.Output.json_dumps([container]),
+            container_definitions=json_document([container]),
             opts=child(self),
         )
         self.task_definition_arn = task_definition.arn
@@ -145,7 +148,7 @@ class FargateWorkload(pulumi.ComponentResource):
         aws.ecr.LifecyclePolicy(
             f"{name}-repo-lifecycle",
             repository=repository.name,
-            policy=pulumi.Output.json_dumps(
+            policy=json_document(
                 {
                     "rules": [
                         {

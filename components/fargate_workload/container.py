@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 
+from ..json_document import resolved
 from .args import CONTAINER_HEALTH_CHECK_ARGS, FARGATE_WORKLOAD_ARGS, SSM_PARAMETER_ARN, FargateWorkloadArgs
 
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
@@ -30,7 +31,8 @@ def execution_statements(
             "Sid": "WriteOwnLogGroup",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
+            # One apply rather than Output.concat, which makes an Output of every part, twice.
+            "Resource": pulumi.Output.from_input(log_group_arn).apply(lambda arn: f"{arn}:log-stream:*"),
         }
     ]
     if repository_arn is not None:
@@ -51,7 +53,7 @@ def execution_statements(
         ]
     # Secret ARNs may be Outputs, so which service each belongs to is decided once they are known.
     secret_statements = pulumi.Output.all(*secrets.values()).apply(_secret_statements)
-    return pulumi.Output.all(statements, secret_statements).apply(lambda parts: parts[0] + parts[1])
+    return resolved([statements, secret_statements], lambda parts: parts[0] + parts[1])
 
 
 def _secret_statements(arns: list[str]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from ..capacity import capacity_strategy
 from ..dead_letters import dead_letter_alarm, dead_letter_queue
 from ..fargate_workload import FargateWorkload
 from ..iam import policy_document, service_assume_role_policy
+from ..json_document import json_document
 from ..options import child
 from ..outputs import register_declared_outputs
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
@@ -195,7 +196,10 @@ def _scheduler_statements(
             "Sid": "RunThisFamilyOnThisCluster",
             "Effect": "Allow",
             "Action": "ecs:RunTask",
-            "Resource": pulumi.Output.concat(arn_prefix, ":task-definition/", workload.family, ":*"),
+            # One apply rather than Output.concat, which makes an Output of every part, twice.
+            "Resource": pulumi.Output.from_input(arn_prefix).apply(
+                lambda prefix: f"{prefix}:task-definition/{workload.family}:*"
+            ),
             "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
         },
         {
@@ -210,7 +214,9 @@ def _scheduler_statements(
             "Sid": "TagTasksItStarts",
             "Effect": "Allow",
             "Action": "ecs:TagResource",
-            "Resource": pulumi.Output.concat(arn_prefix, ":task/", cluster_name, "/*"),
+            "Resource": pulumi.Output.all(arn_prefix, cluster_name).apply(
+                lambda parts: f"{parts[0]}:task/{parts[1]}/*"
+            ),
             "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
         },
         {"Sid": "SendToOwnDeadLetterQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dlq_arn},
@@ -218,7 +224,7 @@ def _scheduler_statements(
 
 
 def _overrides(container_name: str, environment: dict[str, pulumi.Input[str]]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps(
+    return json_document(
         {
             "containerOverrides": [
                 {

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ..json_document import json_document
 from ..options import child
 from ..task_stop_codes import FAILED_STOP_CODES
 
@@ -20,13 +21,15 @@ def failed_run_pattern(arn_prefix: pulumi.Input[str], cluster_arn: pulumi.Input[
     sets no group), so runs started by the schedule, the console or an operator all count. Exit code 0
     with stop code EssentialContainerExited is a successful run and does not match.
     """
+    # One apply rather than Output.concat, which makes an Output of every part, twice.
+    task_definitions = pulumi.Output.from_input(arn_prefix).apply(lambda prefix: f"{prefix}:task-definition/{family}:")
     return {
         "source": ["aws.ecs"],
         "detail-type": ["ECS Task State Change"],
         "detail": {
             "lastStatus": ["STOPPED"],
             "clusterArn": [cluster_arn],
-            "taskDefinitionArn": [{"prefix": pulumi.Output.concat(arn_prefix, ":task-definition/", family, ":")}],
+            "taskDefinitionArn": [{"prefix": task_definitions}],
             "$or": [
                 {"containers": {"exitCode": [{"anything-but": 0}]}},
                 {"stopCode": list(FAILED_STOP_CODES)},
@@ -48,7 +51,7 @@ def failed_run_alert(
     rule = aws.cloudwatch.EventRule(
         f"{name}-failed-run",
         description=f"A task of {family} stopped with a non-zero exit code or never started",
-        event_pattern=pulumi.Output.json_dumps(failed_run_pattern(arn_prefix, cluster_arn, family)),
+        event_pattern=json_document(failed_run_pattern(arn_prefix, cluster_arn, family)),
         opts=child(parent),
     )
     message = f"Scheduled task {family} failed: task <task> stopped (<stopCode>), exit code <exitCode>: <reason>"
