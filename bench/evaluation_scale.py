@@ -50,7 +50,7 @@ def jobs_config(count: int) -> dict:
 def measure(count: int) -> dict:
     """One case, in this process: evaluate, then run the plan tools over the recording."""
     from harness.program import run_program
-    from plan import diagram, snapshot
+    from plan import diagram, diagram_render, snapshot
     from plan.render import render_tree
 
     config = jobs_config(count)
@@ -60,7 +60,7 @@ def measure(count: int) -> dict:
     started = time.perf_counter()
     render_tree(recording)
     snapshot.render(recording, "dev")
-    diagram.to_mermaid(diagram.build(recording))
+    diagram_render.to_mermaid(diagram.build(recording))
     tools = time.perf_counter() - started
     return {
         "jobs": count,

@@ -17,7 +17,7 @@ from harness.program import PROJECT_DIR, list_stacks, run_program, stack_config
 from harness.recording import Recording
 from policy import evaluate, rules
 
-from . import cost, diagram
+from . import cost, diagram, diagram_render
 from .render import render_outputs, render_tree
 
 DIAGRAM_PATH = Path("docs") / "diagram.md"
@@ -66,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.diagram is not None:
         path = args.diagram if args.diagram is not DIAGRAM_PATH else args.project_dir / DIAGRAM_PATH
         drawn = diagram.build(recording)
-        written = diagram.write(drawn, args.stack, path)
-        if args.diagram is DIAGRAM_PATH and args.stack == diagram.README_STACK:
-            written.append(diagram.embed_in_readme(drawn, args.project_dir / "README.md"))
+        written = diagram_render.write(drawn, args.stack, path)
+        if args.diagram is DIAGRAM_PATH and args.stack == diagram_render.README_STACK:
+            written.append(diagram_render.embed_in_readme(drawn, args.project_dir / "README.md"))
         print(f"\nDiagram: {', '.join(str(p) for p in written)}")
     return 0
 

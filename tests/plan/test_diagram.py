@@ -12,7 +12,7 @@ import pytest
 from ecs_workloads.queue_backed_batch_service import DEFAULT_MAX_RECEIVE_COUNT
 from harness.program import PROJECT_DIR, run_callable, run_program
 from plan import __main__ as plan_command
-from plan import diagram
+from plan import diagram, diagram_render
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +40,19 @@ def _edge(drawn: diagram.Diagram, source: str, target: str) -> diagram.Edge:
 
 def test_committed_diagram_is_the_current_plan(dev):
     committed = (PROJECT_DIR / "docs" / "diagram.md").read_text()
-    assert committed == diagram.markdown(dev, "dev"), "docs/diagram.md is stale: run `make diagram`"
+    assert committed == diagram_render.markdown(dev, "dev"), "docs/diagram.md is stale: run `make diagram`"
 
 
 def test_readme_embeds_the_current_dev_diagram(dev):
     readme = (PROJECT_DIR / "README.md").read_text()
-    assert diagram.readme_block(dev) in readme, "the README's dev diagram is stale: run `make diagram`"
+    assert diagram_render.readme_block(dev) in readme, "the README's dev diagram is stale: run `make diagram`"
 
 
 def test_embedding_replaces_only_the_marked_block(dev, tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{diagram.README_START}\nold\n{diagram.README_END}\noutro\n")
-    diagram.embed_in_readme(dev, readme)
-    assert readme.read_text() == f"intro\n{diagram.readme_block(dev)}\noutro\n"
+    readme.write_text(f"intro\n{diagram_render.README_START}\nold\n{diagram_render.README_END}\noutro\n")
+    diagram_render.embed_in_readme(dev, readme)
+    assert readme.read_text() == f"intro\n{diagram_render.readme_block(dev)}\noutro\n"
 
 
 def test_input_bucket_events_reach_the_queue_its_workers_read(dev):
@@ -108,7 +108,7 @@ def test_nodes_are_grouped_by_top_level_component(dev):
     assert dev.nodes["bucket_batch_jsonl_input"].group == "QueueBackedBatchService_batch_jsonl"
     assert dev.nodes["task_image_assessor_workload_task"].group == "ScheduledEcsTask_image_assessor"
     assert dev.groups["AlbWebService_cats"] == "AlbWebService cats"
-    text = diagram.to_mermaid(dev)
+    text = diagram_render.to_mermaid(dev)
     assert 'subgraph QueueBackedBatchService_batch_jsonl["QueueBackedBatchService batch-jsonl"]' in text
     assert 'bucket_batch_jsonl_input -->|"Object Created *.json *.jsonl"| events_batch_jsonl_object_created' in text
     assert 'queue_batch_jsonl_dlq -.->|"metric"| alarm_batch_jsonl_dlq_not_empty' in text
@@ -116,7 +116,7 @@ def test_nodes_are_grouped_by_top_level_component(dev):
 
 def test_output_is_deterministic(dev):
     again = diagram.build(run_program("dev"))
-    assert diagram.to_mermaid(again) == diagram.to_mermaid(dev)
+    assert diagram_render.to_mermaid(again) == diagram_render.to_mermaid(dev)
     assert dev.edges == sorted(dev.edges)
 
 
@@ -157,7 +157,7 @@ def test_edges_follow_recorded_values_not_names():
 
 
 def test_dot_rendering_has_every_node_edge_and_cluster(dev):
-    text = diagram.to_dot(dev, "dev")
+    text = diagram_render.to_dot(dev, "dev")
     assert text.startswith('digraph "dev" {') and text.rstrip().endswith("}")
     assert text.count("{") == text.count("}")
     for edge in dev.edges:
@@ -167,8 +167,8 @@ def test_dot_rendering_has_every_node_edge_and_cluster(dev):
 
 
 def test_svg_is_written_only_when_graphviz_is_installed(dev, tmp_path, monkeypatch):
-    monkeypatch.setattr(diagram.shutil, "which", lambda name: None)
-    assert diagram.write(dev, "dev", tmp_path / "plain" / "diagram.md") == [tmp_path / "plain" / "diagram.md"]
+    monkeypatch.setattr(diagram_render.shutil, "which", lambda name: None)
+    assert diagram_render.write(dev, "dev", tmp_path / "plain" / "diagram.md") == [tmp_path / "plain" / "diagram.md"]
     assert not (tmp_path / "plain" / "diagram.svg").exists()
 
     # A stand-in `dot` that records its input where the SVG would go.
@@ -177,14 +177,14 @@ def test_svg_is_written_only_when_graphviz_is_installed(dev, tmp_path, monkeypat
         f"#!{sys.executable}\nimport sys\nopen(sys.argv[sys.argv.index('-o') + 1], 'w').write(sys.stdin.read())\n"
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setattr(diagram.shutil, "which", lambda name: str(fake) if name == "dot" else None)
-    written = diagram.write(dev, "dev", tmp_path / "diagram.md")
+    monkeypatch.setattr(diagram_render.shutil, "which", lambda name: str(fake) if name == "dot" else None)
+    written = diagram_render.write(dev, "dev", tmp_path / "diagram.md")
     assert written == [tmp_path / "diagram.md", tmp_path / "diagram.svg"]
-    assert (tmp_path / "diagram.svg").read_text() == diagram.to_dot(dev, "dev")
+    assert (tmp_path / "diagram.svg").read_text() == diagram_render.to_dot(dev, "dev")
 
 
 def test_plan_command_prints_policy_cost_and_outputs_and_writes_the_diagram(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(diagram.shutil, "which", lambda name: None)
+    monkeypatch.setattr(diagram_render.shutil, "which", lambda name: None)
     target = tmp_path / "architecture.md"
     assert plan_command.main(["dev", "--diagram", str(target)]) == 0
     out = capsys.readouterr().out
@@ -199,7 +199,7 @@ def test_plan_command_prints_policy_cost_and_outputs_and_writes_the_diagram(tmp_
     assert positions == sorted(positions), out
     assert "0 mandatory" in out and "elb-access-logs" in out
     assert "total (us-east-1)" in out
-    assert target.read_text() == diagram.markdown(diagram.build(run_program("dev")), "dev")
+    assert target.read_text() == diagram_render.markdown(diagram.build(run_program("dev")), "dev")
     assert "```mermaid\nflowchart LR\n" in target.read_text()
 
 
@@ -208,7 +208,7 @@ def test_cost_section_reports_a_region_without_prices(dev_recording):
 
 
 def test_markdown_holds_one_mermaid_block(dev):
-    text = diagram.markdown(dev, "dev")
+    text = diagram_render.markdown(dev, "dev")
     assert text.count("```mermaid") == 1 and text.endswith("```\n")
     # Labels never carry a raw double quote into Mermaid.
     body = text.split("```mermaid\n", 1)[1]

@@ -27,7 +27,9 @@ from batch_worker.worker import Worker
 from moto import mock_aws
 
 from ecs_workloads.queue_backed_batch_service import WORKER_ENVIRONMENT
-from local.crash import CrashSettings, long_poll_kill, make_inputs, output_matches, run
+from local.crash import CrashSettings, run
+from local.crash_inputs import make_inputs, output_matches
+from local.long_poll import long_poll_kill
 from local.pipeline import PipelineResources, worker_environment
 
 INPUTS = int(os.environ.get("BATCH_CRASH_INPUTS", "40"))
