@@ -14,8 +14,12 @@ from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
 
-# The AWS services that publish alarms and alerts to the topic.
-PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+# The AWS services that publish alarms and alerts to the topic. They are granted apart because AWS supports
+# confused-deputy conditions for one and not the other (docs/aws-facts.md, "EventBridge to an encrypted topic").
+CLOUDWATCH = "cloudwatch.amazonaws.com"
+EVENTBRIDGE = "events.amazonaws.com"
+# The key actions SNS needs on behalf of a publisher to an SSE-KMS topic (SNS Developer Guide, sns-key-management).
+PUBLISHER_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"]
 # Topic names are 1-256 letters, digits, `-` and `_`, `.fifo` for FIFO topics (CreateTopic).
 _SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 TOPIC_ARN = Text(
@@ -54,7 +58,8 @@ class AlarmTopic(pulumi.ComponentResource):
     """An encrypted SNS topic that CloudWatch alarms and EventBridge rules of this account may publish to.
 
     CloudWatch and EventBridge cannot use the AWS-managed `alias/aws/sns` key, so the topic gets its own
-    customer-managed key that only those two services (for this account) may use to publish.
+    customer-managed key that only those two services may use to publish; CloudWatch only for this account,
+    EventBridge unconditionally because AWS supports no condition on its grants (docs/aws-facts.md).
     """
 
     arn: pulumi.Output[str]
@@ -69,6 +74,8 @@ class AlarmTopic(pulumi.ComponentResource):
 
         account_id = aws.get_caller_identity_output().account_id
         root = pulumi.Output.concat("arn:aws:iam::", account_id, ":root")
+        # CloudWatch alarms support the confused-deputy condition on both the key and the topic policy.
+        this_account = {"StringEquals": {"aws:SourceAccount": account_id}}
         key = aws.kms.Key(
             f"{name}-key",
             description=f"Encrypts the {name} alarm topic",
@@ -85,12 +92,24 @@ class AlarmTopic(pulumi.ComponentResource):
                         "Resource": "*",
                     },
                     {
-                        "Sid": "PublishersEncrypt",
+                        "Sid": "AlarmsEncrypt",
                         "Effect": "Allow",
-                        "Principal": {"Service": list(PUBLISHERS)},
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                        "Principal": {"Service": CLOUDWATCH},
+                        "Action": PUBLISHER_KEY_ACTIONS,
                         "Resource": "*",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                        "Condition": this_account,
+                    },
+                    {
+                        "Sid": "AlertsEncrypt",
+                        "Effect": "Allow",
+                        "Principal": {"Service": EVENTBRIDGE},
+                        "Action": PUBLISHER_KEY_ACTIONS,
+                        "Resource": "*",
+                        # No condition: the SNS Developer Guide (sns-key-management) says "Adding the
+                        # aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not supported
+                        # for EventBridge-to-encrypted topics"; with one, every failed-run alert is dropped (seen
+                        # only as the rule's FailedInvocations). AWS documents no other condition for this path
+                        # either, so the statement is bounded by the principal, the two actions and this key.
                     },
                 ]
             ),
@@ -110,12 +129,22 @@ class AlarmTopic(pulumi.ComponentResource):
                         "Resource": topic.arn,
                     },
                     {
-                        "Sid": "AlarmsAndAlertsPublish",
+                        "Sid": "AlarmsPublish",
                         "Effect": "Allow",
-                        "Principal": {"Service": list(PUBLISHERS)},
+                        "Principal": {"Service": CLOUDWATCH},
                         "Action": "sns:Publish",
                         "Resource": topic.arn,
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                        "Condition": this_account,
+                    },
+                    {
+                        "Sid": "AlertsPublish",
+                        "Effect": "Allow",
+                        "Principal": {"Service": EVENTBRIDGE},
+                        "Action": "sns:Publish",
+                        "Resource": topic.arn,
+                        # No condition: the EventBridge User Guide (eb-use-resource-based, "Amazon SNS
+                        # permissions") says "You can't use Condition blocks in Amazon SNS topic policies for
+                        # EventBridge."
                     },
                 ]
             ),

@@ -19,24 +19,82 @@ from tests.components.component_checks import registered_output_names, untagged
 TOPIC_TAKERS = (ALB_WEB_SERVICE_ARGS, QUEUE_BACKED_BATCH_SERVICE_ARGS, SCHEDULED_ECS_TASK_ARGS)
 
 
-def test_topic_uses_its_own_key_and_only_alarm_services_of_this_account_publish():
+SOURCE_CONDITION_KEYS = {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid"}
+
+
+def _by_sid(document: str) -> dict:
+    return {s["Sid"]: s for s in json.loads(document)["Statement"]}
+
+
+def _condition_keys(statement: dict) -> set[str]:
+    """Every condition key a statement tests, lower-cased: IAM condition keys are case-insensitive."""
+    return {key.lower() for test in statement.get("Condition", {}).values() for key in test}
+
+
+def test_topic_uses_its_own_key_and_only_alarm_services_publish():
     recording = run_callable(lambda: AlarmTopic("alarms", {"email": "ops@example.com"}))
     key = recording.one("aws:kms/key:Key")
     topic = recording.one("aws:sns/topic:Topic")
     assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
     assert key.inputs["enableKeyRotation"] is True
-    statements = {
-        s["Sid"]: s for s in json.loads(recording.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])["Statement"]
+    statements = _by_sid(recording.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    assert set(statements) == {"OwnerManages", "AlarmsPublish", "AlertsPublish"}
+    assert statements["AlarmsPublish"] == {
+        "Sid": "AlarmsPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": topic.outputs["arn"],
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
     }
-    publish = statements["AlarmsAndAlertsPublish"]
-    assert publish["Principal"] == {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]}
-    assert publish["Action"] == "sns:Publish"
-    assert publish["Resource"] == topic.outputs["arn"]
-    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
-    key_statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
-    assert key_statements["PublishersEncrypt"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    key_statements = _by_sid(key.inputs["policy"])
+    assert set(key_statements) == {"AccountAdministers", "AlarmsEncrypt", "AlertsEncrypt"}
+    assert key_statements["AlarmsEncrypt"] == {
+        "Sid": "AlarmsEncrypt",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+    }
     subscription = recording.one("aws:sns/topicSubscription:TopicSubscription")
     assert subscription.inputs["endpoint"] == "ops@example.com" and subscription.inputs["protocol"] == "email"
+
+
+def test_eventbridge_grants_carry_no_condition_aws_does_not_support():
+    """Regression: an aws:SourceAccount condition on EventBridge's key or topic grant dropped every alert."""
+    recording = run_callable(lambda: AlarmTopic("alarms", {}))
+    topic = recording.one("aws:sns/topic:Topic")
+    key_grant = _by_sid(recording.one("aws:kms/key:Key").inputs["policy"])["AlertsEncrypt"]
+    assert key_grant == {
+        "Sid": "AlertsEncrypt",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+    }
+    publish_grant = _by_sid(recording.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])["AlertsPublish"]
+    assert publish_grant == {
+        "Sid": "AlertsPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": topic.outputs["arn"],
+    }
+
+
+def test_no_statement_naming_eventbridge_tests_a_source_condition():
+    """EventBridge must not be reachable through any statement with a source condition, whatever its Sid."""
+    recording = run_callable(lambda: AlarmTopic("alarms", {}))
+    documents = [
+        recording.one("aws:kms/key:Key").inputs["policy"],
+        recording.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"],
+    ]
+    for document in documents:
+        for statement in json.loads(document)["Statement"]:
+            services = statement["Principal"].get("Service", [])
+            if "events.amazonaws.com" in ([services] if isinstance(services, str) else services):
+                assert _condition_keys(statement) & SOURCE_CONDITION_KEYS == set(), statement["Sid"]
 
 
 def test_no_subscription_without_email_and_bad_email_rejected():
