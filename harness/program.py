@@ -1,7 +1,9 @@
 """Runs the Pulumi program for a stack under the mocks, with no cloud account and no Pulumi CLI.
 
 Config comes from `Pulumi.yaml` (project defaults) and `Pulumi.<stack>.yaml`, exactly as the CLI
-would pass it; `preview=False` so every value is known, as in `pulumi up`.
+would pass it, plus `harness:offlinePlan: true` so the program knows it is not deploying (it then warns about
+the stack file's example values instead of refusing them); `preview=False` so every value is known, as in
+`pulumi up`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import contextvars
 import json
+import logging
 import runpy
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from ecs_workloads.json_document import resolved
+from stack.placeholders import OFFLINE_PLAN_KEY
 
 from .mocks import StackMocks
 from .recording import Recording, RecordingMonitor
@@ -125,12 +129,37 @@ def without_source_positions() -> Iterator[None]:
         resource_runtime._get_stack_trace = capture
 
 
+class _WarningsKept(logging.Handler):
+    def __init__(self, recording: Recording) -> None:
+        super().__init__(logging.WARNING)
+        self.recording = recording
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.recording.warnings.append(record.getMessage())
+
+
+def _program_logger(recording: Recording) -> logging.Logger:
+    """The logger the mock engine hands the program's `pulumi.log` calls to: its warnings go into the recording
+    (the plan prints them) instead of the root logger."""
+    logger = logging.Logger("harness.program")
+    logger.addHandler(_WarningsKept(recording))
+    return logger
+
+
 def _evaluate(program, stack: str, values: dict[str, Any], project: str, recording: Recording) -> Recording:
     region = str(values.get("aws:region", "us-east-1"))
     mocks = StackMocks(region)
+    # Tell the program it runs under the mocks (stack/placeholders.py); a test may pass it false to see what a
+    # real deployment would do.
+    values = {OFFLINE_PLAN_KEY: True, **values}
     pulumi.runtime.set_all_config({key: _serialise(value) for key, value in values.items()})
     pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack, preview=False, monitor=RecordingMonitor(mocks, recording)
+        mocks,
+        project=project,
+        stack=stack,
+        preview=False,
+        logger=_program_logger(recording),
+        monitor=RecordingMonitor(mocks, recording),
     )
     with without_source_positions():
         _sync_await(run_pulumi_func(program))

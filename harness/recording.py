@@ -34,6 +34,8 @@ class Recording:
     stack_outputs: dict[str, Any] = field(default_factory=dict)
     # The output names each component registered (`register_outputs`), by URN.
     registered_outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the program logged at warning level or above (`pulumi.log.warn`), in order.
+    warnings: list[str] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[Registration]:
         """Sorted by URN: the SDK registers from worker threads, so arrival order differs between runs."""

@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Plan for stack {args.stack!r} (offline, mocked cloud):\n")
     print(render_tree(recording))
     print(f"\n{len(custom)} resources in {len(recording.registrations) - len(custom)} components.\n")
+    if recording.warnings:
+        # What the program warned about under the mocks, such as example values a real deployment refuses.
+        print("Warnings:\n" + "".join(f"  {warning}\n" for warning in recording.warnings))
     region = str(config.get("aws:region", "us-east-1"))
     for section in (_policy_section(recording, args.stack, config), _cost_section(recording, region)):
         print(f"{section}\n")

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import pulumi
 from pydantic import ValidationError
 
+from .placeholders import OFFLINE_PLAN_KEY, placeholder_problems
 from .settings import StackSettings
 from .tags import DEFAULT_TAGS_KEY, REQUIRED_TAGS
 
@@ -23,11 +24,19 @@ class StackConfigError(pulumi.RunError):
 
 def load_settings() -> StackSettings:
     """Reads every `ecs-workloads:*` key and the provider's default tags and validates them together, before
-    any resource exists."""
+    any resource exists. Example values left in the stack file (stack/placeholders.py) are refused too, unless
+    the mock harness says the program runs for the offline plan; there they are warnings."""
     every = _every_config_value()
     prefix = f"{NAMESPACE}:"
     raw = {key[len(prefix) :]: _parse(value) for key, value in every.items() if key.startswith(prefix)}
-    return _validated(raw, default_tags_problems(_parse(every.get(DEFAULT_TAGS_KEY)), pulumi.get_stack()))
+    settings = _validated(raw, default_tags_problems(_parse(every.get(DEFAULT_TAGS_KEY)), pulumi.get_stack()))
+    placeholders = placeholder_problems(settings, NAMESPACE)
+    if placeholders and _parse(every.get(OFFLINE_PLAN_KEY)) is not True:
+        raise _config_error(placeholders)
+    for problem in placeholders:
+        # The offline plan shows the production shape with the stack file's examples; deploying refuses them.
+        pulumi.log.warn(f"{problem} (pulumi up refuses it)")
+    return settings
 
 
 def settings_from_raw(raw: dict[str, Any]) -> StackSettings:

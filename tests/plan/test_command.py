@@ -21,6 +21,20 @@ def test_plan_command_prints_tree_and_outputs():
     assert "clusterName" in result.stdout
 
 
+def test_plan_command_warns_about_example_values_and_still_succeeds():
+    result = _plan("prod")
+    assert result.returncode == 0, result.stderr
+    warnings = result.stdout.split("Warnings:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert warnings == [
+        '  ecs-workloads:alarms.email: "ops@example.com" — an address at a reserved example domain; set your own '
+        "(pulumi up refuses it)",
+        '  ecs-workloads:cats.domainName: "cats.example.com" — a reserved example domain; set your own '
+        "(pulumi up refuses it)",
+        '  ecs-workloads:cats.hostedZoneId: "Z0123456789EXAMPLE" — a placeholder hosted zone id; set your own '
+        "(pulumi up refuses it)",
+    ]
+
+
 def test_plan_command_reports_config_errors_without_traceback(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     (tmp_path / "__main__.py").write_text((PROJECT_DIR / "__main__.py").read_text())
