@@ -55,7 +55,7 @@ ALARM_TOPIC_ARGS = Arguments(
 
 
 class AlarmTopic(pulumi.ComponentResource):
-    """An encrypted SNS topic that CloudWatch alarms and EventBridge rules of this account may publish to.
+    """An encrypted SNS topic that CloudWatch alarms of this account and EventBridge rules may publish to.
 
     CloudWatch and EventBridge cannot use the AWS-managed `alias/aws/sns` key, so the topic gets its own
     customer-managed key that only those two services may use to publish; CloudWatch only for this account,
