@@ -1,0 +1,201 @@
+"""Rules AWS enforces server-side that no service model states: each a small function with its citation.
+
+A rule takes one request and returns findings; `RULES` maps (service, operation) to the rules of that request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU, fargate_memory_problem
+
+from .model import Finding
+from .requests import Request
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    citation: str
+    check: Callable[[Request], list[Finding]]
+
+
+def _name_length(member: str, limit: int) -> Callable[[Request], list[Finding]]:
+    def check(request: Request) -> list[Finding]:
+        name = request.params.get(member)
+        if isinstance(name, str) and len(name) > limit:
+            return [Finding(member, name, f"{len(name)} characters; at most {limit} after autonaming")]
+        return []
+
+    return check
+
+
+def _fargate_size(request: Request) -> list[Finding]:
+    params = request.params
+    if "FARGATE" not in params.get("requiresCompatibilities", []):
+        return []
+    cpu, memory = int(params.get("cpu", 0)), int(params.get("memory", 0))
+    if cpu not in FARGATE_MEMORY_BY_CPU:
+        return [
+            Finding(
+                "cpu", params.get("cpu"), f"Fargate cpu must be one of {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}"
+            )
+        ]
+    problem = fargate_memory_problem(cpu, memory)
+    return [Finding("memory", params.get("memory"), problem)] if problem else []
+
+
+def _awsvpc_host_ports(request: Request) -> list[Finding]:
+    if request.params.get("networkMode") != "awsvpc":
+        return []
+    found = []
+    for index, container in enumerate(request.params.get("containerDefinitions", [])):
+        for p, mapping in enumerate(container.get("portMappings", [])):
+            host = mapping.get("hostPort")
+            if host is not None and host != mapping.get("containerPort"):
+                path = f"containerDefinitions[{index}].portMappings[{p}].hostPort"
+                found.append(Finding(path, host, "with awsvpc the host port must equal the container port"))
+    return found
+
+
+def _launch_type_xor_strategy(request: Request) -> list[Finding]:
+    params = request.params
+    ecs = params.get("Target", {}).get("EcsParameters", params)
+    launch = ecs.get("launchType", ecs.get("LaunchType"))
+    strategy = ecs.get("capacityProviderStrategy", ecs.get("CapacityProviderStrategy"))
+    if launch and strategy:
+        return [Finding("launchType", launch, "launch type and capacity provider strategy are mutually exclusive")]
+    return []
+
+
+def _public_ip_needs_fargate_launch_type(request: Request) -> list[Finding]:
+    ecs = request.params.get("Target", {}).get("EcsParameters") or {}
+    vpc = (ecs.get("NetworkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    if vpc.get("AssignPublicIp") == "ENABLED" and ecs.get("LaunchType") != "FARGATE":
+        path = "Target.EcsParameters.NetworkConfiguration.awsvpcConfiguration.AssignPublicIp"
+        return [Finding(path, "ENABLED", "ENABLED only with LaunchType FARGATE (Scheduler AwsVpcConfiguration)")]
+    return []
+
+
+def _start_date_not_past(request: Request) -> list[Finding]:
+    start = request.params.get("StartDate")
+    if not isinstance(start, str):
+        return []
+    when = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    if when < datetime.now(timezone.utc) - timedelta(minutes=5):
+        return [Finding("StartDate", start, "must not be earlier than 5 minutes ago")]
+    return []
+
+
+def _steps_contiguous(request: Request) -> list[Finding]:
+    steps = (request.params.get("StepScalingPolicyConfiguration") or {}).get("StepAdjustments") or []
+    ordered = sorted(steps, key=lambda s: s.get("MetricIntervalLowerBound", float("-inf")))
+    found = []
+    for index, (low, high) in enumerate(zip(ordered, ordered[1:], strict=False)):
+        if low.get("MetricIntervalUpperBound") != high.get("MetricIntervalLowerBound"):
+            path = f"StepScalingPolicyConfiguration.StepAdjustments[{index + 1}].MetricIntervalLowerBound"
+            found.append(
+                Finding(path, high.get("MetricIntervalLowerBound"), "step intervals must not overlap or leave gaps")
+            )
+    bounded = [s for s in ordered if "MetricIntervalUpperBound" not in s]
+    if len(bounded) > 1:
+        found.append(
+            Finding(
+                "StepScalingPolicyConfiguration.StepAdjustments", len(bounded), "only one step may be unbounded above"
+            )
+        )
+    return found
+
+
+def _one_return_data(request: Request) -> list[Finding]:
+    metrics = request.params.get("Metrics")
+    if not metrics:
+        return []
+    returned = [m.get("Id") for m in metrics if m.get("ReturnData", True)]
+    if len(returned) != 1:
+        return [Finding("Metrics[].ReturnData", returned, "exactly one metric query of an alarm returns data")]
+    return []
+
+
+def _matcher_range(request: Request) -> list[Finding]:
+    codes = (request.params.get("Matcher") or {}).get("HttpCode")
+    if not isinstance(codes, str):
+        return []
+    for part in codes.replace(",", "-").split("-"):
+        if not part.isdigit() or not 200 <= int(part) <= 499:
+            return [Finding("Matcher.HttpCode", codes, "ALB health check codes are 200–499")]
+    return []
+
+
+def _grant_targets_secret_arn(request: Request) -> list[Finding]:
+    found = []
+    for index, statement in enumerate(json.loads(request.params["PolicyDocument"]).get("Statement", [])):
+        actions = statement.get("Action")
+        if "secretsmanager:GetSecretValue" not in (actions if isinstance(actions, list) else [actions]):
+            continue
+        resources = statement.get("Resource")
+        for resource in resources if isinstance(resources, list) else [resources]:
+            # A secret ARN ends at its 6-character random suffix; `:key:stage:version` belongs to valueFrom only.
+            if resource.startswith("arn:") and resource.split(":secret:", 1)[-1].count(":"):
+                found.append(
+                    Finding(
+                        f"PolicyDocument.Statement[{index}].Resource",
+                        resource,
+                        "IAM authorizes GetSecretValue on the secret's own ARN",
+                    )
+                )
+    return found
+
+
+_C = {
+    "iam-names": "IAM User Guide, IAM and AWS STS quotas: role name 64 characters, inline policy name 128",
+    "elb-names": "ELB API Reference, CreateLoadBalancer/CreateTargetGroup Name: at most 32 characters",
+    "sqs-names": "SQS API Reference, CreateQueue QueueName: up to 80 characters",
+    "scheduler-names": "EventBridge Scheduler API Reference, CreateSchedule Name: 1–64 characters",
+    "events-names": "EventBridge API Reference, PutRule Name: at most 64 characters",
+    "logs-names": "CloudWatch Logs API Reference, CreateLogGroup: 1–512 characters",
+    "fargate": "ECS Developer Guide, Task CPU and memory (Fargate)",
+    "awsvpc": "ECS API Reference, PortMapping hostPort: with awsvpc it must equal containerPort or be omitted",
+    "launch": "ECS API Reference, CreateService/RunTask: launchType and capacityProviderStrategy are exclusive",
+    "publicip": "EventBridge Scheduler API Reference, AwsVpcConfiguration AssignPublicIp: ENABLED only with FARGATE",
+    "start": "EventBridge Scheduler API Reference, CreateSchedule StartDate: cannot be earlier than 5 minutes ago",
+    "steps": "Application Auto Scaling API Reference, StepAdjustment: intervals must not overlap or leave gaps",
+    "returndata": "CloudWatch API Reference, PutMetricAlarm Metrics: exactly one ReturnData true",
+    "matcher": "ELB API Reference, Matcher HttpCode: ALB values 200–499",
+    "secret-arn": "Secrets Manager User Guide, Authentication and access control: resource is the secret ARN",
+}
+
+RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
+    ("iam", "CreateRole"): (Rule("iam-role-name", _C["iam-names"], _name_length("RoleName", 64)),),
+    ("iam", "PutRolePolicy"): (
+        Rule("iam-policy-name", _C["iam-names"], _name_length("PolicyName", 128)),
+        Rule("secret-grant-arn", _C["secret-arn"], _grant_targets_secret_arn),
+    ),
+    ("elbv2", "CreateLoadBalancer"): (Rule("alb-name", _C["elb-names"], _name_length("Name", 32)),),
+    ("elbv2", "CreateTargetGroup"): (
+        Rule("tg-name", _C["elb-names"], _name_length("Name", 32)),
+        Rule("tg-matcher", _C["matcher"], _matcher_range),
+    ),
+    ("sqs", "CreateQueue"): (Rule("sqs-name", _C["sqs-names"], _name_length("QueueName", 80)),),
+    ("scheduler", "CreateSchedule"): (
+        Rule("schedule-name", _C["scheduler-names"], _name_length("Name", 64)),
+        Rule("schedule-start", _C["start"], _start_date_not_past),
+        Rule("schedule-launch", _C["launch"], _launch_type_xor_strategy),
+        Rule("schedule-public-ip", _C["publicip"], _public_ip_needs_fargate_launch_type),
+    ),
+    ("scheduler", "CreateScheduleGroup"): (Rule("group-name", _C["scheduler-names"], _name_length("Name", 64)),),
+    ("events", "PutRule"): (Rule("rule-name", _C["events-names"], _name_length("Name", 64)),),
+    ("logs", "CreateLogGroup"): (Rule("log-group-name", _C["logs-names"], _name_length("logGroupName", 512)),),
+    ("ecs", "RegisterTaskDefinition"): (
+        Rule("fargate-size", _C["fargate"], _fargate_size),
+        Rule("awsvpc-host-port", _C["awsvpc"], _awsvpc_host_ports),
+    ),
+    ("ecs", "CreateService"): (Rule("service-launch", _C["launch"], _launch_type_xor_strategy),),
+    ("application-autoscaling", "PutScalingPolicy"): (Rule("step-contiguity", _C["steps"], _steps_contiguous),),
+    ("cloudwatch", "PutMetricAlarm"): (Rule("metric-math-return", _C["returndata"], _one_return_data),),
+}
