@@ -74,12 +74,16 @@ def check_request(request: Request) -> list[Problem]:
     findings = model.validate_request(request.service, request.operation, request.params)
     for path, kind, text in request.documents:
         findings.extend(documents.CHECKS[kind](text, path))
-    problems = [Problem(request.resource, where, f.path, f.value, f.rule) for f in findings]
-    for rule in rules.RULES.get((request.service, request.operation), ()):
-        for finding in rule.check(request):
-            rule_text = f"{finding.rule} [{rule.id}: {rule.citation}]"
-            problems.append(Problem(request.resource, where, finding.path, finding.value, rule_text))
-    return problems
+    ruled = [
+        Problem(request.resource, where, finding.path, finding.value, f"{finding.rule} [{rule.id}: {rule.citation}]")
+        for rule in rules.RULES.get((request.service, request.operation), ())
+        for finding in rule.check(request)
+    ]
+    # Where a cited rule and the model both object to one field (a role name over the model's 64 too), the
+    # rule's message says more; report the field once.
+    covered = {problem.path for problem in ruled}
+    problems = [Problem(request.resource, where, f.path, f.value, f.rule) for f in findings if f.path not in covered]
+    return problems + ruled
 
 
 def check(recording: Recording) -> Report:

@@ -113,7 +113,8 @@ def _string(shape: Shape, value: Any, path: str) -> list[Finding]:
         found.append(Finding(path, value, f"must be one of {', '.join(shape.enum)} ({shape.name})"))
     pattern = shape.metadata.get("pattern")
     compiled = _pattern(pattern) if pattern else None
-    if compiled is not None and not compiled.fullmatch(value):
+    # Smithy patterns are not implicitly anchored: the models anchor with ^...$ where they mean the whole value.
+    if compiled is not None and not compiled.search(value):
         found.append(Finding(path, value, f"must match {pattern} ({shape.name})"))
     return found
 

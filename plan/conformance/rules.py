@@ -5,10 +5,11 @@ A rule takes one request and returns findings; `RULES` maps (service, operation)
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU, fargate_memory_problem
 
@@ -86,8 +87,8 @@ def _start_date_not_past(request: Request) -> list[Finding]:
         return []
     when = datetime.fromisoformat(start.replace("Z", "+00:00"))
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    if when < datetime.now(timezone.utc) - timedelta(minutes=5):
+        when = when.replace(tzinfo=UTC)
+    if when < datetime.now(UTC) - timedelta(minutes=5):
         return [Finding("StartDate", start, "must not be earlier than 5 minutes ago")]
     return []
 
@@ -96,7 +97,7 @@ def _steps_contiguous(request: Request) -> list[Finding]:
     steps = (request.params.get("StepScalingPolicyConfiguration") or {}).get("StepAdjustments") or []
     ordered = sorted(steps, key=lambda s: s.get("MetricIntervalLowerBound", float("-inf")))
     found = []
-    for index, (low, high) in enumerate(zip(ordered, ordered[1:], strict=False)):
+    for index, (low, high) in enumerate(itertools.pairwise(ordered)):
         if low.get("MetricIntervalUpperBound") != high.get("MetricIntervalLowerBound"):
             path = f"StepScalingPolicyConfiguration.StepAdjustments[{index + 1}].MetricIntervalLowerBound"
             found.append(
