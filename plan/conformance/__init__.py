@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.recording import Recording, Registration
 
-from . import documents, model, requests, requests_edge, rules
+from . import documents, model, requests, requests_edge, requests_network, rules
 from .requests import Request
 
 TRANSLATORS: dict[str, Callable[[Registration], list[Request]]] = {
@@ -46,6 +46,21 @@ TRANSLATORS: dict[str, Callable[[Registration], list[Request]]] = {
     "aws:lb/targetGroup:TargetGroup": requests_edge.target_group,
     "aws:lb/listener:Listener": requests_edge.listener,
     "aws:lb/listenerRule:ListenerRule": requests_edge.listener_rule,
+    "aws:s3/bucket:Bucket": requests_network.bucket,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": requests_network.public_access_block,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        requests_network.encryption
+    ),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": requests_network.lifecycle,
+    "aws:s3/bucketPolicy:BucketPolicy": requests_network.bucket_policy,
+    "aws:s3/bucketNotification:BucketNotification": requests_network.notification,
+    "aws:ec2/securityGroup:SecurityGroup": requests_network.security_group,
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": requests_network.ingress_rule,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": requests_network.egress_rule,
+    "aws:secretsmanager/secretVersion:SecretVersion": requests_network.secret_version,
+    "aws:route53/record:Record": requests_network.record,
+    "aws:acm/certificate:Certificate": requests_network.certificate,
+    "aws:acm/certificateValidation:CertificateValidation": requests_network.certificate_validation,
 }
 
 
@@ -100,6 +115,10 @@ def check(recording: Recording) -> Report:
 
 
 def render(report: Report) -> str:
-    lines = [f"AWS rules: {len(report.requests)} requests checked, {len(report.problems)} problems"]
+    summary = f"AWS rules: {len(report.requests)} requests checked, {len(report.problems)} problems"
+    if report.unchecked:
+        kinds = ", ".join(f"{kind} ×{count}" for kind, count in sorted(report.unchecked.items()))
+        summary += f"; not translated, so not checked: {kinds}"
+    lines = [summary]
     lines.extend(f"  {problem}" for problem in report.problems)
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -153,6 +154,46 @@ def _grant_targets_secret_arn(request: Request) -> list[Finding]:
     return found
 
 
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# EC2's documented character set for security group names/descriptions and rule descriptions.
+_EC2_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
+
+
+def _bucket_name(request: Request) -> list[Finding]:
+    name = request.params.get("Bucket", "")
+    if not _BUCKET_NAME.fullmatch(name) or ".." in name:
+        return [
+            Finding("Bucket", name, "3–63 lowercase letters, digits, dots and hyphens, letter or digit at both ends")
+        ]
+    return []
+
+
+def _ec2_text(*paths: tuple[str, ...]) -> Callable[[Request], list[Finding]]:
+    def values(node, path: tuple[str, ...], at: str):
+        if not path:
+            yield at, node
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                yield from values(item, path, f"{at}[{index}]")
+        elif isinstance(node, dict) and path[0] in node:
+            yield from values(node[path[0]], path[1:], f"{at}.{path[0]}" if at else path[0])
+
+    def check(request: Request) -> list[Finding]:
+        return [
+            Finding(at, value, "only a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*")
+            for path in paths
+            for at, value in values(request.params, path, "")
+            if isinstance(value, str) and not _EC2_TEXT.fullmatch(value)
+        ]
+
+    return check
+
+
+_RULE_TEXT = tuple(
+    ("IpPermissions", ranges, "Description")
+    for ranges in ("IpRanges", "Ipv6Ranges", "UserIdGroupPairs", "PrefixListIds")
+)
+
 _C = {
     "iam-names": "IAM User Guide, IAM and AWS STS quotas: role name 64 characters, inline policy name 128",
     "elb-names": "ELB API Reference, CreateLoadBalancer/CreateTargetGroup Name: at most 32 characters",
@@ -168,6 +209,8 @@ _C = {
     "steps": "Application Auto Scaling API Reference, StepAdjustment: intervals must not overlap or leave gaps",
     "returndata": "CloudWatch API Reference, PutMetricAlarm Metrics: exactly one ReturnData true",
     "matcher": "ELB API Reference, Matcher HttpCode: ALB values 200–499",
+    "s3-name": "S3 User Guide, General purpose bucket naming rules",
+    "ec2-text": "EC2 API Reference, CreateSecurityGroup GroupDescription and IpRange Description: allowed characters",
     "secret-arn": "Secrets Manager User Guide, Authentication and access control: resource is the secret ARN",
 }
 
@@ -198,5 +241,12 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ),
     ("ecs", "CreateService"): (Rule("service-launch", _C["launch"], _launch_type_xor_strategy),),
     ("application-autoscaling", "PutScalingPolicy"): (Rule("step-contiguity", _C["steps"], _steps_contiguous),),
+    ("s3", "CreateBucket"): (Rule("s3-bucket-name", _C["s3-name"], _bucket_name),),
+    ("ec2", "CreateSecurityGroup"): (
+        Rule("sg-text", _C["ec2-text"], _ec2_text(("GroupName",), ("Description",))),
+        Rule("sg-name", _C["ec2-text"], _name_length("GroupName", 255)),
+    ),
+    ("ec2", "AuthorizeSecurityGroupIngress"): (Rule("sg-rule-text", _C["ec2-text"], _ec2_text(*_RULE_TEXT)),),
+    ("ec2", "AuthorizeSecurityGroupEgress"): (Rule("sg-rule-text", _C["ec2-text"], _ec2_text(*_RULE_TEXT)),),
     ("cloudwatch", "PutMetricAlarm"): (Rule("metric-math-return", _C["returndata"], _one_return_data),),
 }
