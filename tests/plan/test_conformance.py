@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness.program import list_stacks, run_program
+from harness.program import list_stacks, run_program, stack_config
 from harness.recording import Recording, Registration
 from plan import conformance
 from plan.__main__ import main
@@ -207,3 +207,34 @@ def test_plan_prints_the_conformance_line(capsys):
     assert main(["prod"]) == 0
     out = capsys.readouterr().out
     assert "\nAWS rules: 151 requests checked, 0 problems\n" in out
+
+
+def _longest_job_name() -> str:
+    # The longest name the settings accept, read from their own pattern rather than restated here.
+    from stack.jobs import _JOB_NAME
+
+    length = max(n for n in range(1, 256) if _JOB_NAME.match("j" * n))
+    return "j" * length
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a job name of the longest length the settings accept yields an IAM role name over 64 characters "
+    "(job-<name>-workload-execution-role plus the autoname suffix)",
+)
+def test_longest_job_name_conforms():
+    config = stack_config("prod")
+    job = {**config["ecs-workloads:jobs"][0], "name": _longest_job_name()}
+    recording = run_program("prod", config={**config, "ecs-workloads:jobs": [job]})
+    assert [str(p) for p in conformance.check(recording).problems] == []
+
+
+def test_longest_job_name_problems_are_the_role_names():
+    config = stack_config("prod")
+    job = {**config["ecs-workloads:jobs"][0], "name": _longest_job_name()}
+    problems = conformance.check(run_program("prod", config={**config, "ecs-workloads:jobs": [job]})).problems
+    # The role itself, and the inline policy that names it.
+    assert {(p.resource, p.request, p.path) for p in problems} == {
+        (f"job-{job['name']}-workload-execution-role", "iam CreateRole", "RoleName"),
+        (f"job-{job['name']}-workload-execution-policy", "iam PutRolePolicy", "RoleName"),
+    }
