@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +62,44 @@ def _awsvpc_host_ports(request: Request) -> list[Finding]:
                 path = f"containerDefinitions[{index}].portMappings[{p}].hostPort"
                 found.append(Finding(path, host, "with awsvpc the host port must equal the container port"))
     return found
+
+
+def _essential_container(request: Request) -> list[Finding]:
+    containers = request.params.get("containerDefinitions", [])
+    if containers and not any(c.get("essential", True) for c in containers):
+        return [Finding("containerDefinitions[].essential", False, "at least one container must be essential")]
+    return []
+
+
+def _mounts_name_volumes(request: Request) -> list[Finding]:
+    volumes = {volume.get("name") for volume in request.params.get("volumes", [])}
+    return [
+        Finding(
+            f"containerDefinitions[{index}].mountPoints[{m}].sourceVolume",
+            mount.get("sourceVolume"),
+            "must name a volume of the task definition",
+        )
+        for index, container in enumerate(request.params.get("containerDefinitions", []))
+        for m, mount in enumerate(container.get("mountPoints", []))
+        if mount.get("sourceVolume") not in volumes
+    ]
+
+
+def _timeout_below_interval(request: Request) -> list[Finding]:
+    timeout, interval = (
+        request.params.get("HealthCheckTimeoutSeconds"),
+        request.params.get("HealthCheckIntervalSeconds"),
+    )
+    if timeout is not None and interval is not None and timeout >= interval:
+        return [Finding("HealthCheckTimeoutSeconds", timeout, f"must be less than the interval ({interval} s)")]
+    return []
+
+
+def _known_time_zone(request: Request) -> list[Finding]:
+    zone = request.params.get("ScheduleExpressionTimezone")
+    if zone is None or zone in zoneinfo.available_timezones():
+        return []
+    return [Finding("ScheduleExpressionTimezone", zone, "must be an IANA time zone name")]
 
 
 def _launch_type_xor_strategy(request: Request) -> list[Finding]:
@@ -209,6 +248,10 @@ _C = {
     "steps": "Application Auto Scaling API Reference, StepAdjustment: intervals must not overlap or leave gaps",
     "returndata": "CloudWatch API Reference, PutMetricAlarm Metrics: exactly one ReturnData true",
     "matcher": "ELB API Reference, Matcher HttpCode: ALB values 200–499",
+    "essential": "ECS Developer Guide, Task definition parameters (essential): a task needs one essential container",
+    "volumes": "ECS API Reference, MountPoint sourceVolume: must match the name of a volume in the task definition",
+    "tg-timeout": "ELB API Reference, CreateTargetGroup HealthCheckTimeoutSeconds: less than the interval",
+    "timezone": "EventBridge Scheduler User Guide, Schedule types: time zones are IANA tz database names",
     "s3-name": "S3 User Guide, General purpose bucket naming rules",
     "ec2-text": "EC2 API Reference, CreateSecurityGroup GroupDescription and IpRange Description: allowed characters",
     "secret-arn": "Secrets Manager User Guide, Authentication and access control: resource is the secret ARN",
@@ -224,11 +267,13 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("elbv2", "CreateTargetGroup"): (
         Rule("tg-name", _C["elb-names"], _name_length("Name", 32)),
         Rule("tg-matcher", _C["matcher"], _matcher_range),
+        Rule("tg-timeout", _C["tg-timeout"], _timeout_below_interval),
     ),
     ("sqs", "CreateQueue"): (Rule("sqs-name", _C["sqs-names"], _name_length("QueueName", 80)),),
     ("scheduler", "CreateSchedule"): (
         Rule("schedule-name", _C["scheduler-names"], _name_length("Name", 64)),
         Rule("schedule-start", _C["start"], _start_date_not_past),
+        Rule("schedule-timezone", _C["timezone"], _known_time_zone),
         Rule("schedule-launch", _C["launch"], _launch_type_xor_strategy),
         Rule("schedule-public-ip", _C["publicip"], _public_ip_needs_fargate_launch_type),
     ),
@@ -238,6 +283,8 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("ecs", "RegisterTaskDefinition"): (
         Rule("fargate-size", _C["fargate"], _fargate_size),
         Rule("awsvpc-host-port", _C["awsvpc"], _awsvpc_host_ports),
+        Rule("essential-container", _C["essential"], _essential_container),
+        Rule("mount-volume", _C["volumes"], _mounts_name_volumes),
     ),
     ("ecs", "CreateService"): (Rule("service-launch", _C["launch"], _launch_type_xor_strategy),),
     ("application-autoscaling", "PutScalingPolicy"): (Rule("step-contiguity", _C["steps"], _steps_contiguous),),

@@ -155,6 +155,32 @@ def test_seeded_cross_field_defect_is_caught(recordings, name, inputs, path, rul
     assert f"[{rule_id}: " in problems[0].rule
 
 
+def test_seeded_task_definition_and_schedule_rules_are_caught(recordings):
+    containers = _container_definitions(recordings["prod"], "cats-task", essential=False)
+    problems = _seeded(recordings["prod"], "cats-task", inputs={"containerDefinitions": containers})
+    assert [p.path for p in problems] == ["containerDefinitions[].essential"]
+    containers = _container_definitions(
+        recordings["prod"],
+        "job-nightly-report-workload-task",
+        mountPoints=[{"sourceVolume": "scratchy", "containerPath": "/tmp"}],
+    )
+    problems = _seeded(
+        recordings["prod"], "job-nightly-report-workload-task", inputs={"containerDefinitions": containers}
+    )
+    assert [(p.path, p.value) for p in problems] == [
+        ("containerDefinitions[0].mountPoints[0].sourceVolume", "scratchy")
+    ]
+    problems = _seeded(
+        recordings["prod"], "job-nightly-report-schedule", inputs={"scheduleExpressionTimezone": "Europe/Londn"}
+    )
+    assert [(p.path, p.value) for p in problems] == [("ScheduleExpressionTimezone", "Europe/Londn")]
+    problems = _seeded(recordings["prod"], "job-nightly-report-schedule", inputs={"startDate": "2020-01-01T00:00:00Z"})
+    assert [(p.path, p.value) for p in problems] == [("StartDate", "2020-01-01T00:00:00Z")]
+    check = {"path": "/health", "interval": 10.0, "timeout": 10.0}
+    problems = _seeded(recordings["prod"], "cats-tg", inputs={"healthCheck": check})
+    assert [(p.path, p.value) for p in problems] == [("HealthCheckTimeoutSeconds", 10)]
+
+
 def test_seeded_awsvpc_host_port_and_one_return_data_are_caught(recordings):
     containers = _container_definitions(
         recordings["prod"], "cats-task", portMappings=[{"containerPort": 8080, "hostPort": 80}]
