@@ -264,3 +264,19 @@ def test_longest_job_name_problems_are_the_role_names():
         (f"job-{job['name']}-workload-execution-role", "iam CreateRole", "RoleName"),
         (f"job-{job['name']}-workload-execution-policy", "iam PutRolePolicy", "RoleName"),
     }
+
+
+def test_seeded_policy_grammar_defects_are_caught(recordings):
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "sts:AssumeRole"}]}
+    problems = _seeded(recordings["prod"], "cats-task-role", inputs={"assumeRolePolicy": json.dumps(trust)})
+    assert sorted((p.path, p.value) for p in problems) == [
+        ("AssumeRolePolicyDocument.Statement[0].Effect", "Permit"),
+        ("AssumeRolePolicyDocument.Statement[0].Principal", None),
+    ]
+    policy = {"Version": "2012-10-18", "Statement": [{"Effect": "Allow", "Action": "sqs:Send*", "Resource": "*"}]}
+    problems = _seeded(recordings["prod"], "cats-task-pictures", inputs={"policy": json.dumps(policy)})
+    assert [(p.path, p.value) for p in problems] == [("PolicyDocument.Version", "2012-10-18")]
+    policy["Version"] = "2012-10-17"
+    policy["Statement"][0]["Action"] = "sqs:Sned*"
+    problems = _seeded(recordings["prod"], "cats-task-pictures", inputs={"policy": json.dumps(policy)})
+    assert [p.rule for p in problems] == ["sqs:Sned* matches no sqs action"]
