@@ -1,7 +1,8 @@
 """`python -m plan <stack>`: what `pulumi up --stack <stack>` would create, offline.
 
-Prints the resource tree, the guardrail violations (policy/), the estimated monthly cost (plan/cost.py) and
-the stack outputs; `--diagram` also writes the architecture diagram (docs/diagram.md by default).
+Prints the resource tree, the guardrail violations (policy/), the AWS conformance problems (plan/conformance/),
+the estimated monthly cost (plan/cost.py) and the stack outputs; `--diagram` also writes the architecture
+diagram (docs/diagram.md by default).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from harness.program import PROJECT_DIR, list_stacks, run_program, stack_config
 from harness.recording import Recording
 from policy import evaluate, rules
 
-from . import cost, diagram, diagram_render
+from . import conformance, cost, diagram, diagram_render
 from .render import render_outputs, render_tree
 
 DIAGRAM_PATH = Path("docs") / "diagram.md"
@@ -62,7 +63,12 @@ def main(argv: list[str] | None = None) -> int:
         # What the program warned about under the mocks, such as example values a real deployment refuses.
         print("Warnings:\n" + "".join(f"  {warning}\n" for warning in recording.warnings))
     region = str(config.get("aws:region", "us-east-1"))
-    for section in (_policy_section(recording, args.stack, config), _cost_section(recording, region)):
+    sections = (
+        _policy_section(recording, args.stack, config),
+        conformance.render(conformance.check(recording)),
+        _cost_section(recording, region),
+    )
+    for section in sections:
         print(f"{section}\n")
     print("Outputs:")
     print(render_outputs(recording.stack_outputs))

@@ -1,0 +1,299 @@
+"""Rules AWS enforces server-side that no service model states: each a small function with its citation.
+
+A rule takes one request and returns findings; `RULES` maps (service, operation) to the rules of that request.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU, fargate_memory_problem
+
+from .model import Finding
+from .requests import Request
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    citation: str
+    check: Callable[[Request], list[Finding]]
+
+
+def _name_length(member: str, limit: int) -> Callable[[Request], list[Finding]]:
+    def check(request: Request) -> list[Finding]:
+        name = request.params.get(member)
+        if isinstance(name, str) and len(name) > limit:
+            return [Finding(member, name, f"{len(name)} characters; at most {limit} after autonaming")]
+        return []
+
+    return check
+
+
+def _fargate_size(request: Request) -> list[Finding]:
+    params = request.params
+    if "FARGATE" not in params.get("requiresCompatibilities", []):
+        return []
+    cpu, memory = int(params.get("cpu", 0)), int(params.get("memory", 0))
+    if cpu not in FARGATE_MEMORY_BY_CPU:
+        return [
+            Finding(
+                "cpu", params.get("cpu"), f"Fargate cpu must be one of {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}"
+            )
+        ]
+    problem = fargate_memory_problem(cpu, memory)
+    return [Finding("memory", params.get("memory"), problem)] if problem else []
+
+
+def _awsvpc_host_ports(request: Request) -> list[Finding]:
+    if request.params.get("networkMode") != "awsvpc":
+        return []
+    found = []
+    for index, container in enumerate(request.params.get("containerDefinitions", [])):
+        for p, mapping in enumerate(container.get("portMappings", [])):
+            host = mapping.get("hostPort")
+            if host is not None and host != mapping.get("containerPort"):
+                path = f"containerDefinitions[{index}].portMappings[{p}].hostPort"
+                found.append(Finding(path, host, "with awsvpc the host port must equal the container port"))
+    return found
+
+
+def _essential_container(request: Request) -> list[Finding]:
+    containers = request.params.get("containerDefinitions", [])
+    if containers and not any(c.get("essential", True) for c in containers):
+        return [Finding("containerDefinitions[].essential", False, "at least one container must be essential")]
+    return []
+
+
+def _mounts_name_volumes(request: Request) -> list[Finding]:
+    volumes = {volume.get("name") for volume in request.params.get("volumes", [])}
+    return [
+        Finding(
+            f"containerDefinitions[{index}].mountPoints[{m}].sourceVolume",
+            mount.get("sourceVolume"),
+            "must name a volume of the task definition",
+        )
+        for index, container in enumerate(request.params.get("containerDefinitions", []))
+        for m, mount in enumerate(container.get("mountPoints", []))
+        if mount.get("sourceVolume") not in volumes
+    ]
+
+
+def _timeout_below_interval(request: Request) -> list[Finding]:
+    timeout, interval = (
+        request.params.get("HealthCheckTimeoutSeconds"),
+        request.params.get("HealthCheckIntervalSeconds"),
+    )
+    if timeout is not None and interval is not None and timeout >= interval:
+        return [Finding("HealthCheckTimeoutSeconds", timeout, f"must be less than the interval ({interval} s)")]
+    return []
+
+
+def _known_time_zone(request: Request) -> list[Finding]:
+    zone = request.params.get("ScheduleExpressionTimezone")
+    if zone is None or zone in zoneinfo.available_timezones():
+        return []
+    return [Finding("ScheduleExpressionTimezone", zone, "must be an IANA time zone name")]
+
+
+def _launch_type_xor_strategy(request: Request) -> list[Finding]:
+    params = request.params
+    ecs = params.get("Target", {}).get("EcsParameters", params)
+    launch = ecs.get("launchType", ecs.get("LaunchType"))
+    strategy = ecs.get("capacityProviderStrategy", ecs.get("CapacityProviderStrategy"))
+    if launch and strategy:
+        return [Finding("launchType", launch, "launch type and capacity provider strategy are mutually exclusive")]
+    return []
+
+
+def _public_ip_needs_fargate_launch_type(request: Request) -> list[Finding]:
+    ecs = request.params.get("Target", {}).get("EcsParameters") or {}
+    vpc = (ecs.get("NetworkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    if vpc.get("AssignPublicIp") == "ENABLED" and ecs.get("LaunchType") != "FARGATE":
+        path = "Target.EcsParameters.NetworkConfiguration.awsvpcConfiguration.AssignPublicIp"
+        return [Finding(path, "ENABLED", "ENABLED only with LaunchType FARGATE (Scheduler AwsVpcConfiguration)")]
+    return []
+
+
+def _start_date_not_past(request: Request) -> list[Finding]:
+    start = request.params.get("StartDate")
+    if not isinstance(start, str):
+        return []
+    when = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if when < datetime.now(UTC) - timedelta(minutes=5):
+        return [Finding("StartDate", start, "must not be earlier than 5 minutes ago")]
+    return []
+
+
+def _steps_contiguous(request: Request) -> list[Finding]:
+    steps = (request.params.get("StepScalingPolicyConfiguration") or {}).get("StepAdjustments") or []
+    ordered = sorted(steps, key=lambda s: s.get("MetricIntervalLowerBound", float("-inf")))
+    found = []
+    for index, (low, high) in enumerate(itertools.pairwise(ordered)):
+        if low.get("MetricIntervalUpperBound") != high.get("MetricIntervalLowerBound"):
+            path = f"StepScalingPolicyConfiguration.StepAdjustments[{index + 1}].MetricIntervalLowerBound"
+            found.append(
+                Finding(path, high.get("MetricIntervalLowerBound"), "step intervals must not overlap or leave gaps")
+            )
+    bounded = [s for s in ordered if "MetricIntervalUpperBound" not in s]
+    if len(bounded) > 1:
+        found.append(
+            Finding(
+                "StepScalingPolicyConfiguration.StepAdjustments", len(bounded), "only one step may be unbounded above"
+            )
+        )
+    return found
+
+
+def _one_return_data(request: Request) -> list[Finding]:
+    metrics = request.params.get("Metrics")
+    if not metrics:
+        return []
+    returned = [m.get("Id") for m in metrics if m.get("ReturnData", True)]
+    if len(returned) != 1:
+        return [Finding("Metrics[].ReturnData", returned, "exactly one metric query of an alarm returns data")]
+    return []
+
+
+def _matcher_range(request: Request) -> list[Finding]:
+    codes = (request.params.get("Matcher") or {}).get("HttpCode")
+    if not isinstance(codes, str):
+        return []
+    for part in codes.replace(",", "-").split("-"):
+        if not part.isdigit() or not 200 <= int(part) <= 499:
+            return [Finding("Matcher.HttpCode", codes, "ALB health check codes are 200–499")]
+    return []
+
+
+def _grant_targets_secret_arn(request: Request) -> list[Finding]:
+    found = []
+    for index, statement in enumerate(json.loads(request.params["PolicyDocument"]).get("Statement", [])):
+        actions = statement.get("Action")
+        if "secretsmanager:GetSecretValue" not in (actions if isinstance(actions, list) else [actions]):
+            continue
+        resources = statement.get("Resource")
+        for resource in resources if isinstance(resources, list) else [resources]:
+            # A secret ARN ends at its 6-character random suffix; `:key:stage:version` belongs to valueFrom only.
+            if resource.startswith("arn:") and resource.split(":secret:", 1)[-1].count(":"):
+                found.append(
+                    Finding(
+                        f"PolicyDocument.Statement[{index}].Resource",
+                        resource,
+                        "IAM authorizes GetSecretValue on the secret's own ARN",
+                    )
+                )
+    return found
+
+
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# EC2's documented character set for security group names/descriptions and rule descriptions.
+_EC2_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
+
+
+def _bucket_name(request: Request) -> list[Finding]:
+    name = request.params.get("Bucket", "")
+    if not _BUCKET_NAME.fullmatch(name) or ".." in name:
+        return [
+            Finding("Bucket", name, "3–63 lowercase letters, digits, dots and hyphens, letter or digit at both ends")
+        ]
+    return []
+
+
+def _ec2_text(*paths: tuple[str, ...]) -> Callable[[Request], list[Finding]]:
+    def values(node, path: tuple[str, ...], at: str):
+        if not path:
+            yield at, node
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                yield from values(item, path, f"{at}[{index}]")
+        elif isinstance(node, dict) and path[0] in node:
+            yield from values(node[path[0]], path[1:], f"{at}.{path[0]}" if at else path[0])
+
+    def check(request: Request) -> list[Finding]:
+        return [
+            Finding(at, value, "only a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$*")
+            for path in paths
+            for at, value in values(request.params, path, "")
+            if isinstance(value, str) and not _EC2_TEXT.fullmatch(value)
+        ]
+
+    return check
+
+
+_RULE_TEXT = tuple(
+    ("IpPermissions", ranges, "Description")
+    for ranges in ("IpRanges", "Ipv6Ranges", "UserIdGroupPairs", "PrefixListIds")
+)
+
+_C = {
+    "iam-names": "IAM User Guide, IAM and AWS STS quotas: role name 64 characters, inline policy name 128",
+    "elb-names": "ELB API Reference, CreateLoadBalancer/CreateTargetGroup Name: at most 32 characters",
+    "sqs-names": "SQS API Reference, CreateQueue QueueName: up to 80 characters",
+    "scheduler-names": "EventBridge Scheduler API Reference, CreateSchedule Name: 1–64 characters",
+    "events-names": "EventBridge API Reference, PutRule Name: at most 64 characters",
+    "logs-names": "CloudWatch Logs API Reference, CreateLogGroup: 1–512 characters",
+    "fargate": "ECS Developer Guide, Task CPU and memory (Fargate)",
+    "awsvpc": "ECS API Reference, PortMapping hostPort: with awsvpc it must equal containerPort or be omitted",
+    "launch": "ECS API Reference, CreateService/RunTask: launchType and capacityProviderStrategy are exclusive",
+    "publicip": "EventBridge Scheduler API Reference, AwsVpcConfiguration AssignPublicIp: ENABLED only with FARGATE",
+    "start": "EventBridge Scheduler API Reference, CreateSchedule StartDate: cannot be earlier than 5 minutes ago",
+    "steps": "Application Auto Scaling API Reference, StepAdjustment: intervals must not overlap or leave gaps",
+    "returndata": "CloudWatch API Reference, PutMetricAlarm Metrics: exactly one ReturnData true",
+    "matcher": "ELB API Reference, Matcher HttpCode: ALB values 200–499",
+    "essential": "ECS Developer Guide, Task definition parameters (essential): a task needs one essential container",
+    "volumes": "ECS API Reference, MountPoint sourceVolume: must match the name of a volume in the task definition",
+    "tg-timeout": "ELB API Reference, CreateTargetGroup HealthCheckTimeoutSeconds: less than the interval",
+    "timezone": "EventBridge Scheduler User Guide, Schedule types: time zones are IANA tz database names",
+    "s3-name": "S3 User Guide, General purpose bucket naming rules",
+    "ec2-text": "EC2 API Reference, CreateSecurityGroup GroupDescription and IpRange Description: allowed characters",
+    "secret-arn": "Secrets Manager User Guide, Authentication and access control: resource is the secret ARN",
+}
+
+RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
+    ("iam", "CreateRole"): (Rule("iam-role-name", _C["iam-names"], _name_length("RoleName", 64)),),
+    ("iam", "PutRolePolicy"): (
+        Rule("iam-policy-name", _C["iam-names"], _name_length("PolicyName", 128)),
+        Rule("secret-grant-arn", _C["secret-arn"], _grant_targets_secret_arn),
+    ),
+    ("elbv2", "CreateLoadBalancer"): (Rule("alb-name", _C["elb-names"], _name_length("Name", 32)),),
+    ("elbv2", "CreateTargetGroup"): (
+        Rule("tg-name", _C["elb-names"], _name_length("Name", 32)),
+        Rule("tg-matcher", _C["matcher"], _matcher_range),
+        Rule("tg-timeout", _C["tg-timeout"], _timeout_below_interval),
+    ),
+    ("sqs", "CreateQueue"): (Rule("sqs-name", _C["sqs-names"], _name_length("QueueName", 80)),),
+    ("scheduler", "CreateSchedule"): (
+        Rule("schedule-name", _C["scheduler-names"], _name_length("Name", 64)),
+        Rule("schedule-start", _C["start"], _start_date_not_past),
+        Rule("schedule-timezone", _C["timezone"], _known_time_zone),
+        Rule("schedule-launch", _C["launch"], _launch_type_xor_strategy),
+        Rule("schedule-public-ip", _C["publicip"], _public_ip_needs_fargate_launch_type),
+    ),
+    ("scheduler", "CreateScheduleGroup"): (Rule("group-name", _C["scheduler-names"], _name_length("Name", 64)),),
+    ("events", "PutRule"): (Rule("rule-name", _C["events-names"], _name_length("Name", 64)),),
+    ("logs", "CreateLogGroup"): (Rule("log-group-name", _C["logs-names"], _name_length("logGroupName", 512)),),
+    ("ecs", "RegisterTaskDefinition"): (
+        Rule("fargate-size", _C["fargate"], _fargate_size),
+        Rule("awsvpc-host-port", _C["awsvpc"], _awsvpc_host_ports),
+        Rule("essential-container", _C["essential"], _essential_container),
+        Rule("mount-volume", _C["volumes"], _mounts_name_volumes),
+    ),
+    ("ecs", "CreateService"): (Rule("service-launch", _C["launch"], _launch_type_xor_strategy),),
+    ("application-autoscaling", "PutScalingPolicy"): (Rule("step-contiguity", _C["steps"], _steps_contiguous),),
+    ("s3", "CreateBucket"): (Rule("s3-bucket-name", _C["s3-name"], _bucket_name),),
+    ("ec2", "CreateSecurityGroup"): (
+        Rule("sg-text", _C["ec2-text"], _ec2_text(("GroupName",), ("Description",))),
+        Rule("sg-name", _C["ec2-text"], _name_length("GroupName", 255)),
+    ),
+    ("ec2", "AuthorizeSecurityGroupIngress"): (Rule("sg-rule-text", _C["ec2-text"], _ec2_text(*_RULE_TEXT)),),
+    ("ec2", "AuthorizeSecurityGroupEgress"): (Rule("sg-rule-text", _C["ec2-text"], _ec2_text(*_RULE_TEXT)),),
+    ("cloudwatch", "PutMetricAlarm"): (Rule("metric-math-return", _C["returndata"], _one_return_data),),
+}
