@@ -353,8 +353,12 @@ def _schedules(recording: Recording, prices: dict[str, float], report: CostRepor
         if size is None:
             continue
         tasks = float(ecs.get("taskCount", 1))
-        strategy = ecs.get("capacityProviderStrategies") or _cluster_default_strategy(
-            recording, schedule.inputs["target"].get("arn")
+        # A launch type runs on on-demand capacity and excludes a strategy, so the cluster default does not apply.
+        strategy = (
+            []
+            if ecs.get("launchType")
+            else ecs.get("capacityProviderStrategies")
+            or _cluster_default_strategy(recording, schedule.inputs["target"].get("arn"))
         )
         share = spot_share(strategy, tasks)
         hours = runs * tasks * max(ASSUMED_RUN_SECONDS, FARGATE_MINIMUM_SECONDS) / 3600

@@ -1,7 +1,9 @@
 """Turns an SQS message body into the S3 objects it announces.
 
-Two shapes reach the queue: S3 event notifications (`Records[].s3`), whose keys S3 URL-encodes
-with `+` for spaces, and EventBridge "Object Created" events (`detail`), whose keys arrive as-is.
+Two shapes reach the queue: S3 event notifications (`Records[].s3`) and EventBridge "Object Created"
+events (`detail`). S3 form-encodes the key in both (`+` for a space, `%2B` for a plus): the notification
+structure says so, and AWS's own Powertools decodes the EventBridge key the same way, while the
+EventBridge structure page is silent (docs/aws-design-notes.md, "Settled AWS behaviour").
 """
 
 from __future__ import annotations
@@ -90,11 +92,11 @@ def _parse_eventbridge(doc: dict[str, Any]) -> ParsedMessage:
     if detail_type != "Object Created":
         return ParsedMessage(ignored=[f"EventBridge {detail_type!r} is not an object creation"])
     bucket = _get(doc, "detail", "bucket", "name")
-    key = _get(doc, "detail", "object", "key")
-    if not isinstance(bucket, str) or not isinstance(key, str):
+    raw_key = _get(doc, "detail", "object", "key")
+    if not isinstance(bucket, str) or not isinstance(raw_key, str):
         raise MessageError("EventBridge event has no detail.bucket.name and detail.object.key")
     version = _version(_get(doc, "detail", "object", default={}), "version-id", "etag")
-    return ParsedMessage(objects=[S3Object(bucket, key, detail_type, **version)])
+    return ParsedMessage(objects=[S3Object(bucket, unquote_plus(raw_key), detail_type, **version)])
 
 
 def _version(obj: dict[str, Any], version_field: str, etag_field: str) -> dict[str, str | None]:

@@ -94,7 +94,8 @@ class ScheduledEcsTaskArgs(TypedDict, total=False):
     task_count: int
     """Tasks started per run."""
     capacity: CapacityWeights
-    """FARGATE / FARGATE_SPOT weights of scheduled runs."""
+    """FARGATE / FARGATE_SPOT weights of scheduled runs without a public IP; runs with one use launch
+    type FARGATE (on-demand), the only one Scheduler allows a public IP with."""
     run_environment: dict[str, pulumi.Input[str]]
     """Environment added to the container on scheduled runs only (RunTask container overrides); runs
     started by hand use the task definition's environment."""

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ..capacity import capacity_strategy
+from ..capacity import CapacityWeights, capacity_strategy
 from ..dead_letters import dead_letter_alarm, dead_letter_queue
 from ..fargate_workload import FargateWorkload
 from ..iam import policy_document, service_assume_role_policy
@@ -130,10 +130,7 @@ class ScheduledEcsTask(WorkloadShape):
                 ecs_parameters=aws.scheduler.ScheduleTargetEcsParametersArgs(
                     task_definition_arn=workload.task_definition_arn,
                     task_count=value(args, "task_count"),
-                    capacity_provider_strategies=[
-                        aws.scheduler.ScheduleTargetEcsParametersCapacityProviderStrategyArgs(**entry)
-                        for entry in capacity_strategy(value(args, "capacity"))
-                    ],
+                    **_capacity(placement["assign_public_ip"], value(args, "capacity")),
                     network_configuration=aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs(
                         subnets=placement["subnet_ids"],
                         security_groups=[workload.security_group_id],
@@ -145,7 +142,8 @@ class ScheduledEcsTask(WorkloadShape):
                     propagate_tags="TASK_DEFINITION",
                     enable_ecs_managed_tags=True,
                 ),
-                # For an ECS target, Scheduler passes the input to RunTask as its `overrides`.
+                # For an ECS target, Scheduler reads the input as RunTask's `overrides` (a TaskOverride; see
+                # docs/aws-design-notes.md, "Settled AWS behaviour").
                 input=_overrides(workload.container_name, run_environment) if run_environment else None,
                 retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
                     maximum_retry_attempts=value(args, "max_retry_attempts"),
@@ -221,6 +219,20 @@ def _scheduler_statements(
         },
         {"Sid": "SendToOwnDeadLetterQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dlq_arn},
     ]
+
+
+def _capacity(assign_public_ip: bool, weights: CapacityWeights) -> dict[str, Any]:
+    """Where the runs go. Scheduler takes AssignPublicIp ENABLED only with LaunchType FARGATE, and RunTask
+    refuses a launch type beside a capacity provider strategy (docs/aws-design-notes.md, "Settled AWS
+    behaviour"), so runs that need a public IP go on on-demand FARGATE whatever the weights say."""
+    if assign_public_ip:
+        return {"launch_type": "FARGATE"}
+    return {
+        "capacity_provider_strategies": [
+            aws.scheduler.ScheduleTargetEcsParametersCapacityProviderStrategyArgs(**entry)
+            for entry in capacity_strategy(weights)
+        ]
+    }
 
 
 def _overrides(container_name: str, environment: dict[str, pulumi.Input[str]]) -> pulumi.Output[str]:

@@ -24,6 +24,7 @@ BASE: dict[str, Any] = {
     "schedule": "rate(2 minutes)",
 }
 SCHEDULE = "aws:scheduler/schedule:Schedule"
+PRIVATE_PLACEMENT = {**BASE["placement"], "assign_public_ip": False}
 
 
 def _task(**args) -> Recording:
@@ -75,7 +76,9 @@ def test_defaults_enabled_utc_exact_time_one_on_demand_task_in_its_own_group():
     assert schedule["groupName"] == group.outputs["name"]
     ecs = _ecs(recording)
     assert ecs["taskCount"] == 1
-    assert ecs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    # BASE's placement gives the tasks a public IP, which Scheduler takes only with launch type FARGATE.
+    assert ecs["launchType"] == "FARGATE"
+    assert "capacityProviderStrategies" not in ecs
     assert ecs["propagateTags"] == "TASK_DEFINITION"
     assert ecs["enableEcsManagedTags"] is True
 
@@ -172,13 +175,30 @@ def test_default_retry_policy_and_no_topic_means_no_failed_run_rule():
     assert recording.of_type("aws:cloudwatch/eventTarget:EventTarget") == []
 
 
-def test_spot_capacity_becomes_the_runs_capacity_provider_strategy():
-    recording = _task(capacity={"fargate": 1, "fargate_spot": 3, "base": 1})
-    assert _ecs(recording)["capacityProviderStrategies"] == [
+def test_spot_capacity_becomes_the_runs_capacity_provider_strategy_in_private_subnets():
+    recording = _task(placement=PRIVATE_PLACEMENT, capacity={"fargate": 1, "fargate_spot": 3, "base": 1})
+    ecs = _ecs(recording)
+    assert ecs["capacityProviderStrategies"] == [
         {"capacityProvider": "FARGATE", "weight": 1, "base": 1},
         {"capacityProvider": "FARGATE_SPOT", "weight": 3, "base": 0},
     ]
-    assert "launchType" not in _ecs(recording)
+    assert "launchType" not in ecs
+    assert ecs["networkConfiguration"]["assignPublicIp"] is False
+
+
+def test_on_demand_default_is_a_one_provider_strategy_in_private_subnets():
+    ecs = _ecs(_task(placement=PRIVATE_PLACEMENT))
+    assert ecs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
+    assert "launchType" not in ecs
+
+
+def test_runs_with_a_public_ip_use_launch_type_fargate_and_no_strategy_even_with_spot_weights():
+    # Scheduler's AwsVpcConfiguration: ENABLED "only when LaunchType in EcsParameters is set to FARGATE";
+    # a launch type excludes a capacity provider strategy, so the Spot weights cannot apply to these runs.
+    ecs = _ecs(_task(capacity={"fargate": 0, "fargate_spot": 1}))
+    assert ecs["launchType"] == "FARGATE"
+    assert "capacityProviderStrategies" not in ecs
+    assert ecs["networkConfiguration"]["assignPublicIp"] is True
 
 
 def test_run_environment_is_sent_as_runtask_container_overrides():

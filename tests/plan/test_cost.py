@@ -196,6 +196,34 @@ def test_scheduled_task_runs_for_the_assumed_minute_and_pays_for_public_ips():
     assert {line.resource for line in invocations} == {"aws:scheduler/schedule:Schedule job", "stack"}
 
 
+def test_scheduled_run_with_a_launch_type_is_on_demand_whatever_the_cluster_default():
+    def program():
+        cluster = aws.ecs.Cluster("c")
+        aws.ecs.ClusterCapacityProviders(
+            "c-capacity",
+            cluster_name=cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[{"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 0}],
+        )
+        aws.scheduler.Schedule(
+            "job",
+            schedule_expression="rate(1 hour)",
+            flexible_time_window={"mode": "OFF"},
+            target={
+                "arn": cluster.arn,
+                "role_arn": "arn:aws:iam::123456789012:role/scheduler",
+                "ecs_parameters": {
+                    "task_definition_arn": _task().arn,
+                    "launch_type": "FARGATE",
+                    "network_configuration": {"subnets": ["subnet-a"], "assign_public_ip": True},
+                },
+            },
+        )
+
+    [line] = _lines(estimate(run_callable(program), "us-east-1"), "Fargate")
+    assert line.item.endswith(", 0% Spot")
+
+
 def test_alarms_count_each_metric_of_a_metric_math_alarm():
     def program():
         aws.cloudwatch.MetricAlarm(

@@ -22,6 +22,8 @@ TOKEN_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:cats-api-token
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SPOT_CLUSTER = {"cluster": {"defaultCapacity": {"fargate": 0, "fargateSpot": 1}}}
+# Behind NAT the tasks need no public IP, so the schedules carry the capacity weights.
+PRIVATE_SPOT_CLUSTER = {**SPOT_CLUSTER, "network": {"natStrategy": "single"}}
 THREE_JOBS = [
     {"name": "nightly-report", "schedule": "@daily", "timezone": "Europe/London", "workload": {"image": "busybox:1"}},
     {
@@ -136,14 +138,24 @@ def test_image_assessor_settings_reach_the_schedule_and_container():
     assert recording.of_type("awsx:ecr:Image") == []
 
 
-def test_dev_runs_the_assessor_on_spot_from_the_cluster_default():
+def test_private_subnets_run_the_assessor_on_spot_from_the_cluster_default():
+    recording = _run(stack_raw=PRIVATE_SPOT_CLUSTER)
+    ecs = _schedule_of(recording, "image-assessor")["target"]["ecsParameters"]
+    assert ecs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+    assert "launchType" not in ecs
+
+
+def test_dev_public_subnets_run_scheduled_jobs_on_launch_type_fargate_despite_the_spot_default():
+    # Scheduler takes assignPublicIp ENABLED only with launch type FARGATE (docs/aws-design-notes.md).
     recording = _run(stack_raw=SPOT_CLUSTER)
-    strategy = _schedule_of(recording, "image-assessor")["target"]["ecsParameters"]["capacityProviderStrategies"]
-    assert strategy == [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+    ecs = _schedule_of(recording, "image-assessor")["target"]["ecsParameters"]
+    assert ecs["launchType"] == "FARGATE"
+    assert "capacityProviderStrategies" not in ecs
+    assert ecs["networkConfiguration"]["assignPublicIp"] is True
 
 
 def test_three_configured_jobs_add_three_schedules_with_their_settings():
-    recording = _run({"jobs": THREE_JOBS}, stack_raw=SPOT_CLUSTER)
+    recording = _run({"jobs": THREE_JOBS}, stack_raw=PRIVATE_SPOT_CLUSTER)
     assert len(recording.of_type(SCHEDULE)) == 4
     assert len(recording.of_type(TASK_DEFINITION)) == 4
     assert recording.duplicate_urns() == []

@@ -43,7 +43,7 @@ def _s3_notification(bucket: str, *keys: str, event: str = "ObjectCreated:Put") 
 
 
 def _eventbridge_event(bucket: str, key: str, detail_type: str = "Object Created") -> str:
-    """An EventBridge S3 event as delivered to an SQS target: the key is not encoded."""
+    """An EventBridge S3 event as delivered to an SQS target: the key form-encoded, as in notifications."""
     return json.dumps(
         {
             "version": "0",
@@ -51,7 +51,11 @@ def _eventbridge_event(bucket: str, key: str, detail_type: str = "Object Created
             "source": "aws.s3",
             "region": REGION,
             "resources": [f"arn:aws:s3:::{bucket}"],
-            "detail": {"version": "0", "bucket": {"name": bucket}, "object": {"key": key, "size": 1}},
+            "detail": {
+                "version": "0",
+                "bucket": {"name": bucket},
+                "object": {"key": quote_plus(key, safe="/"), "size": 1},
+            },
         }
     )
 

@@ -23,8 +23,19 @@ def test_notification_keys_are_url_decoded(s3_notification, key: str) -> None:
 
 
 @given(key=keys)
-def test_eventbridge_keys_are_taken_as_they_are(eventbridge_event, key: str) -> None:
+def test_eventbridge_keys_are_url_decoded(eventbridge_event, key: str) -> None:
     assert parse_message(eventbridge_event("in", key)).objects == [S3Object("in", key, "Object Created")]
+
+
+def test_plus_in_an_eventbridge_key_is_a_space_and_encoded_plus_is_a_plus() -> None:
+    body = json.dumps(
+        {
+            "source": "aws.s3",
+            "detail-type": "Object Created",
+            "detail": {"bucket": {"name": "in"}, "object": {"key": "2024/red+flower%2B1.jpg"}},
+        }
+    )
+    assert parse_message(body).objects[0].key == "2024/red flower+1.jpg"
 
 
 def test_plus_in_a_notification_is_a_space_and_encoded_plus_is_a_plus() -> None:

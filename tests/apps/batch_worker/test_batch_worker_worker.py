@@ -63,7 +63,7 @@ def test_jsonl_object_announced_by_s3_is_processed_and_the_message_deleted(pipel
     assert pipeline.queue_counts() == (0, 0)
 
 
-def test_eventbridge_event_with_an_unencoded_key(pipeline) -> None:
+def test_eventbridge_event_with_an_encoded_key(pipeline) -> None:
     key = "raw/a b+c%20.jsonl"
     pipeline.upload(key, b'{"stars": 2, "review_count": 2}\n')
     pipeline.notify_eventbridge(key)
