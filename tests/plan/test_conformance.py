@@ -12,41 +12,17 @@ from harness.recording import Recording, Registration
 from plan import conformance
 from plan.__main__ import main
 
-# Known defects other changes are fixing; each names the problem the check reports for it.
-_KNOWN_DEFECTS = {
-    "dev": "Scheduler's ECS target sends AssignPublicIp ENABLED with a capacity provider strategy and no "
-    "launch type; the Scheduler model allows ENABLED only with LaunchType FARGATE",
-}
-
 
 @pytest.fixture(scope="module")
 def recordings() -> dict[str, Recording]:
     return {stack: run_program(stack) for stack in list_stacks()}
 
 
-def _params(stack_param):
-    return [
-        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=_KNOWN_DEFECTS[s])) if s in _KNOWN_DEFECTS else s
-        for s in stack_param
-    ]
-
-
-@pytest.mark.parametrize("stack", _params(list_stacks()))
+@pytest.mark.parametrize("stack", list_stacks())
 def test_stack_requests_conform_to_aws(recordings, stack):
     report = conformance.check(recordings[stack])
     assert report.requests
     assert [str(p) for p in report.problems] == []
-
-
-def test_dev_problem_is_exactly_the_known_public_ip_defect(recordings):
-    problems = conformance.check(recordings["dev"]).problems
-    assert [(p.resource, p.path, p.value) for p in problems] == [
-        (
-            "image-assessor-schedule",
-            "Target.EcsParameters.NetworkConfiguration.awsvpcConfiguration.AssignPublicIp",
-            "ENABLED",
-        )
-    ]
 
 
 def test_every_resource_type_of_the_stacks_is_translated_or_listed(recordings):
