@@ -761,3 +761,19 @@ def test_every_declared_output_is_registered(monkeypatch):
 def test_two_spellings_of_one_network_are_one_cidr_listed_twice():
     message = _rejected({**BASE, "allowed_cidrs": ["2001:db8::/32", "2001:DB8::/32"]}, "allowed_cidrs")
     assert "distinct CIDR blocks" in message
+
+
+@pytest.mark.parametrize("matcher", ["100", "200-500", "302,503", "399-200", "600"])
+def test_health_check_codes_outside_what_an_alb_accepts_are_refused(matcher):
+    # Matcher.HttpCode (elbv2 model): an Application Load Balancer takes codes from 200 to 499.
+    message = _rejected({**BASE, "health_check_matcher": matcher}, "health_check_matcher")
+    assert (
+        f"health_check_matcher: {matcher!r} — HTTP codes from 200 to 499 such as 200, 200,204 or 200-399, "
+        "ranges low-high" in message
+    )
+
+
+@pytest.mark.parametrize("matcher", ["200", "200,204", "200-499", "200-299,404"])
+def test_health_check_codes_an_alb_accepts_reach_the_target_group(matcher):
+    recording, _ = _web(health_check_matcher=matcher)
+    assert recording.one(TG).inputs["healthCheck"]["matcher"] == matcher
