@@ -42,9 +42,13 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # appear in the task definition.
 SECRET_LOOKING_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.IGNORECASE)
 SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/.+$")
-# Where ECS can resolve a secret from: an SSM parameter or a Secrets Manager secret.
-SECRET_REFERENCE_ARN = re.compile(
-    r"^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/.+|secretsmanager:[a-z0-9-]+:\d{12}:secret:.+)$"
+# A Secrets Manager `valueFrom` (ECS Developer Guide, "Pass Secrets Manager secrets through Amazon ECS
+# environment variables"): the secret's ARN, optionally followed by `:json-key:version-stage:version-id`,
+# all three colons present and each part possibly empty (`...:secret:name-AbCdEf:username::`). Group 1 is
+# the secret's own ARN, which is what IAM authorizes GetSecretValue on; secret names are letters, digits
+# and /_+=.@- (CreateSecret Name, secretsmanager service model).
+SECRETS_MANAGER_REFERENCE = re.compile(
+    r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+)(?::[^:]*:[^:]*:[^:]*)?$"
 )
 # RegisterTaskDefinition: family and container names are up to 255 letters, digits, hyphens and underscores.
 _ECS_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -174,10 +178,19 @@ def environment_entries(args: Mapping[str, Any], problems: ArgumentProblems, pre
     for key, arn in secrets.items():
         if not _is_env_name(key):
             problems.add(f"{prefix}secrets.{key}", arn, "names are letters, digits and _")
-        if is_known(arn) and not (isinstance(arn, str) and SECRET_REFERENCE_ARN.match(arn)):
-            problems.add(f"{prefix}secrets.{key}", arn, "an SSM parameter ARN or a Secrets Manager secret ARN")
+        if is_known(arn) and not (isinstance(arn, str) and _is_secret_reference(arn)):
+            problems.add(
+                f"{prefix}secrets.{key}",
+                arn,
+                "an SSM parameter ARN or a Secrets Manager secret ARN, optionally with "
+                ":json-key:version-stage:version-id",
+            )
         if key in environment:
             problems.add(f"{prefix}secrets.{key}", arn, "also set in environment; a name must be one or the other")
+
+
+def _is_secret_reference(arn: str) -> bool:
+    return bool(SSM_PARAMETER_ARN.match(arn) or SECRETS_MANAGER_REFERENCE.match(arn))
 
 
 def _is_env_name(key: Any) -> bool:
