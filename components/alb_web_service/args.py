@@ -12,7 +12,16 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, Number, Text
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
-from ..fargate_workload import FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..name_limits import (
+    ALARM,
+    ECS_SERVICE,
+    LOAD_BALANCER,
+    SCALING_POLICY,
+    SECURITY_GROUP,
+    TARGET_GROUP,
+    ComponentNames,
+)
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..tags import TAGS
 from ..validation import ArgumentProblems
@@ -407,9 +416,29 @@ ALB_WEB_SERVICE_RULES = (
 """The rules of `ALB_WEB_SERVICE_ARGS` that span its fields."""
 
 
-def validate_alb_web_service_args(args: AlbWebServiceArgs) -> None:
-    """Raises one ValueError listing every problem in `args`."""
+ALB_WORKLOAD_NAME = "{name}"
+"""The embedded workload's logical name: the service's own, as in the first release."""
+
+# The children Pulumi autonames from the service's name; the load balancer and target group, 32 characters
+# at most, leave it the least room.
+ALB_WEB_SERVICE_NAMES = ComponentNames.of(
+    [
+        ("-alb", LOAD_BALANCER),
+        ("-tg", TARGET_GROUP),
+        ("-alb-sg", SECURITY_GROUP),
+        ("-service", ECS_SERVICE),
+        ("-scale-requests", SCALING_POLICY),
+        ("-unhealthy-tasks", ALARM),
+    ],
+    embeds=[(ALB_WORKLOAD_NAME, FARGATE_WORKLOAD_NAMES)],
+)
+
+
+def validate_alb_web_service_args(args: AlbWebServiceArgs, *, name: str | None = None) -> None:
+    """Raises one ValueError listing every problem in `args`, and in `name` when given."""
     problems = ArgumentProblems("AlbWebService")
+    if name is not None:
+        ALB_WEB_SERVICE_NAMES.check(name, problems)
     given = ALB_WEB_SERVICE_ARGS.check(args, problems)
     if given is not None:
         validate_embedded_workload(

@@ -9,6 +9,7 @@ import pulumi
 
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, OneOf, Text
 from ..fargate_sizes import FARGATE_MEMORY_BY_CPU, FARGATE_MEMORY_RANGE, fargate_memory_problem
+from ..name_limits import ECR_REPOSITORY, IAM_ROLE, IAM_ROLE_POLICY, LOG_GROUP, SECURITY_GROUP, ComponentNames
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
 
@@ -245,11 +246,28 @@ FARGATE_WORKLOAD_ARGS = Arguments(
 )
 
 
-def validate_workload_args(args: Any, problems: ArgumentProblems | None = None, prefix: str = "") -> None:
-    """Checks the arguments; raises one ValueError listing all problems unless `problems` is given,
-    in which case the caller (a component embedding these args) raises them with its own."""
+# The children named after the workload that Pulumi autonames (the task definition's family is explicit).
+FARGATE_WORKLOAD_NAMES = ComponentNames.of(
+    [
+        ("-logs", LOG_GROUP),
+        ("-execution-role", IAM_ROLE),
+        ("-execution-policy", IAM_ROLE_POLICY),
+        ("-task-role", IAM_ROLE),
+        ("-sg", SECURITY_GROUP),
+        ("-repo", ECR_REPOSITORY),
+    ]
+)
+
+
+def validate_workload_args(
+    args: Any, problems: ArgumentProblems | None = None, prefix: str = "", *, name: str | None = None
+) -> None:
+    """Checks the arguments, and `name` when given; raises one ValueError listing all problems unless
+    `problems` is given, in which case the caller (a component embedding these args) raises them with its own."""
     own = problems is None
     problems = problems if problems is not None else ArgumentProblems("FargateWorkload")
+    if name is not None:
+        FARGATE_WORKLOAD_NAMES.check(name, problems)
     FARGATE_WORKLOAD_ARGS.check(args, problems, prefix)
     if own:
         problems.raise_if_any()

@@ -12,7 +12,17 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Spec, Text
 from ..capacity import CAPACITY, CapacityWeights
-from ..fargate_workload import ENV_NAME, SECRET_LOOKING_NAME, FargateWorkloadArgs
+from ..fargate_workload import ENV_NAME, FARGATE_WORKLOAD_NAMES, SECRET_LOOKING_NAME, FargateWorkloadArgs
+from ..name_limits import (
+    ALARM,
+    EVENT_RULE,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    SCHEDULE,
+    SCHEDULE_GROUP,
+    SQS_QUEUE,
+    ComponentNames,
+)
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
 from ..tags import TAGS
@@ -180,8 +190,29 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
 )
 
 
-def validate_scheduled_task_args(args: Any) -> None:
-    """Checks every argument and raises one ValueError listing all problems."""
+SCHEDULED_WORKLOAD_NAME = "{name}-workload"
+"""The embedded workload's logical name: the name of the first release, so the roles, log group and task
+definition of deployed stacks are kept."""
+
+# The children Pulumi autonames from the task's name (the failed-run target takes a generated target id).
+SCHEDULED_ECS_TASK_NAMES = ComponentNames.of(
+    [
+        ("-dlq", SQS_QUEUE),
+        ("-dlq-alarm", ALARM),
+        ("-scheduler-role", IAM_ROLE),
+        ("-scheduler-policy", IAM_ROLE_POLICY),
+        ("-group", SCHEDULE_GROUP),
+        ("-schedule", SCHEDULE),
+        ("-failed-run", EVENT_RULE),
+    ],
+    embeds=[(SCHEDULED_WORKLOAD_NAME, FARGATE_WORKLOAD_NAMES)],
+)
+
+
+def validate_scheduled_task_args(args: Any, *, name: str | None = None) -> None:
+    """Checks every argument, and `name` when given, and raises one ValueError listing all problems."""
     problems = ArgumentProblems("ScheduledEcsTask")
+    if name is not None:
+        SCHEDULED_ECS_TASK_NAMES.check(name, problems)
     SCHEDULED_ECS_TASK_ARGS.check(args, problems)
     problems.raise_if_any()

@@ -21,7 +21,13 @@ from ..outputs import register_declared_outputs
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
 from ..tags import with_tags
 from ..workload_shape import WorkloadShape
-from .args import SCHEDULED_ECS_TASK_ARGS, ScheduledEcsTaskArgs, utc_timestamp, validate_scheduled_task_args
+from .args import (
+    SCHEDULED_ECS_TASK_ARGS,
+    SCHEDULED_WORKLOAD_NAME,
+    ScheduledEcsTaskArgs,
+    utc_timestamp,
+    validate_scheduled_task_args,
+)
 from .failed_run import failed_run_alert
 
 # Scheduler sends what it could not start to the queue at once; five minutes is soon enough to hear of it.
@@ -32,8 +38,7 @@ class ScheduledEcsTask(WorkloadShape):
     """A Fargate task started by EventBridge Scheduler, with retries, a dead-letter queue and alerts.
     Its outputs carry everything needed to start the same task by hand with `ecs.run_task`."""
 
-    # The names of the first release: a new one would replace the workload's roles, log group and task definition.
-    WORKLOAD_NAME = "{name}-workload"
+    WORKLOAD_NAME = SCHEDULED_WORKLOAD_NAME
     FAMILY = "{name}"
 
     schedule_name: pulumi.Output[str]
@@ -66,7 +71,7 @@ class ScheduledEcsTask(WorkloadShape):
     """URL of the dead-letter queue of runs Scheduler could not start."""
 
     def __init__(self, name: str, args: ScheduledEcsTaskArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        validate_scheduled_task_args(args)
+        validate_scheduled_task_args(args, name=name)
         super().__init__(
             "ecs-workloads:scheduled_ecs_task:ScheduledEcsTask", name, None, with_tags(args.get("tags"), opts)
         )

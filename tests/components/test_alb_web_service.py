@@ -777,3 +777,35 @@ def test_health_check_codes_outside_what_an_alb_accepts_are_refused(matcher):
 def test_health_check_codes_an_alb_accepts_reach_the_target_group(matcher):
     recording, _ = _web(health_check_matcher=matcher)
     assert recording.one(TG).inputs["healthCheck"]["matcher"] == matcher
+
+
+def test_the_longest_name_gives_load_balancer_and_target_group_names_aws_accepts():
+    from ecs_workloads.name_limits import NAME_LIMITS
+
+    recording, _ = _web(name="w" * 20)
+    autonamed = {r.name: r.outputs["name"] for r in recording.registrations if r.type in NAME_LIMITS}
+    # elbv2 CreateLoadBalancer / CreateTargetGroup: at most 32 characters, Pulumi's 8-character suffix included.
+    assert (len(autonamed[f"{'w' * 20}-alb"]), len(autonamed[f"{'w' * 20}-tg"])) == (32, 31)
+    assert [
+        r.name
+        for r in recording.registrations
+        if r.type in NAME_LIMITS and len(r.outputs["name"]) > NAME_LIMITS[r.type].limit
+    ] == []
+
+
+def test_a_name_too_long_for_the_load_balancer_is_refused():
+    caught = {}
+
+    def program():
+        try:
+            AlbWebService("w" * 21, BASE)
+        except ValueError as error:
+            caught["error"] = str(error)
+
+    recording = run_callable(program)
+    assert recording.registrations == []
+    assert caught["error"] == (
+        "invalid AlbWebService arguments:\n"
+        f"  name: '{'w' * 21}' — at most 20 characters: the longest resource name <name>-alb plus the 8-character "
+        "autoname suffix must fit the 32 characters a load balancer name allows"
+    )
