@@ -67,7 +67,9 @@ class ScheduleSettings(Section):
     )
     enabled: bool = SCHEDULED_ECS_TASK_ARGS["enabled"].setting(description="false keeps the schedule but pauses it.")
     task_count: int = SCHEDULED_ECS_TASK_ARGS["task_count"].setting(description="Tasks started per run.")
-    start_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs before it.")
+    start_date: str | None = Field(
+        None, description="ISO 8601 date-time with offset; no runs before it (left out once it has passed)."
+    )
     end_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs after it.")
     flexible_window_minutes: int = SCHEDULED_ECS_TASK_ARGS["flexible_window_minutes"].setting(
         description="0 = exact time; else a window of that many minutes."

@@ -66,6 +66,16 @@ def utc_timestamp(text: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def start_date_to_send(start_date: str, now: datetime) -> str | None:
+    """The StartDate to give Scheduler for the given `start_date`: None once it has passed. CreateSchedule and
+    UpdateSchedule refuse "The StartDate you specify cannot be earlier than 5 minutes ago" (the rule moto
+    reproduces, getmoto/moto#8172), so a job written with a start date would otherwise fail on every `pulumi
+    up` after that date; a start date that has passed restricts nothing, the schedule runs from now either way.
+    `now` is the caller's clock, so the decision is the same under tests whatever the time."""
+    timestamp = utc_timestamp(start_date)
+    return timestamp if timestamp > now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") else None
+
+
 def run_environment_problem(key: str) -> str | None:
     """What is wrong with a run-environment variable name, or None."""
     if not ENV_NAME.match(key):
@@ -93,7 +103,8 @@ class ScheduledEcsTaskArgs(TypedDict, total=False):
     timezone: str
     """IANA time zone the cron and `at` expressions are read in, e.g. `Europe/London`."""
     start_date: str
-    """ISO 8601 date-time with a UTC offset before which the schedule does not run."""
+    """ISO 8601 date-time with a UTC offset before which the schedule does not run. Once it has passed it is
+    left out (Scheduler refuses a start date more than 5 minutes ago) and the schedule runs from now."""
     end_date: str
     """ISO 8601 date-time with a UTC offset after which the schedule stops; after `start_date`."""
     enabled: bool

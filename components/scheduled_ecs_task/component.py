@@ -6,6 +6,7 @@ fails is caught separately (see failed_run.py).
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
@@ -25,6 +26,7 @@ from .args import (
     SCHEDULED_ECS_TASK_ARGS,
     SCHEDULED_WORKLOAD_NAME,
     ScheduledEcsTaskArgs,
+    start_date_to_send,
     utc_timestamp,
     validate_scheduled_task_args,
 )
@@ -40,6 +42,8 @@ class ScheduledEcsTask(WorkloadShape):
 
     WORKLOAD_NAME = SCHEDULED_WORKLOAD_NAME
     FAMILY = "{name}"
+    # What "now" is when deciding whether `start_date` has passed; tests set their own.
+    clock = staticmethod(lambda: datetime.now(UTC))
 
     schedule_name: pulumi.Output[str]
     """Name of the EventBridge Scheduler schedule."""
@@ -116,7 +120,14 @@ class ScheduledEcsTask(WorkloadShape):
 
         window = value(args, "flexible_window_minutes")
         run_environment = value(args, "run_environment")
-        start_date, end_date = (utc_timestamp(args[key]) if key in args else None for key in ("start_date", "end_date"))
+        start_date = start_date_to_send(args["start_date"], self.clock()) if "start_date" in args else None
+        if "start_date" in args and start_date is None:
+            pulumi.log.info(
+                f"start_date {args['start_date']} has passed: it is left out (EventBridge Scheduler refuses a start "
+                "date more than 5 minutes ago) and the schedule runs from now",
+                resource=self,
+            )
+        end_date = utc_timestamp(args["end_date"]) if "end_date" in args else None
         schedule = aws.scheduler.Schedule(
             f"{name}-schedule",
             group_name=group_name,

@@ -572,3 +572,33 @@ def test_the_longest_name_gives_names_aws_accepts():
         if r.type in NAME_LIMITS and len(r.outputs["name"]) > NAME_LIMITS[r.type].limit
     ]
     assert too_long == []
+
+
+def _at(moment: str):
+    from datetime import datetime
+
+    return staticmethod(lambda: datetime.fromisoformat(moment))
+
+
+@pytest.mark.parametrize(
+    ("now", "sent"),
+    [
+        ("2030-01-01T07:59:59+00:00", "2030-01-01T08:00:00Z"),
+        ("2030-01-01T09:00:00+01:00", None),
+        ("2031-06-01T00:00:00+00:00", None),
+    ],
+)
+def test_a_start_date_is_sent_only_while_it_lies_ahead(monkeypatch, caplog, now, sent):
+    # Scheduler refuses a StartDate more than 5 minutes ago, and a passed one restricts nothing.
+    monkeypatch.setattr(ScheduledEcsTask, "clock", _at(now))
+    with caplog.at_level("INFO"):
+        recording = _task(start_date="2030-01-01T09:00:00+01:00", end_date="2031-12-31T00:00:00Z")
+    schedule = _schedule(recording)
+    assert schedule.get("startDate") == sent
+    assert schedule["endDate"] == "2031-12-31T00:00:00Z"
+    notes = [r.getMessage() for r in caplog.records if "has passed" in r.getMessage()]
+    expected = (
+        "start_date 2030-01-01T09:00:00+01:00 has passed: it is left out (EventBridge Scheduler refuses a start "
+        "date more than 5 minutes ago) and the schedule runs from now"
+    )
+    assert notes == ([] if sent else [expected])

@@ -335,3 +335,11 @@ def test_a_job_name_one_character_longer_is_refused_with_the_reason():
         "letter (the longest resource name job-<name>-workload-execution-role plus the 8-character autoname suffix "
         "must fit the 64 characters an IAM role name allows)"
     ]
+
+
+def test_a_job_whose_start_date_has_passed_keeps_deploying_without_it():
+    # The tests' clock reads 2026-01-01 (tests/conftest.py); Scheduler would refuse a 2025 StartDate.
+    recording = _run({"jobs": [_job(name="late", startDate="2025-06-01T00:00:00Z", endDate="2030-01-01T00:00:00Z")]})
+    schedule = _schedule_of(recording, "job-late")
+    assert "startDate" not in schedule
+    assert schedule["endDate"] == "2030-01-01T00:00:00Z"
