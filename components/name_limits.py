@@ -46,6 +46,8 @@ EVENT_RULE = NameLimit("aws:cloudwatch/eventRule:EventRule", "an EventBridge rul
 LOAD_BALANCER = NameLimit("aws:lb/loadBalancer:LoadBalancer", "a load balancer name", 32)
 TARGET_GROUP = NameLimit("aws:lb/targetGroup:TargetGroup", "a target group name", 32)
 ECS_SERVICE = NameLimit("aws:ecs/service:Service", "an ECS service name", 255)  # ECS CreateService serviceName
+# S3 User Guide, "General purpose bucket naming rules": "between 3 (min) and 63 (max) characters long".
+S3_BUCKET = NameLimit("aws:s3/bucket:Bucket", "an S3 bucket name", 63)
 SCALING_POLICY = NameLimit("aws:appautoscaling/policy:Policy", "a scaling policy name", 256)  # PolicyName max 256
 
 NAME_LIMITS = {
@@ -64,6 +66,7 @@ NAME_LIMITS = {
         LOAD_BALANCER,
         TARGET_GROUP,
         ECS_SERVICE,
+        S3_BUCKET,
         SCALING_POLICY,
     )
 }
