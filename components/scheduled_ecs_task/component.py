@@ -122,7 +122,8 @@ class ScheduledEcsTask(WorkloadShape):
         run_environment = value(args, "run_environment")
         start_date = start_date_to_send(args["start_date"], self.clock()) if "start_date" in args else None
         if "start_date" in args and start_date is None:
-            pulumi.log.info(
+            # A warning, so the plan shows it: the stack file still says a date that no longer applies.
+            pulumi.log.warn(
                 f"start_date {args['start_date']} has passed: it is left out (EventBridge Scheduler refuses a start "
                 "date more than 5 minutes ago) and the schedule runs from now",
                 resource=self,
