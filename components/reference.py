@@ -17,6 +17,7 @@ from importlib import import_module
 from typing import Any
 
 from .arguments import Arguments, FieldFacts, Nested, NestedList
+from .name_limits import ComponentNames
 from .outputs import declared_outputs, output_docs
 
 # The documented components, in reading order, and the module-level name of each one's declaration.
@@ -48,6 +49,10 @@ def render() -> str:
         component = getattr(module, component_name)
         arguments: Arguments = getattr(module, declaration_name)
         lines += [f"## {component_name}", "", inspect.cleandoc(component.__doc__ or ""), ""]
+        # A component whose children are autonamed declares its name bound beside its arguments.
+        names: ComponentNames | None = getattr(module, declaration_name.replace("_ARGS", "_NAMES"), None)
+        if names is not None:
+            lines += [f"Name: {names.allowed()}.", ""]
         lines += _arguments_table(arguments, f"{component_name} arguments (`{arguments.typed_dict.__name__}`)")
         lines += _outputs_table(component)
     return "\n".join(lines).rstrip() + "\n"

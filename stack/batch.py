@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ecs_workloads.queue_backed_batch_service import (
     QUEUE_BACKED_BATCH_SERVICE_ARGS,
+    QUEUE_BACKED_BATCH_SERVICE_NAMES,
     WORKER_ENVIRONMENT,
     QueueBackedBatchService,
     QueueBackedBatchServiceArgs,
@@ -27,7 +28,10 @@ from .section import Section
 from .workload_settings import WorkloadSettings
 
 WORKER_APP = "batch_worker"
-_PIPELINE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_PIPELINE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_PIPELINE_RESOURCE_NAME = "batch-{name}"
+PIPELINE_NAME_MAX_LENGTH = QUEUE_BACKED_BATCH_SERVICE_NAMES.max_length - len(_PIPELINE_RESOURCE_NAME.format(name=""))
+"""A pipeline's `QueueBackedBatchService` is `batch-<name>`, so the component's name bound less the prefix."""
 _ARGS = QUEUE_BACKED_BATCH_SERVICE_ARGS
 
 
@@ -102,10 +106,10 @@ class BatchPipelineSettings(Section):
 
 
 def _pipeline_name(name: str) -> str:
-    if not _PIPELINE_NAME.match(name):
+    if not _PIPELINE_NAME.match(name) or len(name) > PIPELINE_NAME_MAX_LENGTH:
         raise ValueError(
-            "pipeline names are 1-20 lowercase letters, digits or -, starting with a letter "
-            "(they become part of bucket and queue names)"
+            f"pipeline names are 1-{PIPELINE_NAME_MAX_LENGTH} lowercase letters, digits or -, starting with a letter "
+            f"({QUEUE_BACKED_BATCH_SERVICE_NAMES.reason(_PIPELINE_RESOURCE_NAME.format(name='<name>'))})"
         )
     return name
 
@@ -176,4 +180,4 @@ def _pipeline(foundation: Foundation, name: str, settings: BatchPipelineSettings
         "protect_data": foundation.protect_data,
         "alarm_topic_arn": foundation.alarm_topic_arn,
     }
-    return QueueBackedBatchService(f"batch-{name}", args)
+    return QueueBackedBatchService(_PIPELINE_RESOURCE_NAME.format(name=name), args)

@@ -20,6 +20,7 @@ from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.schedule_expression import normalize_schedule_expression, validate_timezone
 from ecs_workloads.scheduled_ecs_task import (
     SCHEDULED_ECS_TASK_ARGS,
+    SCHEDULED_ECS_TASK_NAMES,
     ScheduledEcsTask,
     ScheduledEcsTaskArgs,
     run_environment_problem,
@@ -36,7 +37,10 @@ ASSESSOR_APP = "image_assessor"
 # Set by the stack, not by config: the URL and the token come from the cats service, the count from
 # deleteCount.
 _ASSESSOR_OWN_ENV = ("ALB_URL", "DELETE_COUNT", API_TOKEN_VARIABLE)
-_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_JOB_RESOURCE_NAME = "job-{name}"
+JOB_NAME_MAX_LENGTH = SCHEDULED_ECS_TASK_NAMES.max_length - len(_JOB_RESOURCE_NAME.format(name=""))
+"""A job's `ScheduledEcsTask` is `job-<name>`, so the component's name bound less the prefix."""
 
 
 class RetrySettings(Section):
@@ -63,7 +67,9 @@ class ScheduleSettings(Section):
     )
     enabled: bool = SCHEDULED_ECS_TASK_ARGS["enabled"].setting(description="false keeps the schedule but pauses it.")
     task_count: int = SCHEDULED_ECS_TASK_ARGS["task_count"].setting(description="Tasks started per run.")
-    start_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs before it.")
+    start_date: str | None = Field(
+        None, description="ISO 8601 date-time with offset; no runs before it (left out once it has passed)."
+    )
     end_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs after it.")
     flexible_window_minutes: int = SCHEDULED_ECS_TASK_ARGS["flexible_window_minutes"].setting(
         description="0 = exact time; else a window of that many minutes."
@@ -133,7 +139,9 @@ class ImageAssessorSettings(ScheduleSettings):
 class JobSettings(ScheduleSettings):
     """One entry of `ecs-workloads:jobs`: a container run on a schedule."""
 
-    name: str = Field(description="Unique lowercase name (letters, digits, -), up to 32 characters.")
+    name: str = Field(
+        description=f"Unique lowercase name (letters, digits, -), up to {JOB_NAME_MAX_LENGTH} characters."
+    )
     workload: WorkloadSettings = Field(description="Container; `image` or `app` is required.")
     command: list[str] | None = Field(None, description="Container command. Default: the image's CMD.")
     run_environment: dict[str, str] = Field(
@@ -143,8 +151,11 @@ class JobSettings(ScheduleSettings):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _JOB_NAME.match(value):
-            raise ValueError("must be 1-32 lowercase letters, digits or -, starting with a letter")
+        if not _JOB_NAME.match(value) or len(value) > JOB_NAME_MAX_LENGTH:
+            raise ValueError(
+                f"must be 1-{JOB_NAME_MAX_LENGTH} lowercase letters, digits or -, starting with a letter "
+                f"({SCHEDULED_ECS_TASK_NAMES.reason(job_resource_name('<name>'))})"
+            )
         if value == ASSESSOR_JOB:
             raise ValueError(f"{ASSESSOR_JOB} is the ImageAssessor's name; configure it under imageAssessor")
         return value
@@ -230,7 +241,7 @@ def build_jobs(
 
 def job_resource_name(name: str) -> str:
     """The logical name of the `ScheduledEcsTask` of the configured job `name`."""
-    return f"job-{name}"
+    return _JOB_RESOURCE_NAME.format(name=name)
 
 
 def _image_assessor(

@@ -6,6 +6,7 @@
 
 from .args import (
     ALB_WEB_SERVICE_ARGS,
+    ALB_WEB_SERVICE_NAMES,
     ALB_WEB_SERVICE_RULES,
     CERTIFICATE_ARN,
     DATABASE_ACCESS_ARGS,
@@ -27,6 +28,7 @@ from .listeners import TLS_POLICY
 
 __all__ = [
     "ALB_WEB_SERVICE_ARGS",
+    "ALB_WEB_SERVICE_NAMES",
     "ALB_WEB_SERVICE_RULES",
     "CERTIFICATE_ARN",
     "DATABASE_ACCESS_ARGS",

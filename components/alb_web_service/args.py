@@ -12,7 +12,16 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, Number, Text
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
-from ..fargate_workload import FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..name_limits import (
+    ALARM,
+    ECS_SERVICE,
+    LOAD_BALANCER,
+    SCALING_POLICY,
+    SECURITY_GROUP,
+    TARGET_GROUP,
+    ComponentNames,
+)
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..tags import TAGS
 from ..validation import ArgumentProblems
@@ -21,7 +30,26 @@ from ..workload_shape import EMBEDDED_WORKLOAD, validate_embedded_workload
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,32}$")
-_MATCHER = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
+# Matcher.HttpCode (elbv2 service model, botocore elbv2/2015-12-01): "For Application Load Balancers, you
+# can specify values between 200 and 499", as a list ("200,202") or a range ("200-299").
+ALB_HEALTHY_CODES = (200, 499)
+_MATCHER_PART = re.compile(r"^(\d{3})(?:-(\d{3}))?$")
+
+
+def _is_alb_matcher(value: Any) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    low, high = ALB_HEALTHY_CODES
+    for part in value.split(","):
+        match = _MATCHER_PART.match(part)
+        if match is None:
+            return False
+        first, last = int(match[1]), int(match[2] or match[1])
+        if not low <= first <= last <= high:
+            return False
+    return True
+
+
 _PATH = re.compile(r"/.*")
 # PathPatternConditionConfig: each value up to 128 characters, `*` and `?` wildcards.
 PATH_PATTERN = Text(pattern=_PATH, shape="a path starting with / (* and ? are wildcards)", max_length=128)
@@ -266,8 +294,11 @@ ALB_WEB_SERVICE_ARGS = Arguments(
         "access_logs_prefix": Text(otherwise="the bucket root"),
         # elbv2 model: Path 1 to 1024 characters.
         "health_check_path": Text(pattern=_PATH, shape="a path starting with /", max_length=1024, default="/"),
-        "health_check_matcher": Text(
-            pattern=_MATCHER, shape="HTTP codes such as 200, 200,204 or 200-399", default="200-399"
+        "health_check_matcher": Check(
+            test=_is_alb_matcher,
+            says=f"HTTP codes from {ALB_HEALTHY_CODES[0]} to {ALB_HEALTHY_CODES[1]} such as 200, 200,204 or 200-399, "
+            "ranges low-high",
+            default="200-399",
         ),
         # elbv2 model: HealthCheckIntervalSeconds 5-300, HealthCheckThresholdCount 2-10,
         # HealthCheckTimeoutSeconds 2-120.
@@ -385,9 +416,29 @@ ALB_WEB_SERVICE_RULES = (
 """The rules of `ALB_WEB_SERVICE_ARGS` that span its fields."""
 
 
-def validate_alb_web_service_args(args: AlbWebServiceArgs) -> None:
-    """Raises one ValueError listing every problem in `args`."""
+ALB_WORKLOAD_NAME = "{name}"
+"""The embedded workload's logical name: the service's own, as in the first release."""
+
+# The children Pulumi autonames from the service's name; the load balancer and target group, 32 characters
+# at most, leave it the least room.
+ALB_WEB_SERVICE_NAMES = ComponentNames.of(
+    [
+        ("-alb", LOAD_BALANCER),
+        ("-tg", TARGET_GROUP),
+        ("-alb-sg", SECURITY_GROUP),
+        ("-service", ECS_SERVICE),
+        ("-scale-requests", SCALING_POLICY),
+        ("-unhealthy-tasks", ALARM),
+    ],
+    embeds=[(ALB_WORKLOAD_NAME, FARGATE_WORKLOAD_NAMES)],
+)
+
+
+def validate_alb_web_service_args(args: AlbWebServiceArgs, *, name: str | None = None) -> None:
+    """Raises one ValueError listing every problem in `args`, and in `name` when given."""
     problems = ArgumentProblems("AlbWebService")
+    if name is not None:
+        ALB_WEB_SERVICE_NAMES.check(name, problems)
     given = ALB_WEB_SERVICE_ARGS.check(args, problems)
     if given is not None:
         validate_embedded_workload(

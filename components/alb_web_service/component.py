@@ -13,6 +13,7 @@ from ..workload_shape import WorkloadShape
 from .alarms import alarms
 from .args import (
     ALB_WEB_SERVICE_ARGS,
+    ALB_WORKLOAD_NAME,
     DATABASE_ACCESS_ARGS,
     AlbWebServiceArgs,
     SharedListenerArgs,
@@ -33,8 +34,7 @@ class AlbWebService(WorkloadShape):
     only the ALB's security group.
     """
 
-    # The names of the first release: the workload is the service's own name.
-    WORKLOAD_NAME = "{name}"
+    WORKLOAD_NAME = ALB_WORKLOAD_NAME
     FAMILY = "{name}"
 
     url: pulumi.Output[str]
@@ -62,7 +62,7 @@ class AlbWebService(WorkloadShape):
     """Security group of the tasks (the same as `security_group_id`)."""
 
     def __init__(self, name: str, args: AlbWebServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        validate_alb_web_service_args(args)
+        validate_alb_web_service_args(args, name=name)
         super().__init__("ecs-workloads:alb_web_service:AlbWebService", name, None, with_tags(args.get("tags"), opts))
         value = ALB_WEB_SERVICE_ARGS.value
         placement = args["placement"]

@@ -9,6 +9,7 @@ import pulumi
 
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, OneOf, Text
 from ..fargate_sizes import FARGATE_MEMORY_BY_CPU, FARGATE_MEMORY_RANGE, fargate_memory_problem
+from ..name_limits import ECR_REPOSITORY, IAM_ROLE, IAM_ROLE_POLICY, LOG_GROUP, SECURITY_GROUP, ComponentNames
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
 
@@ -42,9 +43,13 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # appear in the task definition.
 SECRET_LOOKING_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.IGNORECASE)
 SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/.+$")
-# Where ECS can resolve a secret from: an SSM parameter or a Secrets Manager secret.
-SECRET_REFERENCE_ARN = re.compile(
-    r"^arn:aws[a-z-]*:(ssm:[a-z0-9-]+:\d{12}:parameter/.+|secretsmanager:[a-z0-9-]+:\d{12}:secret:.+)$"
+# A Secrets Manager `valueFrom` (ECS Developer Guide, "Pass Secrets Manager secrets through Amazon ECS
+# environment variables"): the secret's ARN, optionally followed by `:json-key:version-stage:version-id`,
+# all three colons present and each part possibly empty (`...:secret:name-AbCdEf:username::`). Group 1 is
+# the secret's own ARN, which is what IAM authorizes GetSecretValue on; secret names are letters, digits
+# and /_+=.@- (CreateSecret Name, secretsmanager service model).
+SECRETS_MANAGER_REFERENCE = re.compile(
+    r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+)(?::[^:]*:[^:]*:[^:]*)?$"
 )
 # RegisterTaskDefinition: family and container names are up to 255 letters, digits, hyphens and underscores.
 _ECS_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -174,10 +179,19 @@ def environment_entries(args: Mapping[str, Any], problems: ArgumentProblems, pre
     for key, arn in secrets.items():
         if not _is_env_name(key):
             problems.add(f"{prefix}secrets.{key}", arn, "names are letters, digits and _")
-        if is_known(arn) and not (isinstance(arn, str) and SECRET_REFERENCE_ARN.match(arn)):
-            problems.add(f"{prefix}secrets.{key}", arn, "an SSM parameter ARN or a Secrets Manager secret ARN")
+        if is_known(arn) and not (isinstance(arn, str) and _is_secret_reference(arn)):
+            problems.add(
+                f"{prefix}secrets.{key}",
+                arn,
+                "an SSM parameter ARN or a Secrets Manager secret ARN, optionally with "
+                ":json-key:version-stage:version-id",
+            )
         if key in environment:
             problems.add(f"{prefix}secrets.{key}", arn, "also set in environment; a name must be one or the other")
+
+
+def _is_secret_reference(arn: str) -> bool:
+    return bool(SSM_PARAMETER_ARN.match(arn) or SECRETS_MANAGER_REFERENCE.match(arn))
 
 
 def _is_env_name(key: Any) -> bool:
@@ -232,11 +246,28 @@ FARGATE_WORKLOAD_ARGS = Arguments(
 )
 
 
-def validate_workload_args(args: Any, problems: ArgumentProblems | None = None, prefix: str = "") -> None:
-    """Checks the arguments; raises one ValueError listing all problems unless `problems` is given,
-    in which case the caller (a component embedding these args) raises them with its own."""
+# The children named after the workload that Pulumi autonames (the task definition's family is explicit).
+FARGATE_WORKLOAD_NAMES = ComponentNames.of(
+    [
+        ("-logs", LOG_GROUP),
+        ("-execution-role", IAM_ROLE),
+        ("-execution-policy", IAM_ROLE_POLICY),
+        ("-task-role", IAM_ROLE),
+        ("-sg", SECURITY_GROUP),
+        ("-repo", ECR_REPOSITORY),
+    ]
+)
+
+
+def validate_workload_args(
+    args: Any, problems: ArgumentProblems | None = None, prefix: str = "", *, name: str | None = None
+) -> None:
+    """Checks the arguments, and `name` when given; raises one ValueError listing all problems unless
+    `problems` is given, in which case the caller (a component embedding these args) raises them with its own."""
     own = problems is None
     problems = problems if problems is not None else ArgumentProblems("FargateWorkload")
+    if name is not None:
+        FARGATE_WORKLOAD_NAMES.check(name, problems)
     FARGATE_WORKLOAD_ARGS.check(args, problems, prefix)
     if own:
         problems.raise_if_any()

@@ -39,7 +39,7 @@ class FargateWorkload(pulumi.ComponentResource):
     """Security group of the tasks; it admits nothing until a component adds ingress."""
 
     def __init__(self, name: str, args: FargateWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        validate_workload_args(args)
+        validate_workload_args(args, name=name)
         super().__init__(
             "ecs-workloads:fargate_workload:FargateWorkload", name, None, with_tags(args.get("tags"), opts)
         )

@@ -8,9 +8,19 @@ from typing import Any
 import pulumi
 
 from ..json_document import resolved
-from .args import CONTAINER_HEALTH_CHECK_ARGS, FARGATE_WORKLOAD_ARGS, SSM_PARAMETER_ARN, FargateWorkloadArgs
+from .args import (
+    CONTAINER_HEALTH_CHECK_ARGS,
+    FARGATE_WORKLOAD_ARGS,
+    SECRETS_MANAGER_REFERENCE,
+    SSM_PARAMETER_ARN,
+    FargateWorkloadArgs,
+)
 
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
+# A complete secret ARN ends in the hyphen and six random characters Secrets Manager appends to the name;
+# without them the ARN is partial, and Secrets Manager reads a name ending like that as complete
+# (GetSecretValue SecretId, secretsmanager service model).
+_COMPLETE_SECRET_ARN = re.compile(r"-[A-Za-z0-9]{6}$")
 SCRATCH_VOLUME = "scratch"
 
 
@@ -58,7 +68,7 @@ def execution_statements(
 
 def _secret_statements(arns: list[str]) -> list[dict[str, Any]]:
     parameters = sorted(arn for arn in arns if SSM_PARAMETER_ARN.match(arn))
-    secret_arns = sorted(arn for arn in arns if arn not in parameters)
+    secret_arns = sorted({secret_resource(arn) for arn in arns if arn not in parameters})
     statements = []
     if parameters:
         statements.append(
@@ -74,6 +84,19 @@ def _secret_statements(arns: list[str]) -> list[dict[str, Any]]:
             }
         )
     return statements
+
+
+def secret_resource(reference: str) -> str:
+    """The IAM resource that lets ECS resolve the Secrets Manager `valueFrom` `reference`. IAM authorizes
+    GetSecretValue on the secret's own ARN, so a JSON key, version stage or version id is cut off; a partial
+    ARN gets the six-character wildcard `-??????` that the Secrets Manager User Guide ("Permissions policy
+    examples": secret ARNs end in a hyphen and six random characters) gives for matching a secret by name."""
+    match = SECRETS_MANAGER_REFERENCE.match(reference)
+    if match is None:
+        # Validation admits only SSM parameters and these; an Output's value is checked here, at deploy time.
+        raise ValueError(f"not a Secrets Manager secret reference: {reference}")
+    arn = match[1]
+    return arn if _COMPLETE_SECRET_ARN.search(arn) else f"{arn}-??????"
 
 
 def container_definition(

@@ -11,7 +11,8 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Flag, Identifier, Integer, Nested, OneOf, Spec, Text
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
-from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..name_limits import ALARM, EVENT_RULE, S3_BUCKET, SCALING_POLICY, SQS_QUEUE, ComponentNames
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..private_bucket import PRIVATE_BUCKET_ARGS
 from ..tags import TAGS
@@ -44,7 +45,8 @@ WORKER_ENVIRONMENT = frozenset(
     }
 )
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
+# Lowercase: the name begins the names of the buckets, which S3 takes in lowercase only.
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PROCESSOR = re.compile(r"^(jsonl|thumbnails|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
 # S3 object keys are at most 1024 bytes (S3 User Guide, "Naming Amazon S3 objects").
@@ -222,15 +224,33 @@ MAX_RECEIVE_COUNT = (_RECEIVES.low, _RECEIVES.high, _RECEIVES.default)
 DEFAULT_MAX_RECEIVE_COUNT: int = _RECEIVES.default
 
 
+BATCH_WORKLOAD_NAME = "{name}-worker"
+"""The embedded workload's logical name, as in the first release."""
+
+# The children Pulumi autonames from the service's name (a bucket given by name keeps that name).
+QUEUE_BACKED_BATCH_SERVICE_NAMES = ComponentNames.of(
+    [
+        ("-output", S3_BUCKET),
+        ("-input", S3_BUCKET),
+        ("-queue", SQS_QUEUE),
+        ("-dlq", SQS_QUEUE),
+        ("-object-created", EVENT_RULE),
+        ("-backlog-policy", SCALING_POLICY),
+        ("-oldest-message", ALARM),
+    ],
+    embeds=[(BATCH_WORKLOAD_NAME, FARGATE_WORKLOAD_NAMES)],
+)
+
+
 def validate_batch_args(name: str, args: Any) -> None:
     """Raises one ValueError listing every problem of the name and the arguments."""
     problems = ArgumentProblems("QueueBackedBatchService")
-    problems.check(
-        isinstance(name, str) and _NAME.match(name) is not None,
-        "name",
-        name,
-        "1 to 30 lowercase letters, digits or hyphens starting with a letter (it begins bucket and queue names)",
-    )
+    if not (isinstance(name, str) and _NAME.match(name)):
+        problems.add(
+            "name", name, "lowercase letters, digits or hyphens starting with a letter (it begins bucket names)"
+        )
+    else:
+        QUEUE_BACKED_BATCH_SERVICE_NAMES.check(name, problems)
     given = QUEUE_BACKED_BATCH_SERVICE_ARGS.check(args, problems)
     if given is not None:
         _validate_worker(problems, given)

@@ -12,6 +12,7 @@ from ..outputs import register_declared_outputs
 from ..tags import with_tags
 from ..workload_shape import WorkloadShape
 from .args import (
+    BATCH_WORKLOAD_NAME,
     QUEUE_BACKED_BATCH_SERVICE_ARGS,
     QUEUE_RETENTION_SECONDS,
     SHUTDOWN_MARGIN_SECONDS,
@@ -35,8 +36,8 @@ class QueueBackedBatchService(WorkloadShape):
     `min_tasks`. Busy workers hold scale-in protection, so lowering the count never stops one.
     """
 
-    WORKLOAD_NAME = "{name}-worker"
-    FAMILY = "{name}-worker"
+    WORKLOAD_NAME = BATCH_WORKLOAD_NAME
+    FAMILY = BATCH_WORKLOAD_NAME
 
     queue_url: pulumi.Output[str]
     """URL of the queue the workers consume; producers in `queue` mode send their messages here."""

@@ -3,6 +3,7 @@ a dead-letter queue and an alert for runs that fail."""
 
 from .args import (
     SCHEDULED_ECS_TASK_ARGS,
+    SCHEDULED_ECS_TASK_NAMES,
     ScheduledEcsTaskArgs,
     run_environment_problem,
     utc_timestamp,
@@ -13,6 +14,7 @@ from .failed_run import failed_run_pattern
 
 __all__ = [
     "SCHEDULED_ECS_TASK_ARGS",
+    "SCHEDULED_ECS_TASK_NAMES",
     "ScheduledEcsTask",
     "ScheduledEcsTaskArgs",
     "failed_run_pattern",

@@ -12,7 +12,17 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Spec, Text
 from ..capacity import CAPACITY, CapacityWeights
-from ..fargate_workload import ENV_NAME, SECRET_LOOKING_NAME, FargateWorkloadArgs
+from ..fargate_workload import ENV_NAME, FARGATE_WORKLOAD_NAMES, SECRET_LOOKING_NAME, FargateWorkloadArgs
+from ..name_limits import (
+    ALARM,
+    EVENT_RULE,
+    IAM_ROLE,
+    IAM_ROLE_POLICY,
+    SCHEDULE,
+    SCHEDULE_GROUP,
+    SQS_QUEUE,
+    ComponentNames,
+)
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
 from ..tags import TAGS
@@ -56,6 +66,16 @@ def utc_timestamp(text: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def start_date_to_send(start_date: str, now: datetime) -> str | None:
+    """The StartDate to give Scheduler for the given `start_date`: None once it has passed. CreateSchedule and
+    UpdateSchedule refuse "The StartDate you specify cannot be earlier than 5 minutes ago" (the rule moto
+    reproduces, getmoto/moto#8172), so a job written with a start date would otherwise fail on every `pulumi
+    up` after that date; a start date that has passed restricts nothing, the schedule runs from now either way.
+    `now` is the caller's clock, so the decision is the same under tests whatever the time."""
+    timestamp = utc_timestamp(start_date)
+    return timestamp if timestamp > now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") else None
+
+
 def run_environment_problem(key: str) -> str | None:
     """What is wrong with a run-environment variable name, or None."""
     if not ENV_NAME.match(key):
@@ -83,7 +103,8 @@ class ScheduledEcsTaskArgs(TypedDict, total=False):
     timezone: str
     """IANA time zone the cron and `at` expressions are read in, e.g. `Europe/London`."""
     start_date: str
-    """ISO 8601 date-time with a UTC offset before which the schedule does not run."""
+    """ISO 8601 date-time with a UTC offset before which the schedule does not run. Once it has passed it is
+    left out (Scheduler refuses a start date more than 5 minutes ago) and the schedule runs from now."""
     end_date: str
     """ISO 8601 date-time with a UTC offset after which the schedule stops; after `start_date`."""
     enabled: bool
@@ -180,8 +201,29 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
 )
 
 
-def validate_scheduled_task_args(args: Any) -> None:
-    """Checks every argument and raises one ValueError listing all problems."""
+SCHEDULED_WORKLOAD_NAME = "{name}-workload"
+"""The embedded workload's logical name: the name of the first release, so the roles, log group and task
+definition of deployed stacks are kept."""
+
+# The children Pulumi autonames from the task's name (the failed-run target takes a generated target id).
+SCHEDULED_ECS_TASK_NAMES = ComponentNames.of(
+    [
+        ("-dlq", SQS_QUEUE),
+        ("-dlq-alarm", ALARM),
+        ("-scheduler-role", IAM_ROLE),
+        ("-scheduler-policy", IAM_ROLE_POLICY),
+        ("-group", SCHEDULE_GROUP),
+        ("-schedule", SCHEDULE),
+        ("-failed-run", EVENT_RULE),
+    ],
+    embeds=[(SCHEDULED_WORKLOAD_NAME, FARGATE_WORKLOAD_NAMES)],
+)
+
+
+def validate_scheduled_task_args(args: Any, *, name: str | None = None) -> None:
+    """Checks every argument, and `name` when given, and raises one ValueError listing all problems."""
     problems = ArgumentProblems("ScheduledEcsTask")
+    if name is not None:
+        SCHEDULED_ECS_TASK_NAMES.check(name, problems)
     SCHEDULED_ECS_TASK_ARGS.check(args, problems)
     problems.raise_if_any()

@@ -6,6 +6,7 @@ fails is caught separately (see failed_run.py).
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
@@ -21,7 +22,14 @@ from ..outputs import register_declared_outputs
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
 from ..tags import with_tags
 from ..workload_shape import WorkloadShape
-from .args import SCHEDULED_ECS_TASK_ARGS, ScheduledEcsTaskArgs, utc_timestamp, validate_scheduled_task_args
+from .args import (
+    SCHEDULED_ECS_TASK_ARGS,
+    SCHEDULED_WORKLOAD_NAME,
+    ScheduledEcsTaskArgs,
+    start_date_to_send,
+    utc_timestamp,
+    validate_scheduled_task_args,
+)
 from .failed_run import failed_run_alert
 
 # Scheduler sends what it could not start to the queue at once; five minutes is soon enough to hear of it.
@@ -32,9 +40,10 @@ class ScheduledEcsTask(WorkloadShape):
     """A Fargate task started by EventBridge Scheduler, with retries, a dead-letter queue and alerts.
     Its outputs carry everything needed to start the same task by hand with `ecs.run_task`."""
 
-    # The names of the first release: a new one would replace the workload's roles, log group and task definition.
-    WORKLOAD_NAME = "{name}-workload"
+    WORKLOAD_NAME = SCHEDULED_WORKLOAD_NAME
     FAMILY = "{name}"
+    # What "now" is when deciding whether `start_date` has passed; tests set their own.
+    clock = staticmethod(lambda: datetime.now(UTC))
 
     schedule_name: pulumi.Output[str]
     """Name of the EventBridge Scheduler schedule."""
@@ -66,7 +75,7 @@ class ScheduledEcsTask(WorkloadShape):
     """URL of the dead-letter queue of runs Scheduler could not start."""
 
     def __init__(self, name: str, args: ScheduledEcsTaskArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        validate_scheduled_task_args(args)
+        validate_scheduled_task_args(args, name=name)
         super().__init__(
             "ecs-workloads:scheduled_ecs_task:ScheduledEcsTask", name, None, with_tags(args.get("tags"), opts)
         )
@@ -111,7 +120,15 @@ class ScheduledEcsTask(WorkloadShape):
 
         window = value(args, "flexible_window_minutes")
         run_environment = value(args, "run_environment")
-        start_date, end_date = (utc_timestamp(args[key]) if key in args else None for key in ("start_date", "end_date"))
+        start_date = start_date_to_send(args["start_date"], self.clock()) if "start_date" in args else None
+        if "start_date" in args and start_date is None:
+            # A warning, so the plan shows it: the stack file still says a date that no longer applies.
+            pulumi.log.warn(
+                f"start_date {args['start_date']} has passed: it is left out (EventBridge Scheduler refuses a start "
+                "date more than 5 minutes ago) and the schedule runs from now",
+                resource=self,
+            )
+        end_date = utc_timestamp(args["end_date"]) if "end_date" in args else None
         schedule = aws.scheduler.Schedule(
             f"{name}-schedule",
             group_name=group_name,

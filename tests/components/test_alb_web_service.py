@@ -761,3 +761,51 @@ def test_every_declared_output_is_registered(monkeypatch):
 def test_two_spellings_of_one_network_are_one_cidr_listed_twice():
     message = _rejected({**BASE, "allowed_cidrs": ["2001:db8::/32", "2001:DB8::/32"]}, "allowed_cidrs")
     assert "distinct CIDR blocks" in message
+
+
+@pytest.mark.parametrize("matcher", ["100", "200-500", "302,503", "399-200", "600"])
+def test_health_check_codes_outside_what_an_alb_accepts_are_refused(matcher):
+    # Matcher.HttpCode (elbv2 model): an Application Load Balancer takes codes from 200 to 499.
+    message = _rejected({**BASE, "health_check_matcher": matcher}, "health_check_matcher")
+    assert (
+        f"health_check_matcher: {matcher!r} — HTTP codes from 200 to 499 such as 200, 200,204 or 200-399, "
+        "ranges low-high" in message
+    )
+
+
+@pytest.mark.parametrize("matcher", ["200", "200,204", "200-499", "200-299,404"])
+def test_health_check_codes_an_alb_accepts_reach_the_target_group(matcher):
+    recording, _ = _web(health_check_matcher=matcher)
+    assert recording.one(TG).inputs["healthCheck"]["matcher"] == matcher
+
+
+def test_the_longest_name_gives_load_balancer_and_target_group_names_aws_accepts():
+    from ecs_workloads.name_limits import NAME_LIMITS
+
+    recording, _ = _web(name="w" * 20)
+    autonamed = {r.name: r.outputs["name"] for r in recording.registrations if r.type in NAME_LIMITS}
+    # elbv2 CreateLoadBalancer / CreateTargetGroup: at most 32 characters, Pulumi's 8-character suffix included.
+    assert (len(autonamed[f"{'w' * 20}-alb"]), len(autonamed[f"{'w' * 20}-tg"])) == (32, 31)
+    assert [
+        r.name
+        for r in recording.registrations
+        if r.type in NAME_LIMITS and len(r.outputs["name"]) > NAME_LIMITS[r.type].limit
+    ] == []
+
+
+def test_a_name_too_long_for_the_load_balancer_is_refused():
+    caught = {}
+
+    def program():
+        try:
+            AlbWebService("w" * 21, BASE)
+        except ValueError as error:
+            caught["error"] = str(error)
+
+    recording = run_callable(program)
+    assert recording.registrations == []
+    assert caught["error"] == (
+        "invalid AlbWebService arguments:\n"
+        f"  name: '{'w' * 21}' — at most 20 characters: the longest resource name <name>-alb plus the 8-character "
+        "autoname suffix must fit the 32 characters a load balancer name allows"
+    )

@@ -66,6 +66,48 @@ def test_execution_role_names_only_its_log_group_and_listed_secrets():
     assert by_sid["ReadListedSecrets"]["Action"] == "secretsmanager:GetSecretValue"
 
 
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/creds-AbCdEf"
+PARTIAL_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/creds"
+
+
+def test_secret_references_with_json_key_or_version_grant_the_secret_itself():
+    # ECS's valueFrom form `<secret ARN>:json-key:version-stage:version-id`; IAM authorizes GetSecretValue on
+    # the secret's ARN, and a partial ARN (no six-character suffix) on the ARN with the `-??????` wildcard.
+    secrets = {
+        "DB_USER": f"{SECRET_ARN}:username::",
+        "DB_PASSWORD": f"{SECRET_ARN}:password:AWSPREVIOUS:",
+        "API_KEY": f"{SECRET_ARN}::AWSCURRENT:",
+        "OLD_KEY": f"{PARTIAL_SECRET_ARN}:key::a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
+        "WHOLE": SECRET,
+    }
+    recording, _ = _workload(secrets=secrets)
+    by_sid = {s["Sid"]: s for s in _statements(recording, "job-execution-policy")}
+    assert by_sid["ReadListedSecrets"]["Resource"] == sorted([SECRET_ARN, f"{PARTIAL_SECRET_ARN}-??????", SECRET])
+    # The container still asks ECS for the key and version it was given.
+    assert _container(recording)["secrets"] == [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())]
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        f"{SECRET_ARN}:username",
+        f"{SECRET_ARN}:username:AWSCURRENT",
+        f"{SECRET_ARN}:a:b:c:d",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:bad name",
+    ],
+)
+def test_malformed_secrets_manager_references_are_refused(reference):
+    recording = Recording()
+    with pytest.raises(ValueError) as caught:
+        run_callable(lambda: FargateWorkload("job", {**BASE, "secrets": {"TOKEN": reference}}), recording=recording)
+    assert (
+        f"secrets.TOKEN: {reference!r} — an SSM parameter ARN or a Secrets Manager secret ARN, optionally with "
+        ":json-key:version-stage:version-id"
+    ) in str(caught.value)
+    assert recording.registrations == []
+
+
 def test_secrets_reach_the_container_as_value_from_never_as_plain_environment():
     recording, _ = _workload(environment={"MODE": "fast"}, secrets={"API_TOKEN": PARAMETER})
     container = _container(recording)

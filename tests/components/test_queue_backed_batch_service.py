@@ -713,3 +713,25 @@ def test_the_worker_reads_the_queues_visibility_timeout_from_its_environment():
     recording, _ = _service()
     queue = recording.one(QUEUE, "pipe-queue")
     assert int(_environment(recording)["VISIBILITY_TIMEOUT"]) == queue.inputs["visibilityTimeoutSeconds"]
+
+
+def test_the_longest_name_gives_names_aws_accepts():
+    from ecs_workloads.name_limits import NAME_LIMITS
+
+    recording, _ = _service("p" * 34, trigger="s3")
+    autonamed = {r.name: r.outputs["name"] for r in recording.registrations if r.type in NAME_LIMITS}
+    assert len(autonamed[f"{'p' * 34}-worker-execution-role"]) == 64
+    too_long = [
+        r.name
+        for r in recording.registrations
+        if r.type in NAME_LIMITS and len(r.outputs["name"]) > NAME_LIMITS[r.type].limit
+    ]
+    assert too_long == []
+
+
+def test_a_name_too_long_for_the_worker_role_is_refused():
+    assert _rejected("p" * 35, BASE) == (
+        "invalid QueueBackedBatchService arguments:\n"
+        f"  name: '{'p' * 35}' — at most 34 characters: the longest resource name <name>-worker-execution-role plus "
+        "the 8-character autoname suffix must fit the 64 characters an IAM role name allows"
+    )

@@ -540,3 +540,64 @@ def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(changes, f
     with pytest.raises(ValueError, match=rf"\n  {field}: "):
         run_callable(lambda: ScheduledEcsTask("assessor", {**BASE, **changes}), recording=recording)
     assert recording.registrations == []
+
+
+def test_a_name_whose_workload_role_would_pass_iams_limit_is_refused():
+    caught = {}
+
+    def program():
+        try:
+            ScheduledEcsTask("t" * 33, BASE)
+        except ValueError as error:
+            caught["error"] = str(error)
+
+    recording = run_callable(program)
+    assert recording.registrations == []
+    assert caught["error"] == (
+        "invalid ScheduledEcsTask arguments:\n"
+        f"  name: '{'t' * 33}' — at most 32 characters: the longest resource name <name>-workload-execution-role "
+        "plus the 8-character autoname suffix must fit the 64 characters an IAM role name allows"
+    )
+
+
+def test_the_longest_name_gives_names_aws_accepts():
+    from ecs_workloads.name_limits import NAME_LIMITS
+
+    recording = run_callable(lambda: ScheduledEcsTask("t" * 32, {**BASE, "alarm_topic_arn": TOPIC}))
+    autonamed = {r.name: r.outputs["name"] for r in recording.registrations if r.type in NAME_LIMITS}
+    assert len(autonamed[f"{'t' * 32}-workload-execution-role"]) == 64
+    too_long = [
+        r.name
+        for r in recording.registrations
+        if r.type in NAME_LIMITS and len(r.outputs["name"]) > NAME_LIMITS[r.type].limit
+    ]
+    assert too_long == []
+
+
+def _at(moment: str):
+    from datetime import datetime
+
+    return staticmethod(lambda: datetime.fromisoformat(moment))
+
+
+@pytest.mark.parametrize(
+    ("now", "sent"),
+    [
+        ("2030-01-01T07:59:59+00:00", "2030-01-01T08:00:00Z"),
+        ("2030-01-01T09:00:00+01:00", None),
+        ("2031-06-01T00:00:00+00:00", None),
+    ],
+)
+def test_a_start_date_is_sent_only_while_it_lies_ahead(monkeypatch, now, sent):
+    # Scheduler refuses a StartDate more than 5 minutes ago, and a passed one restricts nothing.
+    monkeypatch.setattr(ScheduledEcsTask, "clock", _at(now))
+    recording = _task(start_date="2030-01-01T09:00:00+01:00", end_date="2031-12-31T00:00:00Z")
+    schedule = _schedule(recording)
+    assert schedule.get("startDate") == sent
+    assert schedule["endDate"] == "2031-12-31T00:00:00Z"
+    notes = [warning for warning in recording.warnings if "has passed" in warning]
+    expected = (
+        "start_date 2030-01-01T09:00:00+01:00 has passed: it is left out (EventBridge Scheduler refuses a start "
+        "date more than 5 minutes ago) and the schedule runs from now"
+    )
+    assert notes == ([] if sent else [expected])

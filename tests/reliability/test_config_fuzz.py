@@ -66,13 +66,19 @@ from ecs_workloads.cluster import ECS_CLUSTER_ARGS
 from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU
 from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS
 from ecs_workloads.network import NETWORK_ARGS
-from ecs_workloads.queue_backed_batch_service import QUEUE_BACKED_BATCH_SERVICE_ARGS, WORKER_ENVIRONMENT
+from ecs_workloads.queue_backed_batch_service import (
+    QUEUE_BACKED_BATCH_SERVICE_ARGS,
+    QUEUE_BACKED_BATCH_SERVICE_NAMES,
+    WORKER_ENVIRONMENT,
+)
 from ecs_workloads.schedule_expression import validate_timezone
 from ecs_workloads.scheduled_ecs_task import SCHEDULED_ECS_TASK_ARGS
 from ecs_workloads.validation import ArgumentProblems
 from harness.program import run_callable, run_program, stack_config
 from harness.recording import Recording
+from stack.batch import PIPELINE_NAME_MAX_LENGTH
 from stack.config import NAMESPACE, StackConfigError, settings_from_raw
+from stack.jobs import JOB_NAME_MAX_LENGTH
 from stack.settings import StackSettings
 from stack.tags import DEFAULT_TAGS_KEY
 
@@ -412,7 +418,7 @@ _BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
         LETTERS.map(str.lower).filter(lambda app: app not in {"cats", "batch_worker", "image_assessor"}),
     ),
     "name": st.one_of(
-        st.sampled_from(["Nightly", "image-assessor", "1nightly", "n" * 33, "night_ly"]),
+        st.sampled_from(["Nightly", "image-assessor", "1nightly", "n" * (JOB_NAME_MAX_LENGTH + 1), "night_ly"]),
         st.from_regex(r"\A[A-Z][a-z]{1,8}\Z"),
     ),
     "command": st.just([]),
@@ -503,7 +509,7 @@ def conflict_config_cases(draw: st.DrawFn) -> Case:
             lambda n: not re.search("PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL", n)
         )
     )
-    pipeline = draw(st.sampled_from(["Jsonl", "1jsonl", "j" * 21, "json_lines"]))
+    pipeline = draw(st.sampled_from(["Jsonl", "1jsonl", "j" * (PIPELINE_NAME_MAX_LENGTH + 1), "json_lines"]))
     new_network = draw(
         st.sampled_from([("natStrategy", "single"), ("cidrBlock", "10.1.0.0/16"), ("availabilityZones", 3)])
     )
@@ -1198,7 +1204,14 @@ def conflict_component_cases(draw: st.DrawFn) -> tuple[str, Case]:
 
 @st.composite
 def bad_name_cases(draw: st.DrawFn) -> tuple[str, Case]:
-    name = draw(st.one_of(st.sampled_from(["Batch", "1batch", "b" * 31, "batch_jsonl", ""]), st.integers()))
+    name = draw(
+        st.one_of(
+            st.sampled_from(
+                ["Batch", "1batch", "b" * (QUEUE_BACKED_BATCH_SERVICE_NAMES.max_length + 1), "batch_jsonl", ""]
+            ),
+            st.integers(),
+        )
+    )
     return "QueueBackedBatchService", Case("name", ("name",), ((("__name__",), name),))
 
 

@@ -191,8 +191,9 @@ def test_empty_mapping_means_no_pipelines():
     [
         (
             {"batch": {"Images": {}}},
-            'ecs-workloads:batch.Images.[key]: "Images" — pipeline names are 1-20 lowercase letters, digits or -, '
-            "starting with a letter (they become part of bucket and queue names)",
+            'ecs-workloads:batch.Images.[key]: "Images" — pipeline names are 1-28 lowercase letters, digits or -, '
+            "starting with a letter (the longest resource name batch-<name>-worker-execution-role plus the "
+            "8-character autoname suffix must fit the 64 characters an IAM role name allows)",
         ),
         (
             {"batch": {"jsonl": {"suffix": [".json"]}}},
@@ -235,8 +236,9 @@ def test_bad_batch_config_names_the_key(raw, expected):
 
 def test_bad_pipeline_name_and_bad_settings_are_reported_together():
     assert _errors({"batch": {"Bad": {}, "ok": {"maxTasks": 0}}}) == [
-        'ecs-workloads:batch.Bad.[key]: "Bad" — pipeline names are 1-20 lowercase letters, digits or -, '
-        "starting with a letter (they become part of bucket and queue names)",
+        'ecs-workloads:batch.Bad.[key]: "Bad" — pipeline names are 1-28 lowercase letters, digits or -, '
+        "starting with a letter (the longest resource name batch-<name>-worker-execution-role plus the "
+        "8-character autoname suffix must fit the 64 characters an IAM role name allows)",
         "ecs-workloads:batch.ok.maxTasks: 0 — must be an integer from 1 to 1000",
     ]
 

@@ -244,7 +244,7 @@ def _job(**fields) -> dict[str, Any]:
             "(a directory under apps/ with a Dockerfile)",
         ),
         ([{"name": "a", "schedule": "@daily"}], "ecs-workloads:jobs.0.workload: (missing) — required"),
-        ([_job(name="Nightly")], 'ecs-workloads:jobs.0.name: "Nightly" — must be 1-32 lowercase letters'),
+        ([_job(name="Nightly")], 'ecs-workloads:jobs.0.name: "Nightly" — must be 1-28 lowercase letters'),
         ([_job(name="image-assessor")], 'ecs-workloads:jobs.0.name: "image-assessor" — image-assessor is the'),
         ([_job(taskCount=11)], "ecs-workloads:jobs.0.taskCount: 11 — must be an integer from 1 to 10"),
         ([_job(timezone="Mars/Olympus")], 'ecs-workloads:jobs.0.timezone: "Mars/Olympus" — time zone'),
@@ -305,3 +305,41 @@ def test_job_defaults_are_documented_values():
     assert (job.retry.max_attempts, job.retry.max_event_age_seconds) == (3, 3600)
     assessor = ImageAssessorSettings()
     assert (assessor.schedule, assessor.delete_count, assessor.enabled) == ("rate(2 minutes)", 3, True)
+
+
+def _autonamed(recording: Recording) -> dict[str, tuple[str, int]]:
+    """Each recorded resource that Pulumi names `<logical name>-<7 hex>`: its physical name and AWS's limit."""
+    from ecs_workloads.name_limits import NAME_LIMITS
+
+    return {
+        r.name: (r.outputs["name"], NAME_LIMITS[r.type].limit)
+        for r in recording.registrations
+        if r.type in NAME_LIMITS and "name" not in r.inputs
+    }
+
+
+def test_the_longest_job_name_the_settings_accept_gives_names_aws_accepts():
+    longest = "j" + "x" * 27
+    recording = _run({"jobs": [_job(name=longest)]})
+    names = _autonamed(recording)
+    role, limit = names[f"job-{longest}-workload-execution-role"]
+    # IAM's 64 characters exactly: `job-<28>-workload-execution-role` and the 8-character autoname suffix.
+    assert (len(role), limit) == (64, 64)
+    assert {logical: name for logical, (name, limit) in names.items() if len(name) > limit} == {}
+
+
+def test_a_job_name_one_character_longer_is_refused_with_the_reason():
+    errors = _errors({"jobs": [_job(name="j" + "x" * 28)]})
+    assert errors == [
+        f'ecs-workloads:jobs.0.name: "j{"x" * 28}" — must be 1-28 lowercase letters, digits or -, starting with a '
+        "letter (the longest resource name job-<name>-workload-execution-role plus the 8-character autoname suffix "
+        "must fit the 64 characters an IAM role name allows)"
+    ]
+
+
+def test_a_job_whose_start_date_has_passed_keeps_deploying_without_it():
+    # The tests' clock reads 2026-01-01 (tests/conftest.py); Scheduler would refuse a 2025 StartDate.
+    recording = _run({"jobs": [_job(name="late", startDate="2025-06-01T00:00:00Z", endDate="2030-01-01T00:00:00Z")]})
+    schedule = _schedule_of(recording, "job-late")
+    assert "startDate" not in schedule
+    assert schedule["endDate"] == "2030-01-01T00:00:00Z"
