@@ -27,28 +27,94 @@ class NameLimit:
     """Pulumi type token of the resource."""
     what: str
     limit: int
+    citation: str
+    """Where AWS states the limit, quoted by the conformance check's findings."""
 
 
-# The botocore service models (botocore/data/<service>/*/service-2.json) unless said otherwise.
-IAM_ROLE = NameLimit("aws:iam/role:Role", "an IAM role name", 64)  # iam roleNameType max 64
-IAM_ROLE_POLICY = NameLimit("aws:iam/rolePolicy:RolePolicy", "an IAM policy name", 128)  # iam policyNameType
-LOG_GROUP = NameLimit("aws:cloudwatch/logGroup:LogGroup", "a log group name", 512)  # logs LogGroupName max 512
-# ec2 CreateSecurityGroup GroupName: "Up to 255 characters in length".
-SECURITY_GROUP = NameLimit("aws:ec2/securityGroup:SecurityGroup", "a security group name", 255)
-ECR_REPOSITORY = NameLimit("aws:ecr/repository:Repository", "an ECR repository name", 256)  # ecr RepositoryName
-# sqs CreateQueue QueueName: "A queue name can have up to 80 characters".
-SQS_QUEUE = NameLimit("aws:sqs/queue:Queue", "an SQS queue name", 80)
-ALARM = NameLimit("aws:cloudwatch/metricAlarm:MetricAlarm", "an alarm name", 255)  # cloudwatch AlarmName max 255
-SCHEDULE = NameLimit("aws:scheduler/schedule:Schedule", "a schedule name", 64)  # scheduler Name max 64
-SCHEDULE_GROUP = NameLimit("aws:scheduler/scheduleGroup:ScheduleGroup", "a schedule group name", 64)
-EVENT_RULE = NameLimit("aws:cloudwatch/eventRule:EventRule", "an EventBridge rule name", 64)  # events RuleName
-# elbv2 CreateLoadBalancer / CreateTargetGroup Name: "can have a maximum of 32 characters".
-LOAD_BALANCER = NameLimit("aws:lb/loadBalancer:LoadBalancer", "a load balancer name", 32)
-TARGET_GROUP = NameLimit("aws:lb/targetGroup:TargetGroup", "a target group name", 32)
-ECS_SERVICE = NameLimit("aws:ecs/service:Service", "an ECS service name", 255)  # ECS CreateService serviceName
-# S3 User Guide, "General purpose bucket naming rules": "between 3 (min) and 63 (max) characters long".
-S3_BUCKET = NameLimit("aws:s3/bucket:Bucket", "an S3 bucket name", 63)
-SCALING_POLICY = NameLimit("aws:appautoscaling/policy:Policy", "a scaling policy name", 256)  # PolicyName max 256
+IAM_ROLE = NameLimit(
+    "aws:iam/role:Role", "an IAM role name", 64, "IAM User Guide, IAM and AWS STS quotas: role name 64 characters"
+)
+IAM_ROLE_POLICY = NameLimit(
+    "aws:iam/rolePolicy:RolePolicy",
+    "an IAM policy name",
+    128,
+    "IAM User Guide, IAM and AWS STS quotas: inline policy name 128 characters",
+)
+LOG_GROUP = NameLimit(
+    "aws:cloudwatch/logGroup:LogGroup",
+    "a log group name",
+    512,
+    "CloudWatch Logs API Reference, CreateLogGroup logGroupName: 1–512 characters",
+)
+SECURITY_GROUP = NameLimit(
+    "aws:ec2/securityGroup:SecurityGroup",
+    "a security group name",
+    255,
+    "EC2 API Reference, CreateSecurityGroup GroupName: up to 255 characters",
+)
+ECR_REPOSITORY = NameLimit(
+    "aws:ecr/repository:Repository",
+    "an ECR repository name",
+    256,
+    "ECR API Reference, CreateRepository repositoryName: 2–256 characters",
+)
+SQS_QUEUE = NameLimit(
+    "aws:sqs/queue:Queue", "an SQS queue name", 80, "SQS API Reference, CreateQueue QueueName: up to 80 characters"
+)
+ALARM = NameLimit(
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "an alarm name",
+    255,
+    "CloudWatch API Reference, PutMetricAlarm AlarmName: 1–255 characters",
+)
+SCHEDULE = NameLimit(
+    "aws:scheduler/schedule:Schedule",
+    "a schedule name",
+    64,
+    "EventBridge Scheduler API Reference, CreateSchedule Name: 1–64 characters",
+)
+SCHEDULE_GROUP = NameLimit(
+    "aws:scheduler/scheduleGroup:ScheduleGroup",
+    "a schedule group name",
+    64,
+    "EventBridge Scheduler API Reference, CreateScheduleGroup Name: 1–64 characters",
+)
+EVENT_RULE = NameLimit(
+    "aws:cloudwatch/eventRule:EventRule",
+    "an EventBridge rule name",
+    64,
+    "EventBridge API Reference, PutRule Name: at most 64 characters",
+)
+LOAD_BALANCER = NameLimit(
+    "aws:lb/loadBalancer:LoadBalancer",
+    "a load balancer name",
+    32,
+    "ELB API Reference, CreateLoadBalancer Name: at most 32 characters",
+)
+TARGET_GROUP = NameLimit(
+    "aws:lb/targetGroup:TargetGroup",
+    "a target group name",
+    32,
+    "ELB API Reference, CreateTargetGroup Name: at most 32 characters",
+)
+ECS_SERVICE = NameLimit(
+    "aws:ecs/service:Service",
+    "an ECS service name",
+    255,
+    "ECS API Reference, CreateService serviceName: up to 255 characters",
+)
+S3_BUCKET = NameLimit(
+    "aws:s3/bucket:Bucket",
+    "an S3 bucket name",
+    63,
+    "S3 User Guide, General purpose bucket naming rules: between 3 (min) and 63 (max) characters long",
+)
+SCALING_POLICY = NameLimit(
+    "aws:appautoscaling/policy:Policy",
+    "a scaling policy name",
+    256,
+    "Application Auto Scaling API Reference, PutScalingPolicy PolicyName: 1–256 characters",
+)
 
 NAME_LIMITS = {
     limit.resource_type: limit

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ecs_workloads import name_limits
 from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU, fargate_memory_problem
+from ecs_workloads.name_limits import NameLimit
 
 from .model import Finding
 from .requests import Request
@@ -26,14 +28,16 @@ class Rule:
     check: Callable[[Request], list[Finding]]
 
 
-def _name_length(member: str, limit: int) -> Callable[[Request], list[Finding]]:
+def _name_length(rule_id: str, member: str, limit: NameLimit) -> Rule:
+    """The rule that `member` fits `limit`, cited where the limit is declared."""
+
     def check(request: Request) -> list[Finding]:
         name = request.params.get(member)
-        if isinstance(name, str) and len(name) > limit:
-            return [Finding(member, name, f"{len(name)} characters; at most {limit} after autonaming")]
+        if isinstance(name, str) and len(name) > limit.limit:
+            return [Finding(member, name, f"{len(name)} characters; at most {limit.limit} after autonaming")]
         return []
 
-    return check
+    return Rule(rule_id, limit.citation, check)
 
 
 def _fargate_size(request: Request) -> list[Finding]:
@@ -193,7 +197,7 @@ def _grant_targets_secret_arn(request: Request) -> list[Finding]:
     return found
 
 
-_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_BUCKET_NAME = re.compile(rf"[a-z0-9][a-z0-9.-]{{1,{name_limits.S3_BUCKET.limit - 2}}}[a-z0-9]")
 # EC2's documented character set for security group names/descriptions and rule descriptions.
 _EC2_TEXT = re.compile(r"[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*")
 
@@ -202,7 +206,12 @@ def _bucket_name(request: Request) -> list[Finding]:
     name = request.params.get("Bucket", "")
     if not _BUCKET_NAME.fullmatch(name) or ".." in name:
         return [
-            Finding("Bucket", name, "3–63 lowercase letters, digits, dots and hyphens, letter or digit at both ends")
+            Finding(
+                "Bucket",
+                name,
+                f"3–{name_limits.S3_BUCKET.limit} lowercase letters, digits, dots and hyphens, "
+                "letter or digit at both ends",
+            )
         ]
     return []
 
@@ -234,12 +243,6 @@ _RULE_TEXT = tuple(
 )
 
 _C = {
-    "iam-names": "IAM User Guide, IAM and AWS STS quotas: role name 64 characters, inline policy name 128",
-    "elb-names": "ELB API Reference, CreateLoadBalancer/CreateTargetGroup Name: at most 32 characters",
-    "sqs-names": "SQS API Reference, CreateQueue QueueName: up to 80 characters",
-    "scheduler-names": "EventBridge Scheduler API Reference, CreateSchedule Name: 1–64 characters",
-    "events-names": "EventBridge API Reference, PutRule Name: at most 64 characters",
-    "logs-names": "CloudWatch Logs API Reference, CreateLogGroup: 1–512 characters",
     "fargate": "ECS Developer Guide, Task CPU and memory (Fargate)",
     "awsvpc": "ECS API Reference, PortMapping hostPort: with awsvpc it must equal containerPort or be omitted",
     "launch": "ECS API Reference, CreateService/RunTask: launchType and capacityProviderStrategy are exclusive",
@@ -258,28 +261,28 @@ _C = {
 }
 
 RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
-    ("iam", "CreateRole"): (Rule("iam-role-name", _C["iam-names"], _name_length("RoleName", 64)),),
+    ("iam", "CreateRole"): (_name_length("iam-role-name", "RoleName", name_limits.IAM_ROLE),),
     ("iam", "PutRolePolicy"): (
-        Rule("iam-policy-name", _C["iam-names"], _name_length("PolicyName", 128)),
+        _name_length("iam-policy-name", "PolicyName", name_limits.IAM_ROLE_POLICY),
         Rule("secret-grant-arn", _C["secret-arn"], _grant_targets_secret_arn),
     ),
-    ("elbv2", "CreateLoadBalancer"): (Rule("alb-name", _C["elb-names"], _name_length("Name", 32)),),
+    ("elbv2", "CreateLoadBalancer"): (_name_length("alb-name", "Name", name_limits.LOAD_BALANCER),),
     ("elbv2", "CreateTargetGroup"): (
-        Rule("tg-name", _C["elb-names"], _name_length("Name", 32)),
+        _name_length("tg-name", "Name", name_limits.TARGET_GROUP),
         Rule("tg-matcher", _C["matcher"], _matcher_range),
         Rule("tg-timeout", _C["tg-timeout"], _timeout_below_interval),
     ),
-    ("sqs", "CreateQueue"): (Rule("sqs-name", _C["sqs-names"], _name_length("QueueName", 80)),),
+    ("sqs", "CreateQueue"): (_name_length("sqs-name", "QueueName", name_limits.SQS_QUEUE),),
     ("scheduler", "CreateSchedule"): (
-        Rule("schedule-name", _C["scheduler-names"], _name_length("Name", 64)),
+        _name_length("schedule-name", "Name", name_limits.SCHEDULE),
         Rule("schedule-start", _C["start"], _start_date_not_past),
         Rule("schedule-timezone", _C["timezone"], _known_time_zone),
         Rule("schedule-launch", _C["launch"], _launch_type_xor_strategy),
         Rule("schedule-public-ip", _C["publicip"], _public_ip_needs_fargate_launch_type),
     ),
-    ("scheduler", "CreateScheduleGroup"): (Rule("group-name", _C["scheduler-names"], _name_length("Name", 64)),),
-    ("events", "PutRule"): (Rule("rule-name", _C["events-names"], _name_length("Name", 64)),),
-    ("logs", "CreateLogGroup"): (Rule("log-group-name", _C["logs-names"], _name_length("logGroupName", 512)),),
+    ("scheduler", "CreateScheduleGroup"): (_name_length("group-name", "Name", name_limits.SCHEDULE_GROUP),),
+    ("events", "PutRule"): (_name_length("rule-name", "Name", name_limits.EVENT_RULE),),
+    ("logs", "CreateLogGroup"): (_name_length("log-group-name", "logGroupName", name_limits.LOG_GROUP),),
     ("ecs", "RegisterTaskDefinition"): (
         Rule("fargate-size", _C["fargate"], _fargate_size),
         Rule("awsvpc-host-port", _C["awsvpc"], _awsvpc_host_ports),
@@ -291,7 +294,7 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("s3", "CreateBucket"): (Rule("s3-bucket-name", _C["s3-name"], _bucket_name),),
     ("ec2", "CreateSecurityGroup"): (
         Rule("sg-text", _C["ec2-text"], _ec2_text(("GroupName",), ("Description",))),
-        Rule("sg-name", _C["ec2-text"], _name_length("GroupName", 255)),
+        _name_length("sg-name", "GroupName", name_limits.SECURITY_GROUP),
     ),
     ("ec2", "AuthorizeSecurityGroupIngress"): (Rule("sg-rule-text", _C["ec2-text"], _ec2_text(*_RULE_TEXT)),),
     ("ec2", "AuthorizeSecurityGroupEgress"): (Rule("sg-rule-text", _C["ec2-text"], _ec2_text(*_RULE_TEXT)),),
