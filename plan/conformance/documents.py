@@ -45,6 +45,12 @@ _SERVICES = {
 # Reference): s3:ListBucket authorizes ListObjects/ListObjectsV2, s3:GetObjectVersion a versioned GetObject,
 # iam:PassRole the handing of a role to a service.
 _PERMISSION_ONLY = frozenset({"s3:ListBucket", "s3:GetObjectVersion", "s3:ListBucketVersions", "iam:PassRole"})
+# Services with actions but no botocore model, their actions from the Service Authorization Reference:
+# "Actions, resources, and condition keys for Amazon Message Gateway Service" (prefix ssmmessages) lists
+# exactly these four, the ones ECS Exec needs (ECS Developer Guide, "ECS Exec", IAM permissions required).
+_UNMODELLED_ACTIONS = {
+    "ssmmessages": frozenset({"CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"})
+}
 _VERSIONS = ("2012-10-17", "2008-10-17")
 _EFFECTS = ("Allow", "Deny")
 
@@ -58,6 +64,8 @@ def action_problem(action: str) -> str | None:
     if action == "*" or action in _PERMISSION_ONLY:
         return None
     prefix, _, name = action.partition(":")
+    if prefix in _UNMODELLED_ACTIONS:
+        return None if name in _UNMODELLED_ACTIONS[prefix] else f"{action} is not a {prefix} action"
     service = _SERVICES.get(prefix)
     if service is None:
         return f"service prefix {prefix!r} is not one the check knows"

@@ -7,10 +7,18 @@ import json
 
 import pytest
 
+from ecs_workloads import name_limits
+from ecs_workloads.alb_web_service import WEB_AUTOSCALING_ARGS
+from ecs_workloads.arguments import Integer, Number, SettingCheck
 from harness.program import list_stacks, run_program, stack_config
 from harness.recording import Recording, Registration
 from plan import conformance
 from plan.__main__ import main
+from plan.conformance.documents import action_problem
+from stack.batch import PIPELINE_NAME_MAX_LENGTH, BatchPipelineSettings
+from stack.jobs import JOB_NAME_MAX_LENGTH, JobSettings, RetrySettings
+from stack.settings import NetworkSettings
+from stack.web import CatsAutoscalingSettings
 
 
 @pytest.fixture(scope="module")
@@ -239,3 +247,84 @@ def test_seeded_policy_grammar_defects_are_caught(recordings):
     policy["Statement"][0]["Action"] = "sqs:Sned*"
     problems = _seeded(recordings["prod"], "cats-task-pictures", inputs={"policy": json.dumps(policy)})
     assert [p.rule for p in problems] == ["sqs:Sned* matches no sqs action"]
+
+
+def _maxima(model: type) -> dict[str, int | float]:
+    """Every bounded number of a settings model at its upper bound, by config key, read from the argument
+    spec the field passes through."""
+    found = {}
+    for field in model.model_fields.values():
+        for meta in field.metadata:
+            spec = getattr(getattr(meta, "func", None), "spec", None)
+            if isinstance(getattr(meta, "func", None), SettingCheck) and isinstance(spec, Integer | Number):
+                found[field.alias] = spec.high
+    return found
+
+
+def _longest(prefix: str, length: int) -> str:
+    return prefix + "x" * (length - len(prefix))
+
+
+# The form ECS documents for a Secrets Manager valueFrom with a JSON key; the grant must be the secret's ARN.
+_JSON_KEY_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:cats/token-AbCdEf:token::"
+
+
+def _extreme_config() -> dict:
+    """prod with every name at its maximum, counts at their maxima and every optional feature on."""
+    config = stack_config("prod")
+    workload = {
+        "image": "public.ecr.aws/docker/library/busybox:1.36",
+        "user": "65534:65534",
+        "environment": {"MODE": "extreme"},
+        "secrets": {"TOKEN": _JSON_KEY_SECRET},
+        "capacity": {"fargate": 1, "fargateSpot": 3, "base": 1},
+    }
+    job = {
+        **_maxima(JobSettings),
+        "enabled": True,
+        "endDate": "2099-12-31T00:00:00Z",
+        "command": ["sh", "-c", "true"],
+        "runEnvironment": {"RUN": "scheduled"},
+        "workload": workload,
+        "retry": _maxima(RetrySettings),
+    }
+    config["ecs-workloads:jobs"] = [
+        {**job, "name": _longest("a", JOB_NAME_MAX_LENGTH), "schedule": "30 2 * * *", "timezone": "Europe/London"},
+        {
+            **job,
+            "name": _longest("b", JOB_NAME_MAX_LENGTH),
+            "schedule": "at(2099-01-01T00:00:00)",
+            "timezone": "America/Argentina/ComodRivadavia",
+        },
+    ]
+    # Both triggers: a key prefix and a suffix.
+    pipeline = {**_maxima(BatchPipelineSettings), "prefixes": ["incoming/"], "suffixes": [".jsonl"]}
+    config["ecs-workloads:batch"] = {
+        _longest("p", PIPELINE_NAME_MAX_LENGTH): pipeline,
+        _longest("q", PIPELINE_NAME_MAX_LENGTH): {**pipeline, "processor": "thumbnails", "suffixes": [".jpg"]},
+    }
+    autoscaling = {
+        **_maxima(CatsAutoscalingSettings),
+        "cpuTargetPercent": WEB_AUTOSCALING_ARGS["cpu_target_percent"].high,
+    }
+    config["ecs-workloads:cats"] = {
+        **config["ecs-workloads:cats"],
+        "desiredCount": autoscaling["maxTasks"],
+        "enableExecuteCommand": True,
+        "autoscaling": autoscaling,
+    }
+    config["ecs-workloads:network"] = {**config["ecs-workloads:network"], **_maxima(NetworkSettings)}
+    return config
+
+
+def test_extreme_config_requests_conform_to_aws():
+    report = conformance.check(run_program("prod", config=_extreme_config()))
+    # The names did reach their bounds: the jobs' longest role names are exactly at IAM's limit.
+    roles = [r.params["RoleName"] for r in report.requests if r.operation == "CreateRole"]
+    assert max(map(len, roles)) == name_limits.IAM_ROLE.limit
+    assert [str(p) for p in report.problems] == []
+
+
+def test_actions_of_services_without_a_botocore_model_are_checked_by_name():
+    assert action_problem("ssmmessages:OpenDataChannel") is None
+    assert action_problem("ssmmessages:OpenChannel") == "ssmmessages:OpenChannel is not a ssmmessages action"
