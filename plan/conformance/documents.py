@@ -46,8 +46,8 @@ _SERVICES = {
 # iam:PassRole the handing of a role to a service.
 _PERMISSION_ONLY = frozenset({"s3:ListBucket", "s3:GetObjectVersion", "s3:ListBucketVersions", "iam:PassRole"})
 # Services with actions but no botocore model, their actions from the Service Authorization Reference:
-# "Actions, resources, and condition keys for Amazon Message Gateway Service" (prefix ssmmessages) lists
-# exactly these four, the ones ECS Exec needs (ECS Developer Guide, "ECS Exec", IAM permissions required).
+# "Actions, resources, and condition keys for Amazon Message Gateway Service" (prefix ssmmessages):
+# the four channel actions, the ones ECS Exec needs (ECS Developer Guide, "ECS Exec", IAM permissions required).
 _UNMODELLED_ACTIONS = {
     "ssmmessages": frozenset({"CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"})
 }
