@@ -242,6 +242,48 @@ _RULE_TEXT = tuple(
     for ranges in ("IpRanges", "Ipv6Ranges", "UserIdGroupPairs", "PrefixListIds")
 )
 
+# The conditions a service principal's statement may carry where AWS documents limits on them:
+# (service, operation of the policy's request) -> principal -> condition keys AWS does not support there
+# (None: no condition at all). EventBridge User Guide, "Using resource-based policies for Amazon
+# EventBridge" (eb-use-resource-based, Amazon SNS permissions): "You can't use Condition blocks in Amazon SNS
+# topic policies for EventBridge." SNS Developer Guide, "Key management" (sns-key-management): "Adding the
+# aws:SourceAccount, aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not supported for
+# EventBridge-to-encrypted topics."
+_UNSUPPORTED_CONDITIONS: dict[tuple[str, str], dict[str, frozenset[str] | None]] = {
+    ("sns", "SetTopicAttributes"): {"events.amazonaws.com": None},
+    ("kms", "CreateKey"): {
+        "events.amazonaws.com": frozenset({"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid"}),
+    },
+}
+
+
+def _principal_conditions(request: Request) -> list[Finding]:
+    limits = _UNSUPPORTED_CONDITIONS.get((request.service, request.operation), {})
+    found = []
+    for path, _kind, text in request.documents:
+        statements = json.loads(text).get("Statement", [])
+        for index, statement in enumerate(statements if isinstance(statements, list) else [statements]):
+            services = (
+                statement.get("Principal", {}).get("Service", [])
+                if isinstance(statement.get("Principal"), dict)
+                else []
+            )
+            for service in [services] if isinstance(services, str) else services:
+                if service not in limits:
+                    continue
+                keys = {key.lower() for test in statement.get("Condition", {}).values() for key in test}
+                refused = keys if limits[service] is None else keys & limits[service]
+                if refused:
+                    found.append(
+                        Finding(
+                            f"{path}.Statement[{index}].Condition",
+                            sorted(refused),
+                            f"{service} does not support these condition keys here; the statement never matches",
+                        )
+                    )
+    return found
+
+
 _C = {
     "fargate": "ECS Developer Guide, Task CPU and memory (Fargate)",
     "awsvpc": "ECS API Reference, PortMapping hostPort: with awsvpc it must equal containerPort or be omitted",
@@ -258,6 +300,9 @@ _C = {
     "s3-name": "S3 User Guide, General purpose bucket naming rules",
     "ec2-text": "EC2 API Reference, CreateSecurityGroup GroupDescription and IpRange Description: allowed characters",
     "secret-arn": "Secrets Manager User Guide, Authentication and access control: resource is the secret ARN",
+    "principal-conditions": "EventBridge User Guide (eb-use-resource-based): no Condition blocks in SNS topic "
+    "policies for EventBridge; SNS Developer Guide (sns-key-management): aws:SourceAccount/SourceArn/SourceOrgID "
+    "not supported in a KMS key policy for EventBridge-to-encrypted topics",
 }
 
 RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
@@ -299,4 +344,6 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("ec2", "AuthorizeSecurityGroupIngress"): (Rule("sg-rule-text", _C["ec2-text"], _ec2_text(*_RULE_TEXT)),),
     ("ec2", "AuthorizeSecurityGroupEgress"): (Rule("sg-rule-text", _C["ec2-text"], _ec2_text(*_RULE_TEXT)),),
     ("cloudwatch", "PutMetricAlarm"): (Rule("metric-math-return", _C["returndata"], _one_return_data),),
+    ("sns", "SetTopicAttributes"): (Rule("principal-conditions", _C["principal-conditions"], _principal_conditions),),
+    ("kms", "CreateKey"): (Rule("principal-conditions", _C["principal-conditions"], _principal_conditions),),
 }

@@ -81,6 +81,19 @@ def _container_definitions(recording: Recording, name: str, **change) -> str:
     return json.dumps(containers)
 
 
+@pytest.mark.parametrize("name", ["alarms-key", "alarms-policy"])
+def test_seeded_unsupported_principal_condition_is_caught(recordings, name):
+    """The defect alert delivery once had: EventBridge's statements under an aws:SourceAccount condition."""
+    resource = next(r for r in recordings["prod"].registrations if r.name == name)
+    policy = json.loads(resource.inputs["policy"])
+    for statement in policy["Statement"]:
+        if "events.amazonaws.com" in json.dumps(statement.get("Principal")):
+            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    problems = _seeded(recordings["prod"], name, inputs={"policy": json.dumps(policy)})
+    assert problems and all(p.value == ["aws:sourceaccount"] for p in problems)
+    assert all("does not support these condition keys" in p.rule for p in problems)
+
+
 def test_seeded_enum_defect_is_caught(recordings):
     problems = _seeded(recordings["prod"], "cats-task", inputs={"networkMode": "bridged"})
     assert [(p.path, p.value) for p in problems] == [("networkMode", "bridged")]
