@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import AfterValidator
 from pydantic.fields import FieldInfo
 
-from .validation import ArgumentProblems, is_id, is_known
+from .validation import ArgumentProblems, is_id, is_int_in, is_known
 
 
 class _Missing:
@@ -104,7 +104,7 @@ class Integer(Spec):
     high: int = 0
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and self.low <= value <= self.high
+        return is_int_in(value, self.low, self.high)
 
     def allowed(self) -> str:
         return f"an integer from {self.low} to {self.high}"
