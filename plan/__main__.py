@@ -76,8 +76,6 @@ def main(argv: list[str] | None = None) -> int:
         path = args.diagram if args.diagram is not DIAGRAM_PATH else args.project_dir / DIAGRAM_PATH
         drawn = diagram.build(recording)
         written = diagram_render.write(drawn, args.stack, path)
-        if args.diagram is DIAGRAM_PATH and args.stack == diagram_render.README_STACK:
-            written.append(diagram_render.embed_in_readme(drawn, args.project_dir / "README.md"))
         print(f"\nDiagram: {', '.join(str(p) for p in written)}")
     return 0
 
