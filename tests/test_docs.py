@@ -221,3 +221,8 @@ def test_every_docs_page_is_linked_from_the_readme_or_the_docs_index():
     pages |= {ROOT / page for page in PENDING_PAGES}
     pages.add(ROOT / "docs" / "components" / "README.md")
     assert sorted(str(p.relative_to(ROOT)) for p in pages - linked) == []
+
+
+def test_the_readme_stays_a_front_door():
+    # What it is, the two commands, deploy and destroy, the layout and links; the reference lives in docs/.
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 250
