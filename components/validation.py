@@ -6,7 +6,8 @@ leave a stack that previews one thing and deploys another.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import difflib
+from collections.abc import Collection, Sequence
 from typing import Any
 
 
@@ -60,3 +61,11 @@ def is_known(value: Any) -> bool:
     import pulumi
 
     return not isinstance(value, pulumi.Output)
+
+
+def unknown(what: str, name: str, allowed: Sequence[str]) -> str:
+    """`unknown <what>; did you mean "<closest>"? allowed: ...`: the allowed name closest to a misspelt one, when
+    one is close enough to be the likely intent (difflib's ratio of at least 0.6), then every allowed name."""
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f'; did you mean "{close[0]}"?' if close else ";"
+    return f"unknown {what}{hint} allowed: {', '.join(allowed)}"
