@@ -43,7 +43,7 @@ def load_settings() -> StackSettings:
     tags_problems = default_tags_problems(_parse(every.get(DEFAULT_TAGS_KEY)), stack)
     tags_at = files.location((DEFAULT_TAGS_KEY,)) if _same(files, DEFAULT_TAGS_KEY, every) else None
     settings = _validated(raw, [_located(problem, tags_at) for problem in tags_problems], where)
-    placeholders = placeholder_problems(settings, NAMESPACE)
+    placeholders = placeholder_problems(settings, NAMESPACE, where)
     if placeholders and _parse(every.get(OFFLINE_PLAN_KEY)) is not True:
         raise _config_error(placeholders)
     for problem in placeholders:

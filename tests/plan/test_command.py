@@ -25,13 +25,14 @@ def test_plan_command_warns_about_example_values_and_still_succeeds():
     result = _plan("prod")
     assert result.returncode == 0, result.stderr
     warnings = result.stdout.split("Warnings:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    # Each at the line of its key in Pulumi.prod.yaml.
     assert warnings == [
-        '  ecs-workloads:alarms.email: "ops@example.com" — an address at a reserved example domain; set your own '
-        "(pulumi up refuses it)",
-        '  ecs-workloads:cats.domainName: "cats.example.com" — a reserved example domain; set your own '
-        "(pulumi up refuses it)",
-        '  ecs-workloads:cats.hostedZoneId: "Z0123456789EXAMPLE" — a placeholder hosted zone id; set your own '
-        "(pulumi up refuses it)",
+        '  Pulumi.prod.yaml:22:5: ecs-workloads:alarms.email: "ops@example.com" — an address at a reserved example '
+        "domain; set your own (pulumi up refuses it)",
+        '  Pulumi.prod.yaml:25:5: ecs-workloads:cats.domainName: "cats.example.com" — a reserved example domain; set '
+        "your own (pulumi up refuses it)",
+        '  Pulumi.prod.yaml:26:5: ecs-workloads:cats.hostedZoneId: "Z0123456789EXAMPLE" — a placeholder hosted zone '
+        "id; set your own (pulumi up refuses it)",
     ]
 
 
