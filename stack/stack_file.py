@@ -101,7 +101,7 @@ def read_stack(stack: str, project_dir: Path) -> StackConfig:
 
     Raises StackConfigError for any problem of either file, FileNotFoundError when the stack has no file."""
     name, project = _project(project_dir)
-    merged = _config(project.get("config"), project_dir / "Pulumi.yaml", name, project_config=True)
+    merged = _config(project.get("config"), project_dir / "Pulumi.yaml", name, project_config=True, parent=project)
     directory = project_dir / str(project.get("stackConfigDir") or ".")
     path = directory / f"Pulumi.{stack}.yaml"
     if not path.is_file():
@@ -141,7 +141,10 @@ def _config(
         raise StackConfigError(f"{at}: config — must be a mapping of `namespace:key: value`")
     for key, value in section.items():
         at = _key_location(path, section, key)
-        full_key = _full_key(str(key), project, found, at)
+        full_key = _full_key(str(key), project)
+        # Pulumi.yaml declares the project's own keys without a namespace: only there is that the usual form.
+        if full_key != key and (not project_config or ":" in str(key)):
+            found.warnings.append(f"{at}: {key} — read as {full_key}, as the Pulumi CLI does; write {full_key}")
         namespace = full_key.split(":", 1)[0]
         if namespace not in NAMESPACES:
             raise StackConfigError(
@@ -154,28 +157,22 @@ def _config(
             )
         if project_config and isinstance(value, CommentedMap):
             # Pulumi.yaml declares a key with `value` or `default` (and `type`, `description`, `secret`).
-            if "value" not in value and "default" not in value:
+            chosen = next((part for part in ("value", "default") if part in value), None)
+            if chosen is None:
                 continue
-            value_key = "value" if "value" in value else "default"
-            found.values[full_key] = _plain(value[value_key])
-            found.locations[(full_key,)] = at
-            _record(found, path, (full_key,), value[value_key])
-            continue
+            value = value[chosen]
         found.values[full_key] = _plain(value)
         found.locations[(full_key,)] = at
         _record(found, path, (full_key,), value)
     return found
 
 
-def _full_key(key: str, project: str, found: StackConfig, at: Location) -> str:
+def _full_key(key: str, project: str) -> str:
     if ":" not in key:
-        full_key = f"{project}:{key}"
-    elif key.count(":") == 2 and _OLD_FORM in key:
-        full_key = key.replace(_OLD_FORM, ":", 1)
-    else:
-        return key
-    found.warnings.append(f"{at}: {key} — read as {full_key}, as the Pulumi CLI does; write {full_key}")
-    return full_key
+        return f"{project}:{key}"
+    if key.count(":") == 2 and _OLD_FORM in key:
+        return key.replace(_OLD_FORM, ":", 1)
+    return key
 
 
 def _record(found: StackConfig, path: Path, at: KeyPath, value: Any) -> None:

@@ -112,6 +112,19 @@ def test_the_project_file_is_checked_whole_too(tmp_path):
         stack_config("dev", project)
 
 
+def test_project_file_keys_without_namespace_are_the_project_s_without_a_warning(tmp_path):
+    # In Pulumi.yaml the project's own keys are declared without a namespace: that is its usual form.
+    project = _project(tmp_path, "dev", "")
+    (project / "Pulumi.yaml").write_text(
+        "name: ecs-workloads\nconfig:\n  protectData:\n    default: true\n  aws:region: us-west-2\n"
+    )
+    config = read_stack("dev", project)
+    assert config.values["ecs-workloads:protectData"] is True
+    assert config.values["aws:region"] == "us-west-2"
+    assert config.warnings == []
+    assert str(config.location(("ecs-workloads:protectData",))) == "Pulumi.yaml:3:3"
+
+
 def test_the_allowed_namespaces_are_the_program_s_and_its_provider_s():
     assert NAMESPACES == ("aws", "ecs-workloads")
 
