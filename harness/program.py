@@ -1,9 +1,9 @@
 """Runs the Pulumi program for a stack under the mocks, with no cloud account and no Pulumi CLI.
 
 Config comes from `Pulumi.yaml` (project defaults) and `Pulumi.<stack>.yaml`, exactly as the CLI
-would pass it, plus `harness:offlinePlan: true` so the program knows it is not deploying (it then warns about
-the stack file's example values instead of refusing them); `preview=False` so every value is known, as in
-`pulumi up`.
+would pass it (both read whole by stack/stack_file.py, so what the CLI would silently drop is refused),
+plus `harness:offlinePlan: true` so the program knows it is not deploying (it then warns about the stack
+file's example values instead of refusing them); `preview=False` so every value is known, as in `pulumi up`.
 """
 
 from __future__ import annotations
