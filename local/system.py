@@ -25,8 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from harness.program import stack_config
-from stack.config import NAMESPACE, settings_from_raw
+from harness.program import read_stack_config
+from stack.config import settings_from_stack
 from stack.settings import StackSettings
 
 from .api_token import create_token_secret, resolve_secret
@@ -61,10 +61,12 @@ def start_cats(
 
 
 def load_stack_settings(stack: str) -> StackSettings:
-    """The validated settings of `Pulumi.<stack>.yaml`, as `pulumi up` would read them."""
-    prefix = f"{NAMESPACE}:"
-    raw = {key[len(prefix) :]: value for key, value in stack_config(stack).items() if key.startswith(prefix)}
-    return settings_from_raw(raw)
+    """The validated settings of `Pulumi.<stack>.yaml`, as `pulumi up` would read them (the files checked
+    whole, each problem at its line); the files' warnings go to stderr."""
+    files = read_stack_config(stack)
+    for warning in files.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return settings_from_stack(files)
 
 
 class Console:

@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .config import NAMESPACE
 from .settings import StackSettings
+from .stack_file import NAMESPACE, NAMESPACES, STACK_FILE_KEYS
 
 
 def render() -> str:
@@ -28,8 +28,10 @@ def render() -> str:
         "Generated from the settings models (`python -m stack.reference`); do not edit by hand.",
         f"Keys live under the `{NAMESPACE}:` namespace in `Pulumi.<stack>.yaml`. Every key is validated before any",
         "resource is registered; a bad value stops the program with one message listing every problem as",
-        f"`{NAMESPACE}:<key>: <value> — <what is allowed>`. Unknown keys are errors.",
+        f"`{NAMESPACE}:<key>: <value> — <what is allowed>`, after `<file>:<line>:<column>:` when the value",
+        "comes from the stack's files. Unknown keys are errors, with the closest allowed key suggested.",
         "",
+        *_file_check(),
     ]
     sections: list[tuple[str, type[BaseModel]]] = [("", StackSettings)]
     # A model used under several keys (the workload settings) is documented once, where it first appears;
@@ -55,6 +57,30 @@ def render() -> str:
                 lines.append(f"| `{key}` | {_default(info, None)} | {_allowed(info)} | {_cell(info)} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _file_check() -> list[str]:
+    """How the stack's files are read (stack/stack_file.py), from the declarations that check them."""
+    keys = ", ".join(f"`{key}`" for key in STACK_FILE_KEYS)
+    namespaces = ", ".join(f"`{namespace}:`" for namespace in NAMESPACES)
+    return [
+        "## How stack files are checked",
+        "",
+        "`Pulumi.yaml` and `Pulumi.<stack>.yaml` are read whole, by the program under `pulumi up` and by every",
+        "offline command, before any setting is validated. Each of these stops with one line,",
+        "`<file>:<line>:<column>: <what is wrong>` (with the closest allowed name where one is close), and the",
+        "commands exit with code 2:",
+        "",
+        "- a YAML syntax error;",
+        "- a key written twice in one mapping, at any depth;",
+        "- a top-level key that is not a field of the Pulumi CLI's stack file (the CLI would ignore it);",
+        f"  the fields are {keys};",
+        f"- a config key under a namespace nothing reads; the namespaces are {namespaces}.",
+        "",
+        f"A key without a namespace (`cats:`) is read as `{NAMESPACE}:cats`, as the Pulumi CLI reads it, and so",
+        f"is the old form `{NAMESPACE}:config:cats`; both print a warning naming the full key to write.",
+        "",
+    ]
 
 
 def _nested(annotation: Any, path: str) -> tuple[type[BaseModel] | None, str]:

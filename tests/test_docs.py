@@ -28,8 +28,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-import yaml
 from markdown_it import MarkdownIt
+from ruamel.yaml import YAML
 
 from harness.program import run_callable
 from stack.config import NAMESPACE, settings_from_raw
@@ -146,7 +146,7 @@ def test_python_blocks_run_under_the_mocks(page: Path):
 
 @pytest.mark.parametrize("block", [b for b in BLOCKS if b.info == "yaml"], ids=lambda b: b.where)
 def test_yaml_block_parses_and_stack_config_is_valid(block: Block):
-    document = yaml.safe_load(block.code)
+    document = YAML(typ="safe").load(block.code)
     if isinstance(document, dict) and isinstance(document.get("config"), dict):
         document = document["config"]
     prefix = f"{NAMESPACE}:"
