@@ -81,7 +81,7 @@ def run_demo(system: LocalSystem) -> None:
         f"runs went from {runs_before} to {ticker.runs}",
     )
 
-    resets = system.run_assessor(2, label="on-demand run with RESETPICTURES=1", overrides={"RESETPICTURES": "1"})
+    resets = system.run_assessor(2, started_by="local-demo", overrides={"RESETPICTURES": "1"})
     _check(
         say,
         "two RESETPICTURES=1 runs restored all 10 pictures (verified through the API)",
