@@ -53,23 +53,26 @@ class SimulatedClock:
 
 
 class Switch(Protocol):
+    """Where the schedule's ENABLED/DISABLED state lives."""
+
     def enabled(self) -> bool: ...
 
     def set(self, enabled: bool) -> None: ...
 
 
 class MemorySwitch:
+    """A schedule state kept in memory, for a ticker on its own."""
+
     def __init__(self, enabled: bool) -> None:
         self._enabled = threading.Event()
-        if enabled:
-            self._switch.set(True)
+        self.set(enabled)
 
     def enabled(self) -> bool:
-        return self._switch.enabled()
+        return self._enabled.is_set()
 
     def set(self, enabled: bool) -> None:
         if enabled:
-            self._switch.set(True)
+            self._enabled.set()
         else:
             self._enabled.clear()
 
