@@ -55,7 +55,7 @@ def run_demo(system: LocalSystem) -> None:
     bound = 3 * real_interval + 60 if real_interval else 600.0
     _wait(lambda: len(system.assessor_runs) >= 2, bound, "two scheduled ImageAssessor runs")
     ticker.disable()
-    say(ASSESSOR, "schedule disabled (enabled: false)")
+    say(ASSESSOR, "schedule disabled (State DISABLED in moto, as `ecs-workloads pause` sets it)")
     scheduled = list(system.assessor_runs)
     removed = {picture for run in scheduled for picture in run.removed}
     remaining = _listing(system)
