@@ -214,6 +214,26 @@ def test_the_samples_go_through_the_pipelines_and_the_files_go_when_the_system_s
     assert code == 0, stderr
     assert all(row["dlq"] == 0 for row in queues["queues"])
 
+    # A .jpg that is no picture cannot be processed: its message goes to the DLQ, and redrive brings it back.
+    broken = running.state_dir / "broken.jpg"
+    broken.write_text("not a picture")
+    assert upload_main([str(broken), "--state-dir", str(running.state_dir)]) == 0
+
+    def images_dlq() -> int:
+        code, queues, _ = ecs_workloads(running, "queues")
+        return {row["queue"]: row["dlq"] for row in queues["queues"]}["images"] if code == 0 else -1
+
+    running.wait_for(lambda: images_dlq() == 1, "the broken picture's message in the images DLQ")
+    code, moved, stderr = ecs_workloads(running, "redrive", "images", "--yes")
+    assert code == 0, stderr
+    assert (moved["method"], moved["moved"], moved["failed"]) == ("receive-send-delete", 1, 0)
+    # Back in the queue, the message fails again and returns to the DLQ: the move really happened.
+    running.wait_for(
+        lambda: sum("sent to the dead-letter queue" in line for line in running.lines) == 2,
+        "the redriven message failing again",
+    )
+    running.wait_for(lambda: images_dlq() == 1, "the redriven message back in the images DLQ")
+
     endpoint = read_environment(running.state_dir / ENV_FILE)["AWS_ENDPOINT_URL"]
     running.process.send_signal(signal.SIGINT)
     assert running.process.wait(timeout=STOP_TIMEOUT_SECONDS) == 0
