@@ -188,6 +188,10 @@ class ControlPlane:
             **outputs,
         }
 
+    def add_exports(self, **values: str) -> None:
+        """Top-level outputs the CLI does not read, under the stack's names (e.g. `catsApiUrl`)."""
+        self.outputs.update(values)
+
     def add_queue(self, name: str, queue_url: str, dlq_url: str, input_bucket: str, output_bucket: str) -> None:
         self.outputs["queues"][name] = {
             "queueUrl": queue_url,

@@ -197,6 +197,7 @@ class LocalSystem:
             url=f"{self.cats_url}/cats/",
             apiTokenSecretArn=self.api_token_secret_arn,
         )
+        self.control.add_exports(catsUrl=f"{self.cats_url}/cats/", catsApiUrl=f"{self.cats_url}/cats/api/")
         self.console.say(
             "cats",
             f"API at {self.cats_url}/cats/api/ (pictures in s3://{self.cats_bucket}; "
