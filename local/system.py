@@ -40,13 +40,21 @@ from .api_token import create_token_secret, resolve_secret
 from .aws import Aws, start_moto
 from .control_plane import ControlPlane
 from .ecs_agent import EcsAgent, StoppedTask, describe_overrides
-from .pipeline import LogFollower, PipelineResources, WorkerPool, create_pipeline, worker_environment
+from .pipeline import (
+    DEFAULT_SHUTDOWN_GRACE_SECONDS,
+    LogFollower,
+    PipelineResources,
+    WorkerPool,
+    create_pipeline,
+    worker_environment,
+)
 from .processes import APPS_DIR, Processes, child_env, free_port, wait_until_answering
 from .schedule import SimulatedClock, Ticker
 
 ASSESSOR = ASSESSOR_JOB
 # A run that has not finished by then is stopped; the job retries for well under a minute.
 ASSESSOR_TIMEOUT_SECONDS = 120.0
+SERVICE_POLL_SECONDS = 1.0
 # How RunTask names the starter of a scheduled run, as EventBridge Scheduler's own does not matter here.
 SCHEDULER_STARTED_BY = "local-scheduler"
 
@@ -139,6 +147,7 @@ class LocalSystem:
         self.skipped_runs = 0
         self._watch_stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch_workers, name="worker-logs", daemon=True)
+        self._scaler = threading.Thread(target=self._follow_desired_counts, name="batch-scaler", daemon=True)
         self._run_lock = threading.Lock()
         self._runs_by_task: dict[str, AssessorRun] = {}
         self._written: list[Path] = []
@@ -155,6 +164,7 @@ class LocalSystem:
         self._start_cats()
         self._start_pipelines()
         self._watcher.start()
+        self._scaler.start()
         self._register_assessor()
         if schedule:
             self.start_schedule()
@@ -174,6 +184,8 @@ class LocalSystem:
         self._watch_stop.set()
         if self._watcher.is_alive():
             self._watcher.join(timeout=5)
+        if self._scaler.is_alive():
+            self._scaler.join(timeout=DEFAULT_SHUTDOWN_GRACE_SECONDS + 10)
         self.processes.close()
         # They name servers that are gone now; a command reading them would only fail to connect.
         for path in self._written:
@@ -238,6 +250,24 @@ class LocalSystem:
                         self._report_worker(f"batch:{name}", record)
             if stopping:
                 return
+
+    def _follow_desired_counts(self) -> None:
+        """Each batch service's worker processes follow its desired count in moto (`ecs-workloads scale`)."""
+        assert self.aws is not None and self.control is not None
+        ecs = self.aws.client("ecs")
+        names = {entry["serviceName"]: name for name, entry in self.control.outputs["services"].items()}
+        batch = [service for service, name in names.items() if name in self.pipelines]
+        while batch and not self._watch_stop.wait(SERVICE_POLL_SECONDS):
+            try:
+                described = ecs.describe_services(cluster=self.control.cluster_name, services=batch)["services"]
+            except Exception:
+                continue  # moto_server stopping with the run; the next poll, if any, tries again
+            for service in described:
+                name = names[service["serviceName"]]
+                pool, desired = self.pipelines[name].pool, service["desiredCount"]
+                if desired != pool.count:
+                    self.console.say(f"batch:{name}", f"desired count {pool.count} -> {desired}: resizing the workers")
+                    pool.resize(desired, DEFAULT_SHUTDOWN_GRACE_SECONDS + 5)
 
     def _report_worker(self, source: str, record: dict[str, Any]) -> None:
         message = record.get("msg")

@@ -234,6 +234,17 @@ def test_the_samples_go_through_the_pipelines_and_the_files_go_when_the_system_s
     )
     running.wait_for(lambda: images_dlq() == 1, "the redriven message back in the images DLQ")
 
+    # The batch workers follow the service's desired count in moto, as ECS does.
+    logs = running.state_dir / "logs"
+    code, scaled, stderr = ecs_workloads(running, "scale", "jsonl", "2")
+    assert code == 0 and (scaled["previousDesired"], scaled["desired"]) == (1, 2), stderr
+    running.wait_for(lambda: '"worker started"' in _text(logs / "jsonl-worker1-001.log"), "a second jsonl worker")
+    code, scaled, stderr = ecs_workloads(running, "scale", "jsonl", "0")
+    assert code == 0, stderr
+    for slot in (0, 1):
+        log = logs / f"jsonl-worker{slot}-001.log"
+        running.wait_for(lambda log=log: '"worker stopped"' in _text(log), f"{log.name} stopping")
+
     endpoint = read_environment(running.state_dir / ENV_FILE)["AWS_ENDPOINT_URL"]
     running.process.send_signal(signal.SIGINT)
     assert running.process.wait(timeout=STOP_TIMEOUT_SECONDS) == 0
@@ -242,6 +253,10 @@ def test_the_samples_go_through_the_pipelines_and_the_files_go_when_the_system_s
     port = int(endpoint.rsplit(":", 1)[1])
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=2):
         pass
+
+
+def _text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
 
 
 def test_upload_without_a_running_system_says_how_to_start_one(tmp_path: Path, capsys) -> None:
