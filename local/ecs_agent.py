@@ -13,6 +13,7 @@ Whoever started the task (the local scheduler, `ecs-workloads run`, a test) sees
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 import threading
@@ -111,10 +112,12 @@ class EcsAgent:
         task_id = arn.rsplit("/", 1)[-1]
         started_by = task.get("startedBy") or ""
         overrides: dict[str, str] = {}
+        container_name = ""
         try:
             definition = self._ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
             container = definition["containerDefinitions"][0]
-            override = next(
+            container_name = container["name"]
+            override: dict[str, Any] = next(
                 (
                     item
                     for item in (task.get("overrides") or {}).get("containerOverrides", [])
@@ -151,7 +154,11 @@ class EcsAgent:
         except Exception as error:
             if self._stop.is_set():
                 return  # moto_server is going away with the rest of the run
-            self._finish(StoppedTask(arn, task_id, started_by, overrides, None, f"local agent failed: {error}", None))
+            reason = f"local agent failed: {error}"
+            # Stopped in ECS too, so that nobody waits on a task that will never end.
+            with contextlib.suppress(Exception):
+                self._report(task, container_name, None, reason)
+            self._finish(StoppedTask(arn, task_id, started_by, overrides, None, reason, None))
 
     def _report(
         self, task: dict[str, Any], container: str, code: int | None, reason: str | None, *, status: str = "STOPPED"

@@ -34,9 +34,12 @@ def _submit_task_state_change(self: EC2ContainerServiceResponse) -> ActionResult
         item = by_name.get(container.name)
         if item is None:
             continue
-        container.last_status = item.get("status", container.last_status)
-        container.exitCode = item.get("exitCode")
-        container.reason = item.get("reason")
+        # moto serialises these attributes by their ECS names; `reason` and `stopCode` are ones it never sets.
+        vars(container).update(
+            last_status=item.get("status", container.last_status),
+            exitCode=item.get("exitCode"),
+            reason=item.get("reason"),
+        )
     for item in reported:
         if item.get("status") == "RUNNING":
             task.last_status = "RUNNING"
@@ -44,7 +47,7 @@ def _submit_task_state_change(self: EC2ContainerServiceResponse) -> ActionResult
         task.last_status = "STOPPED"
         task.desired_status = "STOPPED"
         task.stopped_reason = reason or "Essential container in task exited"
-        task.stopCode = STOP_CODE
+        vars(task)["stopCode"] = STOP_CODE
     return ActionResult({"acknowledgment": "ACK"})
 
 
