@@ -215,7 +215,6 @@ class LocalSystem:
             f"API at {self.cats_url}/cats/api/ (pictures in s3://{self.cats_bucket}; "
             f"token in secret {self.api_token_secret_arn})",
         )
-        self.console.say("cats", f"API token: {self.api_token}")
 
     # -- batch -----------------------------------------------------------------------------------
 

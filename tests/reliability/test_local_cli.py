@@ -142,8 +142,8 @@ def test_the_cli_pauses_the_schedule_runs_a_reset_and_resumes_on_the_local_syste
     cats_url = outputs["services"]["cats"]["url"].removesuffix("cats/")
     code, token, _ = ecs_workloads(running, "api-token", "cats")
     assert code == 0
-    # The token printed at start is the one in Secrets Manager, and the API takes it.
-    assert f"token {token['token']}" in running.output()
+    # The token printed at start is the one in Secrets Manager, and the API takes it (below).
+    running.wait_for(lambda: f"(token {token['token']})" in running.output(), "the token among the hints")
 
     mark = len(running.lines)
     code, paused, stderr = ecs_workloads(running, "pause", ASSESSOR_JOB)
