@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ecs_workloads.ops.jobs import run_task_request
-from harness.program import stack_config
-from stack.config import NAMESPACE, settings_from_raw
+from harness.program import read_stack_config
+from stack.config import settings_from_stack
 from stack.jobs import ASSESSOR_APP, ASSESSOR_JOB
 from stack.settings import StackSettings
 from stack.web import API_TOKEN_VARIABLE
@@ -80,10 +80,12 @@ def start_cats(
 
 
 def load_stack_settings(stack: str) -> StackSettings:
-    """The validated settings of `Pulumi.<stack>.yaml`, as `pulumi up` would read them."""
-    prefix = f"{NAMESPACE}:"
-    raw = {key[len(prefix) :]: value for key, value in stack_config(stack).items() if key.startswith(prefix)}
-    return settings_from_raw(raw)
+    """The validated settings of `Pulumi.<stack>.yaml`, as `pulumi up` would read them (the files checked
+    whole, each problem at its line); the files' warnings go to stderr."""
+    files = read_stack_config(stack)
+    for warning in files.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return settings_from_stack(files)
 
 
 class Console:
