@@ -71,7 +71,8 @@ bench-scale: $(STAMP)
 
 .PHONY: local local-demo
 
-## local: the whole system on this machine (moto_server as AWS, loopback only); Ctrl-C stops it
+## local: the whole system on this machine (moto_server as AWS, loopback only); prints the cats API token and writes
+## build/local/outputs.json and build/local/aws.env for `ecs-workloads --outputs` (docs/local.md); Ctrl-C stops it
 local: $(STAMP)
 	$(BIN)/python -m local
 
