@@ -12,7 +12,8 @@ Every fenced block carries an info string saying what it is and how it is checke
 - `yaml`: must parse; a stack-file fragment (`ecs-workloads:` keys, at the top or under `config:`) must
   pass the settings models. `json`: must parse.
 - Not run, each reported as a skipped case with its page and line so nothing is dropped silently:
-  `sh aws` / `console aws` (need the Pulumi CLI, AWS credentials or a deployed stack), `sh manual` (offline,
+  `sh aws` / `console aws` (need the Pulumi CLI, AWS credentials or a deployed stack), `sh local` (run in
+  order, in one shell, against a started local system by tests/reliability/test_local_cli.py), `sh manual` (offline,
   but minutes long, on the network or writing into the repository: `make test`, benchmarks, `pip install`),
   `text` (output, messages, sketches) and `mermaid`.
 """
@@ -23,59 +24,26 @@ import json
 import os
 import re
 import subprocess
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 from ruamel.yaml import YAML
 
 from harness.program import run_callable
 from stack.config import NAMESPACE, settings_from_raw
+from tests.docs_blocks import PAGES, ROOT, Block, blocks, tokens
 
-ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
 NOT_RUN = {
     "sh aws": "needs the Pulumi CLI, AWS credentials or a deployed stack",
     "console aws": "needs the Pulumi CLI, AWS credentials or a deployed stack",
+    "sh local": "runs against a started local system: tests/reliability/test_local_cli.py runs docs/local.md's",
     "sh manual": "minutes long, on the network or writing into the repository (make test, benchmarks): run by hand",
     "text": "shown, not run",
     "mermaid": "a diagram",
 }
 RUN = ("sh", "console", "python", "yaml", "json")
-# Pages already linked whose text is still being written, each with why; a link to one is reported as a
-# skipped case, and the entry must go once the page exists.
-PENDING_PAGES = {"docs/local.md": "local mode's page is written with the local-mode work"}
-
-
-@dataclass(frozen=True)
-class Block:
-    page: Path
-    line: int
-    info: str
-    code: str
-
-    @property
-    def where(self) -> str:
-        return f"{self.page.relative_to(ROOT)}:{self.line}"
-
-
-@cache
-def _tokens(page: Path) -> list:
-    return MarkdownIt("commonmark").enable("table").parse(page.read_text())
-
-
-def _blocks() -> list[Block]:
-    return [
-        Block(page, token.map[0] + 1, " ".join(token.info.split()), token.content)
-        for page in PAGES
-        for token in _tokens(page)
-        if token.type == "fence"
-    ]
-
-
-BLOCKS = _blocks()
+BLOCKS = blocks()
 
 
 def _environment() -> dict[str, str]:
@@ -161,7 +129,7 @@ def test_json_block_parses(block: Block):
 
 def _links(page: Path) -> list[str]:
     found = []
-    for token in _tokens(page):
+    for token in tokens(page):
         for child in token.children or []:
             if child.type == "link_open":
                 found.append(str(child.attrs["href"]))
@@ -172,11 +140,11 @@ def _links(page: Path) -> list[str]:
 def _anchors(page: Path) -> set[str]:
     """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered."""
     anchors: set[str] = set()
-    tokens = _tokens(page)
-    for index, token in enumerate(tokens):
+    parsed = tokens(page)
+    for index, token in enumerate(parsed):
         if token.type != "heading_open":
             continue
-        text = "".join(child.content for child in tokens[index + 1].children or [])
+        text = "".join(child.content for child in parsed[index + 1].children or [])
         slug = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
         anchor, repeat = slug, 0
         while anchor in anchors:
@@ -188,26 +156,17 @@ def _anchors(page: Path) -> set[str]:
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_relative_links_resolve(page: Path):
-    broken, pending = [], []
+    broken = []
     for href in _links(page):
         if re.match(r"^[a-z][a-z0-9+.-]*:", href):
             continue
         path, _, anchor = href.partition("#")
         target = (page.parent / path).resolve() if path else page
-        if str(target.relative_to(ROOT)) in PENDING_PAGES and not target.exists():
-            pending.append(href)
-        elif not target.exists():
+        if not target.exists():
             broken.append(f"{href}: no {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
         elif anchor and target.suffix == ".md" and anchor not in _anchors(target):
             broken.append(f"{href}: no heading #{anchor} in {target.relative_to(ROOT)}")
     assert broken == [], f"{page.relative_to(ROOT)}: broken links"
-    if pending:
-        pytest.skip(f"links to pages not written yet: {', '.join(pending)}")
-
-
-def test_pending_pages_are_still_pending():
-    written = [page for page in PENDING_PAGES if (ROOT / page).exists()]
-    assert written == [], f"{written} exist now: remove them from PENDING_PAGES"
 
 
 def test_every_docs_page_is_linked_from_the_readme_or_the_docs_index():
@@ -218,7 +177,6 @@ def test_every_docs_page_is_linked_from_the_readme_or_the_docs_index():
         if href.partition("#")[0]
     }
     pages = {page for page in (ROOT / "docs").glob("*.md") if page.name != "README.md"}
-    pages |= {ROOT / page for page in PENDING_PAGES}
     pages.add(ROOT / "docs" / "components" / "README.md")
     assert sorted(str(p.relative_to(ROOT)) for p in pages - linked) == []
 

@@ -30,6 +30,8 @@ from local.processes import ROOT
 from local.upload import SAMPLES, SAMPLES_DIR
 from local.upload import main as upload_main
 from stack.jobs import ASSESSOR_JOB
+from tests.docs_blocks import ROOT as REPOSITORY
+from tests.docs_blocks import blocks
 
 STARTUP_TIMEOUT_SECONDS = 90
 CONDITION_TIMEOUT_SECONDS = 60
@@ -257,6 +259,31 @@ def test_the_samples_go_through_the_pipelines_and_the_files_go_when_the_system_s
 
 def _text(path: Path) -> str:
     return path.read_text(errors="replace") if path.exists() else ""
+
+
+def test_the_local_page_s_commands_drive_the_local_system(local_system: Running) -> None:
+    """docs/local.md's `sh local` blocks, in order and in one shell, as a reader pastes them into a second
+    terminal; only the state directory differs (the page shows the default, build/local)."""
+    running = local_system
+    page = [b for b in blocks([REPOSITORY / "docs" / "local.md"]) if b.info == "sh local"]
+    assert len(page) >= 5, "docs/local.md shows how to drive the local system"
+    script = "\n".join(b.code for b in page).replace("build/local/", f"{running.state_dir}/")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env["PATH"] = f"{REPOSITORY / 'venv' / 'bin'}{os.pathsep}{env['PATH']}"
+    done = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        cwd=REPOSITORY,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    # The reset run brought every picture back before the page lists them (the schedule was paused).
+    listed = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"1.jpg"')]
+    assert [list(pictures) for pictures in listed] == [ALL_PICTURES]
+    assert '{"deleted":"1.jpg"}' in done.stdout.splitlines()
+    assert schedule_state(running) == "ENABLED"
 
 
 def test_upload_without_a_running_system_says_how_to_start_one(tmp_path: Path, capsys) -> None:
