@@ -68,11 +68,14 @@ clean:
 
 .PHONY: diagram snapshots bench-scale docs
 
-## docs: docs/components.md and docs/configuration.md, generated from the argument declarations and
-## settings models
+## docs: the generated reference: component pages (docs/components/) from the argument declarations,
+## docs/configuration.md from the settings models, the CLI reference in docs/operations.md from its parser,
+## the rules table in docs/guardrails.md
 docs: $(STAMP)
-	$(BIN)/python -m ecs_workloads.reference > docs/components.md
+	$(BIN)/python -m ecs_workloads.reference docs/components
 	$(BIN)/python -m stack.reference > docs/configuration.md
+	$(BIN)/python -m ecs_workloads.ops.reference docs/operations.md
+	$(BIN)/python -m policy.docs
 
 ## diagram: docs/diagram.md, the dev stack's architecture as Mermaid (and docs/diagram.svg when Graphviz is
 ## installed); the only target that writes them, and a test fails while the committed file is stale

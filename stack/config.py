@@ -15,7 +15,7 @@ from .settings import StackSettings
 from .tags import DEFAULT_TAGS_KEY, REQUIRED_TAGS
 
 NAMESPACE = "ecs-workloads"
-_SEE_REFERENCE = "see the configuration reference in README.md"
+_SEE_REFERENCE = "see the configuration reference in docs/configuration.md"
 
 
 class StackConfigError(pulumi.RunError):

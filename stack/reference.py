@@ -32,12 +32,11 @@ def render() -> str:
         "",
     ]
     sections: list[tuple[str, type[BaseModel]]] = [("", StackSettings)]
-    seen: set[type[BaseModel]] = set()
+    # A model used under several keys (the workload settings) is documented once, where it first appears;
+    # the other keys link there.
+    documented_at: dict[type[BaseModel], str] = {StackSettings: ""}
     while sections:
         prefix, model = sections.pop(0)
-        if model in seen:
-            continue
-        seen.add(model)
         title = f"`{prefix.rstrip('.')}`" if prefix else "Top-level keys"
         doc = (model.__doc__ or "").strip().split("\n")[0]
         lines += [f"## {title}", "", doc, "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
@@ -45,9 +44,12 @@ def render() -> str:
             key = info.alias or name
             nested, path = _nested(info.annotation, f"{prefix}{key}")
             if nested is not None:
-                sections.append((f"{path}.", nested))
+                if nested not in documented_at:
+                    documented_at[nested] = path
+                    sections.append((f"{path}.", nested))
+                target = documented_at[nested]
                 lines.append(
-                    f"| `{key}` | {_default(info, nested)} | see [`{path}`](#{_anchor(path)}) | {_cell(info)} |"
+                    f"| `{key}` | {_default(info, nested)} | see [`{target}`](#{_anchor(target)}) | {_cell(info)} |"
                 )
             else:
                 lines.append(f"| `{key}` | {_default(info, None)} | {_allowed(info)} | {_cell(info)} |")
