@@ -6,7 +6,21 @@ STAMP := $(VENV)/.installed
 # pyproject.toml too: it lists the packages the editable install of the project maps.
 REQUIREMENTS := pyproject.toml requirements.txt requirements-dev.txt $(wildcard apps/*/requirements.txt)
 
-.PHONY: plan plan-prod test typecheck lint format clean
+# `make` alone lists the targets: nothing is installed, written or deleted unless a target is named.
+.DEFAULT_GOAL := help
+
+.PHONY: help plan plan-prod test typecheck lint format clean
+
+## help: these targets and what they do, read from the `## target: description` comments of this Makefile
+help:
+	@awk '/^## [a-z][a-z-]*:/ { name = substr($$2, 1, length($$2) - 1); sub(/^## [a-z-]*: */, ""); \
+		names[++count] = name; text[count] = $$0; if (length(name) > width) width = length(name); next } \
+		/^## / && name != "" { sub(/^## */, ""); text[count] = text[count] "\n" $$0; next } \
+		{ name = "" } \
+		END { print "make <target>, where <target> is one of:"; \
+			for (i = 1; i <= count; i++) { n = split(text[i], lines, "\n"); \
+				for (j = 1; j <= n; j++) printf "  %-*s  %s\n", width, (j == 1 ? names[i] : ""), lines[j] } }' \
+		$(firstword $(MAKEFILE_LIST))
 
 $(STAMP): $(REQUIREMENTS)
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -15,10 +29,12 @@ $(STAMP): $(REQUIREMENTS)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## plan: the dev stack evaluated offline (no cloud account, no Pulumi CLI): tree, policy, cost, outputs, diagram
+## plan: the dev stack evaluated offline (no cloud account, no Pulumi CLI): resources by component, policy,
+## AWS conformance, cost, outputs and a summary; writes no file (`make diagram` writes the diagram)
 plan: $(STAMP)
-	$(BIN)/python -m plan dev --diagram
+	$(BIN)/python -m plan dev
 
+## plan-prod: the same for the prod stack
 plan-prod: $(STAMP)
 	$(BIN)/python -m plan prod
 
@@ -28,36 +44,41 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $$(( $$(nproc) * 2 )) --dist worksteal
 
 ## typecheck: mypy over the library (as ecs_workloads, the CLI included) and the stack composition.
-## mypy cannot follow the editable install's import hook, so it reads the package through a tree of
-## links under build/typecheck (errors name those paths: build/typecheck/ecs_workloads/x.py is components/x.py).
+## mypy cannot follow the editable install's import hook, so it reads the package through a tree of links
+## under build/typecheck (errors name those paths: build/typecheck/ecs_workloads/x.py is components/x.py).
 typecheck: $(STAMP)
 	rm -rf build/typecheck && mkdir -p build/typecheck/ecs_workloads
 	ln -s $(CURDIR)/components/* build/typecheck/ecs_workloads/
 	ln -s $(CURDIR)/ops build/typecheck/ecs_workloads/ops
 	MYPYPATH=build/typecheck $(BIN)/python -m mypy -p ecs_workloads -p stack
 
+## lint: ruff's checks and its formatting check, as CI runs them
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## format: reformat and fix what ruff can fix by itself (rewrites files)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## clean: delete the virtualenv and the tool caches (the next target installs again)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 .PHONY: diagram snapshots bench-scale docs
 
-## docs: the generated reference: component pages (docs/components/) from the argument declarations, docs/configuration.md
-## from the settings models, the CLI reference in docs/operations.md from its parser, the rules table in docs/guardrails.md
+## docs: the generated reference: component pages (docs/components/) from the argument declarations,
+## docs/configuration.md from the settings models, the CLI reference in docs/operations.md from its parser,
+## the rules table in docs/guardrails.md
 docs: $(STAMP)
 	$(BIN)/python -m ecs_workloads.reference docs/components
 	$(BIN)/python -m stack.reference > docs/configuration.md
 	$(BIN)/python -m ecs_workloads.ops.reference docs/operations.md
 	$(BIN)/python -m policy.docs
 
-## diagram: docs/diagram.md, the dev stack's architecture as Mermaid (and docs/diagram.svg when Graphviz is installed)
+## diagram: docs/diagram.md, the dev stack's architecture as Mermaid (and docs/diagram.svg when Graphviz is
+## installed); the only target that writes them, and a test fails while the committed file is stale
 diagram: $(STAMP)
 	$(BIN)/python -m plan dev --diagram | grep '^Diagram:'
 
@@ -65,14 +86,15 @@ diagram: $(STAMP)
 snapshots: $(STAMP)
 	$(BIN)/python -m plan.snapshot --update
 
-## bench-scale: evaluation time of dev with 10, 100 and 300 generated scheduled jobs, against its floor (about three minutes)
+## bench-scale: evaluation time of dev with 10, 100 and 300 generated scheduled jobs, against its floor
+## (about three minutes)
 bench-scale: $(STAMP)
 	$(BIN)/python bench/evaluation_scale.py
 
 .PHONY: local local-demo
 
-## local: the whole system on this machine (moto_server as AWS, loopback only); prints the cats API token and writes
-## build/local/outputs.json and build/local/aws.env for `ecs-workloads --outputs` (docs/local.md); Ctrl-C stops it
+## local: the whole system on this machine (moto_server as AWS, loopback only); prints the cats API token,
+## writes build/local/outputs.json and aws.env for `ecs-workloads --outputs` (docs/local.md); Ctrl-C ends it
 local: $(STAMP)
 	$(BIN)/python -m local
 
@@ -84,7 +106,8 @@ local-demo: $(STAMP)
 
 APPS := $(patsubst apps/%/requirements.txt,%,$(wildcard apps/*/requirements.txt))
 
-## locks: apps/<name>/requirements.lock, every file's sha256 included, compiled from requirements.txt for the Python of the image's FROM, any platform
+## locks: apps/<name>/requirements.lock, every file's sha256 included, compiled from requirements.txt for
+## the Python of the image's FROM, any platform
 locks: $(STAMP)
 	@for app in $(APPS); do \
 		python=$$(sed -n 's/^FROM python:\([0-9][0-9.]*[0-9]\)-.*/\1/p' apps/$$app/Dockerfile | head -n 1); \

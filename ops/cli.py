@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.console import Group
+from rich.text import Text
+
 from . import api_token, jobs, queues, redrive, schedules, services, task_logs
 from .aws import Aws, SessionLike
 from .console import Console
@@ -175,14 +178,15 @@ def _status(context: Context, _args: argparse.Namespace) -> ExitCode:
         "services": services.describe(aws.ecs, aws.autoscaling, list(outputs.services.values())),
         "queues": queues.describe(aws.sqs, aws.cloudwatch, list(outputs.queues.values()), now),
     }
+    sections = {
+        "Schedules": schedules.render(rows["schedules"]),
+        "Services": services.render(rows["services"]),
+        "Queues": queues.render(rows["queues"]),
+    }
     context.console.text(
-        "\n\n".join(
-            [
-                f"Cluster {outputs.cluster_name}",
-                "Schedules\n" + schedules.render(rows["schedules"]),
-                "Services\n" + services.render(rows["services"]),
-                "Queues\n" + queues.render(rows["queues"]),
-            ]
+        Group(
+            Text(f"Cluster {outputs.cluster_name}", style="bold"),
+            *(Group(Text(""), Text(title, style="bold"), body) for title, body in sections.items()),
         )
     )
     context.console.result({"cluster": outputs.cluster_name, **rows})

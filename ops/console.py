@@ -1,4 +1,4 @@
-"""Where command output goes: tables for people, or one JSON document for scripts.
+"""Where command output goes: tables for people (rich, `terminal`), or one JSON document for scripts.
 
 Progress and warnings always go to stderr, so stdout stays a single parseable document with --json.
 """
@@ -9,6 +9,10 @@ import json
 import sys
 from datetime import date, datetime
 from typing import Any, TextIO
+
+from rich.console import RenderableType
+
+from . import terminal
 
 
 class Console:
@@ -26,10 +30,18 @@ class Console:
     def err(self) -> TextIO:
         return self._err or sys.stderr
 
-    def text(self, message: str) -> None:
-        """Human-readable output; nothing in JSON mode."""
-        if not self.json_mode:
+    def text(self, message: RenderableType) -> None:
+        """Human-readable output; nothing in JSON mode.
+
+        A string prints as it is, never wrapped (a token, an ARN or a log line stays one line to copy);
+        tables and other rich renderables are laid out for the terminal, or as plain text (`terminal`).
+        """
+        if self.json_mode:
+            return
+        if isinstance(message, str):
             print(message, file=self.out, flush=True)
+        else:
+            terminal.emit(terminal.console(self.out), message)
 
     def result(self, data: Any) -> None:
         """The command's JSON document; nothing in text mode."""

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import RenderableType
+
 from ecs_workloads.task_stop_codes import FAILED_STOP_CODES
 
 from .errors import ExitCode, OpsError
@@ -137,7 +139,7 @@ def _outcome(task_arn: str, task: dict[str, Any] | None, container_name: str) ->
     )
 
 
-def render_outcomes(outcomes: list[TaskOutcome]) -> str:
+def render_outcomes(outcomes: list[TaskOutcome]) -> RenderableType:
     return table(
         ["TASK", "STATUS", "EXIT CODE", "RESULT", "REASON"],
         [(o.task_id, o.last_status, o.exit_code, "failed" if o.failed else "ok", o.stopped_reason) for o in outcomes],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from rich.console import RenderableType
+
 from .outputs import Queue
 from .table import duration, table
 
@@ -62,7 +64,7 @@ def describe(sqs: Any, cloudwatch: Any, queues: list[Queue], now: datetime) -> l
     return rows
 
 
-def render(rows: list[dict[str, Any]]) -> str:
+def render(rows: list[dict[str, Any]]) -> RenderableType:
     return table(
         ["QUEUE", "VISIBLE", "IN FLIGHT", "DLQ", "OLDEST"],
         [

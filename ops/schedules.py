@@ -7,6 +7,8 @@ import shlex
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rich.console import RenderableType
+
 from ecs_workloads.schedule_expression import next_occurrence
 
 from .outputs import Job
@@ -126,7 +128,7 @@ def drift_warning(result: dict[str, Any]) -> str:
     )
 
 
-def render(rows: list[dict[str, Any]]) -> str:
+def render(rows: list[dict[str, Any]]) -> RenderableType:
     return table(
         ["JOB", "SCHEDULE", "EXPRESSION", "TIME ZONE", "STATE", "NEXT RUN"],
         [

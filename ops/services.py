@@ -7,6 +7,10 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.text import Text
+
 from .errors import ExitCode, OpsError
 from .outputs import Service
 from .table import table, when
@@ -95,7 +99,7 @@ def _deployment(deployment: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render(rows: list[dict[str, Any]]) -> str:
+def render(rows: list[dict[str, Any]]) -> RenderableType:
     summary = table(
         ["SERVICE", "STATUS", "DESIRED", "RUNNING", "PENDING", "SCALING", "DEPLOYMENTS"],
         [
@@ -111,16 +115,16 @@ def render(rows: list[dict[str, Any]]) -> str:
             for row in rows
         ],
     )
-    events = [
-        f"{row['service']}:\n"
-        + "\n".join(
-            f"  {when(event['createdAt'].astimezone(UTC)) if event['createdAt'] else '-'}  {event['message']}"
-            for event in row["events"]
-        )
-        for row in rows
-        if row["events"]
-    ]
-    return summary + ("\n\nRecent events\n" + "\n".join(events) if events else "")
+    events: list[RenderableType] = []
+    for row in rows:
+        if row["events"]:
+            times = [when(e["createdAt"].astimezone(UTC)) if e["createdAt"] else None for e in row["events"]]
+            messages = [e["message"] for e in row["events"]]
+            lines = table(["TIME", "MESSAGE"], zip(times, messages, strict=True), show_header=False)
+            events.extend([Text(f"{row['service']}:"), Padding(lines, (0, 0, 0, 2))])
+    if not events:
+        return summary
+    return Group(summary, Text(""), Text("Recent events", style="bold"), *events)
 
 
 def _deployment_text(deployment: dict[str, Any]) -> str:

@@ -1,20 +1,42 @@
-"""Plain fixed-width text: tables, durations and times as an operator reads them."""
+"""Operator tables (rich) and the cell, duration and time texts they hold, as an operator reads them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[object]], empty: str = "(none)") -> str:
+# Cell texts coloured on a terminal: what needs the operator's attention stands out.
+_STYLES = {
+    "ACTIVE": "green",
+    "ENABLED": "green",
+    "ok": "green",
+    "DISABLED": "yellow",
+    "MISSING": "bold red",
+    "failed": "bold red",
+}
+
+
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[object]], empty: str = "(none)", *, show_header: bool = True
+) -> RenderableType:
+    """One header line, then a line a row: columns two spaces apart and no rules, so `awk` and `cut` still work.
+
+    A cell too long for the width wraps within its column, so rows line up on any terminal.
+    """
     cells = [[cell(value) for value in row] for row in rows]
     if not cells:
-        return empty
-    widths = [max(len(header), *(len(row[index]) for row in cells)) for index, header in enumerate(headers)]
-    lines = [headers, *cells]
-    return "\n".join(
-        "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip() for line in lines
-    )
+        return Text(empty)
+    # box=None: the plain form scripts read; header and state colours show only on a terminal.
+    layout = Table(box=None, pad_edge=False, header_style="bold", padding=(0, 1), show_header=show_header)
+    for header in headers:
+        layout.add_column(header, overflow="fold")
+    for row in cells:
+        layout.add_row(*(Text(text, style=_STYLES.get(text, "")) for text in row))
+    return layout
 
 
 def cell(value: object) -> str:

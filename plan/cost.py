@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rich.table import Table
+from rich.text import Text
+
+from ecs_workloads.ops import terminal
 from ecs_workloads.schedule_expression import next_occurrence
 from harness.program import list_stacks, reports_bad_config, run_program, stack_config
 from harness.recording import Recording, Registration
@@ -103,6 +108,11 @@ class CostLine:
     unit_price: float
     monthly: float
 
+    @property
+    def name(self) -> str:
+        """The resource's name, without its type."""
+        return self.resource.rpartition(" ")[2]
+
 
 @dataclass
 class CostReport:
@@ -155,20 +165,59 @@ def nat_comparison(recording: Recording, region: str) -> NatComparison:
     return NatComparison(gateways, _nat_monthly(gateways, prices), cdk, _nat_monthly(cdk, prices))
 
 
-def render(report: CostReport) -> str:
-    header = ("resource", "item", "quantity", "unit price", "USD/month")
-    rows = [
-        (line.resource, line.item, f"{line.quantity:,.2f} {line.unit}", f"{line.unit_price:.6g}", f"{line.monthly:.2f}")
-        for line in report.lines
-    ]
-    rows.append((f"total ({report.region})", "", "", "", f"{report.total:.2f}"))
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(
-            cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+def money(amount: float) -> str:
+    """`$16.43`, `-$0.02`: dollars and cents, as a bill shows them."""
+    return f"{'-' if amount < 0 else ''}${abs(amount):,.2f}"
+
+
+def unit_price(price: float, unit: str) -> str:
+    """A list price as AWS quotes it: `$0.0225/h`, `$0.10/metric-month`, `$0.40/million requests`.
+
+    Prices under a tenth of a cent are per-request prices, quoted per million; the rest keep the digits that
+    matter (four significant ones, at least cents), never scientific notation.
+    """
+    sign = "-" if price < 0 else ""
+    price = abs(price)
+    if 0 < price < 0.001:
+        return f"{sign}${price * 1_000_000:,.2f}/million {unit}"
+    text = f"{price:.{max(2, _significant_decimals(price, 4))}f}"
+    whole, _, cents = text.partition(".")
+    # Trailing zeros past the cents say nothing: $0.0050 is $0.005.
+    # A price is per one unit: per key-month, not per key-months.
+    return f"{sign}${int(whole):,}.{cents[:2] + cents[2:].rstrip('0')}/{unit.removesuffix('s')}"
+
+
+def _significant_decimals(value: float, digits: int) -> int:
+    """Decimals that show `digits` significant digits of `value` (0 when its whole part has that many)."""
+    return max(0, digits - 1 - math.floor(math.log10(value))) if value > 0 else 0
+
+
+def quantity(amount: float, unit: str) -> str:
+    """`730 h`, `21,900 invocations`, `0.5 GB`: whole numbers without decimals."""
+    return f"{amount:,.0f} {unit}" if float(amount).is_integer() else f"{amount:,.2f} {unit}"
+
+
+def table(report: CostReport) -> Table:
+    """The estimate line by line: the resource's name (its type is in the plan's tree), then the arithmetic."""
+    layout = Table(box=None, pad_edge=False, header_style="bold", padding=(0, 1), show_footer=True)
+    layout.add_column("resource", footer=f"total ({report.region})", style="bold", no_wrap=True)
+    layout.add_column("item", ratio=1)
+    layout.add_column("quantity", justify="right", no_wrap=True)
+    layout.add_column("unit price", justify="right", no_wrap=True)
+    layout.add_column("monthly", justify="right", no_wrap=True, footer=money(report.total), footer_style="bold")
+    for line in report.lines:
+        layout.add_row(
+            line.name,
+            line.item,
+            quantity(line.quantity, line.unit),
+            unit_price(line.unit_price, line.unit),
+            Text(money(line.monthly), style="green" if line.monthly < 0 else ""),
         )
-        for row in [header, *rows]
-    )
+    return layout
+
+
+def render(report: CostReport) -> str:
+    return terminal.plain_text(table(report))
 
 
 # --- pieces of the estimate -------------------------------------------------------------------------
@@ -422,11 +471,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     region = str(stack_config(args.stack).get("aws:region", "us-east-1"))
     recording = run_program(args.stack)
-    print(render(estimate(recording, region)))
     nat = nat_comparison(recording, region)
-    print(
-        f"\nNAT: {nat.gateways} gateway(s), {nat.monthly:.2f} USD/month; CDK's default VPC would run "
-        f"{nat.cdk_gateways} for {nat.cdk_monthly:.2f} USD/month."
+    terminal.emit(
+        terminal.console(),
+        table(estimate(recording, region)),
+        Text(
+            f"\nNAT: {nat.gateways} gateway(s), {money(nat.monthly)}/month; CDK's default VPC would run "
+            f"{nat.cdk_gateways} for {money(nat.cdk_monthly)}/month."
+        ),
     )
     return 0
 

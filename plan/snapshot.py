@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import re
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 from harness.program import PROJECT_DIR, list_stacks, reports_bad_config, run_program
 from harness.recording import Recording, Registration
 
-from .render import repo_relative, roots_and_children
+from .render import repo_relative, roots_and_children, value_lines
 
 SNAPSHOT_DIR = PROJECT_DIR / "tests" / "plan" / "snapshots"
 REFRESH = "make snapshots (python -m plan.snapshot --update)"
@@ -49,7 +48,7 @@ def render(recording: Recording, stack: str) -> str:
     for root in roots:
         visit(root, 0)
     lines.extend(["", "Outputs:"])
-    lines.extend(_value_lines(repo_relative(recording.stack_outputs), 1))
+    lines.extend(value_lines(repo_relative(recording.stack_outputs), 1))
     return "\n".join(lines) + "\n"
 
 
@@ -65,55 +64,12 @@ def _resource(registration: Registration, depth: int) -> list[str]:
     if registration.dependencies:
         entries["@dependsOn"] = sorted({_urn_name(urn) for urn in registration.dependencies})
     entries.update(repo_relative(registration.inputs))
-    return [f"{_INDENT * depth}+ {registration.type}  {registration.name}", *_value_lines(entries, depth + 2)]
+    return [f"{_INDENT * depth}+ {registration.type}  {registration.name}", *value_lines(entries, depth + 2)]
 
 
 def _urn_name(urn: str) -> str:
     # urn:pulumi:<stack>::<project>::<type chain>::<name>
     return urn.rsplit("::", 1)[-1]
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _document(value: Any) -> Any:
-    """The parsed JSON a string holds when it holds an object or array, else None."""
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return None
-        if isinstance(parsed, dict | list):
-            return parsed
-    return None
-
-
-def _value_lines(value: Any, depth: int) -> list[str]:
-    """YAML-like lines for a dict's entries or a list's items."""
-    pad = _INDENT * depth
-    lines: list[str] = []
-    items = sorted(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
-    for key, item in items:
-        head = f"{pad}{key}:" if key is not None else f"{pad}-"
-        document = _document(item)
-        if document is not None:
-            lines.append(f"{head} (JSON)")
-            lines.extend(_value_lines(document, depth + 1) or [f"{pad}{_INDENT}{_scalar(document)}"])
-        elif isinstance(item, dict | list) and item:
-            nested = _value_lines(item, depth + 1)
-            if key is None:
-                # A list item that is a mapping or a list starts on the dash line, as in YAML.
-                lines.append(f"{head} {nested[0].lstrip()}")
-                lines.extend(nested[1:])
-            else:
-                lines.append(head)
-                lines.extend(nested)
-        else:
-            lines.append(f"{head} {_scalar(item)}")
-    return lines
 
 
 def diff(stack: str, directory: Path = SNAPSHOT_DIR, project_dir: Path = PROJECT_DIR) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from ecs_workloads.ops.cli import Context
+
 
 def test_status_shows_the_three_sections(stack, cli):
     cli("pause", "image-assessor")
@@ -41,3 +45,23 @@ def test_a_schedule_deleted_outside_the_stack_shows_as_missing(stack, cli):
     rows = {row["job"]: row for row in result.json()["schedules"]}
     assert (rows["nightly-report"]["state"], rows["nightly-report"]["nextRunText"]) == ("MISSING", "schedule not found")
     assert rows["image-assessor"]["state"] == "ENABLED"
+
+
+def test_status_is_coloured_on_a_terminal_and_plain_with_no_color(cli, monkeypatch):
+    for name in ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    # One clock for the three runs, so the next-run texts ("in 21h23m") agree.
+    now = datetime.now(UTC)
+    monkeypatch.setattr(Context, "now", staticmethod(lambda: now))
+    piped = cli("status").out
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = cli("status").out
+    monkeypatch.setenv("NO_COLOR", "1")
+    no_color = cli("status").out
+
+    assert "\x1b[" not in piped
+    assert "\x1b[32mENABLED" in coloured and "\x1b[1mSchedules" in coloured
+    # NO_COLOR on a terminal is the piped text, escape for escape (there are none).
+    assert no_color == piped
+    assert max(len(line) for line in piped.splitlines()) <= 120

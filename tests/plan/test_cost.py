@@ -16,10 +16,12 @@ from plan.cost import (
     CostReport,
     estimate,
     main,
+    money,
     nat_comparison,
     render,
     runs_per_month,
     spot_share,
+    unit_price,
 )
 
 SPOT = [aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider="FARGATE_SPOT", weight=1)]
@@ -301,7 +303,7 @@ def test_render_lists_every_line_and_the_total():
     report = estimate(run_callable(_one_nat_and_two_spot_tasks), "us-east-1")
     text = render(report)
     assert "NAT gateway hours" in text and "Fargate 2x 0.25 vCPU/0.5 GB, 100% Spot" in text
-    assert text.splitlines()[-1].split()[-1] == "42.36"
+    assert text.splitlines()[-1].split()[-1] == "$42.36"
 
 
 def test_one_price_table_with_both_regions_and_the_same_keys():
@@ -320,3 +322,32 @@ def test_command_prints_the_stack_estimate_and_the_nat_comparison(capsys):
 def test_customer_managed_keys_cost_a_dollar_a_month():
     report = estimate(run_callable(lambda: aws.kms.Key("alarms-key", enable_key_rotation=True)), "eu-west-1")
     assert [(line.item, line.monthly) for line in report.lines] == [("customer managed key", 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("price", "unit", "shown"),
+    [
+        (1e-6, "invocations", "$1.00/million invocations"),
+        (0.40 / 1e6, "requests", "$0.40/million requests"),
+        (-1e-6, "invocations", "-$1.00/million invocations"),
+        (0.0225, "h", "$0.0225/h"),
+        (0.00370275, "task-h", "$0.003703/task-h"),
+        (0.005, "IPv4-h", "$0.005/IPv4-h"),
+        (0.1, "metric-months", "$0.10/metric-month"),
+        (1, "key-months", "$1.00/key-month"),
+        (1234.5, "h", "$1,234.50/h"),
+    ],
+)
+def test_unit_prices_read_as_money(price, unit, shown):
+    assert unit_price(price, unit) == shown
+
+
+def test_amounts_are_dollars_and_cents():
+    assert [money(x) for x in (16.426, -0.0219, 0, 1234.5)] == ["$16.43", "-$0.02", "$0.00", "$1,234.50"]
+
+
+def test_every_price_of_every_region_renders_without_scientific_notation():
+    for prices in PRICES.values():
+        for price in prices.values():
+            for shown in (unit_price(price, "h"), unit_price(price / 1e6, "requests")):
+                assert "e-" not in shown and "e+" not in shown, shown

@@ -43,13 +43,6 @@ def test_committed_diagram_is_the_current_plan(dev):
     assert committed == diagram_render.markdown(dev, "dev"), "docs/diagram.md is stale: run `make diagram`"
 
 
-def test_embedding_replaces_only_the_marked_block(dev, tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{diagram_render.README_START}\nold\n{diagram_render.README_END}\noutro\n")
-    diagram_render.embed_in_readme(dev, readme)
-    assert readme.read_text() == f"intro\n{diagram_render.readme_block(dev)}\noutro\n"
-
-
 def test_input_bucket_events_reach_the_queue_its_workers_read(dev):
     bucket, rule = "bucket_batch_jsonl_input", "events_batch_jsonl_object_created"
     queue, service = "queue_batch_jsonl_queue", "service_batch_jsonl_service"
@@ -199,7 +192,7 @@ def test_plan_command_prints_policy_cost_and_outputs_and_writes_the_diagram(tmp_
 
 
 def test_cost_section_reports_a_region_without_prices(dev_recording):
-    assert "not available" in plan_command._cost_section(dev_recording, "ap-south-2")
+    assert "not available" in plan_command._cost_section(plan_command._estimate(dev_recording, "ap-south-2"))
 
 
 def test_markdown_holds_one_mermaid_block(dev):
