@@ -42,7 +42,6 @@ class ClusterCapacityProvider(TypedDict, total=False):
 _SET_BY_CLUSTER = {
     "cluster_name": "the cluster's own; remove it",
     "provider_name": "comes from name; remove it",
-    "placement": "comes from the cluster's placement; remove it",
     "tags": "the cluster's tags apply; remove it",
 }
 
@@ -83,14 +82,21 @@ class EcsClusterArgs(TypedDict, total=False):
     capacity_providers: list[ClusterCapacityProvider]
     """EC2 capacity providers beside FARGATE and FARGATE_SPOT, each named."""
     placement: WorkloadPlacement
-    """VPC and subnets of the EC2 capacity providers' instances; required with `capacity_providers`."""
+    """VPC and subnets of the EC2 capacity providers' instances, unless each gives its own `placement`."""
     tags: dict[str, str]
     """Tags of the cluster."""
 
 
 def _placement_with_providers(args: Mapping[str, Any], problems: Any, prefix: str) -> None:
-    if args.get("capacity_providers") and "placement" not in args:
-        problems.add(f"{prefix}placement", None, "required with capacity_providers (where the instances run)")
+    for index, entry in enumerate(args.get("capacity_providers", [])):
+        kind = "auto_scaling" if "auto_scaling" in entry else "managed_instances"
+        if "placement" not in args and "placement" not in entry.get(kind, {}):
+            problems.add(
+                f"{prefix}placement",
+                None,
+                f"required unless each capacity provider has its own ({entry['name']} has none)",
+            )
+            break
     names = [entry["name"] for entry in args.get("capacity_providers", [])]
     for index, name in enumerate(names):
         if name in names[:index]:
@@ -144,7 +150,7 @@ class EcsCluster(pulumi.ComponentResource):
             opts=child(self),
         )
         self._providers = {
-            entry["name"]: _capacity_provider(self, name, entry, cluster.name, args["placement"])
+            entry["name"]: _capacity_provider(self, name, entry, cluster.name, args.get("placement"))
             for entry in ECS_CLUSTER_ARGS.value(args, "capacity_providers")
         }
         capacity = aws.ecs.ClusterCapacityProviders(
@@ -174,19 +180,18 @@ def _capacity_provider(
     name: str,
     entry: ClusterCapacityProvider,
     cluster_name: pulumi.Output[str],
-    placement: WorkloadPlacement,
+    placement: WorkloadPlacement | None,
 ) -> CapacityProviderFacts:
     # Unique per stack, and the stack's name makes it unique in the region, which ASG providers must be.
     own = {
         "cluster_name": cluster_name,
         "provider_name": f"{entry['name']}-{pulumi.get_project()}-{pulumi.get_stack()}",
-        "placement": placement,
     }
     child_name = f"{name}-{entry['name']}"
     if "auto_scaling" in entry:
-        asg: AutoScalingCapacityArgs = {**entry["auto_scaling"], **own}  # type: ignore[typeddict-item]
+        asg: AutoScalingCapacityArgs = {"placement": placement, **entry["auto_scaling"], **own}  # type: ignore[typeddict-item]
         return AutoScalingCapacityProvider(child_name, asg, child(parent)).facts()
-    managed: ManagedInstancesCapacityArgs = {**entry["managed_instances"], **own}  # type: ignore[typeddict-item]
+    managed: ManagedInstancesCapacityArgs = {"placement": placement, **entry["managed_instances"], **own}  # type: ignore[typeddict-item]
     return ManagedInstancesCapacityProvider(child_name, managed, child(parent)).facts()
 
 
