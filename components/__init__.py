@@ -69,11 +69,10 @@ if TYPE_CHECKING:
     from .auto_scaling_capacity import AutoScalingCapacityArgs, AutoScalingCapacityProvider
     from .capacity import CapacityProviderFacts, CapacityWeights, ProviderWeight
     from .cluster import ClusterCapacityProvider, EcsCluster, EcsClusterArgs
-    from .managed_instances_capacity import ManagedInstancesCapacityArgs, ManagedInstancesCapacityProvider
-    from .task_placement import PlacementConstraint, PlacementStrategy
     from .fargate_service import ServiceDeploymentArgs
     from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
     from .generated_secret import GeneratedSecret, GeneratedSecretArgs
+    from .managed_instances_capacity import ManagedInstancesCapacityArgs, ManagedInstancesCapacityProvider
     from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
     from .operations_dashboard import (
         OperationsDashboard,
@@ -85,6 +84,7 @@ if TYPE_CHECKING:
     from .private_bucket import PrivateBucket, PrivateBucketArgs
     from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
     from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
+    from .task_placement import PlacementConstraint, PlacementStrategy
 
 
 def __getattr__(name: str) -> Any:

@@ -46,6 +46,9 @@ _SET_BY_CLUSTER = {
 }
 
 
+_PLACEMENT = {"placement": "the cluster's placement"}
+
+
 def _one_kind(args: Mapping[str, Any], problems: Any, prefix: str) -> None:
     if ("auto_scaling" in args) == ("managed_instances" in args):
         problems.add(
@@ -62,9 +65,12 @@ CLUSTER_CAPACITY_PROVIDER_ARGS = Arguments(
             shape="letters, digits, - and _, not starting with aws, ecs or fargate",
             max_length=24,
         ),
-        "auto_scaling": Nested(arguments=AUTO_SCALING_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER), otherwise="none"),
+        "auto_scaling": Nested(
+            arguments=AUTO_SCALING_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER).defaulting(_PLACEMENT), otherwise="none"
+        ),
         "managed_instances": Nested(
-            arguments=MANAGED_INSTANCES_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER), otherwise="none"
+            arguments=MANAGED_INSTANCES_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER).defaulting(_PLACEMENT),
+            otherwise="none",
         ),
     },
     rules=[_one_kind],
@@ -88,7 +94,7 @@ class EcsClusterArgs(TypedDict, total=False):
 
 
 def _placement_with_providers(args: Mapping[str, Any], problems: Any, prefix: str) -> None:
-    for index, entry in enumerate(args.get("capacity_providers", [])):
+    for entry in args.get("capacity_providers", []):
         kind = "auto_scaling" if "auto_scaling" in entry else "managed_instances"
         if "placement" not in args and "placement" not in entry.get(kind, {}):
             problems.add(

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from .arguments import Check, Nested
 from .capacity import COMPATIBILITY_BY_KIND, CapacityProviderFacts
-from .fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkload, FargateWorkloadArgs
+from .fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkload, FargateWorkloadArgs, host_port_needs_port
 from .options import child
 from .validation import ArgumentProblems
 
@@ -96,6 +96,7 @@ def validate_embedded_workload(
     are refused, and the `required` fields (name -> why) are present."""
     if not isinstance(workload, dict):
         return
+    host_port_needs_port(workload, problems, "workload.")
     for key, why in (required or {}).items():
         if key not in workload:
             problems.add(f"workload.{key}", None, why)

@@ -179,7 +179,7 @@ def _fargate_size(args: Mapping[str, Any], problems: ArgumentProblems, prefix: s
         problems.add(f"{prefix}memory", memory, problem)
 
 
-def _where_it_runs(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+def where_it_runs(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
     """What only some capacity accepts (RegisterTaskDefinition and the ECS Developer Guide's task definition
     differences by launch type)."""
     value = FARGATE_WORKLOAD_ARGS.value
@@ -187,8 +187,8 @@ def _where_it_runs(args: Mapping[str, Any], problems: ArgumentProblems, prefix: 
     mode = value(args, "network_mode")
     if mode == "bridge" and compatibility != "EC2":
         problems.add(f"{prefix}network_mode", mode, f"awsvpc on {compatibility}; bridge runs on EC2 capacity only")
-    if "host_port" in args and (mode != "bridge" or "port" not in args):
-        problems.add(f"{prefix}host_port", args["host_port"], "only with network_mode bridge and a port")
+    if "host_port" in args and mode != "bridge":
+        problems.add(f"{prefix}host_port", args["host_port"], "only with network_mode bridge")
     if "gpus" in args and compatibility == "FARGATE":
         problems.add(f"{prefix}gpus", args["gpus"], "no GPUs on Fargate; place the workload on EC2 capacity with GPUs")
     if "ephemeral_storage_gib" in args and compatibility != "FARGATE":
@@ -200,6 +200,13 @@ def _where_it_runs(args: Mapping[str, Any], problems: ArgumentProblems, prefix: 
     reservation = args.get("memory_reservation")
     if reservation is not None and reservation > value(args, "memory"):
         problems.add(f"{prefix}memory_reservation", reservation, f"at most memory ({value(args, 'memory')})")
+
+
+def host_port_needs_port(args: Any, problems: ArgumentProblems, prefix: str = "") -> None:
+    """A host port maps the container's `port`; without one it would map nothing. Not a declaration rule:
+    a shape that sets the port itself (the stack's web service) is checked once the port is known."""
+    if isinstance(args, dict) and "host_port" in args and "port" not in args:
+        problems.add(f"{prefix}host_port", args["host_port"], "only with a port (the container port it maps)")
 
 
 def environment_entries(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
@@ -291,7 +298,7 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "protect_data": Flag(default=False),
         "tags": TAGS,
     },
-    rules=[_one_image_source, _fargate_size, _where_it_runs, environment_entries],
+    rules=[_one_image_source, _fargate_size, where_it_runs, environment_entries],
 )
 
 
@@ -318,5 +325,6 @@ def validate_workload_args(
     if name is not None:
         FARGATE_WORKLOAD_NAMES.check(name, problems)
     FARGATE_WORKLOAD_ARGS.check(args, problems, prefix)
+    host_port_needs_port(args, problems, prefix)
     if own:
         problems.raise_if_any()
