@@ -212,7 +212,7 @@ class AutoScalingCapacityProvider(pulumi.ComponentResource):
             security_group_id=security_group.id,
             ip_protocol="-1",
             cidr_ipv4="0.0.0.0/0",
-            description="Outbound to ECS, ECR, SSM and the images' registries",
+            description="Outbound to ECS, ECR, SSM and the image registries",
             opts=child(self),
         )
         for index, cidr in enumerate(args.get("ssh_cidrs", [])):

@@ -178,7 +178,7 @@ class ManagedInstancesCapacityProvider(pulumi.ComponentResource):
             security_group_id=security_group.id,
             ip_protocol="-1",
             cidr_ipv4="0.0.0.0/0",
-            description="Outbound to ECS, ECR and the images' registries",
+            description="Outbound to ECS, ECR and the image registries",
             opts=child(self),
         )
 
