@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import api_token, jobs, queues, redrive, schedules, services, task_logs
+from . import api_token, instances, jobs, queues, redrive, schedules, services, task_logs
 from .aws import Aws, SessionLike
 from .console import Console
 from .errors import ExitCode, OpsError, explain
@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         "api-token", _api_token, "print a service's API token from Secrets Manager (Authorization: Bearer <token>)"
     ).add_argument("service")
 
+    command("instances", _instances, "each EC2 capacity provider's container instances: tasks, CPU and memory")
+    command(
+        "drain", _drain, "drain a container instance (EC2 instance id or container instance ARN): no new tasks"
+    ).add_argument("instance")
+
     command("queues", _queues, "queue depth, messages in flight, DLQ depth, oldest message age")
     move = command("redrive", _redrive, "move a batch service's dead-letter messages back to its queue")
     move.add_argument("service")
@@ -173,17 +178,35 @@ def _status(context: Context, _args: argparse.Namespace) -> ExitCode:
         "services": services.describe(aws.ecs, aws.autoscaling, list(outputs.services.values())),
         "queues": queues.describe(aws.sqs, aws.cloudwatch, list(outputs.queues.values()), now),
     }
-    context.console.text(
-        "\n\n".join(
-            [
-                f"Cluster {outputs.cluster_name}",
-                "Schedules\n" + schedules.render(rows["schedules"]),
-                "Services\n" + services.render(rows["services"]),
-                "Queues\n" + queues.render(rows["queues"]),
-            ]
-        )
-    )
+    sections = [
+        f"Cluster {outputs.cluster_name}",
+        "Schedules\n" + schedules.render(rows["schedules"]),
+        "Services\n" + services.render(rows["services"]),
+        "Queues\n" + queues.render(rows["queues"]),
+    ]
+    # A cluster on Fargate alone has no container instances, and its screen stays as it was.
+    found = instances.describe(aws.ecs, outputs.cluster_name)
+    if found:
+        rows["instances"] = found
+        sections.append("Instances\n" + instances.render(found))
+    context.console.text("\n\n".join(sections))
     context.console.result({"cluster": outputs.cluster_name, **rows})
+    return ExitCode.OK
+
+
+def _instances(context: Context, _args: argparse.Namespace) -> ExitCode:
+    rows = instances.describe(context.aws.ecs, context.outputs.cluster_name)
+    context.console.text(instances.render(rows))
+    context.console.result(rows)
+    return ExitCode.OK
+
+
+def _drain(context: Context, args: argparse.Namespace) -> ExitCode:
+    row = instances.drain(context.aws.ecs, context.outputs.cluster_name, args.instance)
+    context.console.text(
+        f"{row['ec2InstanceId'] or row['containerInstanceArn']} is DRAINING: {row['runningTasks']} tasks move off it"
+    )
+    context.console.result(row)
     return ExitCode.OK
 
 
