@@ -155,17 +155,17 @@ class EcsCluster(pulumi.ComponentResource):
             ],
             opts=child(self),
         )
-        self._providers = {
+        self._capacity = {
             entry["name"]: _capacity_provider(self, name, entry, cluster.name, args.get("placement"))
             for entry in ECS_CLUSTER_ARGS.value(args, "capacity_providers")
         }
         capacity = aws.ecs.ClusterCapacityProviders(
             f"{name}-capacity",
             cluster_name=cluster.name,
-            capacity_providers=["FARGATE", "FARGATE_SPOT", *(p["provider_name"] for p in self._providers.values())],
+            capacity_providers=["FARGATE", "FARGATE_SPOT", *(p["provider_name"] for p in self._capacity.values())],
             default_capacity_provider_strategies=[
                 aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(**entry)
-                for entry in capacity_strategy(default_capacity, self._providers)
+                for entry in capacity_strategy(default_capacity, self._capacity)
             ],
             opts=child(self),
         )
@@ -178,7 +178,7 @@ class EcsCluster(pulumi.ComponentResource):
     @property
     def capacity_providers(self) -> dict[str, CapacityProviderFacts]:
         """The EC2 capacity providers by their name in the cluster, as the shapes' `capacity_providers` take them."""
-        return dict(self._providers)
+        return dict(self._capacity)
 
 
 def _capacity_provider(

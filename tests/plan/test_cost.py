@@ -360,12 +360,12 @@ def test_fargate_and_instances_compared_for_the_same_tasks():
     assert (comparison.tasks_per_instance, comparison.instances) == (2, 2)
     assert comparison.instances_on_demand == pytest.approx(2 * 0.096 * 730)
     assert comparison.fargate == pytest.approx(4 * (0.04048 + 2 * 0.004445) * 730)
-    with pytest.raises(ValueError, match="does not fit t3.micro"):
+    with pytest.raises(ValueError, match=r"does not fit t3\.micro"):
         compare_capacity("us-east-1", 4, 8, 1, "t3.micro")
 
 
 def test_an_instance_type_without_a_recorded_price_is_named():
     from plan.cost import instance_hourly
 
-    with pytest.raises(ValueError, match="no price recorded for x9.huge in us-east-1"):
+    with pytest.raises(ValueError, match=r"no price recorded for x9\.huge in us-east-1"):
         instance_hourly("us-east-1", "x9.huge")
