@@ -24,6 +24,8 @@ from .outputs import declared_outputs, output_docs
 DOCUMENTED = (
     ("network", "Network", "NETWORK_ARGS"),
     ("cluster", "EcsCluster", "ECS_CLUSTER_ARGS"),
+    ("auto_scaling_capacity", "AutoScalingCapacityProvider", "AUTO_SCALING_CAPACITY_ARGS"),
+    ("managed_instances_capacity", "ManagedInstancesCapacityProvider", "MANAGED_INSTANCES_CAPACITY_ARGS"),
     ("fargate_workload", "FargateWorkload", "FARGATE_WORKLOAD_ARGS"),
     ("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
     ("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),
