@@ -49,10 +49,13 @@ clean:
 
 .PHONY: diagram snapshots bench-scale docs
 
-## docs: docs/components.md and docs/configuration.md, generated from the argument declarations and settings models
+## docs: the generated reference: component pages (docs/components/) from the argument declarations, docs/configuration.md
+## from the settings models, the CLI reference in docs/operations.md from its parser, the rules table in docs/guardrails.md
 docs: $(STAMP)
-	$(BIN)/python -m ecs_workloads.reference > docs/components.md
+	$(BIN)/python -m ecs_workloads.reference docs/components
 	$(BIN)/python -m stack.reference > docs/configuration.md
+	$(BIN)/python -m ecs_workloads.ops.reference docs/operations.md
+	$(BIN)/python -m policy.docs
 
 ## diagram: docs/diagram.md, the dev stack's architecture as Mermaid (and docs/diagram.svg when Graphviz is installed)
 diagram: $(STAMP)
@@ -68,7 +71,8 @@ bench-scale: $(STAMP)
 
 .PHONY: local local-demo
 
-## local: the whole system on this machine (moto_server as AWS, loopback only); Ctrl-C stops it
+## local: the whole system on this machine (moto_server as AWS, loopback only); prints the cats API token and writes
+## build/local/outputs.json and build/local/aws.env for `ecs-workloads --outputs` (docs/local.md); Ctrl-C stops it
 local: $(STAMP)
 	$(BIN)/python -m local
 

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import AfterValidator
 from pydantic.fields import FieldInfo
 
-from .validation import ArgumentProblems, is_id, is_int_in, is_known
+from .validation import ArgumentProblems, is_id, is_int_in, is_known, unknown
 
 
 class _Missing:
@@ -343,7 +343,7 @@ class Arguments:
         for key, value in given.items():
             spec = self.specs.get(key)
             if spec is None:
-                problems.add(f"{prefix}{key}", value, f"unknown argument; allowed: {', '.join(self.names)}")
+                problems.add(f"{prefix}{key}", value, unknown("argument", str(key), self.names))
                 continue
             self._check_value(spec, value, problems, f"{prefix}{key}")
         for key in sorted(self.required - set(given)):

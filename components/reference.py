@@ -1,8 +1,10 @@
-"""The component reference (docs/components.md), written from the declarations: each component's
-arguments with their defaults and allowed values, and its outputs.
+"""The component reference (docs/components/), written from the declarations: on each component's page
+(docs/components/<name>.md) its arguments with their defaults and allowed values, and its outputs; on the
+index (docs/components/README.md) the table of components. The pages' prose is written by hand around
+those generated sections.
 
-`python -m ecs_workloads.reference > docs/components.md` (or `make docs`) rewrites it;
-tests/components/test_reference.py fails when the committed file is not what the declarations say.
+`python -m ecs_workloads.reference docs/components` (or `make docs`) rewrites the sections;
+tests/components/test_reference.py fails when a committed page is not what the declarations say.
 """
 
 from __future__ import annotations
@@ -14,50 +16,97 @@ import sys
 import textwrap
 from functools import cache
 from importlib import import_module
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from .arguments import Arguments, FieldFacts, Nested, NestedList
+from .markdown_section import Section
 from .name_limits import ComponentNames
 from .outputs import declared_outputs, output_docs
 
-# The documented components, in reading order, and the module-level name of each one's declaration.
+
+class Documented(NamedTuple):
+    module: str
+    component: str
+    declaration: str
+    """The module-level name of the component's argument declaration."""
+
+    @property
+    def page(self) -> str:
+        """The component's page under docs/components/."""
+        return f"{self.module.replace('_', '-')}.md"
+
+
+# The documented components, in reading order.
 DOCUMENTED = (
-    ("network", "Network", "NETWORK_ARGS"),
-    ("cluster", "EcsCluster", "ECS_CLUSTER_ARGS"),
-    ("auto_scaling_capacity", "AutoScalingCapacityProvider", "AUTO_SCALING_CAPACITY_ARGS"),
-    ("managed_instances_capacity", "ManagedInstancesCapacityProvider", "MANAGED_INSTANCES_CAPACITY_ARGS"),
-    ("fargate_workload", "FargateWorkload", "FARGATE_WORKLOAD_ARGS"),
-    ("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
-    ("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),
-    ("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
-    ("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
-    ("generated_secret", "GeneratedSecret", "GENERATED_SECRET_ARGS"),
-    ("alarm_topic", "AlarmTopic", "ALARM_TOPIC_ARGS"),
-    ("operations_dashboard", "OperationsDashboard", "OPERATIONS_DASHBOARD_ARGS"),
+    Documented("network", "Network", "NETWORK_ARGS"),
+    Documented("cluster", "EcsCluster", "ECS_CLUSTER_ARGS"),
+    Documented("auto_scaling_capacity", "AutoScalingCapacityProvider", "AUTO_SCALING_CAPACITY_ARGS"),
+    Documented("managed_instances_capacity", "ManagedInstancesCapacityProvider", "MANAGED_INSTANCES_CAPACITY_ARGS"),
+    Documented("fargate_workload", "FargateWorkload", "FARGATE_WORKLOAD_ARGS"),
+    Documented("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
+    Documented("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),
+    Documented("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
+    Documented("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
+    Documented("generated_secret", "GeneratedSecret", "GENERATED_SECRET_ARGS"),
+    Documented("alarm_topic", "AlarmTopic", "ALARM_TOPIC_ARGS"),
+    Documented("operations_dashboard", "OperationsDashboard", "OPERATIONS_DASHBOARD_ARGS"),
 )
 
+INDEX = "README.md"
+COMPONENTS = Section("component table", "make docs")
+REFERENCE = Section("arguments and outputs", "make docs")
 
-def render() -> str:
+
+def pages() -> dict[str, str]:
+    """Each page under docs/components/ -> its generated section."""
+    return {INDEX: render_index(), **{entry.page: render(entry) for entry in DOCUMENTED}}
+
+
+def render_index() -> str:
+    rows = [f"| [`{e.component}`]({e.page}) | {_cell(_summary(e))} |" for e in DOCUMENTED]
+    return "\n".join(["| component | what it is |", "|---|---|", *rows])
+
+
+def render(entry: Documented) -> str:
+    module = import_module(f"{__package__}.{entry.module}")
+    arguments: Arguments = getattr(module, entry.declaration)
     lines = [
-        "# Component reference",
+        "## Arguments and outputs",
         "",
-        "Generated from the argument declarations (`python -m ecs_workloads.reference`); do not edit by hand.",
-        "Every argument is optional unless marked required. Invalid arguments fail before any resource is",
-        "registered, with one message listing every problem as `field: value — what is allowed`.",
+        "Generated from the argument declarations (`make docs`). Every argument is optional unless marked",
+        "required. Invalid arguments fail before any resource is registered, with one message listing every",
+        "problem as `field: value — what is allowed`.",
         "",
     ]
-    for module_name, component_name, declaration_name in DOCUMENTED:
-        module = import_module(f"{__package__}.{module_name}")
-        component = getattr(module, component_name)
-        arguments: Arguments = getattr(module, declaration_name)
-        lines += [f"## {component_name}", "", inspect.cleandoc(component.__doc__ or ""), ""]
-        # A component whose children are autonamed declares its name bound beside its arguments.
-        names: ComponentNames | None = getattr(module, declaration_name.replace("_ARGS", "_NAMES"), None)
-        if names is not None:
-            lines += [f"Name: {names.allowed()}.", ""]
-        lines += _arguments_table(arguments, f"{component_name} arguments (`{arguments.typed_dict.__name__}`)")
-        lines += _outputs_table(component)
+    # A component whose children are autonamed declares its name bound beside its arguments.
+    names: ComponentNames | None = getattr(module, entry.declaration.replace("_ARGS", "_NAMES"), None)
+    if names is not None:
+        lines += [f"Name: {names.allowed()}.", ""]
+    lines += _arguments_table(arguments, f"{entry.component} arguments (`{arguments.typed_dict.__name__}`)")
+    lines += _outputs_table(getattr(module, entry.component))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _summary(entry: Documented) -> str:
+    component = getattr(import_module(f"{__package__}.{entry.module}"), entry.component)
+    return " ".join(inspect.cleandoc(component.__doc__ or "").split("\n\n")[0].split())
+
+
+def write(directory: Path) -> list[Path]:
+    """Rewrites the generated section of every page under `directory`, starting a page that does not exist
+    yet with its title; returns the pages that changed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for page, body in pages().items():
+        path = directory / page
+        section = COMPONENTS if page == INDEX else REFERENCE
+        if not path.exists():
+            title = "Components" if page == INDEX else next(e.component for e in DOCUMENTED if e.page == page)
+            path.write_text(f"# {title}\n\n{section.start}\n{section.end}\n")
+        if section.write(path, body):
+            changed.append(path)
+    return changed
 
 
 def _arguments_table(arguments: Arguments, title: str) -> list[str]:
@@ -125,4 +174,7 @@ def _cell(text: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(render())
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m ecs_workloads.reference DIRECTORY  (docs/components)")
+    for path in write(Path(sys.argv[1])):
+        print(f"{path}: rewritten")

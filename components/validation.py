@@ -6,7 +6,8 @@ leave a stack that previews one thing and deploys another.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import difflib
+from collections.abc import Collection, Sequence
 from typing import Any
 
 
@@ -60,3 +61,14 @@ def is_known(value: Any) -> bool:
     import pulumi
 
     return not isinstance(value, pulumi.Output)
+
+
+def unknown(what: str, name: str, allowed: Sequence[str]) -> str:
+    """`unknown <what>; did you mean "<closest>"? allowed: ...`: the allowed name closest to a misspelt one, when
+    one is close enough to be the likely intent (difflib's ratio of at least 0.6, ignoring case), then every
+    allowed name."""
+    # Compared without case: `protectdata` and `AWS` are as likely slips as a dropped letter.
+    by_lower = {choice.lower(): choice for choice in allowed}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
+    hint = f'; did you mean "{by_lower[close[0]]}"?' if close else ";"
+    return f"unknown {what}{hint} allowed: {', '.join(allowed)}"

@@ -1,6 +1,6 @@
 """`python -m local`: the reference system on this machine, without an AWS account.
 
-    python -m local                     # run until Ctrl-C, printing what happens
+    python -m local                     # run until Ctrl-C; writes build/local/outputs.json for ecs-workloads
     python -m local --fast              # one scheduled minute per real second
     python -m local --demo --fast       # the Lab 4 scenario and a batch upload, checked; exit 0 when all pass
 
@@ -19,11 +19,15 @@ from pathlib import Path
 
 from stack.config import StackConfigError
 
+from .control_plane import DEFAULT_STATE_DIR
 from .demo import CheckFailed, run_demo
 from .processes import Processes, StartupError
-from .system import Console, LocalSystem, load_stack_settings
+from .system import ASSESSOR, Console, LocalSystem, load_stack_settings
+from .upload import SAMPLES
 
 FAST_SPEED = 60.0
+# The environment's own tools (the venv's, under `make local`), named as the hints print them.
+BIN = Path(sys.executable).parent
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,13 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     _stop_on_signals()
     console.say("local", f"stack {args.stack}, clock ×{speed:g}, logs in {log_dir}")
     with Processes(log_dir) as processes:
-        system = LocalSystem(processes, settings, console, speed=speed, workers_per_pipeline=args.workers)
+        system = LocalSystem(
+            processes, settings, console, speed=speed, workers_per_pipeline=args.workers, stack=args.stack
+        )
         try:
             system.start(schedule=not args.demo)
             if args.demo:
                 run_demo(system)
                 return 0
-            _print_usage(system)
+            _print_usage(system, Path(args.state_dir))
             deadline = time.monotonic() + args.duration if args.duration else None
             while deadline is None or time.monotonic() < deadline:
                 time.sleep(0.5)
@@ -73,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=1, help="batch workers per pipeline (default 1)")
     parser.add_argument("--duration", type=float, default=0, help="stop after this many seconds (default: Ctrl-C)")
     parser.add_argument("--log-dir", help="where the processes' logs go (default: a new temporary directory)")
+    parser.add_argument(
+        "--state-dir",
+        default=str(DEFAULT_STATE_DIR),
+        help="where the stack outputs file and the moto environment for ecs-workloads go (default build/local)",
+    )
     return parser
 
 
@@ -87,26 +98,39 @@ def _stop_on_signals() -> None:
         signal.signal(sig, interrupt)
 
 
-def _print_usage(system: LocalSystem) -> None:
+def _print_usage(system: LocalSystem, state_dir: Path) -> None:
+    """The token, the URLs, the outputs file, and commands of the project's own tools that drive the system."""
     assert system.aws is not None
-    endpoint = system.aws.endpoint
+    outputs, env_file = (_shown(path) for path in system.write_outputs(state_dir))
     say = system.console.say
-    say("local", "running; Ctrl-C stops everything")
-    say("local", f"try: curl {system.cats_url}/cats/api/list-pictures/")
-    aws_env = f"AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1"
-    say(
-        "local",
-        f'try: curl -X POST -H "Authorization: Bearer $({aws_env} aws secretsmanager get-secret-value '
-        f'--secret-id {system.api_token_secret_arn} --query SecretString --output text)" '
-        f"{system.cats_url}/cats/api/delete-pictures/1",
-    )
+    say("local", f"cats API {system.cats_url}/cats/api/  (token {system.api_token})")
+    say("local", f"moto_server (AWS) {system.aws.endpoint}; stack outputs {outputs}; its boto3 environment {env_file}")
+    say("local", "running; Ctrl-C stops everything. Drive it from another terminal:")
+    say("local", f"  set -a; . {env_file}; set +a    # this shell's boto3 now reaches moto_server only")
+    cli = f"{_shown(BIN / 'ecs-workloads')} --outputs {outputs}"
+    for command in (
+        "status",
+        f"pause {ASSESSOR}",
+        f"run {ASSESSOR} --env RESETPICTURES=1 --wait --logs --poll-seconds 1",
+        f"resume {ASSESSOR}",
+        "queues",
+    ):
+        say("local", f"  {cli} {command}")
+    token = f"$({cli} api-token cats)"
+    say("local", f'  curl -X POST -H "Authorization: Bearer {token}" {system.cats_url}/cats/api/delete-pictures/1')
+    state = "" if Path(state_dir).resolve() == DEFAULT_STATE_DIR else f" --state-dir {_shown(state_dir)}"
     for name, pipeline in system.pipelines.items():
-        resources = pipeline.resources
-        example = "reviews.jsonl" if ".jsonl" in resources.suffixes else "cat.jpg"
-        say(
-            "local",
-            f"try: {aws_env} aws s3 cp {example} s3://{resources.input_bucket}/  ({name})",
-        )
+        sample = next((path for path in SAMPLES if path.suffix.lower() in pipeline.resources.suffixes), None)
+        if sample is not None:
+            say("local", f"  {_shown(BIN / 'python')} -m local.upload {_shown(sample)}{state}    # {name} pipeline")
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the working directory when it is under it: shorter to read and to paste."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":

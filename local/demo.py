@@ -55,7 +55,7 @@ def run_demo(system: LocalSystem) -> None:
     bound = 3 * real_interval + 60 if real_interval else 600.0
     _wait(lambda: len(system.assessor_runs) >= 2, bound, "two scheduled ImageAssessor runs")
     ticker.disable()
-    say(ASSESSOR, "schedule disabled (enabled: false)")
+    say(ASSESSOR, "schedule disabled (State DISABLED in moto, as `ecs-workloads pause` sets it)")
     scheduled = list(system.assessor_runs)
     removed = {picture for run in scheduled for picture in run.removed}
     remaining = _listing(system)
@@ -81,7 +81,7 @@ def run_demo(system: LocalSystem) -> None:
         f"runs went from {runs_before} to {ticker.runs}",
     )
 
-    resets = system.run_assessor(2, label="on-demand run with RESETPICTURES=1", overrides={"RESETPICTURES": "1"})
+    resets = system.run_assessor(2, started_by="local-demo", overrides={"RESETPICTURES": "1"})
     _check(
         say,
         "two RESETPICTURES=1 runs restored all 10 pictures (verified through the API)",

@@ -291,6 +291,19 @@ class WorkerPool:
         for slot in range(self.count):
             self.start(slot)
 
+    def resize(self, count: int, stop_timeout: float) -> None:
+        """Start or stop workers until `count` run, as ECS follows a service's desired count: new slots start,
+        the highest slots get SIGTERM (their shutdown grace) and SIGKILL after `stop_timeout`."""
+        self.live.extend([None] * (count - len(self.live)))
+        for slot in range(count):
+            if self.live[slot] is None:
+                self.start(slot)
+        for slot in range(len(self.live) - 1, count - 1, -1):
+            if self.live[slot] is not None:
+                self.end(slot, signal.SIGTERM, stop_timeout)
+        del self.live[count:]
+        self.count = count
+
     def end(self, slot: int, sig: signal.Signals, timeout: float, *, resume: bool = False) -> Incarnation:
         """Send `sig` to the slot's process and wait up to `timeout` for it to exit (SIGKILL after that).
 

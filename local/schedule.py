@@ -6,6 +6,10 @@ the ticker started; cron and at expressions run at their next occurrence in the 
 (`ecs_workloads.schedule_expression.next_occurrence`). Runs outside start/end dates are skipped, and a
 disabled schedule keeps ticking without starting anything, as a DISABLED schedule does.
 
+Whether the schedule is enabled is asked of its `Switch` at every occurrence. The local system's switch is
+the schedule's State in moto (`local.control_plane`), so `ecs-workloads pause` stops the runs here as it
+does in AWS; on its own a ticker keeps the state in memory.
+
 `speed` runs a simulated clock faster than real time: at 60, one scheduled minute passes in one real
 second, so `rate(2 minutes)` fires every 2 s and a cron still fires at its (simulated) minutes.
 """
@@ -17,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from ecs_workloads.schedule_expression import next_occurrence
 from stack.jobs import ScheduleSettings
@@ -47,6 +52,31 @@ class SimulatedClock:
         return max(0.0, (moment - self.now()).total_seconds() / self.speed)
 
 
+class Switch(Protocol):
+    """Where the schedule's ENABLED/DISABLED state lives."""
+
+    def enabled(self) -> bool: ...
+
+    def set(self, enabled: bool) -> None: ...
+
+
+class MemorySwitch:
+    """A schedule state kept in memory, for a ticker on its own."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = threading.Event()
+        self.set(enabled)
+
+    def enabled(self) -> bool:
+        return self._enabled.is_set()
+
+    def set(self, enabled: bool) -> None:
+        if enabled:
+            self._enabled.set()
+        else:
+            self._enabled.clear()
+
+
 class Ticker:
     """Calls `fire(run_number, scheduled_time)` at every occurrence of the schedule, one run at a time."""
 
@@ -57,6 +87,7 @@ class Ticker:
         clock: SimulatedClock,
         fire: Callable[[int, datetime], None],
         on_skip: Callable[[datetime, str], None] | None = None,
+        switch: Switch | None = None,
     ) -> None:
         self.name = name
         self.expression = settings.schedule
@@ -66,9 +97,7 @@ class Ticker:
         self._clock = clock
         self._fire = fire
         self._on_skip = on_skip
-        self._enabled = threading.Event()
-        if settings.enabled:
-            self._enabled.set()
+        self._switch = switch if switch is not None else MemorySwitch(settings.enabled)
         # Re-entrant: a run may disable its own schedule.
         self._idle = threading.RLock()
         self._stop = threading.Event()
@@ -78,7 +107,7 @@ class Ticker:
 
     @property
     def enabled(self) -> bool:
-        return self._enabled.is_set()
+        return self._switch.enabled()
 
     def describe(self) -> str:
         interval = rate_seconds(self.expression)
@@ -92,12 +121,12 @@ class Ticker:
 
     def disable(self) -> None:
         """Pause the schedule; returns once a run in progress has finished."""
-        self._enabled.clear()
+        self._switch.set(False)
         with self._idle:
             pass
 
     def enable(self) -> None:
-        self._enabled.set()
+        self._switch.set(True)
 
     def stop(self) -> None:
         self._stop.set()
@@ -123,12 +152,12 @@ class Ticker:
                 after = moment
                 if self._start is not None and moment < self._start:
                     continue
-                if not self._enabled.is_set():
+                if not self.enabled:
                     if self._on_skip is not None:
                         self._on_skip(moment, "schedule disabled")
                     continue
                 with self._idle:
-                    if self._enabled.is_set():
+                    if self.enabled:
                         self.runs += 1
                         self._fire(self.runs, moment)
                 # A run longer than the interval makes the ticker skip the occurrences it missed.

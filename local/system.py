@@ -4,13 +4,17 @@ Everything comes from the stack's settings (`Pulumi.<stack>.yaml` through `stack
 pipelines with their processors and suffixes, the ImageAssessor's schedule, enabled flag, task count,
 delete count and environment. What AWS would run, runs here as processes:
 
-- S3, SQS, EventBridge and Secrets Manager: moto_server on 127.0.0.1;
+- S3, SQS, EventBridge, Secrets Manager, ECS, EventBridge Scheduler and CloudWatch Logs: moto_server on
+  127.0.0.1, holding the records `ecs-workloads` operates (`local.control_plane`);
 - the cats service behind the ALB (`ALB_URL`): gunicorn serving `apps/cats` on a free port, its pictures
   in a moto bucket, its API token generated into a moto secret and handed to it and to the ImageAssessor
   as `API_TOKEN`, as ECS resolves the stack's container secret;
 - the batch services: `python -m batch_worker` processes per pipeline;
-- EventBridge Scheduler starting the ImageAssessor task: a ticker (`local.schedule`) starting
-  `python -m image_assessor`.
+- EventBridge Scheduler starting the ImageAssessor task: a ticker (`local.schedule`) that reads the
+  schedule's State from moto at every occurrence and calls RunTask with the schedule's task count;
+- ECS running the tasks: the local agent (`local.ecs_agent`) runs every task RunTask records in the
+  cluster (`python -m image_assessor` with the task definition's environment, its resolved API token and
+  the overrides) and reports its exit code back to moto, whoever started it.
 """
 
 from __future__ import annotations
@@ -25,19 +29,34 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from harness.program import stack_config
-from stack.config import NAMESPACE, settings_from_raw
+from ecs_workloads.ops.jobs import run_task_request
+from harness.program import read_stack_config
+from stack.config import settings_from_stack
+from stack.jobs import ASSESSOR_APP, ASSESSOR_JOB
 from stack.settings import StackSettings
+from stack.web import API_TOKEN_VARIABLE
 
 from .api_token import create_token_secret, resolve_secret
 from .aws import Aws, start_moto
-from .pipeline import LogFollower, PipelineResources, WorkerPool, create_pipeline, worker_environment
+from .control_plane import ControlPlane
+from .ecs_agent import EcsAgent, StoppedTask, describe_overrides
+from .pipeline import (
+    DEFAULT_SHUTDOWN_GRACE_SECONDS,
+    LogFollower,
+    PipelineResources,
+    WorkerPool,
+    create_pipeline,
+    worker_environment,
+)
 from .processes import APPS_DIR, Processes, child_env, free_port, wait_until_answering
 from .schedule import SimulatedClock, Ticker
 
-ASSESSOR = "image-assessor"
+ASSESSOR = ASSESSOR_JOB
 # A run that has not finished by then is stopped; the job retries for well under a minute.
 ASSESSOR_TIMEOUT_SECONDS = 120.0
+SERVICE_POLL_SECONDS = 1.0
+# How RunTask names the starter of a scheduled run, as EventBridge Scheduler's own does not matter here.
+SCHEDULER_STARTED_BY = "local-scheduler"
 
 
 def start_cats(
@@ -61,10 +80,12 @@ def start_cats(
 
 
 def load_stack_settings(stack: str) -> StackSettings:
-    """The validated settings of `Pulumi.<stack>.yaml`, as `pulumi up` would read them."""
-    prefix = f"{NAMESPACE}:"
-    raw = {key[len(prefix) :]: value for key, value in stack_config(stack).items() if key.startswith(prefix)}
-    return settings_from_raw(raw)
+    """The validated settings of `Pulumi.<stack>.yaml`, as `pulumi up` would read them (the files checked
+    whole, each problem at its line); the files' warnings go to stderr."""
+    files = read_stack_config(stack)
+    for warning in files.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return settings_from_stack(files)
 
 
 class Console:
@@ -82,6 +103,8 @@ class Console:
 @dataclass
 class AssessorRun:
     exit_code: int | None
+    task_id: str = ""
+    started_by: str = ""
     mode: str | None = None
     removed: list[str] = field(default_factory=list)
     remaining: int | None = None
@@ -105,8 +128,10 @@ class LocalSystem:
         *,
         speed: float = 1.0,
         workers_per_pipeline: int = 1,
+        stack: str = "dev",
     ) -> None:
         self.processes = processes
+        self.stack = stack
         self.settings = settings
         self.console = console
         self.clock = SimulatedClock(speed)
@@ -114,6 +139,8 @@ class LocalSystem:
         self.api_token_secret_arn = ""
         self.api_token = ""
         self.aws: Aws | None = None
+        self.control: ControlPlane | None = None
+        self.agent: EcsAgent | None = None
         self.cats_url = ""
         self.cats_bucket = ""
         self.pipelines: dict[str, Pipeline] = {}
@@ -122,31 +149,54 @@ class LocalSystem:
         self.skipped_runs = 0
         self._watch_stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch_workers, name="worker-logs", daemon=True)
+        self._scaler = threading.Thread(target=self._follow_desired_counts, name="batch-scaler", daemon=True)
         self._run_lock = threading.Lock()
+        self._runs_by_task: dict[str, AssessorRun] = {}
+        self._written: list[Path] = []
 
     def start(self, *, schedule: bool = True) -> None:
         self.aws = start_moto(self.processes)
         self.console.say(
-            "aws", f"moto_server at {self.aws.endpoint} (S3, SQS, EventBridge, Secrets Manager; any credentials)"
+            "aws",
+            f"moto_server at {self.aws.endpoint} (S3, SQS, EventBridge, Secrets Manager, ECS, Scheduler, Logs; "
+            "any credentials)",
         )
+        self.control = ControlPlane(self.aws, self.stack)
+        self.control.create()
         self._start_cats()
         self._start_pipelines()
         self._watcher.start()
+        self._scaler.start()
+        self._register_assessor()
         if schedule:
             self.start_schedule()
+
+    def write_outputs(self, directory: Path) -> tuple[Path, Path]:
+        """The stack outputs file and the moto environment for `ecs-workloads --outputs FILE`."""
+        assert self.control is not None and self.aws is not None
+        written = self.control.write(directory, self.aws.endpoint)
+        self._written.extend(written)
+        return written
 
     def close(self) -> None:
         if self.ticker is not None:
             self.ticker.stop()
+        if self.agent is not None:
+            self.agent.stop()
         self._watch_stop.set()
         if self._watcher.is_alive():
             self._watcher.join(timeout=5)
+        if self._scaler.is_alive():
+            self._scaler.join(timeout=DEFAULT_SHUTDOWN_GRACE_SECONDS + 10)
         self.processes.close()
+        # They name servers that are gone now; a command reading them would only fail to connect.
+        for path in self._written:
+            path.unlink(missing_ok=True)
 
     # -- cats ------------------------------------------------------------------------------------
 
     def _start_cats(self) -> None:
-        assert self.aws is not None
+        assert self.aws is not None and self.control is not None
         self.cats_bucket = f"cats-pictures-{uuid.uuid4().hex[:8]}"
         self.aws.client("s3").create_bucket(Bucket=self.cats_bucket)
         self.api_token_secret_arn = create_token_secret(self.aws)
@@ -154,6 +204,14 @@ class LocalSystem:
         self.cats_url = start_cats(
             self.processes, self.aws, self.cats_bucket, self.api_token, self.settings.cats.workload.environment
         )
+        self.control.add_service(
+            "cats",
+            "cats",
+            self.settings.cats.desired_count,
+            url=f"{self.cats_url}/cats/",
+            apiTokenSecretArn=self.api_token_secret_arn,
+        )
+        self.control.add_exports(catsUrl=f"{self.cats_url}/cats/", catsApiUrl=f"{self.cats_url}/cats/api/")
         self.console.say(
             "cats",
             f"API at {self.cats_url}/cats/api/ (pictures in s3://{self.cats_bucket}; "
@@ -163,13 +221,17 @@ class LocalSystem:
     # -- batch -----------------------------------------------------------------------------------
 
     def _start_pipelines(self) -> None:
-        assert self.aws is not None
+        assert self.aws is not None and self.control is not None
         for name, pipeline_settings in self.settings.batch.items():
             resources = create_pipeline(self.aws, name, pipeline_settings)
             env = worker_environment(resources, extra=pipeline_settings.workload.environment)
             pool = WorkerPool(self.processes, name, self.aws.endpoint, env, self.workers_per_pipeline)
             pool.start_all()
             self.pipelines[name] = Pipeline(resources, pool)
+            self.control.add_service(name, "batch_worker", pool.count)
+            self.control.add_queue(
+                name, resources.queue_url, resources.dlq_url, resources.input_bucket, resources.output_bucket
+            )
             accepts = ", ".join(resources.suffixes) or "any key"
             self.console.say(
                 f"batch:{name}",
@@ -190,6 +252,24 @@ class LocalSystem:
             if stopping:
                 return
 
+    def _follow_desired_counts(self) -> None:
+        """Each batch service's worker processes follow its desired count in moto (`ecs-workloads scale`)."""
+        assert self.aws is not None and self.control is not None
+        ecs = self.aws.client("ecs")
+        names = {entry["serviceName"]: name for name, entry in self.control.outputs["services"].items()}
+        batch = [service for service, name in names.items() if name in self.pipelines]
+        while batch and not self._watch_stop.wait(SERVICE_POLL_SECONDS):
+            try:
+                described = ecs.describe_services(cluster=self.control.cluster_name, services=batch)["services"]
+            except Exception:
+                continue  # moto_server stopping with the run; the next poll, if any, tries again
+            for service in described:
+                name = names[service["serviceName"]]
+                pool, desired = self.pipelines[name].pool, service["desiredCount"]
+                if desired != pool.count:
+                    self.console.say(f"batch:{name}", f"desired count {pool.count} -> {desired}: resizing the workers")
+                    pool.resize(desired, DEFAULT_SHUTDOWN_GRACE_SECONDS + 5)
+
     def _report_worker(self, source: str, record: dict[str, Any]) -> None:
         message = record.get("msg")
         if message == "object processed":
@@ -203,46 +283,90 @@ class LocalSystem:
 
     # -- ImageAssessor ---------------------------------------------------------------------------
 
-    def start_schedule(self) -> None:
+    def _register_assessor(self) -> None:
+        """The job's records in moto, and the agent that runs whatever tasks are started in the cluster."""
+        assert self.aws is not None and self.control is not None
         assessor = self.settings.image_assessor
-        self.ticker = Ticker(ASSESSOR, assessor, self.clock, self._scheduled_run, self._skipped)
+        environment = {
+            **assessor.workload.environment,
+            "ALB_URL": self.cats_url,
+            "DELETE_COUNT": str(assessor.delete_count),
+        }
+        self.control.add_job(
+            ASSESSOR,
+            ASSESSOR_APP,
+            assessor,
+            environment,
+            {API_TOKEN_VARIABLE: self.api_token_secret_arn},
+            config_path="imageAssessor",
+        )
+        self.agent = EcsAgent(
+            self.processes,
+            self.aws,
+            self.control.cluster_arn,
+            task_timeout_seconds=ASSESSOR_TIMEOUT_SECONDS,
+            on_stopped=self._task_stopped,
+        )
+        self.agent.start()
+
+    def start_schedule(self) -> None:
+        assert self.control is not None
+        assessor = self.settings.image_assessor
+        self.ticker = Ticker(
+            ASSESSOR, assessor, self.clock, self._scheduled_run, self._skipped, switch=_ScheduleState(self.control)
+        )
         self.ticker.start()
         self.console.say(ASSESSOR, f"schedule {self.ticker.describe()}; {assessor.task_count} task(s) per run")
 
     def _scheduled_run(self, number: int, moment: datetime) -> None:
         when = moment.astimezone().strftime("%H:%M:%S")
-        self.run_assessor(self.settings.image_assessor.task_count, label=f"scheduled run {number} ({when} simulated)")
+        self.console.say(ASSESSOR, f"scheduled run {number} ({when} simulated)")
+        self.run_assessor(self.settings.image_assessor.task_count, started_by=SCHEDULER_STARTED_BY)
 
     def _skipped(self, moment: datetime, reason: str) -> None:
         self.skipped_runs += 1
         self.console.say(ASSESSOR, f"no run at {moment.astimezone().strftime('%H:%M:%S')} simulated: {reason}")
 
-    def run_assessor(self, count: int, *, label: str, overrides: dict[str, str] | None = None) -> list[AssessorRun]:
-        """Start `count` ImageAssessor tasks at once (as RunTask with `count` and overrides) and wait for them."""
+    def run_assessor(
+        self, count: int, *, started_by: str, overrides: dict[str, str] | None = None
+    ) -> list[AssessorRun]:
+        """RunTask for `count` ImageAssessor tasks (with environment overrides), and their ends once the agent
+        has run them."""
+        assert self.control is not None and self.aws is not None and self.agent is not None
+        job = self.control.stack_outputs().job(ASSESSOR)
         with self._run_lock:
-            assessor = self.settings.image_assessor
-            own = {"ALB_URL": self.cats_url, "DELETE_COUNT": str(assessor.delete_count), "API_TOKEN": self.api_token}
-            env = child_env(None, **{**assessor.workload.environment, **own, **(overrides or {})})
-            started = [
-                self.processes.python(
-                    ASSESSOR, ["-m", "image_assessor"], env, log_name=f"{ASSESSOR}-{uuid.uuid4().hex[:8]}.log"
-                )
-                for _ in range(count)
-            ]
-            runs = []
-            for index, child in enumerate(started, 1):
-                code = child.wait(ASSESSOR_TIMEOUT_SECONDS)
-                if code is None:
-                    code = child.stop()
-                run = _assessor_result(child.log_path, code)
-                runs.append(run)
-                task = f"{label}, task {index}/{count}" if count > 1 else label
-                self.console.say(ASSESSOR, f"{task}: {_describe_run(run)}")
-            self.assessor_runs.extend(runs)
-            return runs
+            request = {**run_task_request(job, count, overrides or {}, None), "startedBy": started_by}
+            arns = [task["taskArn"] for task in self.aws.client("ecs").run_task(**request)["tasks"]]
+            self.agent.wait(arns, ASSESSOR_TIMEOUT_SECONDS + 30)
+            return [self._runs_by_task[arn] for arn in arns]
+
+    def _task_stopped(self, task: StoppedTask) -> None:
+        run = _assessor_result(task.log_path, task.exit_code) if task.log_path else AssessorRun(task.exit_code)
+        run.task_id, run.started_by = task.task_id, task.started_by
+        if task.log_path is None:
+            run.error = task.reason
+        self._runs_by_task[task.task_arn] = run
+        self.assessor_runs.append(run)
+        overrides = f", {describe_overrides(task.overrides)}" if task.overrides else ""
+        self.console.say(
+            ASSESSOR, f"task {task.task_id[:8]} (started by {task.started_by}{overrides}): {_describe_run(run)}"
+        )
 
 
-def _assessor_result(log_path: Path, exit_code: int) -> AssessorRun:
+class _ScheduleState:
+    """The schedule's State in moto, as the ticker's switch: what `ecs-workloads pause|resume` changes."""
+
+    def __init__(self, control: ControlPlane) -> None:
+        self._control = control
+
+    def enabled(self) -> bool:
+        return self._control.schedule_enabled(ASSESSOR)
+
+    def set(self, enabled: bool) -> None:
+        self._control.set_schedule_enabled(ASSESSOR, enabled)
+
+
+def _assessor_result(log_path: Path, exit_code: int | None) -> AssessorRun:
     run = AssessorRun(exit_code)
     for line in log_path.read_text(errors="replace").splitlines():
         try:

@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("status", _status, "schedules, services and queues on one screen")
     command("schedules", _schedules, "each job's schedule, state and next run")
-    command("pause", _pause, "disable a job's schedule").add_argument("job")
+    command("pause", _pause, "disable a job's schedule, every other field of it kept").add_argument("job")
     command("resume", _resume, "enable a job's schedule again").add_argument("job")
 
     run = command("run", _run, "run a job's task now, e.g. with environment overrides")
@@ -94,8 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--logs", action="store_true", help="after they stop, print the tasks' logs (implies --wait)")
     _add_waiting(run, timeout=3600)
 
-    command("services", _services, "desired/running tasks, deployments and recent events")
-    restart = command("restart", _restart, "replace a service's tasks with a forced new deployment")
+    command("services", _services, "desired/running/pending tasks, deployments and the latest events")
+    restart = command(
+        "restart", _restart, "replace every task of a service with a forced new deployment (the image is pulled again)"
+    )
     restart.add_argument("service")
     restart.add_argument("--wait", action="store_true", help="wait until the new deployment is stable")
     _add_waiting(restart, timeout=1200)

@@ -29,6 +29,24 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+# What each exit code tells a script; docs/operations.md shows this table (`make docs`).
+MEANINGS = {
+    ExitCode.OK: "done",
+    ExitCode.FAILED: "an AWS call failed (the line names the operation, the error code and message); a redrive was "
+    "cancelled or left messages in the DLQ",
+    ExitCode.USAGE: "usage: bad arguments, unknown name, missing or unusable stack outputs, no Pulumi CLI, no region, "
+    "`redrive` without a terminal or `--yes`",
+    ExitCode.NO_CREDENTIALS: "no AWS credentials found, or AWS rejected them (expired token)",
+    ExitCode.ACCESS_DENIED: "access denied for an operation",
+    ExitCode.THROTTLED: "throttled by AWS: wait and retry, or raise `AWS_MAX_ATTEMPTS` with `AWS_RETRY_MODE=adaptive`",
+    ExitCode.UNREACHABLE: "AWS unreachable: network, region or `AWS_ENDPOINT_URL`",
+    ExitCode.TASK_FAILED: "a task failed (non-zero or missing exit code, Spot interruption), a task could not start, "
+    "or a deployment failed",
+    ExitCode.TIMED_OUT: "gave up waiting after `--timeout`; the tasks, deployment or move go on in AWS",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
 class OpsError(Exception):
     """A failure the operator can act on: its message is shown as is, without a traceback."""
 

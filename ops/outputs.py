@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..validation import unknown
 from .errors import ExitCode, OpsError
 
 _PULUMI_TIMEOUT_SECONDS = 120
@@ -93,7 +94,8 @@ def _lookup(kind: str, items: Mapping[str, _T], name: str) -> _T:
         return items[name]
     if not items:
         raise OpsError(f"unknown {kind} '{name}': this stack exports no {kind}s", ExitCode.USAGE)
-    raise OpsError(f"unknown {kind} '{name}'; valid {kind}s: {', '.join(sorted(items))}", ExitCode.USAGE)
+    # The same "did you mean" as stack config and component arguments give, from the one helper.
+    raise OpsError(f"{name!r} — {unknown(kind, name, sorted(items))}", ExitCode.USAGE)
 
 
 def load_outputs(source: str | None, stack: str | None) -> StackOutputs:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from pulumi import RunError
 
-from harness.program import PROJECT_DIR, list_stacks, run_program, stack_config
+from harness.program import EXIT_BAD_CONFIG, PROJECT_DIR, list_stacks, run_program, stack_config
 from harness.recording import Recording
 from policy import evaluate, rules
+from stack.config import StackConfigError
 
 from . import conformance, cost, diagram, diagram_render
 from .render import render_outputs, render_tree
@@ -47,10 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = stack_config(args.stack, args.project_dir)
         recording = run_program(args.stack, config=config, project_dir=args.project_dir)
+    except StackConfigError as error:
+        # Each problem names its file and line where it has one.
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     except (RunError, ValueError) as error:
         # Config and argument errors are for the person editing the stack file, not a traceback.
         print(f"error: Pulumi.{args.stack}.yaml: {error}", file=sys.stderr)
-        return 1
+        return EXIT_BAD_CONFIG
     duplicates = recording.duplicate_urns()
     if duplicates:
         print(f"error: duplicate resource URNs: {', '.join(duplicates)}", file=sys.stderr)
@@ -76,8 +81,6 @@ def main(argv: list[str] | None = None) -> int:
         path = args.diagram if args.diagram is not DIAGRAM_PATH else args.project_dir / DIAGRAM_PATH
         drawn = diagram.build(recording)
         written = diagram_render.write(drawn, args.stack, path)
-        if args.diagram is DIAGRAM_PATH and args.stack == diagram_render.README_STACK:
-            written.append(diagram_render.embed_in_readme(drawn, args.project_dir / "README.md"))
         print(f"\nDiagram: {', '.join(str(p) for p in written)}")
     return 0
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ecs_workloads.schedule_expression import next_occurrence
-from harness.program import list_stacks, run_program, stack_config
+from harness.program import list_stacks, reports_bad_config, run_program, stack_config
 from harness.recording import Recording, Registration
 
 # List prices per region, USD. Sources, as recorded on 2026-11-23 (AWS changes prices; re-check before quoting):
@@ -589,6 +589,7 @@ def _queues(recording: Recording, prices: dict[str, float], report: CostReport) 
     report.add("stack", "SQS free tier", min(requests, SQS_FREE_REQUESTS), "requests", -price)
 
 
+@reports_bad_config
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m plan.cost", description=__doc__)
     parser.add_argument("stack", choices=list_stacks())

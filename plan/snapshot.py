@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.program import PROJECT_DIR, list_stacks, run_program
+from harness.program import PROJECT_DIR, list_stacks, reports_bad_config, run_program
 from harness.recording import Recording, Registration
 
 from .render import repo_relative, roots_and_children
@@ -116,9 +116,9 @@ def _value_lines(value: Any, depth: int) -> list[str]:
     return lines
 
 
-def diff(stack: str, directory: Path = SNAPSHOT_DIR) -> str:
+def diff(stack: str, directory: Path = SNAPSHOT_DIR, project_dir: Path = PROJECT_DIR) -> str:
     """The unified diff from the stored snapshot to the current plan ("" when they agree)."""
-    return compare(stack, render(run_program(stack), stack), directory)
+    return compare(stack, render(run_program(stack, project_dir=project_dir), stack), directory)
 
 
 def compare(stack: str, current: str, directory: Path = SNAPSHOT_DIR) -> str:
@@ -161,30 +161,33 @@ def _with_resource(diff_lines: list[str], index: int, current: list[str]) -> str
     return line
 
 
-def update(stack: str, directory: Path = SNAPSHOT_DIR) -> Path:
+def update(stack: str, directory: Path = SNAPSHOT_DIR, project_dir: Path = PROJECT_DIR) -> Path:
     path = snapshot_path(stack, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(run_program(stack), stack))
+    path.write_text(render(run_program(stack, project_dir=project_dir), stack))
     return path
 
 
+@reports_bad_config
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m plan.snapshot", description=__doc__)
     parser.add_argument("stacks", nargs="*", help="stacks to snapshot (default: every Pulumi.<stack>.yaml)")
     parser.add_argument("--update", action="store_true", help="rewrite the snapshots from the current plan")
     parser.add_argument("--dir", type=Path, default=SNAPSHOT_DIR, help="where snapshots live")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="directory holding Pulumi.yaml")
     args = parser.parse_args(argv)
-    stacks = args.stacks or list_stacks()
-    unknown = sorted(set(stacks) - set(list_stacks()))
+    known = list_stacks(args.project_dir)
+    stacks = args.stacks or known
+    unknown = sorted(set(stacks) - set(known))
     if unknown:
-        parser.error(f"no stack {', '.join(unknown)}; stacks: {', '.join(list_stacks())}")
+        parser.error(f"no stack {', '.join(unknown)}; stacks: {', '.join(known)}")
     if args.update:
         for stack in stacks:
-            print(f"wrote {update(stack, args.dir)}")
+            print(f"wrote {update(stack, args.dir, args.project_dir)}")
         return 0
     changed = 0
     for stack in stacks:
-        text = diff(stack, args.dir)
+        text = diff(stack, args.dir, args.project_dir)
         if text:
             changed += 1
             print(text)

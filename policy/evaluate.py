@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from pathlib import Path
 
-from harness.program import list_stacks, run_program, stack_config
+from harness.program import PROJECT_DIR, list_stacks, reports_bad_config, run_program, stack_config
 from harness.recording import Recording, Registration
 
 from .rules import MANDATORY, RULES, ResourceView, Rule, StackContext, Violation, run_rules
@@ -28,9 +29,9 @@ def view(registration: Registration) -> ResourceView:
     )
 
 
-def context_for(stack: str) -> StackContext:
+def context_for(stack: str, project_dir: Path = PROJECT_DIR) -> StackContext:
     """The context a stack file implies (`protectData`, stack name), without resources."""
-    return StackContext.from_config(stack, stack_config(stack))
+    return StackContext.from_config(stack, stack_config(stack, project_dir))
 
 
 def evaluate(recording: Recording, context: StackContext, rules: tuple[Rule, ...] = RULES) -> list[Violation]:
@@ -39,11 +40,17 @@ def evaluate(recording: Recording, context: StackContext, rules: tuple[Rule, ...
     return run_rules(rules, dataclasses.replace(context, resources=views))
 
 
+@reports_bad_config
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m policy.evaluate", description=__doc__)
-    parser.add_argument("stack", choices=list_stacks())
+    parser.add_argument("stack", help=f"stack to check: {', '.join(list_stacks())}")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="directory holding Pulumi.yaml")
     args = parser.parse_args(argv)
-    violations = evaluate(run_program(args.stack), context_for(args.stack))
+    stacks = list_stacks(args.project_dir)
+    if args.stack not in stacks:
+        parser.error(f"no stack {args.stack!r}; stacks: {', '.join(stacks)}")
+    recording = run_program(args.stack, project_dir=args.project_dir)
+    violations = evaluate(recording, context_for(args.stack, args.project_dir))
     for violation in sorted(violations, key=lambda v: (v.enforcement != MANDATORY, v.rule_id, v.resource_name)):
         print(violation)
     mandatory = sum(v.enforcement == MANDATORY for v in violations)

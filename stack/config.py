@@ -3,34 +3,47 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import pulumi
 from pydantic import ValidationError
 
+from ecs_workloads.validation import unknown
+
 from .placeholders import OFFLINE_PLAN_KEY, placeholder_problems
 from .settings import StackSettings
+from .stack_file import NAMESPACE, Location, StackConfig, StackConfigError, read_stack
 from .tags import DEFAULT_TAGS_KEY, REQUIRED_TAGS
 
-NAMESPACE = "ecs-workloads"
-_SEE_REFERENCE = "see the configuration reference in README.md"
+_SEE_REFERENCE = "see the configuration reference in docs/configuration.md"
 
-
-class StackConfigError(pulumi.RunError):
-    """A bad stack config. A RunError, so `pulumi up` prints the message without a traceback."""
+Where = Callable[[tuple[Any, ...]], Location | None]
+"""Where a config path (`("jobs", 0, "name")` under `ecs-workloads:`) is written in the stack's files, if it is."""
 
 
 def load_settings() -> StackSettings:
     """Reads every `ecs-workloads:*` key and the provider's default tags and validates them together, before
     any resource exists. Example values left in the stack file (stack/placeholders.py) are refused too, unless
-    the mock harness says the program runs for the offline plan; there they are warnings."""
+    the mock harness says the program runs for the offline plan; there they are warnings.
+
+    The stack's files are read whole first (stack/stack_file.py): the CLI ignores what it does not know in
+    them (a misspelt `config:`), so the program refuses it; and a bad value is reported at its line."""
+    stack = pulumi.get_stack()
+    files = _stack_files(stack)
+    for warning in files.warnings:
+        pulumi.log.warn(warning)
     every = _every_config_value()
     prefix = f"{NAMESPACE}:"
     raw = {key[len(prefix) :]: _parse(value) for key, value in every.items() if key.startswith(prefix)}
-    settings = _validated(raw, default_tags_problems(_parse(every.get(DEFAULT_TAGS_KEY)), pulumi.get_stack()))
-    placeholders = placeholder_problems(settings, NAMESPACE)
+    where = _where(files, raw)
+    tags_problems = default_tags_problems(_parse(every.get(DEFAULT_TAGS_KEY)), stack)
+    tags_at = files.location((DEFAULT_TAGS_KEY,)) if _same(files, DEFAULT_TAGS_KEY, every) else None
+    settings = _validated(raw, [_located(problem, tags_at) for problem in tags_problems], where)
+    placeholders = placeholder_problems(settings, NAMESPACE, where)
     if placeholders and _parse(every.get(OFFLINE_PLAN_KEY)) is not True:
         raise _config_error(placeholders)
     for problem in placeholders:
@@ -43,11 +56,52 @@ def settings_from_raw(raw: dict[str, Any]) -> StackSettings:
     return _validated(raw, [])
 
 
-def _validated(raw: dict[str, Any], problems: list[str]) -> StackSettings:
+def settings_from_stack(files: StackConfig) -> StackSettings:
+    """The settings of a stack's files as read by `stack_file.read_stack`, each problem at its line."""
+    prefix = f"{NAMESPACE}:"
+    raw = {key[len(prefix) :]: value for key, value in files.values.items() if key.startswith(prefix)}
+    return _validated(raw, [], _where(files, raw))
+
+
+def _stack_files(stack: str) -> StackConfig:
+    """The stack's files, where the CLI ran the program (its project root); none when the stack has no file."""
+    root = Path(pulumi.get_root_directory() or os.getcwd())
+    if not (root / "Pulumi.yaml").is_file():
+        return StackConfig()
+    try:
+        return read_stack(stack, root)
+    except FileNotFoundError:
+        # The CLI runs a stack without a file on its Pulumi.yaml defaults and `pulumi config set` values.
+        return StackConfig()
+
+
+def _where(files: StackConfig, raw: dict[str, Any]) -> Where:
+    """Locations of the keys whose values are the files' own: a value that came from elsewhere (an ESC
+    environment, a test's variant of the stack) has no line to point at."""
+    same = {key for key, value in raw.items() if files.values.get(f"{NAMESPACE}:{key}") == value}
+
+    def where(path: tuple[Any, ...]) -> Location | None:
+        if not path or path[0] not in same:
+            return None
+        return files.location((f"{NAMESPACE}:{path[0]}", *path[1:]))
+
+    return where
+
+
+def _same(files: StackConfig, key: str, every: Mapping[str, Any]) -> bool:
+    return key in files.values and files.values[key] == _parse(every.get(key))
+
+
+def _located(problem: str, at: Location | None) -> str:
+    return problem if at is None else f"{at}: {problem}"
+
+
+def _validated(raw: dict[str, Any], problems: list[str], where: Where | None = None) -> StackSettings:
     try:
         settings = StackSettings.model_validate(raw)
     except ValidationError as error:
-        raise _config_error([*(_describe(detail) for detail in error.errors()), *problems]) from None
+        described = [_located(_describe(detail), where(detail["loc"]) if where else None) for detail in error.errors()]
+        raise _config_error([*described, *problems]) from None
     if problems:
         raise _config_error(problems)
     return settings
@@ -113,11 +167,15 @@ def _describe(detail: Mapping[str, Any]) -> str:
     kind = detail["type"]
     value = _show(detail["input"])
     if kind == "extra_forbidden":
-        return f"{key}: {value} — unknown key; allowed: {_allowed_keys(detail['loc'][:-1])}"
+        allowed = _allowed_keys(detail["loc"][:-1])
+        if allowed is None:
+            return f"{key}: {value} — unknown key; {_SEE_REFERENCE}"
+        return f"{key}: {value} — {unknown('key', str(detail['loc'][-1]), allowed)}"
     if kind == "missing":
         return f"{key}: (missing) — required"
     if kind == "model_type":
-        return f"{key}: {value} — must be a mapping with keys: {_allowed_keys(detail['loc'])}"
+        allowed = _allowed_keys(detail["loc"])
+        return f"{key}: {value} — must be a mapping with keys: {', '.join(allowed) if allowed else _SEE_REFERENCE}"
     if kind in _TYPE_MESSAGES:
         return f"{key}: {value} — {_TYPE_MESSAGES[kind]}"
     message = detail["msg"]
@@ -129,7 +187,7 @@ def _describe(detail: Mapping[str, Any]) -> str:
     return f"{key}: {value} — {message}"
 
 
-def _allowed_keys(location: tuple[Any, ...]) -> str:
+def _allowed_keys(location: tuple[Any, ...]) -> list[str] | None:
     """The keys allowed at a config location, found by walking the settings models' annotations."""
     annotation: Any = StackSettings
     for part in location:
@@ -137,18 +195,18 @@ def _allowed_keys(location: tuple[Any, ...]) -> str:
         if hasattr(current, "model_fields"):
             field = next((f for name, f in current.model_fields.items() if (f.alias or name) == part), None)
             if field is None:
-                return _SEE_REFERENCE
+                return None
             annotation = field.annotation
         else:
             # A list index or a mapping key (a job's position, a pipeline's name): step to the item type.
             arguments = get_args(current)
             if not arguments:
-                return _SEE_REFERENCE
+                return None
             annotation = arguments[-1]
     model = _unwrap(annotation)
     if not hasattr(model, "model_fields"):
-        return _SEE_REFERENCE
-    return ", ".join(sorted(f.alias or name for name, f in model.model_fields.items()))
+        return None
+    return sorted(f.alias or name for name, f in model.model_fields.items())
 
 
 def _unwrap(annotation: Any) -> Any:

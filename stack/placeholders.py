@@ -67,11 +67,16 @@ _CHECKED = (
 )
 
 
-def placeholder_problems(settings: StackSettings, namespace: str) -> list[str]:
-    """One line per setting still holding an example value, naming its config key."""
+def placeholder_problems(
+    settings: StackSettings, namespace: str, where: Callable[[tuple[str, ...]], object | None] = lambda _: None
+) -> list[str]:
+    """One line per setting still holding an example value, naming its config key, after where the key is
+    written (`where` of its path, such as `("cats", "domainName")`) when that is known."""
     problems = []
     for checked in _CHECKED:
         value = checked.value(settings)
         if value is not None and checked.is_placeholder(value):
-            problems.append(f'{namespace}:{checked.key}: "{value}" — {checked.what}; set your own')
+            at = where(tuple(checked.key.split(".")))
+            located = "" if at is None else f"{at}: "
+            problems.append(f'{located}{namespace}:{checked.key}: "{value}" — {checked.what}; set your own')
     return problems

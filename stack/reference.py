@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .config import NAMESPACE
 from .settings import StackSettings
+from .stack_file import NAMESPACE, NAMESPACES, STACK_FILE_KEYS
 
 
 def render() -> str:
@@ -28,16 +28,17 @@ def render() -> str:
         "Generated from the settings models (`python -m stack.reference`); do not edit by hand.",
         f"Keys live under the `{NAMESPACE}:` namespace in `Pulumi.<stack>.yaml`. Every key is validated before any",
         "resource is registered; a bad value stops the program with one message listing every problem as",
-        f"`{NAMESPACE}:<key>: <value> — <what is allowed>`. Unknown keys are errors.",
+        f"`{NAMESPACE}:<key>: <value> — <what is allowed>`, after `<file>:<line>:<column>:` when the value",
+        "comes from the stack's files. Unknown keys are errors, with the closest allowed key suggested.",
         "",
+        *_file_check(),
     ]
     sections: list[tuple[str, type[BaseModel]]] = [("", StackSettings)]
-    seen: set[type[BaseModel]] = set()
+    # A model used under several keys (the workload settings) is documented once, where it first appears;
+    # the other keys link there.
+    documented_at: dict[type[BaseModel], str] = {StackSettings: ""}
     while sections:
         prefix, model = sections.pop(0)
-        if model in seen:
-            continue
-        seen.add(model)
         title = f"`{prefix.rstrip('.')}`" if prefix else "Top-level keys"
         doc = (model.__doc__ or "").strip().split("\n")[0]
         lines += [f"## {title}", "", doc, "", "| key | default | allowed | meaning |", "|---|---|---|---|"]
@@ -45,14 +46,41 @@ def render() -> str:
             key = info.alias or name
             nested, path = _nested(info.annotation, f"{prefix}{key}")
             if nested is not None:
-                sections.append((f"{path}.", nested))
+                if nested not in documented_at:
+                    documented_at[nested] = path
+                    sections.append((f"{path}.", nested))
+                target = documented_at[nested]
                 lines.append(
-                    f"| `{key}` | {_default(info, nested)} | see [`{path}`](#{_anchor(path)}) | {_cell(info)} |"
+                    f"| `{key}` | {_default(info, nested)} | see [`{target}`](#{_anchor(target)}) | {_cell(info)} |"
                 )
             else:
                 lines.append(f"| `{key}` | {_default(info, None)} | {_allowed(info)} | {_cell(info)} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _file_check() -> list[str]:
+    """How the stack's files are read (stack/stack_file.py), from the declarations that check them."""
+    keys = ", ".join(f"`{key}`" for key in STACK_FILE_KEYS)
+    namespaces = ", ".join(f"`{namespace}:`" for namespace in NAMESPACES)
+    return [
+        "## How stack files are checked",
+        "",
+        "`Pulumi.yaml` and `Pulumi.<stack>.yaml` are read whole, by the program under `pulumi up` and by every",
+        "offline command, before any setting is validated. Each of these stops with one line,",
+        "`<file>:<line>:<column>: <what is wrong>` (with the closest allowed name where one is close), and the",
+        "commands exit with code 2:",
+        "",
+        "- a YAML syntax error;",
+        "- a key written twice in one mapping, at any depth;",
+        "- a top-level key that is not a field of the Pulumi CLI's stack file (the CLI would ignore it);",
+        f"  the fields are {keys};",
+        f"- a config key under a namespace nothing reads; the namespaces are {namespaces}.",
+        "",
+        f"A key without a namespace (`cats:`) is read as `{NAMESPACE}:cats`, as the Pulumi CLI reads it, and so",
+        f"is the old form `{NAMESPACE}:config:cats`; both print a warning naming the full key to write.",
+        "",
+    ]
 
 
 def _nested(annotation: Any, path: str) -> tuple[type[BaseModel] | None, str]:

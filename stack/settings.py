@@ -1,7 +1,7 @@
 """Typed models of the stack's configuration, one per config key under the `ecs-workloads:` namespace.
 
 Field names are the camelCase keys written in `Pulumi.<stack>.yaml`; every field has a default and a
-description (the README's configuration reference is kept in step with these).
+description, from which docs/configuration.md is generated (`make docs`).
 """
 
 from __future__ import annotations

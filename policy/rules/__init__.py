@@ -25,7 +25,7 @@ from .framework import (
 )
 from .values import UnknownValueError, identities, known, refers_to
 
-# The order of the README's table and of the pack's policies.
+# The order of the table in docs/guardrails.md and of the pack's policies.
 MODULES = (s3, sqs_sns, ecs, elb, ec2, instances, iam, ecr, protection, scheduler, kms, cloudwatch, tags)
 RULES: tuple[Rule, ...] = tuple(r for module in MODULES for r in rules_of(module))
 

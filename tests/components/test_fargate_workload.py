@@ -224,7 +224,7 @@ def test_bad_cpu_memory_pair_lists_the_valid_memory_values():
         ({"build_context": "apps/x"}, "image: 'public.ecr.aws/docker/library/nginx:1.27' — give exactly one of image"),
         ({"health_check": {"command": ["true"]}}, "health_check.command: ['true'] — a list starting with"),
         ({"stop_timeout": 500}, "stop_timeout: 500 — an integer from 2 to 120"),
-        ({"memroy": 512}, "memroy: 512 — unknown argument; allowed:"),
+        ({"memroy": 512}, 'memroy: 512 — unknown argument; did you mean "memory"? allowed:'),
     ],
 )
 def test_bad_arguments_are_named_with_what_is_allowed(args, expected):

@@ -1,4 +1,4 @@
-"""docs/components.md is what the argument declarations say, and every declaration is complete."""
+"""docs/components/ is what the argument declarations say, and every declaration is complete."""
 
 from __future__ import annotations
 
@@ -10,11 +10,36 @@ from pathlib import Path
 from ecs_workloads import reference
 from ecs_workloads.arguments import Arguments, Nested, NestedList
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "components.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "components"
 
 
-def test_the_committed_reference_is_current() -> None:
-    assert DOC.read_text() == reference.render(), "docs/components.md is stale: run `make docs` and commit it"
+def test_every_committed_page_is_current() -> None:
+    for page, body in reference.pages().items():
+        path = DOCS / page
+        assert path.exists(), f"docs/components/{page} is missing: run `make docs` and commit it"
+        section = reference.COMPONENTS if page == reference.INDEX else reference.REFERENCE
+        text = path.read_text()
+        assert section.embed(text, body) == text, f"docs/components/{page} is stale: run `make docs` and commit it"
+
+
+def test_every_page_is_a_documented_component() -> None:
+    expected = {reference.INDEX, *(entry.page for entry in reference.DOCUMENTED)}
+    assert {path.name for path in DOCS.glob("*.md")} == expected
+
+
+def test_writing_starts_a_missing_page_and_keeps_the_prose_of_an_existing_one(tmp_path) -> None:
+    first = reference.DOCUMENTED[0]
+    (tmp_path / first.page).write_text(
+        f"# {first.component}\n\nProse.\n\n{reference.REFERENCE.start}\nold\n{reference.REFERENCE.end}\n"
+    )
+    reference.write(tmp_path)
+    assert (tmp_path / first.page).read_text() == (
+        f"# {first.component}\n\nProse.\n\n{reference.REFERENCE.start}\n{reference.render(first).rstrip()}\n"
+        f"{reference.REFERENCE.end}\n"
+    )
+    started = (tmp_path / reference.DOCUMENTED[1].page).read_text()
+    assert started.startswith(f"# {reference.DOCUMENTED[1].component}\n") and "| argument |" in started
+    assert reference.write(tmp_path) == []
 
 
 def test_every_documented_field_and_output_has_a_description() -> None:

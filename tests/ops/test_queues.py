@@ -236,4 +236,4 @@ def test_redrive_of_an_unknown_queue_lists_the_valid_ones(cli):
     result = cli("redrive", "cats", "--yes")
 
     assert result.code == 2
-    assert "unknown queue 'cats'; valid queues: jsonl" in result.err
+    assert "'cats' — unknown queue; allowed: jsonl" in result.err

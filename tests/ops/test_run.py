@@ -193,7 +193,9 @@ def test_an_unknown_job_lists_the_valid_ones(cli):
     result = cli("run", "image-asessor")
 
     assert result.code == 2
-    assert result.err.strip() == "error: unknown job 'image-asessor'; valid jobs: image-assessor, nightly-report"
+    assert result.err.strip() == (
+        "error: 'image-asessor' — unknown job; did you mean \"image-assessor\"? allowed: image-assessor, nightly-report"
+    )
 
 
 @pytest.mark.parametrize(

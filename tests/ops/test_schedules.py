@@ -131,4 +131,4 @@ def test_pause_of_an_unknown_job_lists_the_valid_ones(cli):
     result = cli("pause", "assessor")
 
     assert result.code == 2
-    assert "valid jobs: image-assessor, nightly-report" in result.err
+    assert "allowed: image-assessor, nightly-report" in result.err

@@ -158,4 +158,4 @@ def test_unknown_service_lists_the_valid_ones(cli):
     result = cli("scale", "dogs", "1")
 
     assert result.code == 2
-    assert result.err.strip() == "error: unknown service 'dogs'; valid services: cats, jsonl"
+    assert result.err.strip() == "error: 'dogs' — unknown service; allowed: cats, jsonl"

@@ -25,13 +25,14 @@ def test_plan_command_warns_about_example_values_and_still_succeeds():
     result = _plan("prod")
     assert result.returncode == 0, result.stderr
     warnings = result.stdout.split("Warnings:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    # Each at the line of its key in Pulumi.prod.yaml.
     assert warnings == [
-        '  ecs-workloads:alarms.email: "ops@example.com" — an address at a reserved example domain; set your own '
-        "(pulumi up refuses it)",
-        '  ecs-workloads:cats.domainName: "cats.example.com" — a reserved example domain; set your own '
-        "(pulumi up refuses it)",
-        '  ecs-workloads:cats.hostedZoneId: "Z0123456789EXAMPLE" — a placeholder hosted zone id; set your own '
-        "(pulumi up refuses it)",
+        '  Pulumi.prod.yaml:22:5: ecs-workloads:alarms.email: "ops@example.com" — an address at a reserved example '
+        "domain; set your own (pulumi up refuses it)",
+        '  Pulumi.prod.yaml:25:5: ecs-workloads:cats.domainName: "cats.example.com" — a reserved example domain; set '
+        "your own (pulumi up refuses it)",
+        '  Pulumi.prod.yaml:26:5: ecs-workloads:cats.hostedZoneId: "Z0123456789EXAMPLE" — a placeholder hosted zone '
+        "id; set your own (pulumi up refuses it)",
     ]
 
 
@@ -42,10 +43,18 @@ def test_plan_command_reports_config_errors_without_traceback(tmp_path):
         "config:\n  ecs-workloads:network:\n    natStrategy: nat\n  ecs-workloads:logs:\n    retentionDays: 2\n"
     )
     result = _plan("broken", "--project-dir", str(tmp_path))
-    assert result.returncode == 1
+    # 2, as every command that reads a stack exits on a bad config (harness.program.EXIT_BAD_CONFIG).
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert 'ecs-workloads:network.natStrategy: "nat" — must be one of none, single, one-per-az' in result.stderr
-    assert "ecs-workloads:logs.retentionDays: 2 — must be one of 1, 3, 5" in result.stderr
+    lines = result.stderr.splitlines()
+    assert (
+        '  Pulumi.broken.yaml:3:5: ecs-workloads:network.natStrategy: "nat" — must be one of none, single, one-per-az'
+        in lines
+    )
+    assert any(
+        line.startswith("  Pulumi.broken.yaml:5:5: ecs-workloads:logs.retentionDays: 2 — must be one of 1, 3, 5")
+        for line in lines
+    )
 
 
 def test_plan_command_rejects_unknown_stack():

@@ -72,7 +72,7 @@ def test_rendering_does_not_depend_on_registration_order():
 
 
 def test_command_updates_then_reports_a_change_as_a_diff(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(snapshot, "run_program", lambda stack: _recording(stack))
+    monkeypatch.setattr(snapshot, "run_program", lambda stack, project_dir: _recording(stack))
     assert snapshot.main(["dev", "--update", "--dir", str(tmp_path)]) == 0
     assert snapshot.main(["dev", "--dir", str(tmp_path)]) == 0
     stored = tmp_path / "dev.txt"

@@ -1,4 +1,4 @@
-"""The README's table of rules is the one generated from the rules' metadata."""
+"""The guardrails page's table of rules is the one generated from the rules' metadata."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from policy import docs
 from policy.rules import RULES
 
 
-def test_readme_table_is_generated_from_the_rules():
-    page = docs.README.read_text()
-    assert docs.embed(page) == page, "README.md's rules table is stale: run `python -m policy.docs`"
+def test_guardrails_table_is_generated_from_the_rules():
+    page = docs.PAGE.read_text()
+    assert docs.embed(page) == page, "docs/guardrails.md's rules table is stale: run `python -m policy.docs`"
 
 
 def test_table_has_a_row_per_rule_with_its_level():

@@ -11,7 +11,7 @@ from harness.program import PROJECT_DIR, list_stacks, run_program
 from policy.evaluate import context_for, evaluate
 from policy.rules import MANDATORY, RULES
 
-# Deliberate in dev (README, "Guardrails and cost"): public IPs instead of NAT, no deletion protection, quiet alarms,
+# Deliberate in dev (docs/guardrails.md): public IPs instead of NAT, no deletion protection, quiet alarms,
 # HTTP without a certificate; and the advisory-only rules everywhere.
 DEV_EXCEPTIONS = {rule.id for rule in RULES if rule.advisory_outside_production or rule.enforcement != MANDATORY}
 

@@ -197,7 +197,8 @@ def test_empty_mapping_means_no_pipelines():
         ),
         (
             {"batch": {"jsonl": {"suffix": [".json"]}}},
-            'ecs-workloads:batch.jsonl.suffix: [".json"] — unknown key; allowed: idleMinutes, inputExpiryDays, '
+            'ecs-workloads:batch.jsonl.suffix: [".json"] — unknown key; did you mean "suffixes"? allowed: idleMinutes, '
+            "inputExpiryDays, "
             "maxMessageAgeSeconds, maxReceiveCount, maxTasks, messagesPerTask, minTasks, outputExpiryDays, prefixes, "
             "processor, suffixes, visibilityTimeoutSeconds, workload",
         ),

@@ -62,7 +62,7 @@ BAD_CONFIGS = [
     ({"network": {"vpcId": "vpc-1"}}, 'ecs-workloads:network.vpcId: "vpc-1" — must be a VPC id such as vpc-0abc1234'),
     (
         {"network": {"natGateways": 2}},
-        f"ecs-workloads:network.natGateways: 2 — unknown key; allowed: {NETWORK_KEYS}",
+        f'ecs-workloads:network.natGateways: 2 — unknown key; did you mean "natStrategy"? allowed: {NETWORK_KEYS}',
     ),
     ({"network": "none"}, f'ecs-workloads:network: "none" — must be a mapping with keys: {NETWORK_KEYS}'),
     (
@@ -105,7 +105,9 @@ def test_unknown_top_level_key_lists_the_allowed_ones():
     with pytest.raises(StackConfigError) as caught:
         settings_from_raw({"protectdata": True})
     message = str(caught.value)
-    assert message.startswith("invalid stack config:\n  ecs-workloads:protectdata: true — unknown key; allowed: ")
+    assert message.startswith(
+        'invalid stack config:\n  ecs-workloads:protectdata: true — unknown key; did you mean "protectData"? allowed: '
+    )
     assert "protectData" in message and "network" in message
 
 
@@ -164,7 +166,10 @@ def test_defaults_when_nothing_is_configured():
             {"jobs": [{"name": "a", "schedule": "@daily", "workload": {"image": "x:1", "capacity": {"q": 1}}}]},
             "ecs-workloads:jobs.0.workload.capacity.q: 1 — unknown key; allowed: base, fargate, fargateSpot",
         ),
-        ({"cats": {"workload": {"cpuu": 1}}}, "ecs-workloads:cats.workload.cpuu: 1 — unknown key; allowed: app,"),
+        (
+            {"cats": {"workload": {"cpuu": 1}}},
+            'ecs-workloads:cats.workload.cpuu: 1 — unknown key; did you mean "cpu"? allowed: app,',
+        ),
     ],
 )
 def test_unknown_keys_inside_lists_and_nested_sections_list_the_allowed_ones(raw, expected_start):

@@ -9,10 +9,14 @@ from harness.recording import Recording
 from stack.config import StackConfigError
 from stack.placeholders import OFFLINE_PLAN_KEY, is_reserved_domain
 
+# Each at the line of its key in Pulumi.prod.yaml.
 PROD_PLACEHOLDERS = [
-    'ecs-workloads:alarms.email: "ops@example.com" — an address at a reserved example domain; set your own',
-    'ecs-workloads:cats.domainName: "cats.example.com" — a reserved example domain; set your own',
-    'ecs-workloads:cats.hostedZoneId: "Z0123456789EXAMPLE" — a placeholder hosted zone id; set your own',
+    'Pulumi.prod.yaml:22:5: ecs-workloads:alarms.email: "ops@example.com" — an address at a reserved example '
+    "domain; set your own",
+    'Pulumi.prod.yaml:25:5: ecs-workloads:cats.domainName: "cats.example.com" — a reserved example domain; set '
+    "your own",
+    'Pulumi.prod.yaml:26:5: ecs-workloads:cats.hostedZoneId: "Z0123456789EXAMPLE" — a placeholder hosted zone '
+    "id; set your own",
 ]
 
 
