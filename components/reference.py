@@ -41,6 +41,8 @@ class Documented(NamedTuple):
 DOCUMENTED = (
     Documented("network", "Network", "NETWORK_ARGS"),
     Documented("cluster", "EcsCluster", "ECS_CLUSTER_ARGS"),
+    Documented("auto_scaling_capacity", "AutoScalingCapacityProvider", "AUTO_SCALING_CAPACITY_ARGS"),
+    Documented("managed_instances_capacity", "ManagedInstancesCapacityProvider", "MANAGED_INSTANCES_CAPACITY_ARGS"),
     Documented("fargate_workload", "FargateWorkload", "FARGATE_WORKLOAD_ARGS"),
     Documented("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
     Documented("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),

@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 
-from . import api_token, jobs, queues, redrive, schedules, services, task_logs
+from . import api_token, instances, jobs, queues, redrive, schedules, services, task_logs
 from .aws import Aws, SessionLike
 from .console import Console
 from .errors import ExitCode, OpsError, explain
@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
         "api-token", _api_token, "print a service's API token from Secrets Manager (Authorization: Bearer <token>)"
     ).add_argument("service")
 
+    command("instances", _instances, "each EC2 capacity provider's container instances: tasks, CPU and memory")
+    command(
+        "drain", _drain, "drain a container instance (EC2 instance id or container instance ARN): no new tasks"
+    ).add_argument("instance")
+
     command("queues", _queues, "queue depth, messages in flight, DLQ depth, oldest message age")
     move = command("redrive", _redrive, "move a batch service's dead-letter messages back to its queue")
     move.add_argument("service")
@@ -183,6 +188,11 @@ def _status(context: Context, _args: argparse.Namespace) -> ExitCode:
         "Services": services.render(rows["services"]),
         "Queues": queues.render(rows["queues"]),
     }
+    # A cluster on Fargate alone has no container instances, and its screen stays as it was.
+    found = instances.describe(aws.ecs, outputs.cluster_name)
+    if found:
+        rows["instances"] = found
+        sections["Instances"] = instances.render(found)
     context.console.text(
         Group(
             Text(f"Cluster {outputs.cluster_name}", style="bold"),
@@ -190,6 +200,22 @@ def _status(context: Context, _args: argparse.Namespace) -> ExitCode:
         )
     )
     context.console.result({"cluster": outputs.cluster_name, **rows})
+    return ExitCode.OK
+
+
+def _instances(context: Context, _args: argparse.Namespace) -> ExitCode:
+    rows = instances.describe(context.aws.ecs, context.outputs.cluster_name)
+    context.console.text(instances.render(rows))
+    context.console.result(rows)
+    return ExitCode.OK
+
+
+def _drain(context: Context, args: argparse.Namespace) -> ExitCode:
+    row = instances.drain(context.aws.ecs, context.outputs.cluster_name, args.instance)
+    context.console.text(
+        f"{row['ec2InstanceId'] or row['containerInstanceArn']} is DRAINING: {row['runningTasks']} tasks move off it"
+    )
+    context.console.result(row)
     return ExitCode.OK
 
 

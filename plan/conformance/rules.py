@@ -298,12 +298,58 @@ _C = {
     "tg-timeout": "ELB API Reference, CreateTargetGroup HealthCheckTimeoutSeconds: less than the interval",
     "timezone": "EventBridge Scheduler User Guide, Schedule types: time zones are IANA tz database names",
     "s3-name": "S3 User Guide, General purpose bucket naming rules",
+    "distribution": "Amazon EC2 Auto Scaling API Reference, InstancesDistribution: valid values",
+    "provider-name": "ECS API Reference, CreateCapacityProvider name: not prefixed with aws, ecs or fargate",
+    "placement": "ECS Developer Guide, How Amazon ECS places tasks on container instances: EC2 capacity only",
     "ec2-text": "EC2 API Reference, CreateSecurityGroup GroupDescription and IpRange Description: allowed characters",
     "secret-arn": "Secrets Manager User Guide, Authentication and access control: resource is the secret ARN",
     "principal-conditions": "EventBridge User Guide (eb-use-resource-based): no Condition blocks in SNS topic "
     "policies for EventBridge; SNS Developer Guide (sns-key-management): aws:SourceAccount/SourceArn/SourceOrgID "
     "not supported in a KMS key policy for EventBridge-to-encrypted topics",
 }
+
+_RESERVED_PROVIDER_PREFIX = re.compile(r"^(aws|ecs|fargate)", re.IGNORECASE)
+
+
+def _provider_name_prefix(request: Request) -> list[Finding]:
+    name = request.params.get("name")
+    if isinstance(name, str) and _RESERVED_PROVIDER_PREFIX.match(name):
+        return [Finding("name", name, "a capacity provider name may not start with aws, ecs or fargate")]
+    return []
+
+
+def _placement_on_ec2_only(request: Request) -> list[Finding]:
+    """Placement strategies choose between instances; a Fargate strategy has none to choose from."""
+    strategy = [entry.get("capacityProvider") for entry in request.params.get("capacityProviderStrategy", [])]
+    on_fargate = request.params.get("launchType") == "FARGATE" or (
+        bool(strategy) and all(name in ("FARGATE", "FARGATE_SPOT") for name in strategy)
+    )
+    if on_fargate and request.params.get("placementStrategy"):
+        return [Finding("placementStrategy", request.params["placementStrategy"], "not supported on Fargate")]
+    return []
+
+
+_SPOT_STRATEGIES = ("lowest-price", "capacity-optimized", "capacity-optimized-prioritized", "price-capacity-optimized")
+_ON_DEMAND_STRATEGIES = ("prioritized", "lowest-price")
+
+
+def _instances_distribution(request: Request) -> list[Finding]:
+    """The values the Auto Scaling API reference documents for InstancesDistribution, which its model leaves
+    as free text and unbounded integers."""
+    where = "MixedInstancesPolicy.InstancesDistribution"
+    distribution = (request.params.get("MixedInstancesPolicy") or {}).get("InstancesDistribution") or {}
+    found = []
+    percentage = distribution.get("OnDemandPercentageAboveBaseCapacity")
+    if percentage is not None and not 0 <= percentage <= 100:
+        found.append(Finding(f"{where}.OnDemandPercentageAboveBaseCapacity", percentage, "0 to 100"))
+    for key, allowed in (
+        ("SpotAllocationStrategy", _SPOT_STRATEGIES),
+        ("OnDemandAllocationStrategy", _ON_DEMAND_STRATEGIES),
+    ):
+        if key in distribution and distribution[key] not in allowed:
+            found.append(Finding(f"{where}.{key}", distribution[key], "one of " + ", ".join(allowed)))
+    return found
+
 
 RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("iam", "CreateRole"): (_name_length("iam-role-name", "RoleName", name_limits.IAM_ROLE),),
@@ -334,7 +380,12 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
         Rule("essential-container", _C["essential"], _essential_container),
         Rule("mount-volume", _C["volumes"], _mounts_name_volumes),
     ),
-    ("ecs", "CreateService"): (Rule("service-launch", _C["launch"], _launch_type_xor_strategy),),
+    ("ecs", "CreateService"): (
+        Rule("service-launch", _C["launch"], _launch_type_xor_strategy),
+        Rule("placement-ec2", _C["placement"], _placement_on_ec2_only),
+    ),
+    ("ecs", "CreateCapacityProvider"): (Rule("provider-name", _C["provider-name"], _provider_name_prefix),),
+    ("autoscaling", "CreateAutoScalingGroup"): (Rule("asg-distribution", _C["distribution"], _instances_distribution),),
     ("application-autoscaling", "PutScalingPolicy"): (Rule("step-contiguity", _C["steps"], _steps_contiguous),),
     ("s3", "CreateBucket"): (Rule("s3-bucket-name", _C["s3-name"], _bucket_name),),
     ("ec2", "CreateSecurityGroup"): (

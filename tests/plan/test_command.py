@@ -39,7 +39,7 @@ def piped() -> dict[str, str]:
     """Each stack's plan as a pipe receives it (stdout is not a terminal), with no colour variables set."""
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE")}
     plans = {}
-    for stack in ("dev", "prod"):
+    for stack in ("dev", "ec2", "prod"):
         result = _plan(stack, env=env)
         assert result.returncode == 0, result.stderr
         plans[stack] = result.stdout
@@ -94,10 +94,10 @@ def test_plan_command_reports_config_errors_without_traceback(tmp_path):
 def test_plan_command_rejects_unknown_stack():
     result = _plan("nope")
     assert result.returncode == 2
-    assert "stacks: dev, prod" in result.stderr
+    assert "stacks: dev, ec2, prod" in result.stderr
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod"])
+@pytest.mark.parametrize("stack", ["dev", "ec2", "prod"])
 def test_piped_plan_is_plain_text_of_at_most_120_columns(piped, stack):
     lines = piped[stack].splitlines()
     assert [line for line in lines if len(line) > 120] == []

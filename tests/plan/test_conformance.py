@@ -341,3 +341,73 @@ def test_extreme_config_requests_conform_to_aws():
 def test_actions_of_services_without_a_botocore_model_are_checked_by_name():
     assert action_problem("ssmmessages:OpenDataChannel") is None
     assert action_problem("ssmmessages:OpenChannel") == "ssmmessages:OpenChannel is not a ssmmessages action"
+
+
+def test_every_ec2_capacity_type_is_translated(recordings):
+    report = conformance.check(recordings["ec2"])
+    assert report.unchecked == {}
+    operations = {(r.service, r.operation) for r in report.requests}
+    assert {
+        ("ec2", "CreateLaunchTemplate"),
+        ("autoscaling", "CreateAutoScalingGroup"),
+        ("iam", "CreateInstanceProfile"),
+        ("iam", "AddRoleToInstanceProfile"),
+        ("iam", "AttachRolePolicy"),
+        ("ecs", "CreateCapacityProvider"),
+    } <= operations
+
+
+@pytest.mark.parametrize(
+    ("name", "inputs", "path", "rule"),
+    [
+        # The provider carries volume flags as strings; a word the API cannot read as a boolean is caught.
+        (
+            "ecs-pipeline-launch-template",
+            {"metadataOptions": {"httpTokens": "always"}},
+            "LaunchTemplateData.MetadataOptions.HttpTokens",
+            "one of",
+        ),
+        (
+            "ecs-pipeline-asg",
+            {
+                "mixedInstancesPolicy": {
+                    "launchTemplate": {"launchTemplateSpecification": {"launchTemplateId": "lt-1"}},
+                    "instancesDistribution": {"onDemandPercentageAboveBaseCapacity": 101.0},
+                }
+            },
+            "MixedInstancesPolicy.InstancesDistribution.OnDemandPercentageAboveBaseCapacity",
+            "asg-distribution",
+        ),
+        (
+            "ecs-gpu-provider",
+            {
+                "managedInstancesProvider": {
+                    "infrastructureRoleArn": "arn:aws:iam::123456789012:role/x",
+                    "instanceLaunchTemplate": {
+                        "ec2InstanceProfileArn": "arn:aws:iam::123456789012:instance-profile/x",
+                        "networkConfiguration": {"subnets": ["subnet-1"]},
+                        "capacityOptionType": "CHEAP",
+                    },
+                }
+            },
+            "managedInstancesProvider.instanceLaunchTemplate.capacityOptionType",
+            "one of",
+        ),
+        (
+            "batch-images-service",
+            {"capacityProviderStrategies": [{"capacityProvider": "FARGATE", "weight": 1.0, "base": 0.0}]},
+            "placementStrategy",
+            "placement-ec2",
+        ),
+    ],
+)
+def test_seeded_ec2_capacity_defects_are_caught(recordings, name, inputs, path, rule):
+    problems = _seeded(recordings["ec2"], name, inputs=inputs)
+    assert [p.path for p in problems] == [path]
+    assert rule in problems[0].rule
+
+
+def test_a_capacity_provider_named_with_a_reserved_prefix_is_caught(recordings):
+    problems = _seeded(recordings["ec2"], "ecs-pipeline-provider", outputs={"name": "ecs-pipeline"})
+    assert [(p.path, p.value) for p in problems] == [("name", "ecs-pipeline")]
+    assert "[provider-name: " in problems[0].rule
