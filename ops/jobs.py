@@ -54,14 +54,16 @@ def run_task_request(job: Job, count: int, environment: dict[str, str], command:
         "taskDefinition": job.task_definition_arn,
         "count": count,
         "startedBy": STARTED_BY,
-        "networkConfiguration": {
+    }
+    # RunTask takes a network configuration for awsvpc tasks only; a bridge task uses its instance's network.
+    if job.network_mode == "awsvpc":
+        request["networkConfiguration"] = {
             "awsvpcConfiguration": {
                 "subnets": job.subnet_ids,
                 "securityGroups": job.security_group_ids,
                 "assignPublicIp": "ENABLED" if job.assign_public_ip else "DISABLED",
             }
-        },
-    }
+        }
     if job.capacity_provider_strategy:
         request["capacityProviderStrategy"] = job.capacity_provider_strategy
     else:

@@ -6,7 +6,8 @@ The program exports these top-level keys (optional ones marked):
 - ``jobs.<name>``: ``scheduleName``, ``scheduleGroup``, ``taskDefinitionArn``, ``family``,
   ``containerName``, ``clusterArn``, ``subnetIds``, ``securityGroupIds``, ``assignPublicIp``,
   ``logGroupName``, ``capacityProviderStrategy`` (optional; absent means launch type FARGATE) and
-  ``configPath`` (optional; where the job sits in stack config, e.g. ``imageAssessor`` or ``jobs[0]``)
+  ``configPath`` (optional; where the job sits in stack config, e.g. ``imageAssessor`` or ``jobs[0]``) and
+  ``networkMode`` (optional; absent means ``awsvpc``)
 - ``services.<name>``: ``serviceName``, ``clusterName``, ``autoscaled``, ``minTasks`` and
   ``maxTasks`` (optional), ``url`` (optional), ``apiTokenSecretArn`` (optional; the Secrets Manager
   secret holding the service's API token)
@@ -47,6 +48,7 @@ class Job:
     log_group_name: str
     capacity_provider_strategy: list[dict[str, Any]] | None
     config_path: str | None
+    network_mode: str = "awsvpc"
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,7 @@ def _job(name: str, entry: _Entry) -> Job:
         log_group_name=entry.get("logGroupName", _STR),
         capacity_provider_strategy=entry.get("capacityProviderStrategy", _STRATEGY, required=False),
         config_path=entry.get("configPath", _STR, required=False),
+        network_mode=entry.get("networkMode", _STR, required=False) or "awsvpc",
     )
 
 

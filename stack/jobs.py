@@ -310,4 +310,7 @@ def _outputs(
         "assignPublicIp": task.assign_public_ip,
         "logGroupName": task.log_group_name,
         "dlqUrl": task.dlq_url,
+        # Absent means awsvpc, so stacks on Fargate keep the outputs they had; a bridge job's runs take no
+        # network configuration (RunTask refuses one for any mode but awsvpc).
+        **({"networkMode": task.workload.network_mode} if task.workload.network_mode != "awsvpc" else {}),
     }

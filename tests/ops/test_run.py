@@ -87,6 +87,22 @@ def test_a_job_without_capacity_strategy_runs_as_fargate_with_private_ip_and_com
     }
 
 
+def test_a_bridge_mode_job_runs_without_a_network_configuration(stack, cli, spy):
+    bridge = stack.client("ecs").register_task_definition(
+        family="bridge-job",
+        networkMode="bridge",
+        requiresCompatibilities=["EC2"],
+        containerDefinitions=[{"name": "app", "image": "public.ecr.aws/docker/library/busybox", "memory": 128}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    job = {"networkMode": "bridge", "taskDefinitionArn": bridge}
+    stack.rewrite(lambda outputs: outputs["jobs"]["image-assessor"].update(job))
+    result = cli("run", "image-assessor", session=spy)
+    assert result.code == 0, result.err
+    [call] = spy.called("ecs", "run_task")
+    assert "networkConfiguration" not in call
+    assert call["taskDefinition"] == bridge
+
+
 def test_without_overrides_the_task_definition_runs_unchanged(cli, spy):
     assert cli("run", "image-assessor", session=spy).code == 0
     [call] = spy.called("ecs", "run_task")
