@@ -263,11 +263,14 @@ def _text(path: Path) -> str:
 
 def test_the_local_page_s_commands_drive_the_local_system(local_system: Running) -> None:
     """docs/local.md's `sh local` blocks, in order and in one shell, as a reader pastes them into a second
-    terminal; only the state directory differs (the page shows the default, build/local)."""
+    terminal; only the state directory differs (the page shows the default, build/local, and the uploads use
+    it without saying so)."""
     running = local_system
     page = [b for b in blocks([REPOSITORY / "docs" / "local.md"]) if b.info == "sh local"]
     assert len(page) >= 5, "docs/local.md shows how to drive the local system"
     script = "\n".join(b.code for b in page).replace("build/local/", f"{running.state_dir}/")
+    # The page's uploads read the default state directory; here the system's is a temporary one.
+    script = script.replace("python -m local.upload ", f"python -m local.upload --state-dir {running.state_dir} ")
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     env["PATH"] = f"{REPOSITORY / 'venv' / 'bin'}{os.pathsep}{env['PATH']}"
     done = subprocess.run(
