@@ -19,9 +19,18 @@ _EXPORTS = {
     "DatabaseAccessArgs": "alb_web_service",
     "SharedListenerArgs": "alb_web_service",
     "WebAutoscalingArgs": "alb_web_service",
+    "AutoScalingCapacityArgs": "auto_scaling_capacity",
+    "AutoScalingCapacityProvider": "auto_scaling_capacity",
+    "CapacityProviderFacts": "capacity",
     "CapacityWeights": "capacity",
+    "ProviderWeight": "capacity",
+    "ClusterCapacityProvider": "cluster",
     "EcsCluster": "cluster",
     "EcsClusterArgs": "cluster",
+    "ManagedInstancesCapacityArgs": "managed_instances_capacity",
+    "ManagedInstancesCapacityProvider": "managed_instances_capacity",
+    "PlacementConstraint": "task_placement",
+    "PlacementStrategy": "task_placement",
     "ContainerHealthCheck": "fargate_workload",
     "FargateWorkload": "fargate_workload",
     "FargateWorkloadArgs": "fargate_workload",
@@ -57,11 +66,13 @@ if TYPE_CHECKING:
         SharedListenerArgs,
         WebAutoscalingArgs,
     )
-    from .capacity import CapacityWeights
-    from .cluster import EcsCluster, EcsClusterArgs
+    from .auto_scaling_capacity import AutoScalingCapacityArgs, AutoScalingCapacityProvider
+    from .capacity import CapacityProviderFacts, CapacityWeights, ProviderWeight
+    from .cluster import ClusterCapacityProvider, EcsCluster, EcsClusterArgs
     from .fargate_service import ServiceDeploymentArgs
     from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
     from .generated_secret import GeneratedSecret, GeneratedSecretArgs
+    from .managed_instances_capacity import ManagedInstancesCapacityArgs, ManagedInstancesCapacityProvider
     from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
     from .operations_dashboard import (
         OperationsDashboard,
@@ -73,6 +84,7 @@ if TYPE_CHECKING:
     from .private_bucket import PrivateBucket, PrivateBucketArgs
     from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
     from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
+    from .task_placement import PlacementConstraint, PlacementStrategy
 
 
 def __getattr__(name: str) -> Any:

@@ -21,7 +21,7 @@ import math
 import re
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -314,6 +314,14 @@ class Arguments:
         stays. Docs tables and the fuzz tests see the same fields, so they see the refusals too."""
         refused = {name: Refused(says=why) for name, why in set_by_embedder.items()}
         return Arguments(self.typed_dict, {**self.specs, **refused}, self.rules)
+
+    def defaulting(self, supplied_by_embedder: Mapping[str, str]) -> Arguments:
+        """This declaration with the fields of `supplied_by_embedder` (name -> where the value comes from when
+        absent) no longer required: the embedding component fills them in. Every other fact and rule stays."""
+        specs = {name: replace(self.specs[name], otherwise=why) for name, why in supplied_by_embedder.items()}
+        loosened = Arguments(self.typed_dict, {**self.specs, **specs}, self.rules)
+        loosened.required = loosened.required - set(supplied_by_embedder)
+        return loosened
 
     def __getitem__(self, name: str) -> Spec:
         return self.specs[name]

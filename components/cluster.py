@@ -1,17 +1,80 @@
 """The ECS cluster every workload of a stack runs on."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-from typing import Any, TypedDict
+from collections.abc import Mapping
+from typing import Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from .arguments import Arguments, OneOf
-from .capacity import CAPACITY, CapacityWeights, capacity_strategy
+from .arguments import Arguments, Nested, NestedList, OneOf, Text
+from .auto_scaling_capacity import (
+    AUTO_SCALING_CAPACITY_ARGS,
+    PROVIDER_NAME,
+    AutoScalingCapacityArgs,
+    AutoScalingCapacityProvider,
+)
+from .capacity import CAPACITY, CapacityProviderFacts, CapacityWeights, capacity_strategy
+from .managed_instances_capacity import (
+    MANAGED_INSTANCES_CAPACITY_ARGS,
+    ManagedInstancesCapacityArgs,
+    ManagedInstancesCapacityProvider,
+)
+from .network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from .options import child
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
+
+
+class ClusterCapacityProvider(TypedDict, total=False):
+    """One EC2 capacity provider of the cluster: an Auto Scaling group or ECS Managed Instances."""
+
+    name: Required[str]
+    """The provider's name in the cluster, which workloads' capacity weights use; the ECS name adds the
+    project and stack."""
+    auto_scaling: AutoScalingCapacityArgs
+    """An Auto Scaling group of ECS-optimized instances (give this or `managed_instances`)."""
+    managed_instances: ManagedInstancesCapacityArgs
+    """ECS Managed Instances (give this or `auto_scaling`)."""
+
+
+_SET_BY_CLUSTER = {
+    "cluster_name": "the cluster's own; remove it",
+    "provider_name": "comes from name; remove it",
+    "tags": "the cluster's tags apply; remove it",
+}
+
+
+_PLACEMENT = {"placement": "the cluster's placement"}
+
+
+def _one_kind(args: Mapping[str, Any], problems: Any, prefix: str) -> None:
+    if ("auto_scaling" in args) == ("managed_instances" in args):
+        problems.add(
+            f"{prefix}auto_scaling", args.get("auto_scaling"), "give exactly one of auto_scaling and managed_instances"
+        )
+
+
+CLUSTER_CAPACITY_PROVIDER_ARGS = Arguments(
+    ClusterCapacityProvider,
+    {
+        # Kept short: the ECS name is `<name>-<project>-<stack>`, and it names the provider's children.
+        "name": Text(
+            pattern=PROVIDER_NAME,
+            shape="letters, digits, - and _, not starting with aws, ecs or fargate",
+            max_length=24,
+        ),
+        "auto_scaling": Nested(
+            arguments=AUTO_SCALING_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER).defaulting(_PLACEMENT), otherwise="none"
+        ),
+        "managed_instances": Nested(
+            arguments=MANAGED_INSTANCES_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER).defaulting(_PLACEMENT),
+            otherwise="none",
+        ),
+    },
+    rules=[_one_kind],
+)
 
 
 class EcsClusterArgs(TypedDict, total=False):
@@ -22,8 +85,39 @@ class EcsClusterArgs(TypedDict, total=False):
     turned off: the dashboards and alarms rely on it."""
     default_capacity: CapacityWeights
     """Capacity provider strategy for tasks that do not name their own."""
+    capacity_providers: list[ClusterCapacityProvider]
+    """EC2 capacity providers beside FARGATE and FARGATE_SPOT, each named."""
+    placement: WorkloadPlacement
+    """VPC and subnets of the EC2 capacity providers' instances, unless each gives its own `placement`."""
     tags: dict[str, str]
     """Tags of the cluster."""
+
+
+def _placement_with_providers(args: Mapping[str, Any], problems: Any, prefix: str) -> None:
+    for entry in args.get("capacity_providers", []):
+        kind = "auto_scaling" if "auto_scaling" in entry else "managed_instances"
+        if "placement" not in args and "placement" not in entry.get(kind, {}):
+            problems.add(
+                f"{prefix}placement",
+                None,
+                f"required unless each capacity provider has its own ({entry['name']} has none)",
+            )
+            break
+    names = [entry["name"] for entry in args.get("capacity_providers", [])]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            problems.add(f"{prefix}capacity_providers[{index}].name", name, "a name used once")
+
+
+def _named_defaults(args: Mapping[str, Any], problems: Any, prefix: str) -> None:
+    names = {entry["name"] for entry in args.get("capacity_providers", [])}
+    for index, entry in enumerate(args.get("default_capacity", {}).get("providers", [])):
+        if entry["name"] not in names:
+            problems.add(
+                f"{prefix}default_capacity.providers[{index}].name",
+                entry["name"],
+                f"one of the cluster's capacity_providers: {', '.join(sorted(names)) or 'none given'}",
+            )
 
 
 ECS_CLUSTER_ARGS = Arguments(
@@ -32,8 +126,11 @@ ECS_CLUSTER_ARGS = Arguments(
         # ClusterSetting `containerInsights` takes enhanced, enabled or disabled (ECS API reference).
         "container_insights": OneOf(values=("enabled", "enhanced"), default="enabled"),
         "default_capacity": CAPACITY,
+        "capacity_providers": NestedList(arguments=CLUSTER_CAPACITY_PROVIDER_ARGS, default=[], otherwise="none"),
+        "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS, otherwise="none"),
         "tags": TAGS,
     },
+    rules=[_placement_with_providers, _named_defaults],
 )
 
 
@@ -58,13 +155,17 @@ class EcsCluster(pulumi.ComponentResource):
             ],
             opts=child(self),
         )
+        self._providers = {
+            entry["name"]: _capacity_provider(self, name, entry, cluster.name, args.get("placement"))
+            for entry in ECS_CLUSTER_ARGS.value(args, "capacity_providers")
+        }
         capacity = aws.ecs.ClusterCapacityProviders(
             f"{name}-capacity",
             cluster_name=cluster.name,
-            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            capacity_providers=["FARGATE", "FARGATE_SPOT", *(p["provider_name"] for p in self._providers.values())],
             default_capacity_provider_strategies=[
                 aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(**entry)
-                for entry in capacity_strategy(default_capacity)
+                for entry in capacity_strategy(default_capacity, self._providers)
             ],
             opts=child(self),
         )
@@ -73,6 +174,31 @@ class EcsCluster(pulumi.ComponentResource):
         self.name = capacity.cluster_name
         self.arn = pulumi.Output.all(cluster.arn, capacity.id).apply(lambda values: values[0])
         register_declared_outputs(self)
+
+    @property
+    def capacity_providers(self) -> dict[str, CapacityProviderFacts]:
+        """The EC2 capacity providers by their name in the cluster, as the shapes' `capacity_providers` take them."""
+        return dict(self._providers)
+
+
+def _capacity_provider(
+    parent: pulumi.Resource,
+    name: str,
+    entry: ClusterCapacityProvider,
+    cluster_name: pulumi.Output[str],
+    placement: WorkloadPlacement | None,
+) -> CapacityProviderFacts:
+    # Unique per stack, and the stack's name makes it unique in the region, which ASG providers must be.
+    own = {
+        "cluster_name": cluster_name,
+        "provider_name": f"{entry['name']}-{pulumi.get_project()}-{pulumi.get_stack()}",
+    }
+    child_name = f"{name}-{entry['name']}"
+    if "auto_scaling" in entry:
+        asg: AutoScalingCapacityArgs = {"placement": placement, **entry["auto_scaling"], **own}  # type: ignore[typeddict-item]
+        return AutoScalingCapacityProvider(child_name, asg, child(parent)).facts()
+    managed: ManagedInstancesCapacityArgs = {"placement": placement, **entry["managed_instances"], **own}  # type: ignore[typeddict-item]
+    return ManagedInstancesCapacityProvider(child_name, managed, child(parent)).facts()
 
 
 def _validate(args: Any) -> None:

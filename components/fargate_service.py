@@ -11,10 +11,17 @@ import pulumi
 import pulumi_aws as aws
 
 from .arguments import Arguments, Flag, Integer
-from .capacity import CAPACITY, CapacityWeights, capacity_strategy
+from .capacity import CAPACITY, CapacityProviderFacts, CapacityWeights, capacity_strategy
 from .fargate_workload import FargateWorkload
 from .network import WorkloadPlacement
 from .options import child
+from .task_placement import (
+    PLACEMENT_CONSTRAINTS,
+    PLACEMENT_STRATEGIES,
+    PlacementConstraint,
+    PlacementStrategy,
+    strategies,
+)
 
 
 class ServiceDeploymentArgs(TypedDict, total=False):
@@ -23,7 +30,11 @@ class ServiceDeploymentArgs(TypedDict, total=False):
     desired_count: int
     """Tasks to run when autoscaling is off."""
     capacity: CapacityWeights
-    """FARGATE / FARGATE_SPOT weights."""
+    """FARGATE / FARGATE_SPOT weights, or the cluster's EC2 capacity providers by name."""
+    placement_strategies: list[PlacementStrategy]
+    """How tasks are placed on EC2 instances, in order; not on Fargate or Managed Instances."""
+    placement_constraints: list[PlacementConstraint]
+    """Which EC2 instances tasks may run on; not on Fargate or Managed Instances."""
     min_healthy_percent: int
     """Lower bound of running tasks during a deployment, in percent of the desired count."""
     max_percent: int
@@ -38,6 +49,8 @@ SERVICE_DEPLOYMENT_ARGS = Arguments(
         # CreateService takes any desired count; a thousand tasks bounds a typo.
         "desired_count": Integer(low=0, high=1000, default=1),
         "capacity": CAPACITY,
+        "placement_strategies": PLACEMENT_STRATEGIES,
+        "placement_constraints": PLACEMENT_CONSTRAINTS,
         # DeploymentConfiguration (ECS API reference): with the rolling update deployment controller,
         # minimumHealthyPercent is at most 100 and maximumPercent at least 100; 200 bounds a typo.
         "min_healthy_percent": Integer(low=0, high=100, default=100),
@@ -59,22 +72,41 @@ def create_service(
     load_balancers: list[aws.ecs.ServiceLoadBalancerArgs] | None = None,
     health_check_grace_period_seconds: int | None = None,
     depends_on: list[pulumi.Resource] | None = None,
+    providers: dict[str, CapacityProviderFacts] | None = None,
 ) -> aws.ecs.Service:
     """Creates the ECS service; with `autoscaled`, Application Auto Scaling owns the desired count."""
     value = SERVICE_DEPLOYMENT_ARGS.value
     if value(deployment, "enable_execute_command"):
         workload.grant("exec", _exec_statements())
-    strategy = capacity_strategy(value(deployment, "capacity"))
+    strategy = capacity_strategy(value(deployment, "capacity"), providers)
+    on_ec2 = workload.compatibility == "EC2"
+    network = None
+    if workload.network_mode == "awsvpc":
+        network = aws.ecs.ServiceNetworkConfigurationArgs(
+            subnets=placement["subnet_ids"],
+            security_groups=[workload.security_group_id],
+            # Only Fargate tasks get public IPs; on instances they leave through the subnet's NAT.
+            assign_public_ip=placement["assign_public_ip"] and workload.compatibility == "FARGATE",
+        )
     return aws.ecs.Service(
         f"{name}-service",
         cluster=cluster_arn,
         task_definition=workload.task_definition_arn,
         desired_count=value(deployment, "desired_count"),
         capacity_provider_strategies=[aws.ecs.ServiceCapacityProviderStrategyArgs(**entry) for entry in strategy],
-        network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-            subnets=placement["subnet_ids"],
-            security_groups=[workload.security_group_id],
-            assign_public_ip=placement["assign_public_ip"],
+        network_configuration=network,
+        ordered_placement_strategies=(
+            [
+                aws.ecs.ServiceOrderedPlacementStrategyArgs(**entry)
+                for entry in strategies(deployment.get("placement_strategies"))
+            ]
+            if on_ec2
+            else None
+        ),
+        placement_constraints=(
+            [aws.ecs.ServicePlacementConstraintArgs(**entry) for entry in deployment["placement_constraints"]]
+            if on_ec2 and "placement_constraints" in deployment
+            else None
         ),
         deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
         deployment_minimum_healthy_percent=value(deployment, "min_healthy_percent"),

@@ -14,8 +14,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .arguments import Nested
-from .fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkload, FargateWorkloadArgs
+from .arguments import Check, Nested
+from .capacity import COMPATIBILITY_BY_KIND, CapacityProviderFacts
+from .fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkload, FargateWorkloadArgs, host_port_needs_port
 from .options import child
 from .validation import ArgumentProblems
 
@@ -29,6 +30,14 @@ EMBEDDED_WORKLOAD_ARGS = FARGATE_WORKLOAD_ARGS.refusing(
 
 EMBEDDED_WORKLOAD = Nested(arguments=EMBEDDED_WORKLOAD_ARGS)
 """The spec of every shape's `workload` argument; `validate_embedded_workload` adds each shape's own limits."""
+
+CAPACITY_PROVIDERS = Check(
+    default={},
+    test=lambda value: isinstance(value, dict),
+    says="a mapping of provider names to their facts, as EcsCluster.capacity_providers gives them",
+    otherwise="none: Fargate only",
+)
+"""The spec of every shape's `capacity_providers` argument."""
 
 
 class WorkloadShape(pulumi.ComponentResource):
@@ -62,7 +71,8 @@ class WorkloadShape(pulumi.ComponentResource):
     def _embed_workload(
         self, name: str, workload: FargateWorkloadArgs, *, vpc_id: pulumi.Input[str], protect_data: bool
     ) -> FargateWorkload:
-        """Creates the shape's workload and copies its outputs onto the shape."""
+        """Creates the shape's workload (its `compatibility` set by `placed_on_capacity`) and copies its
+        outputs onto the shape."""
         family = (
             workload.get("family") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{self.FAMILY.format(name=name)}"
         )
@@ -86,6 +96,7 @@ def validate_embedded_workload(
     are refused, and the `required` fields (name -> why) are present."""
     if not isinstance(workload, dict):
         return
+    host_port_needs_port(workload, problems, "workload.")
     for key, why in (required or {}).items():
         if key not in workload:
             problems.add(f"workload.{key}", None, why)
@@ -94,3 +105,118 @@ def validate_embedded_workload(
         if isinstance(given, dict):
             for key in sorted(set(given) & set(reserved_environment)):
                 problems.add(f"workload.{section}.{key}", given[key], "set by the component itself; remove it")
+
+
+def _at(args: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        args = args.get(key) if isinstance(args, dict) else None
+    return args
+
+
+def _named(capacity: Any, providers: Any) -> list[tuple[int, Any, CapacityProviderFacts | None]]:
+    """(index, name, facts or None) of each provider the capacity names."""
+    if not isinstance(capacity, dict) or not isinstance(capacity.get("providers"), list):
+        return []
+    known = providers if isinstance(providers, dict) else {}
+    return [
+        (index, entry.get("name"), known.get(entry.get("name")))
+        for index, entry in enumerate(capacity["providers"])
+        if isinstance(entry, dict)
+    ]
+
+
+def capacity_compatibility(capacity: Any, providers: Any) -> str | None:
+    """The task definition compatibility the capacity weights lead to; None while they name unknown
+    providers or providers of two kinds (`validate_capacity` reports those)."""
+    named = _named(capacity, providers)
+    if not named:
+        return "FARGATE"
+    kinds = {facts["kind"] for _, _, facts in named if facts is not None}
+    if len(kinds) != 1 or any(facts is None for _, _, facts in named):
+        return None
+    return COMPATIBILITY_BY_KIND[kinds.pop()]
+
+
+def placed_on_capacity(args: Any, capacity_path: tuple[str, ...]) -> Any:
+    """`args` with `workload.compatibility` following the capacity at `capacity_path`: the workload's task
+    definition runs where the shape places its tasks. A compatibility the caller gave is kept, and
+    `validate_capacity` compares it."""
+    if not isinstance(args, dict) or not isinstance(args.get("workload"), dict) or "compatibility" in args["workload"]:
+        return args
+    compatibility = capacity_compatibility(_at(args, capacity_path), args.get("capacity_providers"))
+    if compatibility is None:
+        return args
+    return {**args, "workload": {**args["workload"], "compatibility": compatibility}}
+
+
+def validate_capacity(
+    problems: ArgumentProblems, args: Any, capacity_path: tuple[str, ...], placement_path: tuple[str, ...] | None = None
+) -> None:
+    """The workload fits the providers its capacity names: they exist in the cluster and are of one kind,
+    and the task's architecture, GPUs and size fit their instances. Runs before any resource exists."""
+    if not isinstance(args, dict):
+        return
+    field = ".".join(capacity_path)
+    capacity = _at(args, capacity_path)
+    providers = args.get("capacity_providers")
+    named = _named(capacity, providers)
+    known = sorted(providers) if isinstance(providers, dict) else []
+    for index, name, facts in named:
+        if facts is None:
+            problems.add(
+                f"{field}.providers[{index}].name",
+                name,
+                f"one of the cluster's capacity providers given in capacity_providers: {', '.join(known) or 'none'}",
+            )
+    kinds = sorted({facts["kind"] for _, _, facts in named if facts is not None})
+    if len(kinds) > 1:
+        problems.add(
+            f"{field}.providers", [name for _, name, _ in named], "providers of one kind, not " + " and ".join(kinds)
+        )
+    workload = args.get("workload")
+    if not isinstance(workload, dict):
+        return
+    derived = capacity_compatibility(capacity, providers)
+    given = workload.get("compatibility")
+    if derived is not None and given is not None and given != derived:
+        problems.add("workload.compatibility", given, f"{derived}, as {field} places the tasks; remove it")
+    value = FARGATE_WORKLOAD_ARGS.value
+    for _, name, facts in named:
+        if facts is None:
+            continue
+        architecture = value(workload, "cpu_architecture")
+        if architecture != facts["architecture"]:
+            problems.add(
+                "workload.cpu_architecture",
+                architecture,
+                f"{facts['architecture']}, the architecture of provider {name}",
+            )
+        gpus = workload.get("gpus", 0)
+        if gpus > facts["gpus"]:
+            problems.add("workload.gpus", gpus, f"at most {facts['gpus']}, the GPUs of provider {name}'s instances")
+        for key, limit in (("cpu", facts["cpu_units"]), ("memory", facts["memory_mib"])):
+            if limit and value(workload, key) > limit:
+                problems.add(
+                    f"workload.{key}", value(workload, key), f"at most {limit}, the largest instance of provider {name}"
+                )
+    deployment = _at(args, capacity_path[:-1]) if len(capacity_path) > 1 else args
+    if derived not in ("EC2", None) and isinstance(deployment, dict):
+        prefix = ".".join(capacity_path[:-1])
+        for key in ("placement_strategies", "placement_constraints"):
+            if key in deployment:
+                where = f"{prefix}.{key}" if prefix else key
+                problems.add(
+                    where, deployment[key], "only on Auto Scaling group capacity (ECS places Fargate tasks itself)"
+                )
+    placement = _at(args, placement_path or ("placement",))
+    if (
+        derived in ("EC2", "MANAGED_INSTANCES")
+        and value(workload, "network_mode") == "awsvpc"
+        and isinstance(placement, dict)
+        and placement.get("assign_public_ip") is True
+    ):
+        problems.add(
+            "placement.assign_public_ip",
+            True,
+            "false on EC2 capacity: awsvpc tasks on instances get no public IP, so their subnets need NAT",
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from harness.recording import Recording, Registration
 #   SQS:               https://aws.amazon.com/sqs/pricing/
 #   Public IPv4:       https://aws.amazon.com/vpc/pricing/ (Public IPv4 Address tab)
 #   KMS:               https://aws.amazon.com/kms/pricing/
+#   EC2 instances:     https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, shared tenancy; INSTANCE_PRICES)
+#   EBS gp3:           https://aws.amazon.com/ebs/pricing/
 PRICES: dict[str, dict[str, float]] = {
     "us-east-1": {
         "nat_gateway_hour": 0.045,
@@ -45,6 +48,7 @@ PRICES: dict[str, dict[str, float]] = {
         "sqs_requests_million": 0.40,
         "public_ipv4_hour": 0.005,
         "kms_key_month": 1.00,
+        "ebs_gp3_gb_month": 0.08,
     },
     "eu-west-1": {
         "nat_gateway_hour": 0.048,
@@ -61,8 +65,57 @@ PRICES: dict[str, dict[str, float]] = {
         "sqs_requests_million": 0.40,
         "public_ipv4_hour": 0.005,
         "kms_key_month": 1.00,
+        "ebs_gp3_gb_month": 0.088,
     },
 }
+
+# On-demand Linux prices per instance-hour, USD, recorded 2026-11-23 from the EC2 on-demand pricing page above.
+INSTANCE_PRICES: dict[str, dict[str, float]] = {
+    "us-east-1": {
+        "t2.micro": 0.0116,
+        "t2.small": 0.023,
+        "t3.micro": 0.0104,
+        "t3.small": 0.0208,
+        "t3.medium": 0.0416,
+        "t3.large": 0.0832,
+        "t4g.small": 0.0168,
+        "t4g.medium": 0.0336,
+        "t4g.large": 0.0672,
+        "c5.large": 0.085,
+        "c5.xlarge": 0.17,
+        "c6i.large": 0.085,
+        "c6i.xlarge": 0.17,
+        "c7g.large": 0.0725,
+        "c7g.xlarge": 0.145,
+        "m5.large": 0.096,
+        "m5.xlarge": 0.192,
+        "m6i.large": 0.096,
+        "m6i.xlarge": 0.192,
+        "m6i.2xlarge": 0.384,
+        "m7i.large": 0.1008,
+        "m7g.large": 0.0816,
+        "m7g.xlarge": 0.1632,
+        "r6i.large": 0.126,
+        "g4dn.xlarge": 0.526,
+        "g4dn.2xlarge": 0.752,
+        "g5.xlarge": 1.006,
+        "g5.2xlarge": 1.212,
+        "g6.xlarge": 0.8048,
+        "p3.2xlarge": 3.06,
+    },
+    "eu-west-1": {
+        "t3.micro": 0.0114,
+        "t3.small": 0.0228,
+        "c6i.large": 0.096,
+        "m6i.large": 0.107,
+        "m7g.large": 0.0912,
+    },
+}
+# Spot prices float by pool and hour (https://aws.amazon.com/ec2/spot/pricing/); the estimate assumes this average
+# saving against on-demand for general-purpose and compute pools, below the "up to 90%" AWS quotes.
+EC2_SPOT_DISCOUNT = 0.65
+# What an instance keeps back from tasks: the OS and the ECS agent (about 5-10% of memory on the ECS-optimized AMI).
+RESERVED_MEMORY_SHARE = 0.10
 
 # AWS bills a month as 730 hours.
 HOURS_PER_MONTH = 730
@@ -136,6 +189,7 @@ def estimate(recording: Recording, region: str) -> CostReport:
     _load_balancers(recording, prices, report)
     _services(recording, prices, report)
     _schedules(recording, prices, report)
+    _instances(recording, region, prices, report)
     for alarm in recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
         report.add(alarm, "alarm metrics", _alarm_metrics(alarm), "metric-months", prices["alarm_metric_month"])
     for log_group in recording.of_type("aws:cloudwatch/logGroup:LogGroup"):
@@ -290,11 +344,128 @@ def _services(recording: Recording, prices: dict[str, float], report: CostReport
         strategy = service.inputs.get("capacityProviderStrategies") or _cluster_default_strategy(
             recording, service.inputs.get("cluster")
         )
+        if _on_instances(strategy):
+            report.add(service, f"{tasks:g} tasks on EC2 capacity (priced with the instances)", tasks, "tasks", 0.0)
+            continue
         share = spot_share(strategy, tasks)
         item = f"Fargate {tasks:g}x {size.vcpu:g} vCPU/{size.gb:g} GB, {share:.0%} Spot"
         report.add(service, item, tasks * HOURS_PER_MONTH, "task-h", size.hourly(prices, share))
         if (service.inputs.get("networkConfiguration") or {}).get("assignPublicIp"):
             report.add(service, "task public IPv4", tasks * HOURS_PER_MONTH, "IPv4-h", prices["public_ipv4_hour"])
+
+
+def _on_instances(strategy: list[dict[str, Any]]) -> bool:
+    """A strategy of the cluster's EC2 providers: the tasks add nothing to what the instances cost."""
+    return any(entry.get("capacityProvider") not in ("FARGATE", "FARGATE_SPOT") for entry in strategy)
+
+
+def instance_hourly(region: str, instance_type: str) -> float:
+    known = INSTANCE_PRICES.get(region, {})
+    if instance_type not in known:
+        raise ValueError(
+            f"no price recorded for {instance_type} in {region}; add it to plan/cost.py INSTANCE_PRICES "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    return known[instance_type]
+
+
+def on_demand_instances(count: float, base: float, percentage: float) -> float:
+    """Instances of `count` that an Auto Scaling group's instances distribution runs on-demand."""
+    above = max(count - base, 0)
+    return min(count, base) + above * percentage / 100
+
+
+def _provider_demand(recording: Recording) -> dict[str, tuple[float, float]]:
+    """ECS capacity provider name -> (vCPUs, GB) the services' idle tasks ask of it, split by weight."""
+    demand: dict[str, tuple[float, float]] = {}
+    for service in recording.of_type("aws:ecs/service:Service"):
+        strategy = service.inputs.get("capacityProviderStrategies") or []
+        size = _task_size(recording, service.inputs.get("taskDefinition"))
+        tasks = _idle_tasks(recording, service)
+        total_weight = sum(float(e.get("weight") or 0) for e in strategy)
+        if not _on_instances(strategy) or size is None or not total_weight:
+            continue
+        for entry in strategy:
+            share = tasks * float(entry.get("weight") or 0) / total_weight
+            vcpu, gb = demand.get(entry["capacityProvider"], (0.0, 0.0))
+            demand[entry["capacityProvider"]] = (vcpu + share * size.vcpu, gb + share * size.gb)
+    return demand
+
+
+def _instances(recording: Recording, region: str, prices: dict[str, float], report: CostReport) -> None:
+    """Auto Scaling groups at rest: managed scaling keeps the minimum size, or the instances the services' idle
+    tasks need if more; the first override is the type priced. ECS Managed Instances launch only for tasks
+    (a stack at rest whose services all sit on Auto Scaling groups or Fargate pays for none)."""
+    from ecs_workloads.instance_types import INSTANCE_TYPES
+
+    templates = {t.outputs.get("id"): t for t in recording.of_type("aws:ec2/launchTemplate:LaunchTemplate")}
+    provider_of = {
+        (p.inputs.get("autoScalingGroupProvider") or {}).get("autoScalingGroupArn"): p.outputs.get(
+            "name", p.inputs.get("name")
+        )
+        for p in recording.of_type("aws:ecs/capacityProvider:CapacityProvider")
+    }
+    demand = _provider_demand(recording)
+    for group in recording.of_type("aws:autoscaling/group:Group"):
+        policy = group.inputs.get("mixedInstancesPolicy") or {}
+        instance_type = policy["launchTemplate"]["overrides"][0]["instanceType"]
+        vcpu, gb = demand.get(provider_of.get(group.outputs.get("arn")), (0.0, 0.0))
+        size = INSTANCE_TYPES.get(instance_type)
+        needed = 0
+        if size is not None and (vcpu or gb):
+            needed = max(
+                math.ceil(vcpu / size.vcpus), math.ceil(gb / (size.memory_mib / 1024 * (1 - RESERVED_MEMORY_SHARE)))
+            )
+        count = float(max(int(group.inputs.get("minSize", 0)), needed))
+        distribution = policy.get("instancesDistribution") or {}
+        on_demand = on_demand_instances(
+            count,
+            float(distribution.get("onDemandBaseCapacity", 0)),
+            float(distribution.get("onDemandPercentageAboveBaseCapacity", 100)),
+        )
+        hourly = instance_hourly(region, instance_type)
+        report.add(group, f"{instance_type} on-demand", on_demand * HOURS_PER_MONTH, "instance-h", hourly)
+        spot_hourly = hourly * (1 - EC2_SPOT_DISCOUNT)
+        report.add(group, f"{instance_type} Spot", (count - on_demand) * HOURS_PER_MONTH, "instance-h", spot_hourly)
+        template = templates.get(policy["launchTemplate"]["launchTemplateSpecification"].get("launchTemplateId"))
+        for mapping in (template.inputs.get("blockDeviceMappings") or []) if template else []:
+            volume = float((mapping.get("ebs") or {}).get("volumeSize") or 0)
+            report.add(group, "EBS gp3 root volumes", count * volume, "GB-months", prices["ebs_gp3_gb_month"])
+
+
+@dataclass(frozen=True)
+class CapacityComparison:
+    """The monthly cost of `tasks` tasks of one size running all month on each kind of capacity."""
+
+    fargate: float
+    fargate_spot: float
+    instances: float
+    instances_on_demand: float
+    instances_spot: float
+    tasks_per_instance: int
+
+
+def compare_capacity(region: str, vcpu: float, gb: float, tasks: int, instance_type: str) -> CapacityComparison:
+    """Fargate against an Auto Scaling group of `instance_type`, tasks packed by CPU and memory (the ECS agent
+    and the OS keep some memory back, so an instance registers less than it has: RESERVED_MEMORY_SHARE)."""
+    from ecs_workloads.instance_types import INSTANCE_TYPES
+
+    prices = _prices(region)
+    fargate = _TaskSize(vcpu, gb, "X86_64").hourly(prices, 0.0) * tasks * HOURS_PER_MONTH
+    size = INSTANCE_TYPES[instance_type]
+    per_instance = int(min(size.vcpus // vcpu, (size.memory_mib / 1024 * (1 - RESERVED_MEMORY_SHARE)) // gb))
+    if per_instance < 1:
+        raise ValueError(f"a {vcpu:g} vCPU / {gb:g} GB task does not fit {instance_type}")
+    instances = -(-tasks // per_instance)
+    on_demand = instances * instance_hourly(region, instance_type) * HOURS_PER_MONTH
+    return CapacityComparison(
+        fargate=fargate,
+        fargate_spot=fargate * (1 - SPOT_DISCOUNT),
+        instances=instances,
+        instances_on_demand=on_demand,
+        instances_spot=on_demand * (1 - EC2_SPOT_DISCOUNT),
+        tasks_per_instance=per_instance,
+    )
 
 
 def runs_per_month(expression: str) -> float:
@@ -360,6 +531,9 @@ def _schedules(recording: Recording, prices: dict[str, float], report: CostRepor
             else ecs.get("capacityProviderStrategies")
             or _cluster_default_strategy(recording, schedule.inputs["target"].get("arn"))
         )
+        if _on_instances(strategy):
+            report.add(schedule, f"{runs:,.0f} runs on EC2 capacity (priced with the instances)", runs, "runs", 0.0)
+            continue
         share = spot_share(strategy, tasks)
         hours = runs * tasks * max(ASSUMED_RUN_SECONDS, FARGATE_MINIMUM_SECONDS) / 3600
         item = f"Fargate {runs:,.0f} runs x{tasks:g}, {share:.0%} Spot"
@@ -418,6 +592,12 @@ def _queues(recording: Recording, prices: dict[str, float], report: CostReport) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m plan.cost", description=__doc__)
     parser.add_argument("stack", choices=list_stacks())
+    parser.add_argument(
+        "--compare",
+        nargs=4,
+        metavar=("VCPU", "GB", "TASKS", "INSTANCE_TYPE"),
+        help="also compare TASKS tasks of VCPU/GB on Fargate and on an Auto Scaling group of INSTANCE_TYPE",
+    )
     args = parser.parse_args(argv)
     region = str(stack_config(args.stack).get("aws:region", "us-east-1"))
     recording = run_program(args.stack)
@@ -427,6 +607,14 @@ def main(argv: list[str] | None = None) -> int:
         f"\nNAT: {nat.gateways} gateway(s), {nat.monthly:.2f} USD/month; CDK's default VPC would run "
         f"{nat.cdk_gateways} for {nat.cdk_monthly:.2f} USD/month."
     )
+    if args.compare:
+        vcpu, gb, tasks, instance_type = args.compare
+        c = compare_capacity(region, float(vcpu), float(gb), int(tasks), instance_type)
+        print(
+            f"\n{tasks} tasks of {vcpu} vCPU / {gb} GB all month: Fargate {c.fargate:.2f}, Fargate Spot "
+            f"{c.fargate_spot:.2f}; {c.instances:g} {instance_type} ({c.tasks_per_instance} tasks each) on-demand "
+            f"{c.instances_on_demand:.2f}, Spot {c.instances_spot:.2f} USD/month."
+        )
     return 0
 
 

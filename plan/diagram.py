@@ -32,7 +32,9 @@ _KINDS: dict[str, tuple[str, str, str, str]] = {
     "aws:sqs/queue:Queue": ("queue", "SQS queue", "subroutine", "cds"),
     "aws:sns/topic:Topic": ("topic", "SNS topic", "flag", "note"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("alarm", "Alarm", "hexagon", "hexagon"),
+    "aws:ecs/capacityProvider:CapacityProvider": ("capacity", "Capacity provider", "box", "box3d"),
 }
+_CAPACITY_PROVIDER = "aws:ecs/capacityProvider:CapacityProvider"
 _TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 _SERVICE = "aws:ecs/service:Service"
 # Outputs by which other resources refer to a resource.
@@ -117,6 +119,7 @@ class _Builder:
         self._events()
         self._queues()
         self._alarms()
+        self._capacity()
         self.diagram.edges = sorted(self.edges)
         return self.diagram
 
@@ -130,7 +133,7 @@ class _Builder:
         if group is not None:
             group_id = _identifier(f"{group.type.rsplit(':', 1)[-1]}_{group.name}")
             self.diagram.groups[group_id] = f"{group.type.rsplit(':', 1)[-1]} {group.name}"
-        lines = (title, registration.name, *_detail(registration))
+        lines = (title, registration.name, *_detail(registration), *self._capacity_detail(registration))
         self.diagram.nodes[identifier] = Node(identifier, prefix, lines, group_id, shape, dot_shape)
         for key in _IDENTITY_OUTPUTS:
             value = registration.outputs.get(key)
@@ -230,6 +233,43 @@ class _Builder:
         }
         for target in self.recording.of_type("aws:cloudwatch/eventTarget:EventTarget"):
             self._edge(rules.get(target.inputs.get("rule")), self._resolve(target.inputs.get("arn")), "target")
+
+    def _capacity(self) -> None:
+        """Services and scheduled runs to the EC2 capacity providers their strategies name."""
+        for service in self.recording.of_type(_SERVICE):
+            for entry in service.inputs.get("capacityProviderStrategies") or []:
+                self._edge(node_id(service), self._resolve(entry.get("capacityProvider")), "placed on")
+        tasks = {t.outputs.get("arn"): self.runner.get(t.urn) for t in self.recording.of_type(_TASK_DEFINITION)}
+        for schedule in self.recording.of_type("aws:scheduler/schedule:Schedule"):
+            ecs = (schedule.inputs.get("target") or {}).get("ecsParameters") or {}
+            for entry in ecs.get("capacityProviderStrategies") or []:
+                runner = tasks.get(ecs.get("taskDefinitionArn"))
+                self._edge(runner, self._resolve(entry.get("capacityProvider")), "placed on")
+
+    def _capacity_detail(self, registration: Registration) -> tuple[str, ...]:
+        """What a capacity provider runs: the group's instance types and purchase, or Managed Instances' needs."""
+        if registration.type != _CAPACITY_PROVIDER:
+            return ()
+        managed = registration.inputs.get("managedInstancesProvider")
+        if managed:
+            template = managed.get("instanceLaunchTemplate") or {}
+            needs = template.get("instanceRequirements") or {}
+            vcpus = needs.get("vcpuCount") or {}
+            gpus = (needs.get("acceleratorCount") or {}).get("min")
+            text = f"Managed Instances {_number(vcpus.get('min'))}-{_number(vcpus.get('max')) or ''} vCPU"
+            return (
+                text + (f", {_number(gpus)} GPU" if gpus else ""),
+                str(template.get("capacityOptionType", "ON_DEMAND")),
+            )
+        arn = (registration.inputs.get("autoScalingGroupProvider") or {}).get("autoScalingGroupArn")
+        for group in self.recording.of_type("aws:autoscaling/group:Group"):
+            if group.outputs.get("arn") == arn:
+                policy = group.inputs.get("mixedInstancesPolicy") or {}
+                types = [o.get("instanceType") for o in (policy.get("launchTemplate") or {}).get("overrides") or []]
+                share = (policy.get("instancesDistribution") or {}).get("onDemandPercentageAboveBaseCapacity", 100)
+                purchase = "on-demand" if _number(share) == 100 else f"{100 - (_number(share) or 0)}% Spot"
+                return (f"Auto Scaling group {', '.join(types)}", purchase)
+        return ()
 
     def _queues(self) -> None:
         for queue in self.recording.of_type("aws:sqs/queue:Queue"):

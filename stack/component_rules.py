@@ -66,3 +66,9 @@ def _field_names(arguments: Arguments) -> frozenset[str]:
         if isinstance(spec, Nested | NestedList) and spec.arguments is not None:
             names |= _field_names(spec.arguments)
     return frozenset(names)
+
+
+def config_wording(line: str) -> str:
+    """A problem line of a component's field path (`cats.workload.network_mode: ...`) in config keys."""
+    field, separator, rest = line.partition(": ")
+    return ".".join(to_camel(part) for part in field.split(".")) + separator + rest

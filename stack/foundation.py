@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from ecs_workloads.capacity import CapacityProviderFacts
 from ecs_workloads.network import WorkloadPlacement
 
 from .workload_settings import CapacitySettings
@@ -32,3 +33,5 @@ class Foundation:
     """Retention of every log group."""
     default_capacity: CapacitySettings
     """The cluster's on-demand/Spot weights, for a workload that sets none of its own."""
+    capacity_providers: dict[str, CapacityProviderFacts]
+    """The cluster's EC2 capacity providers by name; none on a Fargate-only stack."""

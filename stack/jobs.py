@@ -16,6 +16,7 @@ import pulumi
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ecs_workloads.capacity import CapacityProviderFacts
 from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.schedule_expression import normalize_schedule_expression, validate_timezone
 from ecs_workloads.scheduled_ecs_task import (
@@ -236,7 +237,12 @@ def build_jobs(
         if job.run_environment:
             args["run_environment"] = dict(job.run_environment)
         tasks[job.name] = ScheduledEcsTask(job_resource_name(job.name), args)
-    return {"jobs": {name: _outputs(task, config_paths[name], capacities[name]) for name, task in tasks.items()}}
+    return {
+        "jobs": {
+            name: _outputs(task, config_paths[name], capacities[name], foundation.capacity_providers)
+            for name, task in tasks.items()
+        }
+    }
 
 
 def job_resource_name(name: str) -> str:
@@ -274,17 +280,23 @@ def _task_args(
         "cluster_name": foundation.cluster_name,
         "placement": foundation.placement,
         "capacity": _capacity(foundation, settings).weights(),
+        "capacity_providers": foundation.capacity_providers,
         "alarm_topic_arn": foundation.alarm_topic_arn,
         "protect_data": foundation.protect_data,
         "workload": workload,
     }
 
 
-def _outputs(task: ScheduledEcsTask, config_path: str, capacity: CapacitySettings) -> dict[str, Any]:
+def _outputs(
+    task: ScheduledEcsTask,
+    config_path: str,
+    capacity: CapacitySettings,
+    providers: dict[str, CapacityProviderFacts],
+) -> dict[str, Any]:
     """One entry of the `jobs` output: what an operator needs to run, pause or inspect the job."""
     return {
         "configPath": config_path,
-        "capacityProviderStrategy": capacity.strategy_output(),
+        "capacityProviderStrategy": capacity.strategy_output(providers),
         "scheduleName": task.schedule_name,
         "scheduleGroup": task.schedule_group_name,
         "scheduleExpression": task.schedule_expression,

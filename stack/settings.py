@@ -7,21 +7,24 @@ description, from which docs/configuration.md is generated (`make docs`).
 from __future__ import annotations
 
 import re
-from typing import cast
+from typing import Any, cast
 
 from pydantic import Field, field_validator, model_validator
 
 from ecs_workloads.alarm_topic import ALARM_TOPIC_ARGS
+from ecs_workloads.capacity import COMPATIBILITY_BY_KIND
 from ecs_workloads.cluster import ECS_CLUSTER_ARGS
-from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS
+from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, where_it_runs
 from ecs_workloads.network import NETWORK_ARGS, ExistingVpcArgs, NetworkArgs
+from ecs_workloads.validation import ArgumentProblems
 
 from .batch import BatchPipelines, default_pipelines
-from .component_rules import raise_component_problems
+from .capacity_providers import CapacityProviderSettings
+from .component_rules import config_wording, raise_component_problems
 from .jobs import ImageAssessorSettings, JobList
 from .section import Section
 from .web import CatsSettings
-from .workload_settings import CapacitySettings
+from .workload_settings import CapacitySettings, WorkloadSettings
 
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
@@ -93,6 +96,40 @@ class ClusterSettings(Section):
     default_capacity: CapacitySettings = Field(
         default_factory=CapacitySettings, description="Capacity strategy for tasks that do not set their own."
     )
+    capacity_providers: list[CapacityProviderSettings] = Field(
+        default_factory=list, description="EC2 capacity providers beside Fargate, each named."
+    )
+
+    @model_validator(mode="after")
+    def _providers(self) -> ClusterSettings:
+        names = [provider.name for provider in self.capacity_providers]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"capacityProviders: each name once; repeated: {', '.join(repeated)}")
+        unknown = [name for name in self.default_capacity.provider_names() if name not in names]
+        if unknown:
+            raise ValueError(
+                f"defaultCapacity.providers: {', '.join(unknown)} — "
+                f"one of capacityProviders: {', '.join(names) or 'none'}"
+            )
+        return self
+
+    def kinds(self) -> dict[str, str]:
+        """Provider name -> `auto_scaling` or `managed_instances`."""
+        return {
+            p.name: "auto_scaling" if p.auto_scaling is not None else "managed_instances"
+            for p in self.capacity_providers
+        }
+
+    def args(self) -> dict[str, Any]:
+        """The `EcsCluster` arguments (without placement, which the network gives)."""
+        args: dict[str, Any] = {
+            "container_insights": self.container_insights,
+            "default_capacity": self.default_capacity.weights(),
+        }
+        if self.capacity_providers:
+            args["capacity_providers"] = [provider.args() for provider in self.capacity_providers]
+        return args
 
 
 class LogsSettings(Section):
@@ -134,3 +171,37 @@ class StackSettings(Section):
     batch: BatchPipelines = Field(
         default_factory=default_pipelines, description="Batch pipelines by name; default: jsonl and images."
     )
+
+    @model_validator(mode="after")
+    def _workloads_fit_their_capacity(self) -> StackSettings:
+        """Each workload names providers the cluster has, of one kind, and asks only for what that kind runs
+        (bridge mode, GPUs, ephemeral storage): a stack-file error before anything is built."""
+        lines: list[str] = []
+        kinds = self.cluster.kinds()
+        for path, workload in self._workloads():
+            capacity = workload.capacity or self.cluster.default_capacity
+            own = f"{path}.capacity" if workload.capacity is not None else "cluster.defaultCapacity"
+            named = capacity.provider_names()
+            for index, name in enumerate(named):
+                if name not in kinds:
+                    lines.append(
+                        f"{own}.providers[{index}].name: {name!r} — one of cluster.capacityProviders: "
+                        f"{', '.join(kinds) or 'none'}"
+                    )
+            found = {kinds[name] for name in named if name in kinds}
+            if len(found) > 1:
+                lines.append(f"{own}.providers: {named!r} — providers of one kind, not " + " and ".join(sorted(found)))
+                continue
+            compatibility = COMPATIBILITY_BY_KIND[found.pop()] if found else "FARGATE"
+            problems = ArgumentProblems("WorkloadSettings")
+            where_it_runs({**workload.sizing(), "compatibility": compatibility}, problems, f"{path}.")
+            lines += [config_wording(line) for line in problems.lines()]
+        if lines:
+            raise ValueError("; ".join(lines))
+        return self
+
+    def _workloads(self) -> list[tuple[str, WorkloadSettings]]:
+        found = [("cats.workload", self.cats.workload), ("imageAssessor.workload", self.image_assessor.workload)]
+        found += [(f"jobs[{index}].workload", job.workload) for index, job in enumerate(self.jobs)]
+        found += [(f"batch.{name}.workload", pipeline.workload) for name, pipeline in self.batch.items()]
+        return found

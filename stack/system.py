@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
-from ecs_workloads import AlarmTopic, EcsCluster, Network, OperationsDashboard
+from ecs_workloads import AlarmTopic, EcsCluster, EcsClusterArgs, Network, OperationsDashboard
 
 from .batch import build_batch
 from .foundation import Foundation
@@ -19,13 +19,11 @@ from .web import build_web
 def build_foundation(settings: StackSettings) -> Foundation:
     """The network, cluster and alarm topic every workload shares, with the stack-wide choices they need."""
     network = Network("network", settings.network.args())
-    cluster = EcsCluster(
-        "ecs",
-        {
-            "container_insights": settings.cluster.container_insights,
-            "default_capacity": settings.cluster.default_capacity.weights(),
-        },
-    )
+    cluster_args = settings.cluster.args()
+    if settings.cluster.capacity_providers:
+        # The instances run where the tasks do: the workload subnets, with NAT or public IPs as they have.
+        cluster_args["placement"] = network.placement()
+    cluster = EcsCluster("ecs", cast(EcsClusterArgs, cluster_args))
     alarms = AlarmTopic("alarms", {"email": settings.alarms.email} if settings.alarms.email else {})
     return Foundation(
         placement=network.placement(),
@@ -36,6 +34,7 @@ def build_foundation(settings: StackSettings) -> Foundation:
         protect_data=settings.protect_data,
         log_retention_days=settings.logs.retention_days,
         default_capacity=settings.cluster.default_capacity,
+        capacity_providers=cluster.capacity_providers,
     )
 
 

@@ -175,6 +175,7 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         "cluster_name": foundation.cluster_name,
         "cluster_arn": foundation.cluster_arn,
         "placement": foundation.placement,
+        "capacity_providers": foundation.capacity_providers,
         "load_balancer_subnet_ids": foundation.load_balancer_subnet_ids,
         "workload": workload,
         "alarm_topic_arn": foundation.alarm_topic_arn,

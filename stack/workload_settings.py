@@ -8,7 +8,13 @@ from typing import Any, cast
 
 from pydantic import Field, field_validator, model_validator
 
-from ecs_workloads.capacity import CAPACITY_WEIGHTS, CapacityWeights, capacity_strategy
+from ecs_workloads.capacity import (
+    CAPACITY_WEIGHTS,
+    PROVIDER_WEIGHT_ARGS,
+    CapacityProviderFacts,
+    CapacityWeights,
+    capacity_strategy,
+)
 from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs, environment_entries
 from ecs_workloads.validation import ArgumentProblems
 from ecs_workloads.workload_shape import EMBEDDED_WORKLOAD_ARGS
@@ -21,26 +27,52 @@ APPS_USER = "10001:10001"
 _APP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+class ProviderWeightSettings(Section):
+    """One of the cluster's capacity providers (`cluster.capacityProviders`) with its share of the tasks."""
+
+    name: str = PROVIDER_WEIGHT_ARGS["name"].setting(description="Name of one of cluster.capacityProviders.")
+    weight: int = PROVIDER_WEIGHT_ARGS["weight"].setting(description="Relative share of the tasks.")
+    base: int = PROVIDER_WEIGHT_ARGS["base"].setting(description="Tasks always on this provider (one provider).")
+
+
 class CapacitySettings(Section):
-    """Weights between on-demand Fargate and Fargate Spot."""
+    """Weights between on-demand Fargate and Fargate Spot, or the cluster's EC2 capacity providers."""
 
     fargate: int = CAPACITY_WEIGHTS["fargate"].setting(description="Weight of on-demand FARGATE.")
     fargate_spot: int = CAPACITY_WEIGHTS["fargate_spot"].setting(description="Weight of FARGATE_SPOT.")
     base: int = CAPACITY_WEIGHTS["base"].setting(description="Tasks always on on-demand FARGATE.")
+    providers: list[ProviderWeightSettings] | None = Field(
+        None, description="The cluster's EC2 capacity providers by name, instead of Fargate."
+    )
 
     @model_validator(mode="after")
     def _component_rules(self) -> CapacitySettings:
-        raise_component_problems(CAPACITY_WEIGHTS, dict(self.weights()))
+        weights: dict[str, Any] = dict(self.weights())
+        if self.providers is not None:
+            # Fargate weights written beside providers are kept, so the component's rule refuses them.
+            weights.update(
+                {key: getattr(self, key) for key in ("fargate", "fargate_spot", "base") if key in self.model_fields_set}
+            )
+        raise_component_problems(CAPACITY_WEIGHTS, weights)
         return self
 
     def weights(self) -> CapacityWeights:
+        if self.providers is not None:
+            return {
+                "providers": [
+                    {"name": entry.name, "weight": entry.weight, "base": entry.base} for entry in self.providers
+                ]
+            }
         return {"fargate": self.fargate, "fargate_spot": self.fargate_spot, "base": self.base}
 
-    def strategy_output(self) -> list[dict[str, Any]]:
+    def provider_names(self) -> list[str]:
+        return [entry.name for entry in self.providers or []]
+
+    def strategy_output(self, providers: dict[str, CapacityProviderFacts]) -> list[dict[str, Any]]:
         """The strategy as ECS RunTask spells it, for operators running a job by hand."""
         return [
             {"capacityProvider": entry["capacity_provider"], "weight": entry["weight"], "base": entry["base"]}
-            for entry in capacity_strategy(self.weights())
+            for entry in capacity_strategy(self.weights(), providers)
         ]
 
 
@@ -69,6 +101,16 @@ class WorkloadSettings(Section):
         description="Environment from SSM parameter / Secrets Manager ARNs."
     )
     capacity: CapacitySettings | None = Field(None, description="Capacity weights. Default: the cluster's default.")
+    network_mode: str = FARGATE_WORKLOAD_ARGS["network_mode"].setting(
+        description="awsvpc, or bridge on Auto Scaling group capacity."
+    )
+    host_port: int | None = FARGATE_WORKLOAD_ARGS["host_port"].setting(
+        None, description="Bridge mode: fixed instance port for the container port. Default dynamic."
+    )
+    gpus: int | None = FARGATE_WORKLOAD_ARGS["gpus"].setting(None, description="GPUs of the container (EC2 only).")
+    memory_reservation: int | None = FARGATE_WORKLOAD_ARGS["memory_reservation"].setting(
+        None, description="Soft memory limit in MiB that placement reserves."
+    )
     user: str | None = FARGATE_WORKLOAD_ARGS["user"].setting(
         None, description="uid[:gid] the container runs as. Default: 10001:10001 for apps/ builds, else the image's."
     )
@@ -87,6 +129,10 @@ class WorkloadSettings(Section):
     def _component_rules(self) -> WorkloadSettings:
         # Every stack workload is a shape's; without image or app the stack builds its own default app.
         args = {**self.container(self.app or ""), **self.sizing()}
+        if self.capacity is not None and self.capacity.providers is not None:
+            # Placed on the cluster's EC2 providers: what their kind allows is checked where the stack knows
+            # it (`StackSettings`), so here the task definition is judged as EC2's.
+            args["compatibility"] = "EC2"
         # Variable names are written in the stack file as they are, so their lines keep them as they are
         # instead of taking the camelCase wording of config keys.
         problems = ArgumentProblems("WorkloadSettings")
@@ -111,10 +157,17 @@ class WorkloadSettings(Section):
         return cast(FargateWorkloadArgs, args)
 
     def sizing(self) -> dict[str, Any]:
-        return {
+        sizing: dict[str, Any] = {
             "cpu": self.cpu,
             "memory": self.memory,
             "cpu_architecture": self.cpu_architecture,
             "environment": dict(self.environment),
             "secrets": dict(self.secrets),
         }
+        # Only where it differs from the default, so Fargate workloads' arguments stay as they were.
+        if self.network_mode != FARGATE_WORKLOAD_ARGS["network_mode"].default:
+            sizing["network_mode"] = self.network_mode
+        for key in ("host_port", "gpus", "memory_reservation"):
+            if getattr(self, key) is not None:
+                sizing[key] = getattr(self, key)
+        return sizing

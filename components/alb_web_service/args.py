@@ -11,6 +11,7 @@ import pulumi
 
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, Number, Text
+from ..capacity import CapacityProviderFacts
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
 from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
 from ..name_limits import (
@@ -25,7 +26,7 @@ from ..name_limits import (
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..tags import TAGS
 from ..validation import ArgumentProblems
-from ..workload_shape import EMBEDDED_WORKLOAD, validate_embedded_workload
+from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity, validate_embedded_workload
 
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -173,6 +174,9 @@ class AlbWebServiceArgs(TypedDict, total=False):
     """Name of the ECS cluster (autoscaling resource id)."""
     cluster_arn: Required[pulumi.Input[str]]
     """ARN of the ECS cluster."""
+    capacity_providers: dict[str, CapacityProviderFacts]
+    """The cluster's EC2 capacity providers by name (`EcsCluster.capacity_providers`), for capacity weights
+    that name them."""
     placement: Required[WorkloadPlacement]
     """VPC, task subnets and whether tasks get a public IP."""
     workload: Required[FargateWorkloadArgs]
@@ -259,6 +263,7 @@ ALB_WEB_SERVICE_ARGS = Arguments(
     {
         "cluster_name": Identifier(shape="an ECS cluster name"),
         "cluster_arn": Identifier(shape="an ECS cluster ARN"),
+        "capacity_providers": CAPACITY_PROVIDERS,
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
         "workload": EMBEDDED_WORKLOAD,
         "deployment": Nested(arguments=SERVICE_DEPLOYMENT_ARGS, default={}),
@@ -446,4 +451,6 @@ def validate_alb_web_service_args(args: AlbWebServiceArgs, *, name: str | None =
         )
         for rule in ALB_WEB_SERVICE_RULES:
             rule(given, problems, "")
+        if not problems:
+            validate_capacity(problems, given, ("deployment", "capacity"))
     problems.raise_if_any()

@@ -5,11 +5,12 @@ together around its embedded workload."""
 import pulumi
 import pulumi_aws as aws
 
+from ..auto_scaling_capacity import DYNAMIC_HOST_PORTS
 from ..fargate_service import ServiceDeploymentArgs, create_service
 from ..options import child
 from ..outputs import register_declared_outputs
 from ..tags import with_tags
-from ..workload_shape import WorkloadShape
+from ..workload_shape import WorkloadShape, placed_on_capacity
 from .alarms import alarms
 from .args import (
     ALB_WEB_SERVICE_ARGS,
@@ -62,6 +63,7 @@ class AlbWebService(WorkloadShape):
     """Security group of the tasks (the same as `security_group_id`)."""
 
     def __init__(self, name: str, args: AlbWebServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args = placed_on_capacity(args, ("deployment", "capacity"))
         validate_alb_web_service_args(args, name=name)
         super().__init__("ecs-workloads:alb_web_service:AlbWebService", name, None, with_tags(args.get("tags"), opts))
         value = ALB_WEB_SERVICE_ARGS.value
@@ -74,9 +76,20 @@ class AlbWebService(WorkloadShape):
 
         shared = args.get("shared_listener")
         lb = shared_load_balancer(shared) if shared is not None else own_load_balancer(self, name, args)
-        connect_to_tasks(self, name, lb, tasks_sg, port)
+        providers = value(args, "capacity_providers")
+        bridge = workload.network_mode == "bridge"
+        if bridge:
+            # Tasks share their instance's network: the ALB reaches them on host ports, through the
+            # security group of each provider's instances.
+            host_port = args["workload"].get("host_port")
+            ports = (host_port, host_port) if host_port else DYNAMIC_HOST_PORTS
+            for entry in value(args, "deployment")["capacity"]["providers"]:
+                facts = providers[entry["name"]]
+                connect_to_tasks(self, name, lb, facts["security_group_id"], ports, role=f"instances-{entry['name']}")
+        else:
+            connect_to_tasks(self, name, lb, tasks_sg, (port, port))
 
-        group = target_group(self, name, args, port)
+        group = target_group(self, name, args, port, target_type="instance" if bridge else "ip")
         routing = (
             shared_listener_routing(self, name, args, group)
             if shared is not None
@@ -115,6 +128,7 @@ class AlbWebService(WorkloadShape):
             ],
             health_check_grace_period_seconds=value(args, "health_check_grace_period_seconds"),
             depends_on=routing.ready,
+            providers=providers,
         )
         if scaling is not None:
             autoscaling(

@@ -102,26 +102,34 @@ def own_load_balancer(parent: pulumi.Resource, name: str, args: AlbWebServiceArg
 
 
 def connect_to_tasks(
-    parent: pulumi.Resource, name: str, lb: LoadBalancer, tasks_security_group_id: pulumi.Input[str], port: int
+    parent: pulumi.Resource,
+    name: str,
+    lb: LoadBalancer,
+    tasks_security_group_id: pulumi.Input[str],
+    ports: tuple[int, int],
+    role: str = "tasks",
 ) -> None:
-    """The ALB talks to the tasks on the container port only, and the tasks hear only the ALB."""
+    """The ALB talks to the tasks on their ports only, and the tasks hear only the ALB: on the container
+    port in awsvpc mode, on the host ports of the instances' security group (`role` "instances-<provider>")
+    in bridge mode."""
+    low, high = ports
     aws.vpc.SecurityGroupEgressRule(
-        f"{name}-alb-to-tasks",
+        f"{name}-alb-to-{role}",
         security_group_id=lb.security_group_id,
         referenced_security_group_id=tasks_security_group_id,
         ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
+        from_port=low,
+        to_port=high,
         description=f"To {name} tasks",
         opts=child(parent),
     )
     aws.vpc.SecurityGroupIngressRule(
-        f"{name}-tasks-from-alb",
+        f"{name}-{role}-from-alb",
         security_group_id=tasks_security_group_id,
         referenced_security_group_id=lb.security_group_id,
         ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
+        from_port=low,
+        to_port=high,
         description="From the load balancer only",
         opts=child(parent),
     )

@@ -1,4 +1,5 @@
-"""The target group the load balancer forwards to: the tasks by IP, health-checked over HTTP."""
+"""The target group the load balancer forwards to: the tasks by IP (or instance and host port in bridge
+mode), health-checked over HTTP."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from ..options import child
 from .args import ALB_WEB_SERVICE_ARGS, AlbWebServiceArgs
 
 
-def target_group(parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, port: int) -> aws.lb.TargetGroup:
+def target_group(
+    parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, port: int, *, target_type: str
+) -> aws.lb.TargetGroup:
+    """`ip` targets for awsvpc tasks; `instance` targets for bridge-mode tasks, which ECS registers with
+    their instance and host port (Elastic Load Balancing, "Target groups for your Application Load Balancers")."""
     value = ALB_WEB_SERVICE_ARGS.value
     stickiness = None
     if "stickiness_duration" in args:
@@ -18,7 +23,7 @@ def target_group(parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, po
         )
     return aws.lb.TargetGroup(
         f"{name}-tg",
-        target_type="ip",
+        target_type=target_type,
         port=port,
         protocol="HTTP",
         vpc_id=args["placement"]["vpc_id"],

@@ -16,7 +16,9 @@ from .args import (
     ContainerHealthCheck,
     FargateWorkloadArgs,
     environment_entries,
+    host_port_needs_port,
     validate_workload_args,
+    where_it_runs,
 )
 from .component import FargateWorkload
 
@@ -32,5 +34,7 @@ __all__ = [
     "FargateWorkload",
     "FargateWorkloadArgs",
     "environment_entries",
+    "host_port_needs_port",
     "validate_workload_args",
+    "where_it_runs",
 ]

@@ -110,6 +110,20 @@ class FargateWorkloadArgs(TypedDict, total=False):
     """Memory in MiB; must be valid for `cpu` on Fargate."""
     cpu_architecture: str
     """CPU architecture (ARM64 is about 20% cheaper)."""
+    compatibility: str
+    """Where the task definition runs (requiresCompatibilities): FARGATE, EC2 (Auto Scaling group capacity)
+    or MANAGED_INSTANCES."""
+    network_mode: str
+    """`awsvpc` (each task its own network interface and security group) or, on EC2 only, `bridge`
+    (Docker's bridge on the instance; tasks are reached on a host port through the instances' security group)."""
+    host_port: int
+    """Bridge mode: the instance port mapped to `port`. Default: a dynamic port from the ephemeral range,
+    so several tasks fit on one instance."""
+    gpus: int
+    """GPUs reserved for the container (resourceRequirements GPU); not on Fargate."""
+    memory_reservation: int
+    """Container-level soft memory limit in MiB (memoryReservation): what placement reserves, while
+    `memory` stays the hard limit."""
     ephemeral_storage_gib: int
     """Task storage in GiB."""
     command: list[str]
@@ -157,10 +171,42 @@ def _one_image_source(args: Mapping[str, Any], problems: ArgumentProblems, prefi
 
 
 def _fargate_size(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    if FARGATE_WORKLOAD_ARGS.value(args, "compatibility") != "FARGATE":
+        return
     memory = FARGATE_WORKLOAD_ARGS.value(args, "memory")
     problem = fargate_memory_problem(FARGATE_WORKLOAD_ARGS.value(args, "cpu"), memory)
     if problem:
         problems.add(f"{prefix}memory", memory, problem)
+
+
+def where_it_runs(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """What only some capacity accepts (RegisterTaskDefinition and the ECS Developer Guide's task definition
+    differences by launch type)."""
+    value = FARGATE_WORKLOAD_ARGS.value
+    compatibility = value(args, "compatibility")
+    mode = value(args, "network_mode")
+    if mode == "bridge" and compatibility != "EC2":
+        problems.add(f"{prefix}network_mode", mode, f"awsvpc on {compatibility}; bridge runs on EC2 capacity only")
+    if "host_port" in args and mode != "bridge":
+        problems.add(f"{prefix}host_port", args["host_port"], "only with network_mode bridge")
+    if "gpus" in args and compatibility == "FARGATE":
+        problems.add(f"{prefix}gpus", args["gpus"], "no GPUs on Fargate; place the workload on EC2 capacity with GPUs")
+    if "ephemeral_storage_gib" in args and compatibility != "FARGATE":
+        problems.add(
+            f"{prefix}ephemeral_storage_gib",
+            args["ephemeral_storage_gib"],
+            "Fargate only; EC2 tasks use the instance's volume",
+        )
+    reservation = args.get("memory_reservation")
+    if reservation is not None and reservation > value(args, "memory"):
+        problems.add(f"{prefix}memory_reservation", reservation, f"at most memory ({value(args, 'memory')})")
+
+
+def host_port_needs_port(args: Any, problems: ArgumentProblems, prefix: str = "") -> None:
+    """A host port maps the container's `port`; without one it would map nothing. Not a declaration rule:
+    a shape that sets the port itself (the stack's web service) is checked once the port is known."""
+    if isinstance(args, dict) and "host_port" in args and "port" not in args:
+        problems.add(f"{prefix}host_port", args["host_port"], "only with a port (the container port it maps)")
 
 
 def environment_entries(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
@@ -222,6 +268,16 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "cpu_architecture": OneOf(values=("X86_64", "ARM64"), default="X86_64"),
         # EphemeralStorage.sizeInGiB on Fargate (ECS API reference): 21 to 200 GiB; 20 GiB without it.
         "ephemeral_storage_gib": Integer(low=21, high=200, otherwise="Fargate's 20 GiB"),
+        # TaskDefinition requiresCompatibilities (ECS API reference: EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES).
+        "compatibility": OneOf(values=("FARGATE", "EC2", "MANAGED_INSTANCES"), default="FARGATE"),
+        # networkMode: awsvpc, bridge, host or none; host and none would bypass the tasks' security group.
+        "network_mode": OneOf(values=("awsvpc", "bridge"), default="awsvpc"),
+        # PortMapping.hostPort: any TCP port; the host binds it, so a privileged port such as 80 is fine.
+        "host_port": Integer(low=1, high=65535, otherwise="a dynamic host port (bridge mode)"),
+        # The largest GPU instances have 8 GPUs (p4d, p5); the container reserves whole GPUs.
+        "gpus": Integer(low=1, high=8, otherwise="none"),
+        # ContainerDefinition.memoryReservation: Docker needs at least 6 MiB for a container.
+        "memory_reservation": Integer(low=6, high=FARGATE_MEMORY_RANGE[1], otherwise="none (memory reserves it all)"),
         "command": Items(item=_STRING, otherwise="the image's CMD"),
         "entry_point": Items(item=_STRING, otherwise="the image's ENTRYPOINT"),
         "environment": Check(default={}, test=_is_mapping, says="a mapping of variable names to values"),
@@ -242,7 +298,7 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "protect_data": Flag(default=False),
         "tags": TAGS,
     },
-    rules=[_one_image_source, _fargate_size, environment_entries],
+    rules=[_one_image_source, _fargate_size, where_it_runs, environment_entries],
 )
 
 
@@ -269,5 +325,6 @@ def validate_workload_args(
     if name is not None:
         FARGATE_WORKLOAD_NAMES.check(name, problems)
     FARGATE_WORKLOAD_ARGS.check(args, problems, prefix)
+    host_port_needs_port(args, problems, prefix)
     if own:
         problems.raise_if_any()

@@ -48,6 +48,7 @@ class FargateWorkload(pulumi.ComponentResource):
         protect = value(args, "protect_data")
         self.family = args.get("family") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
         self.container_name = value(args, "container_name")
+        self._placement = (value(args, "compatibility"), value(args, "network_mode"))
 
         image_uri, repository_arn = self._image(name, args, protect)
         self.image_uri = pulumi.Output.from_input(image_uri)
@@ -107,8 +108,8 @@ class FargateWorkload(pulumi.ComponentResource):
             family=self.family,
             cpu=str(value(args, "cpu")),
             memory=str(value(args, "memory")),
-            network_mode="awsvpc",
-            requires_compatibilities=["FARGATE"],
+            network_mode=self.network_mode,
+            requires_compatibilities=[self.compatibility],
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture=value(args, "cpu_architecture")
             ),
@@ -121,6 +122,16 @@ class FargateWorkload(pulumi.ComponentResource):
         )
         self.task_definition_arn = task_definition.arn
         register_declared_outputs(self)
+
+    @property
+    def compatibility(self) -> str:
+        """FARGATE, EC2 or MANAGED_INSTANCES: where the task definition runs."""
+        return self._placement[0]
+
+    @property
+    def network_mode(self) -> str:
+        """awsvpc or bridge."""
+        return self._placement[1]
 
     def grant(self, purpose: str, statements: list[dict[str, Any]]) -> aws.iam.RolePolicy:
         """Adds scoped statements to the task role (which starts with no permissions)."""

@@ -135,7 +135,15 @@ def container_definition(
     if "user" in args:
         container["user"] = args["user"]
     if "port" in args:
-        container["portMappings"] = [{"containerPort": args["port"], "protocol": "tcp"}]
+        mapping: dict[str, Any] = {"containerPort": args["port"], "protocol": "tcp"}
+        if value(args, "network_mode") == "bridge":
+            # hostPort 0: ECS picks a free port from the instance's ephemeral range for each task.
+            mapping["hostPort"] = args.get("host_port", 0)
+        container["portMappings"] = [mapping]
+    if "gpus" in args:
+        container["resourceRequirements"] = [{"type": "GPU", "value": str(args["gpus"])}]
+    if "memory_reservation" in args:
+        container["memoryReservation"] = args["memory_reservation"]
     if "health_check" in args:
         check = args["health_check"]
         health = CONTAINER_HEALTH_CHECK_ARGS.value

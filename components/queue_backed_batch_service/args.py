@@ -10,6 +10,7 @@ import pulumi
 
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Flag, Identifier, Integer, Nested, OneOf, Spec, Text
+from ..capacity import CapacityProviderFacts
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
 from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
 from ..name_limits import ALARM, EVENT_RULE, S3_BUCKET, SCALING_POLICY, SQS_QUEUE, ComponentNames
@@ -17,7 +18,7 @@ from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..private_bucket import PRIVATE_BUCKET_ARGS
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_int_in, is_known
-from ..workload_shape import EMBEDDED_WORKLOAD, validate_embedded_workload
+from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity, validate_embedded_workload
 
 # The main queue keeps SQS's default 4 days; an oldest-message alarm above that could never fire.
 QUEUE_RETENTION_SECONDS = 345_600
@@ -101,6 +102,9 @@ class QueueBackedBatchServiceArgs(TypedDict, total=False):
     """Name of the ECS cluster the workers run on."""
     cluster_arn: Required[pulumi.Input[str]]
     """ARN of that cluster."""
+    capacity_providers: dict[str, CapacityProviderFacts]
+    """The cluster's EC2 capacity providers by name (`EcsCluster.capacity_providers`), for capacity weights
+    that name them."""
     placement: Required[WorkloadPlacement]
     """VPC, subnets and public-IP choice of the workers (`Network.placement()`)."""
     workload: Required[FargateWorkloadArgs]
@@ -177,6 +181,7 @@ QUEUE_BACKED_BATCH_SERVICE_ARGS = Arguments(
     {
         "cluster_name": Identifier(shape="an ECS cluster name"),
         "cluster_arn": Identifier(shape="an ECS cluster ARN"),
+        "capacity_providers": CAPACITY_PROVIDERS,
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
         "workload": EMBEDDED_WORKLOAD,
         "deployment": Nested(
@@ -254,6 +259,8 @@ def validate_batch_args(name: str, args: Any) -> None:
     given = QUEUE_BACKED_BATCH_SERVICE_ARGS.check(args, problems)
     if given is not None:
         _validate_worker(problems, given)
+        if not problems:
+            validate_capacity(problems, given, ("deployment", "capacity"))
     problems.raise_if_any()
 
 

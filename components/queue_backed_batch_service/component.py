@@ -10,7 +10,7 @@ from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
 from ..options import stateful
 from ..outputs import register_declared_outputs
 from ..tags import with_tags
-from ..workload_shape import WorkloadShape
+from ..workload_shape import WorkloadShape, placed_on_capacity
 from .args import (
     BATCH_WORKLOAD_NAME,
     QUEUE_BACKED_BATCH_SERVICE_ARGS,
@@ -57,6 +57,7 @@ class QueueBackedBatchService(WorkloadShape):
     """Name of the cluster the service runs on."""
 
     def __init__(self, name: str, args: QueueBackedBatchServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        args = placed_on_capacity(args, ("deployment", "capacity"))
         validate_batch_args(name, args)
         super().__init__(
             "ecs-workloads:queue_backed_batch_service:QueueBackedBatchService",
@@ -146,6 +147,7 @@ class QueueBackedBatchService(WorkloadShape):
             placement=args["placement"],
             deployment={**ARGS.value(args, "deployment"), "desired_count": min_tasks},
             autoscaled=True,
+            providers=ARGS.value(args, "capacity_providers"),
         )
         target = scaling_target(
             self, name, cluster_name=args["cluster_name"], service=service, min_tasks=min_tasks, max_tasks=max_tasks

@@ -11,7 +11,7 @@ import pulumi
 
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Spec, Text
-from ..capacity import CAPACITY, CapacityWeights
+from ..capacity import CAPACITY, CapacityProviderFacts, CapacityWeights
 from ..fargate_workload import ENV_NAME, FARGATE_WORKLOAD_NAMES, SECRET_LOOKING_NAME, FargateWorkloadArgs
 from ..name_limits import (
     ALARM,
@@ -27,7 +27,7 @@ from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
-from ..workload_shape import EMBEDDED_WORKLOAD
+from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,9 @@ class ScheduledEcsTaskArgs(TypedDict, total=False):
     """ARN of the ECS cluster the task runs on."""
     cluster_name: Required[pulumi.Input[str]]
     """Name of the same cluster (task ARNs contain it)."""
+    capacity_providers: dict[str, CapacityProviderFacts]
+    """The cluster's EC2 capacity providers by name (`EcsCluster.capacity_providers`), for capacity weights
+    that name them."""
     placement: Required[WorkloadPlacement]
     """VPC, subnets and public-IP decision for the task."""
     workload: Required[FargateWorkloadArgs]
@@ -164,6 +167,7 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
     {
         "cluster_arn": Identifier(shape="the cluster ARN"),
         "cluster_name": Identifier(shape="the cluster name"),
+        "capacity_providers": CAPACITY_PROVIDERS,
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
         "workload": EMBEDDED_WORKLOAD,
         "schedule": Parsed(parse=normalize_schedule_expression, shape="a schedule expression string"),
@@ -225,5 +229,6 @@ def validate_scheduled_task_args(args: Any, *, name: str | None = None) -> None:
     problems = ArgumentProblems("ScheduledEcsTask")
     if name is not None:
         SCHEDULED_ECS_TASK_NAMES.check(name, problems)
-    SCHEDULED_ECS_TASK_ARGS.check(args, problems)
+    if SCHEDULED_ECS_TASK_ARGS.check(args, problems) is not None and not problems:
+        validate_capacity(problems, args, ("capacity",))
     problems.raise_if_any()

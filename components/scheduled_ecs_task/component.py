@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ..capacity import CapacityWeights, capacity_strategy
+from ..capacity import CapacityProviderFacts, CapacityWeights, capacity_strategy
 from ..dead_letters import dead_letter_alarm, dead_letter_queue
 from ..fargate_workload import FargateWorkload
 from ..iam import policy_document, service_assume_role_policy
@@ -21,7 +21,8 @@ from ..options import child
 from ..outputs import register_declared_outputs
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
 from ..tags import with_tags
-from ..workload_shape import WorkloadShape
+from ..task_placement import strategies
+from ..workload_shape import WorkloadShape, placed_on_capacity
 from .args import (
     SCHEDULED_ECS_TASK_ARGS,
     SCHEDULED_WORKLOAD_NAME,
@@ -75,6 +76,7 @@ class ScheduledEcsTask(WorkloadShape):
     """URL of the dead-letter queue of runs Scheduler could not start."""
 
     def __init__(self, name: str, args: ScheduledEcsTaskArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args = placed_on_capacity(args, ("capacity",))
         validate_scheduled_task_args(args, name=name)
         super().__init__(
             "ecs-workloads:scheduled_ecs_task:ScheduledEcsTask", name, None, with_tags(args.get("tags"), opts)
@@ -147,11 +149,26 @@ class ScheduledEcsTask(WorkloadShape):
                 ecs_parameters=aws.scheduler.ScheduleTargetEcsParametersArgs(
                     task_definition_arn=workload.task_definition_arn,
                     task_count=value(args, "task_count"),
-                    **_capacity(placement["assign_public_ip"], value(args, "capacity")),
-                    network_configuration=aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs(
-                        subnets=placement["subnet_ids"],
-                        security_groups=[workload.security_group_id],
-                        assign_public_ip=placement["assign_public_ip"],
+                    **_capacity(
+                        placement["assign_public_ip"], value(args, "capacity"), value(args, "capacity_providers")
+                    ),
+                    network_configuration=(
+                        aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs(
+                            subnets=placement["subnet_ids"],
+                            security_groups=[workload.security_group_id],
+                            # Only Fargate tasks get public IPs (validation keeps awsvpc EC2 runs off them).
+                            assign_public_ip=placement["assign_public_ip"] and workload.compatibility == "FARGATE",
+                        )
+                        if workload.network_mode == "awsvpc"
+                        else None
+                    ),
+                    placement_strategies=(
+                        [
+                            aws.scheduler.ScheduleTargetEcsParametersPlacementStrategyArgs(**entry)
+                            for entry in strategies(None)
+                        ]
+                        if workload.compatibility == "EC2"
+                        else None
                     ),
                     # The runs carry the task definition's tags (the component's and the stack's default tags)
                     # and ECS's own cluster tag. Scheduler EcsParameters PropagateTags takes only
@@ -238,16 +255,19 @@ def _scheduler_statements(
     ]
 
 
-def _capacity(assign_public_ip: bool, weights: CapacityWeights) -> dict[str, Any]:
+def _capacity(
+    assign_public_ip: bool, weights: CapacityWeights, providers: dict[str, CapacityProviderFacts]
+) -> dict[str, Any]:
     """Where the runs go. Scheduler takes AssignPublicIp ENABLED only with LaunchType FARGATE, and RunTask
     refuses a launch type beside a capacity provider strategy (docs/aws-design-notes.md, "Settled AWS
-    behaviour"), so runs that need a public IP go on on-demand FARGATE whatever the weights say."""
-    if assign_public_ip:
+    behaviour"), so Fargate runs that need a public IP go on on-demand FARGATE whatever the weights say.
+    Runs on the cluster's EC2 providers never get one (their instances do, or their subnets have NAT)."""
+    if assign_public_ip and "providers" not in weights:
         return {"launch_type": "FARGATE"}
     return {
         "capacity_provider_strategies": [
             aws.scheduler.ScheduleTargetEcsParametersCapacityProviderStrategyArgs(**entry)
-            for entry in capacity_strategy(weights)
+            for entry in capacity_strategy(weights, providers)
         ]
     }
 

@@ -1,6 +1,7 @@
 """Offline AWS conformance: every recorded resource as the API requests it becomes, judged by AWS's rules.
 
-`check(recording)` translates each registration (`requests`, `requests_edge`), validates each request
+`check(recording)` translates each registration (`requests`, `requests_edge`, `requests_network`,
+`requests_compute`), validates each request
 against the botocore service model (`model`), the JSON documents inside it (`documents`) and the
 server-side rules no model states (`rules`), and returns a `Report`. Types without a translator are
 listed in the report, never passed silently.
@@ -14,7 +15,7 @@ from typing import Any
 
 from harness.recording import Recording, Registration
 
-from . import documents, model, requests, requests_edge, requests_network, rules
+from . import documents, model, requests, requests_compute, requests_edge, requests_network, rules
 from .requests import Request
 
 TRANSLATORS: dict[str, Callable[[Registration], list[Request]]] = {
@@ -61,6 +62,11 @@ TRANSLATORS: dict[str, Callable[[Registration], list[Request]]] = {
     "aws:route53/record:Record": requests_network.record,
     "aws:acm/certificate:Certificate": requests_network.certificate,
     "aws:acm/certificateValidation:CertificateValidation": requests_network.certificate_validation,
+    "aws:ec2/launchTemplate:LaunchTemplate": requests_compute.launch_template,
+    "aws:autoscaling/group:Group": requests_compute.auto_scaling_group,
+    "aws:iam/instanceProfile:InstanceProfile": requests_compute.instance_profile,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": requests_compute.role_policy_attachment,
+    "aws:ecs/capacityProvider:CapacityProvider": requests_compute.capacity_provider,
 }
 
 

@@ -83,8 +83,16 @@ def task_definition(reg: Registration) -> list[Request]:
 def service(reg: Registration) -> list[Request]:
     i = dict(reg.inputs)
     params = _pick(
-        i, "tags", "waitForSteadyState", "forceNewDeployment", "capacityProviderStrategies", "networkConfiguration"
+        i,
+        "tags",
+        "waitForSteadyState",
+        "forceNewDeployment",
+        "capacityProviderStrategies",
+        "networkConfiguration",
+        "orderedPlacementStrategies",
     )
+    if i.get("orderedPlacementStrategies"):
+        params["placementStrategy"] = i["orderedPlacementStrategies"]
     params.update(serviceName=_name(reg), networkConfiguration=_awsvpc(i.get("networkConfiguration"), False))
     if "enableEcsManagedTags" in params:
         params["enableECSManagedTags"] = params.pop("enableEcsManagedTags")
@@ -174,12 +182,15 @@ def schedule(reg: Registration) -> list[Request]:
     renames = {"enableEcsManagedTags": "EnableECSManagedTags"}
     if ecs:
         strategy = ecs.pop("capacityProviderStrategies", None)
+        placement = ecs.pop("placementStrategies", None)
         network = _awsvpc(ecs.pop("networkConfiguration", None), True)
         ecs = pascal(ecs, renames)
         if network:
             ecs["NetworkConfiguration"] = network
         if strategy:
             ecs["CapacityProviderStrategy"] = strategy  # the Scheduler model keeps these members camelCase
+        if placement:
+            ecs["PlacementStrategy"] = placement  # camelCase members too
     params = {"Name": _name(reg), **pascal(_pick(i, "target", "namePrefix", "kmsKeyArn"))}
     params["Target"] = {**pascal(target), **({"EcsParameters": ecs} if ecs else {})}
     if "kmsKeyArn" in i:

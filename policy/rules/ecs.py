@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .framework import ADVISORY, MANDATORY, Check, ResourceView, StackContext, rule
-from .resource_types import CLUSTER, SCHEDULE, SERVICE, TASK_DEFINITION
+from .resource_types import CLUSTER, LAUNCH_TEMPLATE, SCHEDULE, SERVICE, TASK_DEFINITION
 from .values import as_list, document, get, is_list
 
 _CREDENTIAL_NAME = re.compile(
@@ -136,22 +136,38 @@ def check_non_root(container: Mapping[str, Any]) -> str | None:
     return None
 
 
-# Security Hub ECS.3 (host PID namespace) and Control Tower CT.ECS.PR.4 (awsvpc network mode).
+# Security Hub ECS.3 (host PID namespace) and Control Tower CT.ECS.PR.4 (awsvpc network mode). One exception:
+# bridge mode on EC2, which seed 002 runs, where every launch template of the stack keeps containers off the
+# instance's credentials (IMDSv2 with a hop limit of 1: a bridge-mode container is one hop further away).
 @rule(
     "ecs-task-isolation",
-    "ECS tasks use awsvpc networking and do not share the host's PID or IPC namespace.",
+    "ECS tasks use awsvpc networking (or bridge on EC2 instances whose metadata the containers cannot reach) "
+    "and do not share the host's PID or IPC namespace.",
     enforcement=MANDATORY,
     resource_types=TASK_DEFINITION,
     control="Security Hub ECS.3, Control Tower CT.ECS.PR.4",
 )
 def check_task_isolation(task_definition: ResourceView, context: StackContext) -> list[str]:
     problems = []
-    if task_definition.props.get("networkMode") != "awsvpc":
-        problems.append(f"networkMode is {task_definition.props.get('networkMode')!r}, not awsvpc")
+    mode = task_definition.props.get("networkMode")
+    if mode == "bridge" and as_list(task_definition.props.get("requiresCompatibilities")) == ["EC2"]:
+        if not _instances_keep_metadata_from_containers(context):
+            problems.append("networkMode is 'bridge' on instances whose metadata containers can reach (hop limit 1)")
+    elif mode != "awsvpc":
+        problems.append(f"networkMode is {mode!r}, not awsvpc")
     for mode in ("pidMode", "ipcMode"):
         if task_definition.props.get(mode) == "host":
             problems.append(f"{mode} is host: containers share the host's namespace")
     return problems
+
+
+def _instances_keep_metadata_from_containers(context: StackContext) -> bool:
+    templates = [r for r in context.resources if r.type == LAUNCH_TEMPLATE]
+    return bool(templates) and all(
+        get(t.props, "metadataOptions", "httpTokens") == "required"
+        and get(t.props, "metadataOptions", "httpPutResponseHopLimit") == 1
+        for t in templates
+    )
 
 
 def _ecs_parameters(resource: ResourceView) -> Mapping[str, Any]:

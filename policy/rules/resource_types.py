@@ -31,3 +31,7 @@ SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIng
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULES = frozenset({SECURITY_GROUP_INGRESS_RULE, SECURITY_GROUP_RULE, "aws:ec2/securityGroup:SecurityGroup"})
 STATEFUL = BUCKETS | SECRETS | {QUEUE, LOG_GROUP, REPOSITORY}
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+AUTO_SCALING_GROUP = "aws:autoscaling/group:Group"
+CAPACITY_PROVIDER = "aws:ecs/capacityProvider:CapacityProvider"
+VPC = "awsx:ec2:Vpc"

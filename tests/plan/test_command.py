@@ -51,4 +51,4 @@ def test_plan_command_reports_config_errors_without_traceback(tmp_path):
 def test_plan_command_rejects_unknown_stack():
     result = _plan("nope")
     assert result.returncode == 2
-    assert "stacks: dev, prod" in result.stderr
+    assert "stacks: dev, ec2, prod" in result.stderr

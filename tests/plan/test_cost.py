@@ -320,3 +320,52 @@ def test_command_prints_the_stack_estimate_and_the_nat_comparison(capsys):
 def test_customer_managed_keys_cost_a_dollar_a_month():
     report = estimate(run_callable(lambda: aws.kms.Key("alarms-key", enable_key_rotation=True)), "eu-west-1")
     assert [(line.item, line.monthly) for line in report.lines] == [("customer managed key", 1.0)]
+
+
+def _ec2_group(**auto_scaling):
+    from ecs_workloads import EcsCluster
+
+    placement = {"vpc_id": "vpc-0abc1234", "subnet_ids": ["subnet-0abc1234"], "assign_public_ip": False}
+    provider = {"name": "pool", "auto_scaling": {"instance_types": ["m6i.large"], **auto_scaling}}
+    return run_callable(lambda: EcsCluster("ecs", {"placement": placement, "capacity_providers": [provider]}))
+
+
+def test_an_auto_scaling_group_is_priced_at_its_minimum_with_its_on_demand_and_spot_mix_and_root_volumes():
+    from plan.cost import EC2_SPOT_DISCOUNT, INSTANCE_PRICES
+
+    report = estimate(
+        _ec2_group(min_size=4, max_size=4, on_demand_base=1, on_demand_percentage=50, root_volume_gib=40), "us-east-1"
+    )
+    lines = {line.item: line for line in report.lines}
+    hourly = INSTANCE_PRICES["us-east-1"]["m6i.large"]
+    # 4 instances: 1 on-demand base, then half of the other 3 on-demand.
+    assert lines["m6i.large on-demand"].quantity == pytest.approx(2.5 * 730)
+    assert lines["m6i.large on-demand"].unit_price == hourly
+    assert lines["m6i.large Spot"].quantity == pytest.approx(1.5 * 730)
+    assert lines["m6i.large Spot"].unit_price == pytest.approx(hourly * (1 - EC2_SPOT_DISCOUNT))
+    assert lines["EBS gp3 root volumes"].quantity == 160
+    assert lines["EBS gp3 root volumes"].unit_price == 0.08
+
+
+def test_an_idle_group_at_minimum_zero_costs_nothing():
+    report = estimate(_ec2_group(), "us-east-1")
+    assert [line.item for line in report.lines if "m6i" in line.item or "EBS" in line.item] == []
+
+
+def test_fargate_and_instances_compared_for_the_same_tasks():
+    from plan.cost import compare_capacity
+
+    comparison = compare_capacity("us-east-1", 1, 2, 4, "m6i.large")
+    # m6i.large: 2 vCPU, 8 GiB, of which 90% registers: two 1 vCPU / 2 GB tasks each, CPU-bound.
+    assert (comparison.tasks_per_instance, comparison.instances) == (2, 2)
+    assert comparison.instances_on_demand == pytest.approx(2 * 0.096 * 730)
+    assert comparison.fargate == pytest.approx(4 * (0.04048 + 2 * 0.004445) * 730)
+    with pytest.raises(ValueError, match="does not fit t3.micro"):
+        compare_capacity("us-east-1", 4, 8, 1, "t3.micro")
+
+
+def test_an_instance_type_without_a_recorded_price_is_named():
+    from plan.cost import instance_hourly
+
+    with pytest.raises(ValueError, match="no price recorded for x9.huge in us-east-1"):
+        instance_hourly("us-east-1", "x9.huge")

@@ -209,3 +209,21 @@ def test_markdown_holds_one_mermaid_block(dev):
     body = text.split("```mermaid\n", 1)[1]
     for line in body.splitlines():
         assert line.count('"') % 2 == 0, line
+
+
+def test_the_ec2_stack_draws_its_capacity_providers_and_what_is_placed_on_them():
+    from harness.program import run_program
+    from plan.diagram import build as build_diagram
+
+    diagram = build_diagram(run_program("ec2"))
+    providers = {node.id: node.lines for node in diagram.nodes.values() if node.kind == "capacity"}
+    assert providers["capacity_ecs_pipeline_provider"][2:] == ("Auto Scaling group m6i.large", "on-demand")
+    assert providers["capacity_ecs_spot_provider"][3] == "100% Spot"
+    assert providers["capacity_ecs_gpu_provider"][2] == "Managed Instances 4-8 vCPU, 1 GPU"
+    placed = {(e.source, e.target) for e in diagram.edges if e.label == "placed on"}
+    assert placed == {
+        ("service_batch_images_service", "capacity_ecs_pipeline_provider"),
+        ("service_batch_jsonl_service", "capacity_ecs_spot_provider"),
+        ("service_cats_service", "capacity_ecs_web_provider"),
+        ("task_job_gpu_smoke_workload_task", "capacity_ecs_gpu_provider"),
+    }

@@ -137,6 +137,56 @@ TLS_DENY = {
 SSE_RULES = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
 
 
+SECURITY_GROUP_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+ASG = "aws:autoscaling/group:Group"
+VPC_WITH_PRIVATE_SUBNETS = res(
+    "awsx:ec2:Vpc", "network", state={"publicSubnetIds": ["subnet-public1"], "privateSubnetIds": ["subnet-private1"]}
+)
+
+
+def launch_template(public_ip: bool = False, **props: Any) -> ResourceView:
+    return res(
+        LAUNCH_TEMPLATE,
+        "pipeline-launch-template",
+        {
+            "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1},
+            "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "volumeType": "gp3"}}],
+            "networkInterfaces": [{"associatePublicIpAddress": "true" if public_ip else "false"}],
+            **props,
+        },
+        state={"id": "lt-0123456789abcdef0"},
+    )
+
+
+def auto_scaling_group(subnets: list[str]) -> ResourceView:
+    spec = {"launchTemplateId": "lt-0123456789abcdef0", "version": "$Latest"}
+    return res(
+        ASG,
+        "pipeline-asg",
+        {
+            "vpcZoneIdentifiers": subnets,
+            "protectFromScaleIn": True,
+            "mixedInstancesPolicy": {"launchTemplate": {"launchTemplateSpecification": spec}},
+        },
+        state={"arn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/asg"},
+    )
+
+
+def capacity_provider(protection: str) -> ResourceView:
+    return res(
+        "aws:ecs/capacityProvider:CapacityProvider",
+        "pipeline-provider",
+        {
+            "autoScalingGroupProvider": {
+                "autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:"
+                "autoScalingGroupName/asg",
+                "managedTerminationProtection": protection,
+            }
+        },
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     """A stack whose first resource the rule judges."""
@@ -340,6 +390,20 @@ CASES: dict[str, tuple[Case, Case]] = {
             )
         ],
         PROD,
+    ),
+    "ec2-imdsv2-required": _pair([launch_template(metadataOptions={"httpTokens": "optional"})], [launch_template()]),
+    "ec2-volumes-encrypted": _pair(
+        [launch_template(blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"encrypted": "false"}}])],
+        [launch_template()],
+    ),
+    "ec2-no-public-ip-in-private-subnets": _pair(
+        [auto_scaling_group(["subnet-private1"]), launch_template(public_ip=True), VPC_WITH_PRIVATE_SUBNETS],
+        # The same template in public subnets (a stack without NAT) may give public IPs.
+        [auto_scaling_group(["subnet-public1"]), launch_template(public_ip=True), VPC_WITH_PRIVATE_SUBNETS],
+    ),
+    "ecs-managed-termination-protection": _pair(
+        [capacity_provider("DISABLED"), auto_scaling_group(["subnet-private1"])],
+        [capacity_provider("ENABLED"), auto_scaling_group(["subnet-private1"])],
     ),
     "tags-required": (
         Case([res(BUCKET, "data", {"tags": {"project": "ecs-workloads"}})], UNTAGGED),
@@ -556,3 +620,22 @@ def test_a_recorded_program_without_default_tags_is_flagged_on_every_taggable_re
     taggable = {r.name for r in recording.registrations if r.custom and r.type in TAGS.resource_types}
     assert flagged == taggable and {"web-logs", "web-repo", "web-task"} <= flagged
     assert [v for v in evaluate(recording, DEV) if v.rule_id == "tags-required"] == []
+
+
+def test_bridge_mode_passes_isolation_only_on_ec2_instances_that_keep_metadata_from_containers():
+    bridge = task_definition(networkMode="bridge", requiresCompatibilities=["EC2"])
+    assert _judge("ecs-task-isolation", Case([bridge, launch_template()])) == []
+    open_metadata = launch_template(metadataOptions={"httpTokens": "required", "httpPutResponseHopLimit": 2})
+    assert _judge("ecs-task-isolation", Case([bridge, open_metadata])) == [
+        "networkMode is 'bridge' on instances whose metadata containers can reach (hop limit 1)"
+    ]
+    assert _judge("ecs-task-isolation", Case([task_definition(networkMode="host")])) == [
+        "networkMode is 'host', not awsvpc"
+    ]
+
+
+def test_ssh_from_the_internet_is_refused_by_the_open_ingress_rule():
+    ssh = res(
+        SECURITY_GROUP_INGRESS, "ssh", {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22}
+    )
+    assert _judge("ec2-no-open-ingress", Case([ssh])) == ["ports 22-22 open to 0.0.0.0/0; only 80 and 443 may be"]

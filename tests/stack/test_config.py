@@ -80,7 +80,7 @@ BAD_CONFIGS = [
     ),
     (
         {"cluster": {"defaultCapacity": {"spot": 1}}},
-        "ecs-workloads:cluster.defaultCapacity.spot: 1 — unknown key; allowed: base, fargate, fargateSpot",
+        "ecs-workloads:cluster.defaultCapacity.spot: 1 — unknown key; allowed: base, fargate, fargateSpot, providers",
     ),
     ({"logs": {"retentionDays": 10}}, f"ecs-workloads:logs.retentionDays: 10 — must be one of {RETENTIONS}"),
     (
