@@ -13,7 +13,13 @@ from ..options import child, stateful
 from ..outputs import register_declared_outputs
 from ..tags import with_tags
 from .args import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs, validate_workload_args
-from .container import SCRATCH_VOLUME, container_definition, ecr_repository_arn, execution_statements
+from .container import (
+    container_definitions,
+    ecr_repository_arn,
+    execution_statements,
+    secret_references,
+    sidecar_repository_arns,
+)
 
 
 class FargateWorkload(pulumi.ComponentResource):
@@ -70,7 +76,13 @@ class FargateWorkload(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
-            policy=policy_document(execution_statements(log_group.arn, repository_arn, value(args, "secrets"))),
+            policy=policy_document(
+                execution_statements(
+                    log_group.arn,
+                    [*([repository_arn] if repository_arn is not None else []), *sidecar_repository_arns(args)],
+                    secret_references(args),
+                )
+            ),
             opts=child(self),
         )
         self._task_role = aws.iam.Role(
@@ -99,9 +111,10 @@ class FargateWorkload(pulumi.ComponentResource):
         )
         self.security_group_id = security_group.id
 
-        readonly = value(args, "readonly_root_filesystem")
         region = aws.get_region_output().region
-        container = container_definition(args, self.container_name, image_uri, log_group.name, region, readonly)
+        containers, scratch_volumes = container_definitions(
+            args, self.container_name, image_uri, log_group.name, region
+        )
         storage = args.get("ephemeral_storage_gib")
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
@@ -116,8 +129,8 @@ class FargateWorkload(pulumi.ComponentResource):
             ephemeral_storage=(aws.ecs.TaskDefinitionEphemeralStorageArgs(size_in_gib=storage) if storage else None),
             execution_role_arn=execution_role.arn,
             task_role_arn=self._task_role.arn,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)] if readonly else None,
-            container_definitions=json_document([container]),
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume in scratch_volumes] or None,
+            container_definitions=json_document(containers),
             opts=child(self),
         )
         self.task_definition_arn = task_definition.arn
