@@ -205,6 +205,9 @@ class FargateWorkloadArgs(TypedDict, total=False):
     """User (`uid[:gid]` or name) the container runs as."""
     depends_on: list[ContainerDependency]
     """Sidecars that must reach a condition before the main container starts."""
+    enable_execute_command: bool
+    """Allow `aws ecs execute-command` into every container of the tasks: the task role gets the Session
+    Manager channel permissions, and services and schedules start their tasks with ECS Exec on."""
     sidecars: list[SidecarContainer]
     """Further containers of the task, started after what they depend on and logged like the main one."""
     log_retention_days: int
@@ -459,6 +462,7 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "readonly_root_filesystem": _READONLY_ROOT,
         "user": _USER_SPEC,
         "depends_on": DEPENDS_ON,
+        "enable_execute_command": Flag(default=False),
         "sidecars": NestedList(arguments=SIDECAR_ARGS, default=[]),
         "log_retention_days": OneOf(values=LOG_RETENTION_DAYS, default=30),
         "protect_data": Flag(default=False),

@@ -15,6 +15,7 @@ from ..tags import with_tags
 from .args import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs, validate_workload_args
 from .container import (
     container_definitions,
+    exec_statements,
     ecr_repository_arn,
     execution_statements,
     secret_references,
@@ -43,6 +44,9 @@ class FargateWorkload(pulumi.ComponentResource):
     """Name of the task role, for policies attached outside the component."""
     security_group_id: pulumi.Output[str]
     """Security group of the tasks; it admits nothing until a component adds ingress."""
+    execute_command: bool
+    """Whether ECS Exec is on: services and schedules start the tasks with it, and the task role may
+    open its Session Manager channels."""
 
     def __init__(self, name: str, args: FargateWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_workload_args(args, name=name)
@@ -134,6 +138,9 @@ class FargateWorkload(pulumi.ComponentResource):
             opts=child(self),
         )
         self.task_definition_arn = task_definition.arn
+        self.execute_command = value(args, "enable_execute_command")
+        if self.execute_command:
+            self.grant("exec", exec_statements())
         register_declared_outputs(self)
 
     @property

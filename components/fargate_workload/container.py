@@ -36,6 +36,25 @@ def ecr_repository_arn(image: str) -> str | None:
     return f"arn:aws:ecr:{region}:{account}:repository/{repository}"
 
 
+def exec_statements() -> list[dict[str, Any]]:
+    """What the task role needs for ECS Exec: the Session Manager channels the ECS agent opens for
+    `execute-command` (ECS Developer Guide, "Monitor Amazon ECS containers with ECS Exec", IAM permissions)."""
+    return [
+        {
+            "Sid": "EcsExecChannel",
+            "Effect": "Allow",
+            "Action": [
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
+            # The Session Manager message channels have no resource-level permissions.
+            "Resource": "*",
+        }
+    ]
+
+
 def secret_references(args: FargateWorkloadArgs) -> list[pulumi.Input[str]]:
     """Every container's secret references: what the execution role may read, and nothing else."""
     value = FARGATE_WORKLOAD_ARGS.value

@@ -353,10 +353,10 @@ def _extreme_config() -> dict:
     config["ecs-workloads:cats"] = {
         **config["ecs-workloads:cats"],
         "desiredCount": autoscaling["maxTasks"],
-        "enableExecuteCommand": True,
         "autoscaling": autoscaling,
     }
     config["ecs-workloads:network"] = {**config["ecs-workloads:network"], **_maxima(NetworkSettings)}
+    config["ecs-workloads:executeCommand"] = True
     return config
 
 
