@@ -5,7 +5,7 @@ one place that decides deployment safety, placement, capacity and how autoscalin
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws

@@ -15,8 +15,8 @@ from ..tags import with_tags
 from .args import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs, validate_workload_args
 from .container import (
     container_definitions,
-    exec_statements,
     ecr_repository_arn,
+    exec_statements,
     execution_statements,
     secret_references,
     sidecar_repository_arns,
