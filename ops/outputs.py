@@ -46,6 +46,10 @@ class Job:
     log_group_name: str
     capacity_provider_strategy: list[dict[str, Any]] | None
     config_path: str | None
+    execute_command: bool = False
+    """Whether the job's runs have ECS Exec (stack output `executeCommand`; absent in older stacks: off)."""
+    container_names: list[str] | None = None
+    """Every container of the task, the main one first (`containerNames`); None in older stacks."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,10 @@ class Service:
     max_tasks: int | None
     url: str | None
     api_token_secret_arn: str | None
+    execute_command: bool = False
+    """Whether the service's tasks have ECS Exec (stack output `executeCommand`; absent in older stacks: off)."""
+    container_names: list[str] | None = None
+    """Every container of the task, the main one first (`containerNames`); None in older stacks."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +222,8 @@ def _job(name: str, entry: _Entry) -> Job:
         log_group_name=entry.get("logGroupName", _STR),
         capacity_provider_strategy=entry.get("capacityProviderStrategy", _STRATEGY, required=False),
         config_path=entry.get("configPath", _STR, required=False),
+        execute_command=entry.get("executeCommand", _BOOL, required=False, default=False),
+        container_names=entry.get("containerNames", _STRS, required=False),
     )
 
 
@@ -227,6 +237,8 @@ def _service(name: str, entry: _Entry) -> Service:
         max_tasks=entry.get("maxTasks", _COUNT, required=False),
         url=entry.get("url", _STR, required=False),
         api_token_secret_arn=entry.get("apiTokenSecretArn", _STR, required=False),
+        execute_command=entry.get("executeCommand", _BOOL, required=False, default=False),
+        container_names=entry.get("containerNames", _STRS, required=False),
     )
 
 

@@ -141,6 +141,9 @@ def build_batch(foundation: Foundation, pipelines: Mapping[str, BatchPipelineSet
                 "serviceName": service.service_name,
                 "clusterName": service.cluster_name,
                 "logGroupName": service.log_group_name,
+                # `ecs-workloads exec` reads these: whether ECS Exec is on, and which containers it can enter.
+                "executeCommand": service.workload.execute_command,
+                "containerNames": service.workload.container_names,
                 "autoscaled": True,
                 "minTasks": pipelines[name].min_tasks,
                 "maxTasks": pipelines[name].max_tasks,

@@ -209,6 +209,9 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
                 "serviceName": service.service_name,
                 "clusterName": service.cluster_name,
                 "logGroupName": service.log_group_name,
+                # `ecs-workloads exec` reads these: whether ECS Exec is on, and which containers it can enter.
+                "executeCommand": service.workload.execute_command,
+                "containerNames": service.workload.container_names,
                 "autoscaled": cats.autoscaling is not None,
                 "minTasks": cats.autoscaling.min_tasks if cats.autoscaling else cats.desired_count,
                 "maxTasks": cats.autoscaling.max_tasks if cats.autoscaling else cats.desired_count,

@@ -31,7 +31,9 @@ class FargateWorkload(pulumi.ComponentResource):
     family: str
     """Task definition family."""
     container_name: str
-    """Name of the container in the task definition."""
+    """Name of the main container in the task definition."""
+    container_names: list[str]
+    """Every container of the task definition, the main one first, then the sidecars in order."""
     log_group_name: pulumi.Output[str]
     """CloudWatch Logs group of the container."""
     image_uri: pulumi.Output[str]
@@ -58,6 +60,7 @@ class FargateWorkload(pulumi.ComponentResource):
         protect = value(args, "protect_data")
         self.family = args.get("family") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
         self.container_name = value(args, "container_name")
+        self.container_names = [self.container_name, *(sidecar["name"] for sidecar in value(args, "sidecars"))]
         self._placement = (value(args, "compatibility"), value(args, "network_mode"))
 
         image_uri, repository_arn = self._image(name, args, protect)

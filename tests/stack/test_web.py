@@ -137,6 +137,8 @@ def test_outputs_name_the_urls_service_and_bucket():
                 "serviceName": recording.one("aws:ecs/service:Service").outputs["name"],
                 "clusterName": recording.one("aws:ecs/cluster:Cluster").outputs["name"],
                 "logGroupName": recording.one("aws:cloudwatch/logGroup:LogGroup").outputs["name"],
+                "executeCommand": False,
+                "containerNames": ["app"],
                 "autoscaled": False,
                 "minTasks": 1,
                 "maxTasks": 1,
