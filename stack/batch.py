@@ -179,7 +179,9 @@ def _pipeline(foundation: Foundation, name: str, settings: BatchPipelineSettings
         "cluster_arn": foundation.cluster_arn,
         "placement": foundation.placement,
         "capacity_providers": foundation.capacity_providers,
-        "workload": settings.workload.workload_args(WORKER_APP, foundation),
+        "workload": settings.workload.workload_args(
+            WORKER_APP, foundation.log_retention_days, foundation.execute_command
+        ),
         "deployment": {"capacity": capacity.weights()},
         "protect_data": foundation.protect_data,
         "alarm_topic_arn": foundation.alarm_topic_arn,

@@ -264,7 +264,7 @@ def _image_assessor(
 
 
 def _workload(foundation: Foundation, workload: WorkloadSettings, default_app: str) -> FargateWorkloadArgs:
-    return workload.workload_args(default_app, foundation)
+    return workload.workload_args(default_app, foundation.log_retention_days, foundation.execute_command)
 
 
 def _capacity(foundation: Foundation, workload: WorkloadSettings) -> CapacitySettings:

@@ -156,7 +156,7 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         {"description": "Bearer token of the cats API's delete and reset (API_TOKEN)", "protect_data": protect},
     )
 
-    workload = cats.workload.workload_args(CATS_APP, foundation)
+    workload = cats.workload.workload_args(CATS_APP, foundation.log_retention_days, foundation.execute_command)
     workload["port"] = CATS_PORT
     workload["environment"] = {**workload["environment"], "BUCKET_NAME": bucket.name}
     # A secret, not environment: ECS resolves it at task start, so the value is in no task definition.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from pydantic import Field, field_validator, model_validator
 
@@ -27,9 +27,6 @@ from ecs_workloads.validation import ArgumentProblems
 from ecs_workloads.workload_shape import EMBEDDED_WORKLOAD_ARGS
 
 from .component_rules import raise_component_problems
-
-if TYPE_CHECKING:
-    from .foundation import Foundation
 from .section import Section
 
 APPS_DIR = Path(__file__).resolve().parent.parent / "apps"
@@ -218,14 +215,16 @@ class WorkloadSettings(Section):
         # Every image under apps/ runs as this non-root user; naming it lets ECS and scanners see it.
         return {"build_context": str(APPS_DIR / (self.app or default_app)), "user": self.user or APPS_USER}
 
-    def workload_args(self, default_app: str, foundation: Foundation) -> FargateWorkloadArgs:
-        """The `FargateWorkloadArgs` these settings decide, with the stack-wide choices of `foundation`. Built
-        from validated config whose keys are declared fields (the component checks them again): the one place
-        config enters the typed arguments."""
-        args = {**self.container(default_app), **self.sizing(), "log_retention_days": foundation.log_retention_days}
+    def workload_args(
+        self, default_app: str, log_retention_days: int, execute_command_default: bool
+    ) -> FargateWorkloadArgs:
+        """The `FargateWorkloadArgs` these settings decide, with the stack-wide log retention and ECS Exec
+        default. Built from validated config whose keys are declared fields (the component checks them again):
+        the one place config enters the typed arguments."""
+        args = {**self.container(default_app), **self.sizing(), "log_retention_days": log_retention_days}
         execute_command = self.enable_execute_command
         if execute_command is None:
-            execute_command = foundation.execute_command
+            execute_command = execute_command_default
         # Only when on, so workloads without ECS Exec keep the arguments they had.
         if execute_command:
             args["enable_execute_command"] = True

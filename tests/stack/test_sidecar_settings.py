@@ -4,7 +4,6 @@ definition, and the component's messages come back in config wording."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 from pydantic import ValidationError
@@ -41,8 +40,7 @@ def test_sidecars_of_the_stack_file_reach_the_task_definition():
 
 
 def test_without_sidecars_the_workload_arguments_are_as_before():
-    foundation = SimpleNamespace(log_retention_days=30, execute_command=False)
-    args = WorkloadSettings.model_validate({"image": COLLECTOR}).workload_args("cats", foundation)
+    args = WorkloadSettings.model_validate({"image": COLLECTOR}).workload_args("cats", 30, False)
     assert "sidecars" not in args and "depends_on" not in args
 
 
