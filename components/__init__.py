@@ -31,7 +31,9 @@ _EXPORTS = {
     "ManagedInstancesCapacityProvider": "managed_instances_capacity",
     "PlacementConstraint": "task_placement",
     "PlacementStrategy": "task_placement",
+    "ContainerDependency": "fargate_workload",
     "ContainerHealthCheck": "fargate_workload",
+    "SidecarContainer": "fargate_workload",
     "FargateWorkload": "fargate_workload",
     "FargateWorkloadArgs": "fargate_workload",
     "ServiceDeploymentArgs": "fargate_service",
@@ -70,7 +72,13 @@ if TYPE_CHECKING:
     from .capacity import CapacityProviderFacts, CapacityWeights, ProviderWeight
     from .cluster import ClusterCapacityProvider, EcsCluster, EcsClusterArgs
     from .fargate_service import ServiceDeploymentArgs
-    from .fargate_workload import ContainerHealthCheck, FargateWorkload, FargateWorkloadArgs
+    from .fargate_workload import (
+        ContainerDependency,
+        ContainerHealthCheck,
+        FargateWorkload,
+        FargateWorkloadArgs,
+        SidecarContainer,
+    )
     from .generated_secret import GeneratedSecret, GeneratedSecretArgs
     from .managed_instances_capacity import ManagedInstancesCapacityArgs, ManagedInstancesCapacityProvider
     from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement

@@ -5,12 +5,12 @@ one place that decides deployment safety, placement, capacity and how autoscalin
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from .arguments import Arguments, Flag, Integer
+from .arguments import Arguments, Integer
 from .capacity import CAPACITY, CapacityProviderFacts, CapacityWeights, capacity_strategy
 from .fargate_workload import FargateWorkload
 from .network import WorkloadPlacement
@@ -39,8 +39,6 @@ class ServiceDeploymentArgs(TypedDict, total=False):
     """Lower bound of running tasks during a deployment, in percent of the desired count."""
     max_percent: int
     """Upper bound of running tasks during a deployment, in percent of the desired count."""
-    enable_execute_command: bool
-    """Allow `aws ecs execute-command` into tasks (adds the SSM channel permissions to the task role)."""
 
 
 SERVICE_DEPLOYMENT_ARGS = Arguments(
@@ -55,7 +53,6 @@ SERVICE_DEPLOYMENT_ARGS = Arguments(
         # minimumHealthyPercent is at most 100 and maximumPercent at least 100; 200 bounds a typo.
         "min_healthy_percent": Integer(low=0, high=100, default=100),
         "max_percent": Integer(low=100, high=200, default=200),
-        "enable_execute_command": Flag(default=False),
     },
 )
 
@@ -76,8 +73,6 @@ def create_service(
 ) -> aws.ecs.Service:
     """Creates the ECS service; with `autoscaled`, Application Auto Scaling owns the desired count."""
     value = SERVICE_DEPLOYMENT_ARGS.value
-    if value(deployment, "enable_execute_command"):
-        workload.grant("exec", _exec_statements())
     strategy = capacity_strategy(value(deployment, "capacity"), providers)
     on_ec2 = workload.compatibility == "EC2"
     network = None
@@ -111,7 +106,7 @@ def create_service(
         deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
         deployment_minimum_healthy_percent=value(deployment, "min_healthy_percent"),
         deployment_maximum_percent=value(deployment, "max_percent"),
-        enable_execute_command=value(deployment, "enable_execute_command"),
+        enable_execute_command=workload.execute_command,
         load_balancers=load_balancers,
         health_check_grace_period_seconds=health_check_grace_period_seconds,
         # The tasks carry the task definition's tags (the component's and the stack's default tags) and
@@ -144,20 +139,3 @@ def scaling_target(
         max_capacity=max_tasks,
         opts=child(parent),
     )
-
-
-def _exec_statements() -> list[dict[str, Any]]:
-    return [
-        {
-            "Sid": "EcsExecChannel",
-            "Effect": "Allow",
-            "Action": [
-                "ssmmessages:CreateControlChannel",
-                "ssmmessages:CreateDataChannel",
-                "ssmmessages:OpenControlChannel",
-                "ssmmessages:OpenDataChannel",
-            ],
-            # The Session Manager message channels have no resource-level permissions.
-            "Resource": "*",
-        }
-    ]

@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 
-from . import api_token, instances, jobs, queues, redrive, schedules, services, task_logs
+from . import api_token, execute, instances, jobs, queues, redrive, schedules, services, task_logs
 from .aws import Aws, SessionLike
 from .console import Console
 from .errors import ExitCode, OpsError, explain
@@ -44,7 +44,12 @@ Handler = Callable[[Context, argparse.Namespace], ExitCode]
 
 
 def main(argv: Sequence[str] | None = None, *, session: SessionLike | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    # What follows `--` is the command `exec` runs in the container, never options of this CLI.
+    tail = given[given.index("--") + 1 :] if "--" in given else []
+    args = build_parser().parse_args(given[: len(given) - len(tail) - 1] if "--" in given else given)
+    if hasattr(args, "exec_command"):
+        args.exec_command = tail
     console = Console(json_mode=args.json)
     try:
         outputs = load_outputs(args.outputs, args.stack)
@@ -115,6 +120,24 @@ def build_parser() -> argparse.ArgumentParser:
     command(
         "drain", _drain, "drain a container instance (EC2 instance id or container instance ARN): no new tasks"
     ).add_argument("instance")
+
+    enter = command(
+        "exec",
+        _exec,
+        "a command in a running task of a service or job through ECS Exec: runs `aws ecs execute-command` "
+        "when the Session Manager plugin is installed, else prints it",
+    )
+    enter.add_argument("workload", metavar="NAME", help="a service or job of the stack")
+    enter.add_argument("--container", help="container to enter (default: the main container)")
+    enter.add_argument("--task", help="task id to enter (default: a running task of the workload)")
+    enter.add_argument(
+        "--start",
+        action="store_true",
+        help=f"a job with no running task: start one that runs `{' '.join(execute.KEEP_ALIVE)}`",
+    )
+    enter.add_argument("--print", dest="print_only", action="store_true", help="print the invocation, do not run it")
+    # The command after `--` is split off by `main`; this entry documents it in the help.
+    enter.add_argument("exec_command", nargs="*", metavar="-- COMMAND", help="what to run, e.g. -- sh")
 
     command("queues", _queues, "queue depth, messages in flight, DLQ depth, oldest message age")
     move = command("redrive", _redrive, "move a batch service's dead-letter messages back to its queue")
@@ -283,6 +306,39 @@ def _run(context: Context, args: argparse.Namespace) -> ExitCode:
                 console.text(task_logs.render_log(job, outcome.task_id, events))
     console.result(result)
     return ExitCode.TASK_FAILED if failed else ExitCode.OK
+
+
+def _exec(context: Context, args: argparse.Namespace) -> ExitCode:
+    words = args.exec_command
+    if not words:
+        raise OpsError("exec: give the command after --, e.g. `ecs-workloads exec cats -- sh`", ExitCode.USAGE)
+    found = execute.target(context.outputs, args.workload)
+    execute.require_exec(found)
+    container_name = execute.container(found, args.container)
+    ecs, console = context.aws.ecs, context.console
+    task = execute.running_task(ecs, found, args.task)
+    started = False
+    if task is None:
+        if found.job is None or not args.start:
+            hint = "; --start starts one" if found.job is not None else ""
+            raise OpsError(f"no running task of {found.name} has ECS Exec{hint}", ExitCode.USAGE)
+        task = execute.start_keep_alive(ecs, found.job, found.job.container_name)
+        started = True
+        console.warn(
+            f"started task {task} ({' '.join(execute.KEEP_ALIVE)}); enter it once it is RUNNING, and stop it with "
+            f"`aws ecs stop-task --cluster {found.cluster} --task {task}`"
+        )
+    words = execute.invocation(found.cluster, task, container_name, words, context.outputs.region)
+    result = {"workload": found.name, "task": task, "container": container_name, "started": started, "command": words}
+    if args.print_only or not execute.can_run_here():
+        if not args.print_only:
+            console.warn(f"the AWS CLI with {execute.PLUGIN} is not installed here; run this where it is:")
+        console.text(shlex.join(words))
+        console.result(result)
+        return ExitCode.OK
+    status = execute.run(words)
+    console.result({**result, "exitStatus": status})
+    return ExitCode.OK if status == 0 else ExitCode.FAILED
 
 
 def _services(context: Context, _args: argparse.Namespace) -> ExitCode:

@@ -49,6 +49,10 @@ class Job:
     capacity_provider_strategy: list[dict[str, Any]] | None
     config_path: str | None
     network_mode: str = "awsvpc"
+    execute_command: bool = False
+    """Whether the job's runs have ECS Exec (stack output `executeCommand`; absent in older stacks: off)."""
+    container_names: list[str] | None = None
+    """Every container of the task, the main one first (`containerNames`); None in older stacks."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,10 @@ class Service:
     max_tasks: int | None
     url: str | None
     api_token_secret_arn: str | None
+    execute_command: bool = False
+    """Whether the service's tasks have ECS Exec (stack output `executeCommand`; absent in older stacks: off)."""
+    container_names: list[str] | None = None
+    """Every container of the task, the main one first (`containerNames`); None in older stacks."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +227,8 @@ def _job(name: str, entry: _Entry) -> Job:
         capacity_provider_strategy=entry.get("capacityProviderStrategy", _STRATEGY, required=False),
         config_path=entry.get("configPath", _STR, required=False),
         network_mode=entry.get("networkMode", _STR, required=False) or "awsvpc",
+        execute_command=entry.get("executeCommand", _BOOL, required=False, default=False),
+        container_names=entry.get("containerNames", _STRS, required=False),
     )
 
 
@@ -232,6 +242,8 @@ def _service(name: str, entry: _Entry) -> Service:
         max_tasks=entry.get("maxTasks", _COUNT, required=False),
         url=entry.get("url", _STR, required=False),
         api_token_secret_arn=entry.get("apiTokenSecretArn", _STR, required=False),
+        execute_command=entry.get("executeCommand", _BOOL, required=False, default=False),
+        container_names=entry.get("containerNames", _STRS, required=False),
     )
 
 

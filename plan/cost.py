@@ -325,6 +325,15 @@ class _TaskSize:
     vcpu: float
     gb: float
     architecture: str
+    sidecar_vcpu: float = 0.0
+    """What the sidecars reserve of the task size: Fargate bills the task, so this is a share of its price,
+    shown on the line, not a cost of its own."""
+    sidecar_gb: float = 0.0
+
+    def share_text(self) -> str:
+        if not (self.sidecar_vcpu or self.sidecar_gb):
+            return ""
+        return f" (sidecars reserve {self.sidecar_vcpu:g} vCPU/{self.sidecar_gb:g} GB of it)"
 
     def hourly(self, prices: dict[str, float], spot_share: float) -> float:
         arch = self.architecture.lower()
@@ -336,10 +345,14 @@ def _task_size(recording: Recording, task_definition_arn: Any) -> _TaskSize | No
     for task in recording.of_type("aws:ecs/taskDefinition:TaskDefinition"):
         if task.outputs.get("arn") == task_definition_arn:
             platform = task.inputs.get("runtimePlatform") or {}
+            # The first container is the workload's own; the ones after it are its sidecars.
+            sidecars = json.loads(task.inputs.get("containerDefinitions") or "[]")[1:]
             return _TaskSize(
                 vcpu=int(task.inputs["cpu"]) / 1024,
                 gb=int(task.inputs["memory"]) / 1024,
                 architecture=platform.get("cpuArchitecture", "X86_64"),
+                sidecar_vcpu=sum(int(c.get("cpu") or 0) for c in sidecars) / 1024,
+                sidecar_gb=sum(int(c.get("memory") or 0) for c in sidecars) / 1024,
             )
     return None
 
@@ -396,7 +409,7 @@ def _services(recording: Recording, prices: dict[str, float], report: CostReport
             report.add(service, f"{tasks:g} tasks on EC2 capacity (priced with the instances)", tasks, "tasks", 0.0)
             continue
         share = spot_share(strategy, tasks)
-        item = f"Fargate {tasks:g}x {size.vcpu:g} vCPU/{size.gb:g} GB, {share:.0%} Spot"
+        item = f"Fargate {tasks:g}x {size.vcpu:g} vCPU/{size.gb:g} GB, {share:.0%} Spot{size.share_text()}"
         report.add(service, item, tasks * HOURS_PER_MONTH, "task-h", size.hourly(prices, share))
         if (service.inputs.get("networkConfiguration") or {}).get("assignPublicIp"):
             report.add(service, "task public IPv4", tasks * HOURS_PER_MONTH, "IPv4-h", prices["public_ipv4_hour"])
@@ -584,7 +597,7 @@ def _schedules(recording: Recording, prices: dict[str, float], report: CostRepor
             continue
         share = spot_share(strategy, tasks)
         hours = runs * tasks * max(ASSUMED_RUN_SECONDS, FARGATE_MINIMUM_SECONDS) / 3600
-        item = f"Fargate {runs:,.0f} runs x{tasks:g}, {share:.0%} Spot"
+        item = f"Fargate {runs:,.0f} runs x{tasks:g}, {share:.0%} Spot{size.share_text()}"
         report.add(schedule, item, hours, "task-h", size.hourly(prices, share))
         if (ecs.get("networkConfiguration") or {}).get("assignPublicIp"):
             report.add(schedule, "task public IPv4", hours, "IPv4-h", prices["public_ipv4_hour"])

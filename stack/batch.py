@@ -141,6 +141,9 @@ def build_batch(foundation: Foundation, pipelines: Mapping[str, BatchPipelineSet
                 "serviceName": service.service_name,
                 "clusterName": service.cluster_name,
                 "logGroupName": service.log_group_name,
+                # `ecs-workloads exec` reads these: whether ECS Exec is on, and which containers it can enter.
+                "executeCommand": service.workload.execute_command,
+                "containerNames": service.workload.container_names,
                 "autoscaled": True,
                 "minTasks": pipelines[name].min_tasks,
                 "maxTasks": pipelines[name].max_tasks,
@@ -176,7 +179,9 @@ def _pipeline(foundation: Foundation, name: str, settings: BatchPipelineSettings
         "cluster_arn": foundation.cluster_arn,
         "placement": foundation.placement,
         "capacity_providers": foundation.capacity_providers,
-        "workload": settings.workload.workload_args(WORKER_APP, foundation.log_retention_days),
+        "workload": settings.workload.workload_args(
+            WORKER_APP, foundation.log_retention_days, foundation.execute_command
+        ),
         "deployment": {"capacity": capacity.weights()},
         "protect_data": foundation.protect_data,
         "alarm_topic_arn": foundation.alarm_topic_arn,

@@ -31,6 +31,8 @@ class Foundation:
     """Whether stateful resources get `protect` and `retain_on_delete`."""
     log_retention_days: int
     """Retention of every log group."""
+    execute_command: bool
+    """Whether ECS Exec is on for a workload that does not say."""
     default_capacity: CapacitySettings
     """The cluster's on-demand/Spot weights, for a workload that sets none of its own."""
     capacity_providers: dict[str, CapacityProviderFacts]

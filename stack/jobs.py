@@ -264,7 +264,7 @@ def _image_assessor(
 
 
 def _workload(foundation: Foundation, workload: WorkloadSettings, default_app: str) -> FargateWorkloadArgs:
-    return workload.workload_args(default_app, foundation.log_retention_days)
+    return workload.workload_args(default_app, foundation.log_retention_days, foundation.execute_command)
 
 
 def _capacity(foundation: Foundation, workload: WorkloadSettings) -> CapacitySettings:
@@ -304,6 +304,9 @@ def _outputs(
         "taskDefinitionArn": task.task_definition_arn,
         "family": task.family,
         "containerName": task.container_name,
+        # `ecs-workloads exec` reads these: whether ECS Exec is on, and which containers it can enter.
+        "executeCommand": task.workload.execute_command,
+        "containerNames": task.workload.container_names,
         "clusterArn": task.cluster_arn,
         "subnetIds": task.subnet_ids,
         "securityGroupIds": task.security_group_ids,

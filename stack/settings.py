@@ -155,6 +155,9 @@ class StackSettings(Section):
     protect_data: bool = Field(
         False, description="Protect and retain buckets, queues, log groups and repositories; ALB deletion protection."
     )
+    execute_command: bool = FARGATE_WORKLOAD_ARGS["enable_execute_command"].setting(
+        description="ECS Exec (`ecs-workloads exec`) for every workload whose enableExecuteCommand does not say."
+    )
     network: NetworkSettings = Field(
         default_factory=NetworkSettings, description="The VPC every workload runs in: a new one, or an existing one."
     )

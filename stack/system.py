@@ -33,6 +33,7 @@ def build_foundation(settings: StackSettings) -> Foundation:
         alarm_topic_arn=alarms.arn,
         protect_data=settings.protect_data,
         log_retention_days=settings.logs.retention_days,
+        execute_command=settings.execute_command,
         default_capacity=settings.cluster.default_capacity,
         capacity_providers=cluster.capacity_providers,
     )

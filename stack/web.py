@@ -93,9 +93,6 @@ class CatsSettings(Section):
     )
     hosted_zone_id: str | None = _WEB["hosted_zone_id"].setting(None, description="Route 53 hosted zone of domainName.")
     autoscaling: CatsAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
-    enable_execute_command: bool = SERVICE_DEPLOYMENT_ARGS["enable_execute_command"].setting(
-        description="Allow `aws ecs execute-command` into the tasks."
-    )
     health_check_path: str = _WEB["health_check_path"].setting(
         "/health", description="Path the load balancer probes on each task."
     )
@@ -126,7 +123,7 @@ class CatsSettings(Section):
         """The `AlbWebService` arguments these settings decide; the foundation adds cluster, network and
         alarm topic, the stack the container."""
         args: dict[str, Any] = {
-            "deployment": {"desired_count": self.desired_count, "enable_execute_command": self.enable_execute_command},
+            "deployment": {"desired_count": self.desired_count},
             "path_patterns": [self.path_pattern],
             "priority": self.rule_priority,
             "allowed_cidrs": list(self.allowed_cidrs),
@@ -159,7 +156,7 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         {"description": "Bearer token of the cats API's delete and reset (API_TOKEN)", "protect_data": protect},
     )
 
-    workload = cats.workload.workload_args(CATS_APP, foundation.log_retention_days)
+    workload = cats.workload.workload_args(CATS_APP, foundation.log_retention_days, foundation.execute_command)
     workload["port"] = CATS_PORT
     workload["environment"] = {**workload["environment"], "BUCKET_NAME": bucket.name}
     # A secret, not environment: ECS resolves it at task start, so the value is in no task definition.
@@ -212,6 +209,9 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
                 "serviceName": service.service_name,
                 "clusterName": service.cluster_name,
                 "logGroupName": service.log_group_name,
+                # `ecs-workloads exec` reads these: whether ECS Exec is on, and which containers it can enter.
+                "executeCommand": service.workload.execute_command,
+                "containerNames": service.workload.container_names,
                 "autoscaled": cats.autoscaling is not None,
                 "minTasks": cats.autoscaling.min_tasks if cats.autoscaling else cats.desired_count,
                 "maxTasks": cats.autoscaling.max_tasks if cats.autoscaling else cats.desired_count,

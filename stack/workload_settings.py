@@ -15,7 +15,14 @@ from ecs_workloads.capacity import (
     CapacityWeights,
     capacity_strategy,
 )
-from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs, environment_entries
+from ecs_workloads.fargate_workload import (
+    CONTAINER_DEPENDENCY_ARGS,
+    CONTAINER_HEALTH_CHECK_ARGS,
+    FARGATE_WORKLOAD_ARGS,
+    SIDECAR_ARGS,
+    FargateWorkloadArgs,
+    environment_entries,
+)
 from ecs_workloads.validation import ArgumentProblems
 from ecs_workloads.workload_shape import EMBEDDED_WORKLOAD_ARGS
 
@@ -76,6 +83,59 @@ class CapacitySettings(Section):
         ]
 
 
+class HealthCheckSettings(Section):
+    """A container health check run by the ECS agent."""
+
+    command: list[str] = CONTAINER_HEALTH_CHECK_ARGS["command"].setting(
+        description='The check, e.g. ["CMD", "/healthcheck"].'
+    )
+    interval: int = CONTAINER_HEALTH_CHECK_ARGS["interval"].setting(description="Seconds between checks.")
+    timeout: int = CONTAINER_HEALTH_CHECK_ARGS["timeout"].setting(description="Seconds before a check fails.")
+    retries: int = CONTAINER_HEALTH_CHECK_ARGS["retries"].setting(description="Failures before unhealthy.")
+    start_period: int = CONTAINER_HEALTH_CHECK_ARGS["start_period"].setting(description="Grace seconds after start.")
+
+    def args(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+class DependencySettings(Section):
+    """A container that must reach a condition before this one starts."""
+
+    container: str = CONTAINER_DEPENDENCY_ARGS["container"].setting(description="The awaited container's name.")
+    condition: str = CONTAINER_DEPENDENCY_ARGS["condition"].setting(description="START, COMPLETE, SUCCESS or HEALTHY.")
+
+
+class SidecarSettings(Section):
+    """A further container of the workload's task (`SidecarContainer`)."""
+
+    name: str = SIDECAR_ARGS["name"].setting(description="Container name, unique in the task.")
+    image: str = SIDECAR_ARGS["image"].setting(description="Image URI.")
+    command: list[str] | None = SIDECAR_ARGS["command"].setting(None, description="Command. Default: the image's.")
+    environment: dict[str, str] = SIDECAR_ARGS["environment"].setting(description="Plain environment variables.")
+    secrets: dict[str, str] = SIDECAR_ARGS["secrets"].setting(
+        description="Environment from SSM parameter / Secrets Manager ARNs."
+    )
+    port: int | None = SIDECAR_ARGS["port"].setting(None, description="Container port (TCP), unique in the task.")
+    health_check: HealthCheckSettings | None = Field(None, description="Health check (needed for HEALTHY).")
+    cpu: int | None = SIDECAR_ARGS["cpu"].setting(None, description="CPU units reserved out of the task's cpu.")
+    memory: int | None = SIDECAR_ARGS["memory"].setting(None, description="Hard memory limit in MiB.")
+    essential: bool = SIDECAR_ARGS["essential"].setting(description="The task stops when this container stops.")
+    user: str | None = SIDECAR_ARGS["user"].setting(None, description="uid[:gid] it runs as. Default: the image's.")
+    readonly_root_filesystem: bool = SIDECAR_ARGS["readonly_root_filesystem"].setting(
+        description="Read-only root with a scratch /tmp."
+    )
+    depends_on: list[DependencySettings] = Field([], description="Containers it waits for before it starts.")
+
+    def args(self) -> dict[str, Any]:
+        """The `SidecarContainer` these settings decide: only what is set, so defaults stay the component's."""
+        given = self.model_dump(exclude_none=True, exclude={"health_check", "depends_on"})
+        if self.health_check is not None:
+            given["health_check"] = self.health_check.args()
+        if self.depends_on:
+            given["depends_on"] = [dependency.model_dump() for dependency in self.depends_on]
+        return given
+
+
 class WorkloadSettings(Section):
     """The container of a workload. `image` wins over `app`; with neither, the section's own app is built."""
 
@@ -114,6 +174,11 @@ class WorkloadSettings(Section):
     user: str | None = FARGATE_WORKLOAD_ARGS["user"].setting(
         None, description="uid[:gid] the container runs as. Default: 10001:10001 for apps/ builds, else the image's."
     )
+    depends_on: list[DependencySettings] = Field([], description="Sidecars the main container waits for.")
+    sidecars: list[SidecarSettings] = Field([], description="Further containers of the task.")
+    enable_execute_command: bool | None = FARGATE_WORKLOAD_ARGS["enable_execute_command"].setting(
+        None, description="ECS Exec into the tasks. Default: the stack's executeCommand."
+    )
 
     @field_validator("app")
     @classmethod
@@ -150,10 +215,19 @@ class WorkloadSettings(Section):
         # Every image under apps/ runs as this non-root user; naming it lets ECS and scanners see it.
         return {"build_context": str(APPS_DIR / (self.app or default_app)), "user": self.user or APPS_USER}
 
-    def workload_args(self, default_app: str, log_retention_days: int) -> FargateWorkloadArgs:
-        """The `FargateWorkloadArgs` these settings decide. Built from validated config whose keys are declared
-        fields (the component checks them again): the one place config enters the typed arguments."""
+    def workload_args(
+        self, default_app: str, log_retention_days: int, execute_command_default: bool
+    ) -> FargateWorkloadArgs:
+        """The `FargateWorkloadArgs` these settings decide, with the stack-wide log retention and ECS Exec
+        default. Built from validated config whose keys are declared fields (the component checks them again):
+        the one place config enters the typed arguments."""
         args = {**self.container(default_app), **self.sizing(), "log_retention_days": log_retention_days}
+        execute_command = self.enable_execute_command
+        if execute_command is None:
+            execute_command = execute_command_default
+        # Only when on, so workloads without ECS Exec keep the arguments they had.
+        if execute_command:
+            args["enable_execute_command"] = True
         return cast(FargateWorkloadArgs, args)
 
     def sizing(self) -> dict[str, Any]:
@@ -170,4 +244,9 @@ class WorkloadSettings(Section):
         for key in ("host_port", "gpus", "memory_reservation"):
             if getattr(self, key) is not None:
                 sizing[key] = getattr(self, key)
+        # Only when given, like the placement fields: workloads without sidecars keep their arguments.
+        if self.depends_on:
+            sizing["depends_on"] = [dependency.model_dump() for dependency in self.depends_on]
+        if self.sidecars:
+            sizing["sidecars"] = [sidecar.args() for sidecar in self.sidecars]
         return sizing

@@ -6,6 +6,7 @@ add only what makes them different (a schedule, a queue, a load balancer).
 """
 
 from .args import (
+    CONTAINER_DEPENDENCY_ARGS,
     CONTAINER_HEALTH_CHECK_ARGS,
     ENV_NAME,
     FARGATE_WORKLOAD_ARGS,
@@ -13,8 +14,11 @@ from .args import (
     LOG_RETENTION_DAYS,
     SECRET_LOOKING_NAME,
     SECRETS_MANAGER_REFERENCE,
+    SIDECAR_ARGS,
+    ContainerDependency,
     ContainerHealthCheck,
     FargateWorkloadArgs,
+    SidecarContainer,
     environment_entries,
     host_port_needs_port,
     validate_workload_args,
@@ -23,6 +27,7 @@ from .args import (
 from .component import FargateWorkload
 
 __all__ = [
+    "CONTAINER_DEPENDENCY_ARGS",
     "CONTAINER_HEALTH_CHECK_ARGS",
     "ENV_NAME",
     "FARGATE_WORKLOAD_ARGS",
@@ -30,9 +35,12 @@ __all__ = [
     "LOG_RETENTION_DAYS",
     "SECRETS_MANAGER_REFERENCE",
     "SECRET_LOOKING_NAME",
+    "SIDECAR_ARGS",
+    "ContainerDependency",
     "ContainerHealthCheck",
     "FargateWorkload",
     "FargateWorkloadArgs",
+    "SidecarContainer",
     "environment_entries",
     "host_port_needs_port",
     "validate_workload_args",

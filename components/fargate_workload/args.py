@@ -3,15 +3,17 @@
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Required, TypedDict
 
 import pulumi
 
-from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, OneOf, Text
+from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, OneOf, Text
 from ..fargate_sizes import FARGATE_MEMORY_BY_CPU, FARGATE_MEMORY_RANGE, fargate_memory_problem
 from ..name_limits import ECR_REPOSITORY, IAM_ROLE, IAM_ROLE_POLICY, LOG_GROUP, SECURITY_GROUP, ComponentNames
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
+from .container_order import ContainerFacts, order_problems
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
@@ -88,6 +90,62 @@ CONTAINER_HEALTH_CHECK_ARGS = Arguments(
 )
 
 
+class ContainerDependency(TypedDict, total=False):
+    """A container that must reach a condition before this one starts (and, reversed, stop after it)."""
+
+    container: Required[str]
+    """Name of the awaited container: the main container or a sidecar."""
+    condition: str
+    """START (it has started), COMPLETE (it has exited), SUCCESS (it has exited with 0) or HEALTHY (its
+    health check passes)."""
+
+
+CONTAINER_DEPENDENCY_ARGS = Arguments(
+    ContainerDependency,
+    {
+        "container": Text(pattern=_ECS_NAME, shape="a container name", max_length=255),
+        # ContainerDependency.condition (ECS API reference, enum ContainerCondition).
+        "condition": OneOf(values=("START", "COMPLETE", "SUCCESS", "HEALTHY"), default="START"),
+    },
+)
+
+DEPENDS_ON = NestedList(arguments=CONTAINER_DEPENDENCY_ARGS, min_items=1, otherwise="none: starts with the others")
+
+
+class SidecarContainer(TypedDict, total=False):
+    """A further container of the task (a collector, a proxy, a one-off migration) beside the main one."""
+
+    name: Required[str]
+    """Container name, unique in the task."""
+    image: Required[pulumi.Input[str]]
+    """Image URI."""
+    command: list[str]
+    """Container command."""
+    entry_point: list[str]
+    """Container entry point."""
+    environment: dict[str, pulumi.Input[str]]
+    """Plain environment variables. Names that look like credentials are refused: use `secrets`."""
+    secrets: dict[str, pulumi.Input[str]]
+    """Environment variables resolved by ECS at start-up from SSM parameter or Secrets Manager ARNs; the
+    execution role may read these too."""
+    port: int
+    """Container port (TCP) it listens on, unique in the task."""
+    health_check: ContainerHealthCheck
+    """Container health check (needed for another container to wait on it with HEALTHY)."""
+    cpu: int
+    """CPU units reserved for it out of the task's `cpu`."""
+    memory: int
+    """Hard memory limit in MiB out of the task's `memory`."""
+    essential: bool
+    """Stop the task when this container stops. Off for a container that runs to completion."""
+    user: str
+    """User (`uid[:gid]` or name) it runs as."""
+    readonly_root_filesystem: bool
+    """Mount its root filesystem read-only, with its own writable scratch volume at `/tmp`."""
+    depends_on: list[ContainerDependency]
+    """Containers that must reach a condition before this one starts."""
+
+
 class FargateWorkloadArgs(TypedDict, total=False):
     """Arguments of `FargateWorkload`: what runs and how it is sized, secured and logged."""
 
@@ -145,6 +203,13 @@ class FargateWorkloadArgs(TypedDict, total=False):
     """Mount the root filesystem read-only; a writable scratch volume is mounted at `/tmp`."""
     user: str
     """User (`uid[:gid]` or name) the container runs as."""
+    depends_on: list[ContainerDependency]
+    """Sidecars that must reach a condition before the main container starts."""
+    enable_execute_command: bool
+    """Allow `aws ecs execute-command` into every container of the tasks: the task role gets the Session
+    Manager channel permissions, and services and schedules start their tasks with ECS Exec on."""
+    sidecars: list[SidecarContainer]
+    """Further containers of the task, started after what they depend on and logged like the main one."""
     log_retention_days: int
     """CloudWatch Logs retention in days."""
     protect_data: bool
@@ -245,12 +310,119 @@ def _is_env_name(key: Any) -> bool:
 
 
 _STRING = Check(test=lambda value: isinstance(value, str), says="a string")
+_IMAGE = Check(test=_is_image_uri, says="an image URI such as public.ecr.aws/org/app:1.2", otherwise="none")
+_CONTAINER_NAME = Text(pattern=_ECS_NAME, shape="letters, digits, - and _", max_length=255)
+_COMMAND = Items(item=_STRING, otherwise="the image's CMD")
+_ENTRY_POINT = Items(item=_STRING, otherwise="the image's ENTRYPOINT")
+_ENVIRONMENT = Check(default={}, test=_is_mapping, says="a mapping of variable names to values")
+_SECRETS = Check(default={}, test=_is_mapping, says="a mapping of variable names to secret ARNs")
+# Non-privileged ports only: the containers run as a non-root user.
+_PORT = Integer(low=1024, high=65535, otherwise="none")
+_HEALTH_CHECK = Nested(arguments=CONTAINER_HEALTH_CHECK_ARGS, otherwise="none")
+_READONLY_ROOT = Flag(default=True)
+_USER_SPEC = Check(
+    test=_is_non_root_user,
+    says="uid[:gid] or a user name, not root (the containers run as non-root), such as 10001:10001",
+    otherwise="the image's USER",
+)
+
+
+SIDECAR_ARGS = Arguments(
+    SidecarContainer,
+    {
+        "name": _CONTAINER_NAME,
+        "image": _IMAGE,
+        "command": _COMMAND,
+        "entry_point": _ENTRY_POINT,
+        "environment": _ENVIRONMENT,
+        "secrets": _SECRETS,
+        "port": _PORT,
+        "health_check": _HEALTH_CHECK,
+        # ContainerDefinition.cpu (ECS API reference): CPU units reserved for the container; the containers'
+        # total must be lower than the task's cpu, which `containers_fit_together` checks.
+        "cpu": Integer(low=1, high=max(FARGATE_MEMORY_BY_CPU), otherwise="none: it shares the unreserved CPU"),
+        # ContainerDefinition.memory: a hard limit; Docker needs at least 6 MiB for a container.
+        "memory": Integer(low=6, high=FARGATE_MEMORY_RANGE[1], otherwise="none: the task's memory limits it"),
+        # ContainerDefinition.essential defaults to true in ECS; kept so.
+        "essential": Flag(default=True),
+        "user": _USER_SPEC,
+        "readonly_root_filesystem": _READONLY_ROOT,
+        "depends_on": DEPENDS_ON,
+    },
+    # Its environment and secrets fields are the main container's, so the same rule judges them.
+    rules=[environment_entries],
+)
+
+
+def containers_fit_together(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """The main container and the sidecars make one task: unique names and ports, a start order ECS can
+    follow (`order_problems`), and sidecar shares that leave the main container part of the task size."""
+    value = FARGATE_WORKLOAD_ARGS.value
+    main = value(args, "container_name")
+    sidecars: list[Mapping[str, Any]] = value(args, "sidecars")
+    taken = {main: "the main container"}
+    for index, sidecar in enumerate(sidecars):
+        if sidecar["name"] in taken:
+            problems.add(
+                f"{prefix}sidecars[{index}].name",
+                sidecar["name"],
+                f"a name of its own; {taken[sidecar['name']]} has it",
+            )
+        taken.setdefault(sidecar["name"], f"sidecars[{index}]")
+    ports: dict[int, str] = {args["port"]: "the main container"} if "port" in args else {}
+    for index, sidecar in enumerate(sidecars):
+        if "port" in sidecar:
+            if sidecar["port"] in ports:
+                problems.add(
+                    f"{prefix}sidecars[{index}].port",
+                    sidecar["port"],
+                    f"a port of its own; {ports[sidecar['port']]} listens on it",
+                )
+            ports.setdefault(sidecar["port"], sidecars[index]["name"])
+    if len(taken) == len(sidecars) + 1:
+        order_problems(
+            [
+                ContainerFacts(main, prefix, _dependencies(value(args, "depends_on")), "health_check" in args, True),
+                *(
+                    ContainerFacts(
+                        sidecar["name"],
+                        f"{prefix}sidecars[{index}].",
+                        _dependencies(sidecar.get("depends_on")),
+                        "health_check" in sidecar,
+                        SIDECAR_ARGS.value(sidecar, "essential"),
+                    )
+                    for index, sidecar in enumerate(sidecars)
+                ),
+            ],
+            problems,
+        )
+    # ContainerDefinition.cpu: "the total amount of CPU reserved for all containers within a task be lower
+    # than the task-level cpu value"; the same holds for memory, and it leaves the main container its share.
+    for key, main_share in (("cpu", None), ("memory", args.get("memory_reservation"))):
+        shares = [sidecar[key] for sidecar in sidecars if key in sidecar]
+        total = sum(shares) + (main_share or 0)
+        task = value(args, key)
+        if shares and total >= task:
+            with_main = " with the main container's memory_reservation" if main_share else ""
+            problems.add(
+                f"{prefix}sidecars",
+                f"{key} {total} in all{with_main}",
+                f"less than the task's {key} ({task}), so the main container keeps a share",
+            )
+
+
+def _dependencies(given: Any) -> list[dict[str, str]]:
+    return [
+        {"container": entry["container"], "condition": CONTAINER_DEPENDENCY_ARGS.value(entry, "condition")}
+        for entry in given or []
+    ]
+
 
 FARGATE_WORKLOAD_ARGS = Arguments(
     FargateWorkloadArgs,
     {
         "vpc_id": Identifier(shape="the VPC id"),
-        "image": Check(test=_is_image_uri, says="an image URI such as public.ecr.aws/org/app:1.2", otherwise="none"),
+        "image": _IMAGE,
         "build_context": Text(shape="a directory path", otherwise="none"),
         # ECR lifecycle policies take any positive countNumber; a thousand images bounds a typo.
         "image_retention_count": Integer(low=1, high=1000, default=10),
@@ -260,7 +432,7 @@ FARGATE_WORKLOAD_ARGS = Arguments(
             max_length=255,
             otherwise="`<project>-<stack>-<name>`",
         ),
-        "container_name": Text(pattern=_ECS_NAME, shape="letters, digits, - and _", max_length=255, default="app"),
+        "container_name": replace(_CONTAINER_NAME, default="app"),
         # Fargate task sizes (ECS Developer Guide, "Task CPU and memory"); the pair is checked by a rule.
         "cpu": OneOf(values=tuple(FARGATE_MEMORY_BY_CPU), default=256),
         "memory": Integer(low=FARGATE_MEMORY_RANGE[0], high=FARGATE_MEMORY_RANGE[1], default=512),
@@ -278,27 +450,25 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "gpus": Integer(low=1, high=8, otherwise="none"),
         # ContainerDefinition.memoryReservation: Docker needs at least 6 MiB for a container.
         "memory_reservation": Integer(low=6, high=FARGATE_MEMORY_RANGE[1], otherwise="none (memory reserves it all)"),
-        "command": Items(item=_STRING, otherwise="the image's CMD"),
-        "entry_point": Items(item=_STRING, otherwise="the image's ENTRYPOINT"),
-        "environment": Check(default={}, test=_is_mapping, says="a mapping of variable names to values"),
-        "secrets": Check(default={}, test=_is_mapping, says="a mapping of variable names to secret ARNs"),
-        # Non-privileged ports only: the containers run as a non-root user.
-        "port": Integer(low=1024, high=65535, otherwise="none"),
-        "health_check": Nested(arguments=CONTAINER_HEALTH_CHECK_ARGS, otherwise="none"),
+        "command": _COMMAND,
+        "entry_point": _ENTRY_POINT,
+        "environment": _ENVIRONMENT,
+        "secrets": _SECRETS,
+        "port": _PORT,
+        "health_check": _HEALTH_CHECK,
         # ContainerDefinition.stopTimeout (ECS API reference): at most 120 seconds on Fargate; 2 is the least
         # that lets an init process forward SIGTERM.
         "stop_timeout": Integer(low=2, high=120, default=30),
-        "readonly_root_filesystem": Flag(default=True),
-        "user": Check(
-            test=_is_non_root_user,
-            says="uid[:gid] or a user name, not root (the containers run as non-root), such as 10001:10001",
-            otherwise="the image's USER",
-        ),
+        "readonly_root_filesystem": _READONLY_ROOT,
+        "user": _USER_SPEC,
+        "depends_on": DEPENDS_ON,
+        "enable_execute_command": Flag(default=False),
+        "sidecars": NestedList(arguments=SIDECAR_ARGS, default=[]),
         "log_retention_days": OneOf(values=LOG_RETENTION_DAYS, default=30),
         "protect_data": Flag(default=False),
         "tags": TAGS,
     },
-    rules=[_one_image_source, _fargate_size, where_it_runs, environment_entries],
+    rules=[_one_image_source, _fargate_size, where_it_runs, environment_entries, containers_fit_together],
 )
 
 

@@ -13,7 +13,14 @@ from ..options import child, stateful
 from ..outputs import register_declared_outputs
 from ..tags import with_tags
 from .args import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs, validate_workload_args
-from .container import SCRATCH_VOLUME, container_definition, ecr_repository_arn, execution_statements
+from .container import (
+    container_definitions,
+    ecr_repository_arn,
+    exec_statements,
+    execution_statements,
+    secret_references,
+    sidecar_repository_arns,
+)
 
 
 class FargateWorkload(pulumi.ComponentResource):
@@ -24,7 +31,9 @@ class FargateWorkload(pulumi.ComponentResource):
     family: str
     """Task definition family."""
     container_name: str
-    """Name of the container in the task definition."""
+    """Name of the main container in the task definition."""
+    container_names: list[str]
+    """Every container of the task definition, the main one first, then the sidecars in order."""
     log_group_name: pulumi.Output[str]
     """CloudWatch Logs group of the container."""
     image_uri: pulumi.Output[str]
@@ -37,6 +46,9 @@ class FargateWorkload(pulumi.ComponentResource):
     """Name of the task role, for policies attached outside the component."""
     security_group_id: pulumi.Output[str]
     """Security group of the tasks; it admits nothing until a component adds ingress."""
+    execute_command: bool
+    """Whether ECS Exec is on: services and schedules start the tasks with it, and the task role may
+    open its Session Manager channels."""
 
     def __init__(self, name: str, args: FargateWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_workload_args(args, name=name)
@@ -48,6 +60,7 @@ class FargateWorkload(pulumi.ComponentResource):
         protect = value(args, "protect_data")
         self.family = args.get("family") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
         self.container_name = value(args, "container_name")
+        self.container_names = [self.container_name, *(sidecar["name"] for sidecar in value(args, "sidecars"))]
         self._placement = (value(args, "compatibility"), value(args, "network_mode"))
 
         image_uri, repository_arn = self._image(name, args, protect)
@@ -70,7 +83,13 @@ class FargateWorkload(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
-            policy=policy_document(execution_statements(log_group.arn, repository_arn, value(args, "secrets"))),
+            policy=policy_document(
+                execution_statements(
+                    log_group.arn,
+                    [*([repository_arn] if repository_arn is not None else []), *sidecar_repository_arns(args)],
+                    secret_references(args),
+                )
+            ),
             opts=child(self),
         )
         self._task_role = aws.iam.Role(
@@ -99,9 +118,10 @@ class FargateWorkload(pulumi.ComponentResource):
         )
         self.security_group_id = security_group.id
 
-        readonly = value(args, "readonly_root_filesystem")
         region = aws.get_region_output().region
-        container = container_definition(args, self.container_name, image_uri, log_group.name, region, readonly)
+        containers, scratch_volumes = container_definitions(
+            args, self.container_name, image_uri, log_group.name, region
+        )
         storage = args.get("ephemeral_storage_gib")
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
@@ -116,11 +136,14 @@ class FargateWorkload(pulumi.ComponentResource):
             ephemeral_storage=(aws.ecs.TaskDefinitionEphemeralStorageArgs(size_in_gib=storage) if storage else None),
             execution_role_arn=execution_role.arn,
             task_role_arn=self._task_role.arn,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)] if readonly else None,
-            container_definitions=json_document([container]),
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume in scratch_volumes] or None,
+            container_definitions=json_document(containers),
             opts=child(self),
         )
         self.task_definition_arn = task_definition.arn
+        self.execute_command = value(args, "enable_execute_command")
+        if self.execute_command:
+            self.grant("exec", exec_statements())
         register_declared_outputs(self)
 
     @property

@@ -175,6 +175,9 @@ class ScheduledEcsTask(WorkloadShape):
                     # TASK_DEFINITION (absent: tasks untagged); RunTask applies both, hence TagTasksItStarts.
                     propagate_tags="TASK_DEFINITION",
                     enable_ecs_managed_tags=True,
+                    # Scheduler EcsParameters EnableExecuteCommand: ECS Exec on every container of each run;
+                    # absent, it is off, and schedules deployed without it keep their inputs.
+                    enable_execute_command=workload.execute_command or None,
                 ),
                 # For an ECS target, Scheduler reads the input as RunTask's `overrides` (a TaskOverride; see
                 # docs/aws-design-notes.md, "Settled AWS behaviour").

@@ -417,9 +417,9 @@ def test_service_rolls_back_failed_deployments_and_waits_for_its_listener():
             "min_healthy_percent": 50,
             "max_percent": 150,
             "capacity": {"fargate": 1, "fargate_spot": 3, "base": 1},
-            "enable_execute_command": True,
         },
         health_check_grace_period_seconds=90,
+        workload={**BASE["workload"], "enable_execute_command": True},
     )
     service = recording.one(SERVICE)
     inputs = service.inputs

@@ -16,12 +16,17 @@ PLACEMENT = {"vpc_id": "vpc-0abc1234", "subnet_ids": ["subnet-0a"], "assign_publ
 SERVICE = "aws:ecs/service:Service"
 
 
-def _service(deployment, *, autoscaled: bool = False) -> Recording:
+def _service(deployment, *, autoscaled: bool = False, execute_command: bool = False) -> Recording:
     def program():
         parent = pulumi.ComponentResource("test:index:Shape", "web")
         workload = FargateWorkload(
             "web",
-            {"vpc_id": PLACEMENT["vpc_id"], "image": "public.ecr.aws/nginx/nginx:1", "tags": {"team": "web"}},
+            {
+                "vpc_id": PLACEMENT["vpc_id"],
+                "image": "public.ecr.aws/nginx/nginx:1",
+                "tags": {"team": "web"},
+                "enable_execute_command": execute_command,
+            },
             pulumi.ResourceOptions(parent=parent),
         )
         create_service(
@@ -55,8 +60,8 @@ def test_declared_defaults_one_on_demand_task_rolled_out_without_losing_capacity
     assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]
 
 
-def test_execute_command_adds_the_channel_permissions_to_the_task_role():
-    recording = _service({"enable_execute_command": True, "desired_count": 3}, autoscaled=True)
+def test_execute_command_of_the_workload_turns_exec_on_for_the_service():
+    recording = _service({"desired_count": 3}, autoscaled=True, execute_command=True)
     service = recording.one(SERVICE)
     assert service.inputs["enableExecuteCommand"] is True and service.inputs["desiredCount"] == 3
     assert "desiredCount" in service.ignore_changes

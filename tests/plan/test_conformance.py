@@ -291,6 +291,36 @@ def _extreme_config() -> dict:
         "environment": {"MODE": "extreme"},
         "secrets": {"TOKEN": _JSON_KEY_SECRET},
         "capacity": {"fargate": 1, "fargateSpot": 3, "base": 1},
+        "cpu": 1024,
+        "memory": 2048,
+        # Every container option, in every start condition ECS knows.
+        "dependsOn": [
+            {"container": "collector", "condition": "HEALTHY"},
+            {"container": "init", "condition": "SUCCESS"},
+        ],
+        "sidecars": [
+            {
+                "name": _longest("c", 255),
+                "image": "public.ecr.aws/docker/library/busybox:1.36",
+                "essential": False,
+                "dependsOn": [{"container": "init", "condition": "COMPLETE"}],
+            },
+            {
+                "name": "collector",
+                "image": "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.1",
+                "command": ["--config=/etc/ecs/ecs-default-config.yaml"],
+                "environment": {"OTEL_LOG_LEVEL": "info"},
+                "secrets": {"OTEL_KEY": _JSON_KEY_SECRET},
+                "port": 65535,
+                "healthCheck": {"command": ["CMD", "/healthcheck"], "interval": 300, "timeout": 60, "retries": 10},
+                "cpu": 512,
+                "memory": 1024,
+                "user": "10001",
+                "readonlyRootFilesystem": False,
+                "dependsOn": [{"container": "init", "condition": "START"}],
+            },
+            {"name": "init", "image": "public.ecr.aws/docker/library/busybox:1.36", "essential": False},
+        ],
     }
     job = {
         **_maxima(JobSettings),
@@ -323,10 +353,10 @@ def _extreme_config() -> dict:
     config["ecs-workloads:cats"] = {
         **config["ecs-workloads:cats"],
         "desiredCount": autoscaling["maxTasks"],
-        "enableExecuteCommand": True,
         "autoscaling": autoscaling,
     }
     config["ecs-workloads:network"] = {**config["ecs-workloads:network"], **_maxima(NetworkSettings)}
+    config["ecs-workloads:executeCommand"] = True
     return config
 
 
@@ -335,6 +365,10 @@ def test_extreme_config_requests_conform_to_aws():
     # The names did reach their bounds: the jobs' longest role names are exactly at IAM's limit.
     roles = [r.params["RoleName"] for r in report.requests if r.operation == "CreateRole"]
     assert max(map(len, roles)) == name_limits.IAM_ROLE.limit
+    # The sidecars did reach RegisterTaskDefinition, with their start order and scratch volumes.
+    tasks = [r.params for r in report.requests if r.operation == "RegisterTaskDefinition"]
+    with_sidecars = [t for t in tasks if len(t["containerDefinitions"]) == 4]
+    assert with_sidecars and all(t["containerDefinitions"][0]["dependsOn"] for t in with_sidecars)
     assert [str(p) for p in report.problems] == []
 
 

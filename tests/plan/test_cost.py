@@ -400,3 +400,27 @@ def test_an_instance_type_without_a_recorded_price_is_named():
 
     with pytest.raises(ValueError, match=r"no price recorded for x9\.huge in us-east-1"):
         instance_hourly("us-east-1", "x9.huge")
+
+
+def test_a_services_line_shows_the_sidecars_share_of_the_task_size_it_prices():
+    def program():
+        containers = [
+            {"name": "app", "image": "nginx"},
+            {"name": "otel", "image": "otel", "cpu": 128, "memory": 256},
+            {"name": "proxy", "image": "envoy", "cpu": 128},
+        ]
+        task = aws.ecs.TaskDefinition(
+            "sidecars",
+            family="sidecars",
+            cpu="1024",
+            memory="2048",
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            container_definitions=json.dumps(containers),
+        )
+        _service("api", task, 2)
+
+    [line] = _lines(estimate(run_callable(program), "us-east-1"), "Fargate")
+    assert line.item == "Fargate 2x 1 vCPU/2 GB, 0% Spot (sidecars reserve 0.25 vCPU/0.25 GB of it)"
+    # The task size is what Fargate bills; the sidecars' share is part of it, not added to it.
+    assert line.unit_price == pytest.approx(1 * 0.04048 + 2 * 0.004445)

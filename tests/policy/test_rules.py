@@ -639,3 +639,33 @@ def test_ssh_from_the_internet_is_refused_by_the_open_ingress_rule():
         SECURITY_GROUP_INGRESS, "ssh", {"cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 22, "toPort": 22}
     )
     assert _judge("ec2-no-open-ingress", Case([ssh])) == ["ports 22-22 open to 0.0.0.0/0; only 80 and 443 may be"]
+
+
+def test_the_container_rules_judge_every_sidecar_not_only_the_first_container():
+    def with_sidecar(**sidecar: Any) -> ResourceView:
+        app = json.loads(containers())[0]
+        return task_definition(containerDefinitions=json.dumps([app, {**app, "name": "otel", **sidecar}]))
+
+    assert _judge_one("ecs-container-not-privileged", with_sidecar(privileged=True)) == [
+        "container otel: privileged is true"
+    ]
+    assert _judge_one("ecs-container-logging", with_sidecar(logConfiguration=None)) == [
+        "container otel: no logConfiguration.logDriver"
+    ]
+    assert _judge_one("ecs-container-logging", with_sidecar()) == []
+
+
+def test_a_workload_with_sidecars_passes_every_container_rule():
+    sidecar = {"name": "otel", "image": "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.1", "user": "10001"}
+    recording = run_callable(
+        lambda: FargateWorkload(
+            "web",
+            {"vpc_id": "vpc-0abc1234", "image": "public.ecr.aws/x/app:1", "user": "10001", "sidecars": [sidecar]},
+        )
+    )
+    container_rules = {rule_id for rule_id in BY_ID if rule_id.startswith("ecs-")}
+    assert [v for v in evaluate(recording, DEV) if v.rule_id in container_rules] == []
+
+
+def _judge_one(rule_id: str, resource: ResourceView) -> list[str]:
+    return _judge(rule_id, Case([resource]))

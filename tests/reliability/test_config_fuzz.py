@@ -715,8 +715,9 @@ WORKLOAD = {
     "stop_timeout": 30,
     "readonly_root_filesystem": True,
     "log_retention_days": 30,
+    "enable_execute_command": False,
 }
-DEPLOYMENT = {"capacity": CAPACITY, "min_healthy_percent": 50, "max_percent": 200, "enable_execute_command": False}
+DEPLOYMENT = {"capacity": CAPACITY, "min_healthy_percent": 50, "max_percent": 200}
 
 COMPONENTS: dict[str, tuple[Callable[[str, Any], Any], str, dict[str, Any]]] = {
     "Network": (Network, "net", {"cidr_block": "10.0.0.0/16", "availability_zones": 2, "nat_strategy": "none"}),

@@ -137,6 +137,8 @@ def test_outputs_name_the_urls_service_and_bucket():
                 "serviceName": recording.one("aws:ecs/service:Service").outputs["name"],
                 "clusterName": recording.one("aws:ecs/cluster:Cluster").outputs["name"],
                 "logGroupName": recording.one("aws:cloudwatch/logGroup:LogGroup").outputs["name"],
+                "executeCommand": False,
+                "containerNames": ["app"],
                 "autoscaled": False,
                 "minTasks": 1,
                 "maxTasks": 1,
@@ -246,9 +248,10 @@ def test_defaults_and_the_production_snippet_are_valid():
     assert (defaults.path_pattern, defaults.rule_priority, defaults.desired_count) == ("/cats*", 100, 1)
     assert defaults.allowed_cidrs == ["0.0.0.0/0"]
     assert defaults.health_check_path == "/health"
-    assert defaults.autoscaling is None and not defaults.enable_execute_command
+    # ECS Exec is the workload's, and absent there the stack's executeCommand decides.
+    assert defaults.autoscaling is None and defaults.workload.enable_execute_command is None
     deployment = defaults.service_args()["deployment"]
-    for name in ("desired_count", "enable_execute_command"):
+    for name in ("desired_count",):
         assert deployment[name] == SERVICE_DEPLOYMENT_ARGS[name].default, name
     prod = CatsSettings.model_validate(PROD_CATS)
     assert prod.autoscaling.args() == {
