@@ -26,6 +26,7 @@ from .instance_types import INSTANCE_TYPE, ami_parameter, architecture, has_gpus
 from .network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from .options import child
 from .outputs import register_declared_outputs
+from .security_groups import egress_only_group
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
 
@@ -38,6 +39,10 @@ ROOT_DEVICE = "/dev/xvda"
 ROOT_VOLUME_MIN_GIB = 30
 # CreateCapacityProvider name: letters, digits, - and _, not starting with aws, ecs or fargate.
 PROVIDER_NAME = re.compile(r"^(?!(aws|ecs|fargate))[A-Za-z0-9_-]+$", re.IGNORECASE)
+# A capacity provider's name, whichever kind it is (CreateCapacityProvider: up to 255 characters).
+PROVIDER_NAME_SPEC = Text(
+    pattern=PROVIDER_NAME, shape="letters, digits, - and _, not starting with aws, ecs or fargate", max_length=255
+)
 # What the instance role holds: the ECS agent's registration, image pulls and awslogs; Session Manager;
 # the CloudWatch agent. AWS managed policies, kept in step by AWS as the agents change.
 INSTANCE_ROLE_POLICIES = (
@@ -129,11 +134,7 @@ AUTO_SCALING_CAPACITY_ARGS = Arguments(
     AutoScalingCapacityArgs,
     {
         "cluster_name": Identifier(shape="the cluster name"),
-        "provider_name": Text(
-            pattern=PROVIDER_NAME,
-            shape="letters, digits, - and _, not starting with aws, ecs or fargate",
-            max_length=255,
-        ),
+        "provider_name": PROVIDER_NAME_SPEC,
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
         # MixedInstancesPolicy overrides: up to 40 instance types (autoscaling service model).
         "instance_types": Items(
@@ -201,19 +202,12 @@ class AutoScalingCapacityProvider(pulumi.ComponentResource):
             )
         profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, opts=child(self))
 
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            description=f"ECS container instances of {name}; ingress only where a component adds it",
-            vpc_id=placement["vpc_id"],
-            opts=child(self),
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-egress",
-            security_group_id=security_group.id,
-            ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0",
-            description="Outbound to ECS, ECR, SSM and the image registries",
-            opts=child(self),
+        security_group = egress_only_group(
+            self,
+            name,
+            placement["vpc_id"],
+            holds=f"ECS container instances of {name}",
+            reaches="Outbound to ECS, ECR, SSM and the image registries",
         )
         for index, cidr in enumerate(args.get("ssh_cidrs", [])):
             version = ipaddress.ip_network(cidr).version

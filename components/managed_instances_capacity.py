@@ -15,13 +15,14 @@ from typing import Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .arguments import Arguments, Identifier, Integer, Items, Nested, OneOf, Text
-from .auto_scaling_capacity import PROVIDER_NAME
+from .arguments import Arguments, Identifier, Integer, Items, Nested, OneOf
+from .auto_scaling_capacity import PROVIDER_NAME_SPEC
 from .capacity import CapacityProviderFacts
 from .iam import policy_document, service_assume_role_policy
 from .network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from .options import child
 from .outputs import register_declared_outputs
+from .security_groups import egress_only_group
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
 
@@ -78,11 +79,7 @@ MANAGED_INSTANCES_CAPACITY_ARGS = Arguments(
     ManagedInstancesCapacityArgs,
     {
         "cluster_name": Identifier(shape="the cluster name"),
-        "provider_name": Text(
-            pattern=PROVIDER_NAME,
-            shape="letters, digits, - and _, not starting with aws, ecs or fargate",
-            max_length=255,
-        ),
+        "provider_name": PROVIDER_NAME_SPEC,
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
         # VCpuCountRange and MemoryMiBRange (ECS API reference): minimums of at least 1 and 1,024 MiB here.
         "min_vcpus": Integer(low=1, high=448),
@@ -167,19 +164,12 @@ class ManagedInstancesCapacityProvider(pulumi.ComponentResource):
             opts=child(self),
         )
 
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            description=f"ECS Managed Instances of {name}; ingress only where a component adds it",
-            vpc_id=placement["vpc_id"],
-            opts=child(self),
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-egress",
-            security_group_id=security_group.id,
-            ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0",
-            description="Outbound to ECS, ECR and the image registries",
-            opts=child(self),
+        security_group = egress_only_group(
+            self,
+            name,
+            placement["vpc_id"],
+            holds=f"ECS Managed Instances of {name}",
+            reaches="Outbound to ECS, ECR and the image registries",
         )
 
         requirements = aws.ecs.CapacityProviderManagedInstancesProviderInstanceLaunchTemplateInstanceRequirementsArgs

@@ -11,6 +11,7 @@ from ..iam import policy_document, service_assume_role_policy
 from ..json_document import json_document
 from ..options import child, stateful
 from ..outputs import register_declared_outputs
+from ..security_groups import egress_only_group
 from ..tags import with_tags
 from .args import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs, validate_workload_args
 from .container import (
@@ -101,20 +102,9 @@ class FargateWorkload(pulumi.ComponentResource):
         self.task_role_arn = self._task_role.arn
         self.task_role_name = self._task_role.name
 
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
-            description=f"Tasks of {name}; ingress only where a component adds it",
-            vpc_id=args["vpc_id"],
-            opts=child(self),
-        )
         # Tasks must reach ECR, CloudWatch and the AWS APIs they call; ingress stays closed.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-egress",
-            security_group_id=security_group.id,
-            ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0",
-            description="Outbound to AWS APIs and dependencies",
-            opts=child(self),
+        security_group = egress_only_group(
+            self, name, args["vpc_id"], holds=f"Tasks of {name}", reaches="Outbound to AWS APIs and dependencies"
         )
         self.security_group_id = security_group.id
 
