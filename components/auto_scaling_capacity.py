@@ -28,7 +28,7 @@ from .options import child
 from .outputs import register_declared_outputs
 from .security_groups import egress_only_group
 from .tags import TAGS, with_tags
-from .validation import ArgumentProblems
+from .validation import ArgumentProblems, cidr_networks
 
 # The ephemeral range the ECS agent draws bridge-mode host ports from, set on every instance so the load
 # balancer's security group rule can name it (ECS agent configuration `ECS_DYNAMIC_HOST_PORT_RANGE`; the
@@ -89,13 +89,8 @@ class AutoScalingCapacityArgs(TypedDict, total=False):
 
 
 def _cidr_blocks(value: Any) -> bool:
-    if not isinstance(value, list) or not value or not all(isinstance(cidr, str) for cidr in value):
-        return False
-    try:
-        networks = [ipaddress.ip_network(cidr) for cidr in value]
-    except ValueError:
-        return False
-    return all(network.prefixlen > 0 for network in networks)
+    networks = cidr_networks(value)
+    return networks is not None and all(network.prefixlen > 0 for network in networks)
 
 
 def _is_instance_type(value: Any) -> bool:

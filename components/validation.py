@@ -7,6 +7,7 @@ leave a stack that previews one thing and deploys another.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -54,6 +55,17 @@ def is_int_of(value: Any, allowed: Collection[int]) -> bool:
 def is_id(value: Any) -> bool:
     """A non-empty string such as `vpc-0abc1234`, or an Output that will hold one."""
     return not is_known(value) or (isinstance(value, str) and bool(value.strip()))
+
+
+def cidr_networks(value: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+    """The networks of a non-empty list of CIDR blocks, or None when it is not one. Only strings count:
+    ip_network would read an integer as a /32 address, and a block with host bits set is refused."""
+    if not isinstance(value, list) or not value or not all(isinstance(cidr, str) for cidr in value):
+        return None
+    try:
+        return [ipaddress.ip_network(cidr) for cidr in value]
+    except ValueError:
+        return None
 
 
 def is_known(value: Any) -> bool:

@@ -1,7 +1,6 @@
 """What `AlbWebService` accepts: the args TypedDicts, one declaration each, and the rules across fields."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -25,7 +24,7 @@ from ..name_limits import (
 )
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..tags import TAGS
-from ..validation import ArgumentProblems
+from ..validation import ArgumentProblems, cidr_networks
 from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity, validate_embedded_workload
 
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
@@ -245,15 +244,9 @@ class AlbWebServiceArgs(TypedDict, total=False):
 
 
 def _cidr_blocks(value: Any) -> bool:
-    # ip_network would read an integer as a /32 address; two spellings of one network would give two
-    # security group rules of the same name.
-    if not isinstance(value, list) or not value or not all(isinstance(cidr, str) for cidr in value):
-        return False
-    try:
-        networks = [ipaddress.ip_network(cidr) for cidr in value]
-    except ValueError:
-        return False
-    return len(set(networks)) == len(networks)
+    # Two spellings of one network would give two security group rules of the same name.
+    networks = cidr_networks(value)
+    return networks is not None and len(set(networks)) == len(networks)
 
 
 # The rules across these fields are ALB_WEB_SERVICE_RULES below, not `rules=`: `Arguments` runs its rules
