@@ -1,8 +1,6 @@
 """`ecs-workloads <command>`: operate a deployed stack from its outputs.
 
-Exit codes: 0 done; 1 an AWS call failed, a redrive was cancelled or left messages behind;
-2 usage, unknown name or unusable stack outputs; 3 no or rejected AWS credentials; 4 access denied;
-5 throttled; 6 AWS unreachable; 7 a task or deployment failed; 8 gave up waiting (the work goes on in AWS).
+Exit codes: `errors.ExitCode`, each explained in `errors.MEANINGS` (the CLI reference shows them).
 """
 
 from __future__ import annotations
@@ -19,13 +17,16 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 
-from . import api_token, execute, instances, jobs, queues, redrive, schedules, services, task_logs
+from . import api_token, deployments, execute, instances, jobs, queues, redrive, schedules, services, task_logs
 from .aws import Aws, SessionLike
+from .clock import Clock
 from .console import Console
 from .errors import ExitCode, OpsError, explain
-from .outputs import StackOutputs, load_outputs
+from .outputs import Service, StackOutputs, load_outputs
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Seconds between two checks of the commands that wait.
+POLL_SECONDS = 6.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Context:
     aws: Aws
     console: Console
     stack: str | None
+    clock: Clock
 
     @staticmethod
     def now() -> datetime:
@@ -43,7 +45,7 @@ class Context:
 Handler = Callable[[Context, argparse.Namespace], ExitCode]
 
 
-def main(argv: Sequence[str] | None = None, *, session: SessionLike | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, session: SessionLike | None = None, clock: Clock | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     # What follows `--` is the command `exec` runs in the container, never options of this CLI.
     tail = given[given.index("--") + 1 :] if "--" in given else []
@@ -53,7 +55,8 @@ def main(argv: Sequence[str] | None = None, *, session: SessionLike | None = Non
     console = Console(json_mode=args.json)
     try:
         outputs = load_outputs(args.outputs, args.stack)
-        context = Context(outputs, Aws(args.region or outputs.region, session), console, args.stack)
+        aws = Aws(args.region or outputs.region, session)
+        context = Context(outputs, aws, console, args.stack, clock or Clock())
         return int(args.handler(context, args))
     except OpsError as error:
         console.error(str(error))
@@ -73,8 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecs-workloads",
         description="Operate a deployed ecs-workloads stack: jobs, schedules, services and queues.",
-        epilog="Exit codes: 0 ok, 1 AWS error, 2 usage, 3 credentials, 4 access denied, 5 throttled, "
-        "6 unreachable, 7 task or deployment failed, 8 timed out waiting.",
+        epilog="Exit codes: " + ", ".join(f"{int(code)} {code.name.lower().replace('_', ' ')}" for code in ExitCode),
     )
     _add_common(parser, suppress=False)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -107,8 +109,26 @@ def build_parser() -> argparse.ArgumentParser:
         "restart", _restart, "replace every task of a service with a forced new deployment (the image is pulled again)"
     )
     restart.add_argument("service")
-    restart.add_argument("--wait", action="store_true", help="wait until the new deployment is stable")
-    _add_waiting(restart, timeout=1200)
+    restart.add_argument(
+        "--wait",
+        action="store_true",
+        help="follow the deployment it starts: stage, traffic and alarms; exit 9 if it rolls back",
+    )
+    _add_waiting(restart, timeout=deployments.FOLLOW_TIMEOUT_SECONDS)
+    listed = command(
+        "deployments",
+        _deployments,
+        f"a service's last {deployments.LISTED} deployments: strategy, status, stage, start, traffic and alarms",
+    )
+    listed.add_argument("service")
+    listed.add_argument(
+        "--wait",
+        "--follow",
+        dest="follow",
+        action="store_true",
+        help="follow the newest deployment until it ends (also --wait); exit 9 if it rolls back",
+    )
+    _add_waiting(listed, timeout=deployments.FOLLOW_TIMEOUT_SECONDS)
     scale = command("scale", _scale, "set a service's desired task count (0 stops it)")
     scale.add_argument("service")
     scale.add_argument("desired", type=_desired_count, metavar="N")
@@ -166,7 +186,12 @@ def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 
 def _add_waiting(parser: argparse.ArgumentParser, *, timeout: int) -> None:
-    parser.add_argument("--poll-seconds", type=_seconds, default=6.0, help="seconds between checks (default 6)")
+    parser.add_argument(
+        "--poll-seconds",
+        type=_seconds,
+        default=POLL_SECONDS,
+        help=f"seconds between checks (default {POLL_SECONDS:g})",
+    )
     parser.add_argument("--timeout", type=_seconds, default=float(timeout), help=f"give up after (default {timeout})")
 
 
@@ -350,21 +375,47 @@ def _services(context: Context, _args: argparse.Namespace) -> ExitCode:
 
 def _restart(context: Context, args: argparse.Namespace) -> ExitCode:
     service = context.outputs.service(args.service)
-    result = services.restart(context.aws.ecs, service)
+    requested_at = context.now()
+    result, updated = services.restart(context.aws.ecs, service)
     context.console.text(f"{service.name}: new deployment {result['deploymentId']} started")
-    if args.wait:
-        final = services.wait_until_stable(
-            context.aws.ecs,
-            service,
-            result["deploymentId"],
-            poll_seconds=args.poll_seconds,
-            timeout_seconds=args.timeout,
-            progress=context.console.progress,
-        )
-        result["deployment"] = final
-        context.console.text(f"{service.name}: stable, {final['running']} of {final['desired']} tasks running")
-    context.console.result(result)
-    return ExitCode.OK
+    if not args.wait:
+        context.console.result(result)
+        return ExitCode.OK
+    deployments.require_service_deployments(updated, service)
+    wait = deployments.Waiting(context.clock, args.poll_seconds, args.timeout)
+    started = deployments.started_by_update(context.aws.ecs, service, updated, wait, requested_at)
+    return _follow(context, service, started, wait, result)
+
+
+def _deployments(context: Context, args: argparse.Namespace) -> ExitCode:
+    service = context.outputs.service(args.service)
+    found = deployments.recent(context.aws.ecs, service)
+    if not args.follow:
+        context.console.text(deployments.render(found))
+        context.console.result({"service": service.name, "deployments": found})
+        return ExitCode.OK
+    if not found:
+        raise OpsError(f"{service.name} has no service deployment to follow", ExitCode.USAGE)
+    wait = deployments.Waiting(context.clock, args.poll_seconds, args.timeout)
+    return _follow(context, service, found[0], wait, {"service": service.name})
+
+
+def _follow(
+    context: Context,
+    service: Service,
+    deployment: dict[str, Any],
+    wait: deployments.Waiting,
+    result: dict[str, Any],
+) -> ExitCode:
+    console = context.console
+    final = deployments.follow(context.aws.ecs, service, deployment, wait, console.progress)
+    code, line = deployments.outcome(service, final)
+    if code is ExitCode.OK:
+        console.text(line)
+    else:
+        console.error(line)
+    console.result({**result, "deployment": final, "exitCode": int(code)})
+    return code
 
 
 def _scale(context: Context, args: argparse.Namespace) -> ExitCode:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from rich.console import RenderableType
+from rich.text import Text
 
 from . import terminal
 
@@ -48,7 +49,14 @@ class Console:
         if self.json_mode:
             print(json.dumps(data, indent=2, default=_json_default), file=self.out, flush=True)
 
-    def progress(self, message: str) -> None:
+    def progress(self, message: str | Text) -> None:
+        """One line on stderr; a `Text` keeps its colours when stderr is a terminal, and is never wrapped."""
+        if isinstance(message, Text):
+            output = terminal.console(self.err)
+            if not terminal.is_plain(output):
+                output.print(message, soft_wrap=True)
+                return
+            message = message.plain
         print(message, file=self.err, flush=True)
 
     def warn(self, message: str) -> None:

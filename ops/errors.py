@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     UNREACHABLE = 6
     TASK_FAILED = 7
     TIMED_OUT = 8
+    ROLLED_BACK = 9
     INTERRUPTED = 130
 
 
@@ -41,8 +42,10 @@ MEANINGS = {
     ExitCode.THROTTLED: "throttled by AWS: wait and retry, or raise `AWS_MAX_ATTEMPTS` with `AWS_RETRY_MODE=adaptive`",
     ExitCode.UNREACHABLE: "AWS unreachable: network, region or `AWS_ENDPOINT_URL`",
     ExitCode.TASK_FAILED: "a task failed (non-zero or missing exit code, Spot interruption), a task could not start, "
-    "or a deployment failed",
+    "or a deployment stopped or failed to roll back",
     ExitCode.TIMED_OUT: "gave up waiting after `--timeout`; the tasks, deployment or move go on in AWS",
+    ExitCode.ROLLED_BACK: "a deployment was rolled back: the line names the alarms that fired (or the circuit "
+    "breaker) and ECS's reason; the previous service revision serves again",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 

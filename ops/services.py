@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
@@ -138,53 +136,17 @@ def _deployment_text(deployment: dict[str, Any]) -> str:
     )
 
 
-def restart(ecs: Any, service: Service) -> dict[str, Any]:
-    """Starts a new deployment of the same task definition, which replaces every task (pulling the image again)."""
+def restart(ecs: Any, service: Service) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Starts a new deployment of the same task definition, which replaces every task (pulling the image again).
+
+    Returns what the command reports, and UpdateService's description of the service (which names the
+    deployment it started).
+    """
     updated = ecs.update_service(cluster=service.cluster_name, service=service.service_name, forceNewDeployment=True)
     deployments = updated["service"].get("deployments", [])
     primary: dict[str, Any] = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
-    return {"service": service.name, "serviceName": service.service_name, "deploymentId": primary.get("id")}
-
-
-def wait_until_stable(
-    ecs: Any,
-    service: Service,
-    deployment_id: str | None,
-    *,
-    poll_seconds: float,
-    timeout_seconds: float,
-    progress: Callable[[str], None],
-) -> dict[str, Any]:
-    """Polls until `deployment_id` is the only deployment and has completed; raises when it fails or times out."""
-    started = time.monotonic()
-    last_line = ""
-    while True:
-        response = ecs.describe_services(cluster=service.cluster_name, services=[service.service_name])
-        item = response["services"][0]
-        deployments = [_deployment(d) for d in item.get("deployments", [])]
-        elapsed = time.monotonic() - started
-        line = "; ".join(_deployment_text(d) for d in deployments)
-        if line != last_line:
-            progress(f"[{elapsed:5.0f}s] {service.name}: {line}")
-            last_line = line
-        ours = next((d for d in deployments if d["id"] == deployment_id or not deployment_id), None)
-        if ours is None:
-            raise OpsError(f"deployment {deployment_id} was replaced by another deployment", ExitCode.TASK_FAILED)
-        if ours["rolloutState"] == "FAILED":
-            raise OpsError(
-                f"deployment {ours['id']} failed: {ours['rolloutStateReason'] or 'see the service events'}",
-                ExitCode.TASK_FAILED,
-            )
-        finished = ours["rolloutState"] in (None, "COMPLETED") and ours["running"] == ours["desired"]
-        if len(deployments) == 1 and finished:
-            return ours
-        if elapsed >= timeout_seconds:
-            raise OpsError(
-                f"{service.name} not stable after {timeout_seconds:g}s; the deployment goes on, "
-                f"follow it with `ecs-workloads services`",
-                ExitCode.TIMED_OUT,
-            )
-        time.sleep(poll_seconds)
+    started = {"service": service.name, "serviceName": service.service_name, "deploymentId": primary.get("id")}
+    return started, updated["service"]
 
 
 def scale(ecs: Any, autoscaling: Any, service: Service, desired: int) -> dict[str, Any]:

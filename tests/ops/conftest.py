@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from ecs_workloads.generated_secret import random_password_request
 from ecs_workloads.ops.cli import main
+from ecs_workloads.ops.clock import Clock
 
 FIXTURE = Path(__file__).with_name("stack_outputs.json")
 REGION = "us-east-1"
@@ -272,11 +273,11 @@ class Result:
 
 @pytest.fixture
 def cli(stack: DeployedStack, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    """Runs the CLI in process against the moto stack, with an optional spying session."""
+    """Runs the CLI in process against the moto stack, with an optional spying session and clock."""
 
-    def run(*args: str, session: SpySession | None = None) -> Result:
+    def run(*args: str, session: SpySession | None = None, clock: Clock | None = None) -> Result:
         capsys.readouterr()
-        code = main(["--outputs", str(stack.path), *args], session=session)
+        code = main(["--outputs", str(stack.path), *args], session=session, clock=clock)
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -1,5 +1,5 @@
 """`services`, `restart` and `scale`: counts, deployments, a forced deployment, the desired count and the
-warnings when autoscaling will move it again."""
+warnings when autoscaling will move it again (`restart --wait`: test_deployments.py)."""
 
 from __future__ import annotations
 
@@ -10,25 +10,6 @@ def described(stack, name: str) -> dict[str, Any]:
     service = stack.outputs["services"][name]
     ecs = stack.client("ecs")
     return ecs.describe_services(cluster=service["clusterName"], services=[service["serviceName"]])["services"][0]
-
-
-def deployment_state(rollout: str, reason: str = ""):
-    """An answer to DescribeServices with one deployment in this rollout state, all tasks running."""
-
-    def answer(describe, **kwargs):
-        response = describe(**kwargs)
-        for service in response["services"]:
-            service["deployments"] = service["deployments"][:1]
-            service["deployments"][0].update(
-                rolloutState=rollout,
-                rolloutStateReason=reason,
-                runningCount=service["desiredCount"],
-                pendingCount=0,
-                desiredCount=service["desiredCount"],
-            )
-        return response
-
-    return answer
 
 
 def test_services_shows_counts_scaling_range_and_deployments(stack, cli):
@@ -79,33 +60,6 @@ def test_restart_forces_a_new_deployment(stack, cli, spy):
     ]
     primary = next(d for d in described(stack, "cats")["deployments"] if d["status"] == "PRIMARY")
     assert result.json()["deploymentId"] == primary["id"]
-
-
-def test_restart_wait_returns_once_the_deployment_completed(cli, spy):
-    spy.answers[("ecs", "describe_services")] = deployment_state("COMPLETED")
-
-    result = cli("restart", "cats", "--wait", "--poll-seconds", "0", session=spy)
-
-    assert result.code == 0, result.err
-    assert "cats: stable, 1 of 1 tasks running" in result.out
-    assert "COMPLETED" in result.err
-
-
-def test_restart_wait_fails_when_the_deployment_fails(cli, spy):
-    spy.answers[("ecs", "describe_services")] = deployment_state("FAILED", "circuit breaker: tasks failed to start")
-
-    result = cli("restart", "cats", "--wait", "--poll-seconds", "0", session=spy)
-
-    assert result.code == 7
-    assert "failed: circuit breaker: tasks failed to start" in result.err
-
-
-def test_restart_wait_times_out_with_its_own_exit_code(cli):
-    # moto never completes a rollout, so the wait runs into its timeout.
-    result = cli("restart", "cats", "--wait", "--poll-seconds", "0", "--timeout", "0")
-
-    assert result.code == 8
-    assert "not stable after 0s" in result.err
 
 
 def test_scale_to_zero_sets_the_desired_count_and_warns_below_the_minimum(stack, cli):
