@@ -10,7 +10,7 @@ that roll it back. Field names and enums are those of the botocore ECS model (Se
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.console import RenderableType
@@ -43,6 +43,8 @@ _UNUSED = (None, "DISABLED")
 # one created from the new primary deployment's creation time on, less this much: ECS stamps the two
 # records separately.
 _CREATED_TOLERANCE = timedelta(seconds=5)
+# Failure.reason of an ARN that DescribeServiceDeployments does not know (yet).
+_NOT_YET = "MISSING"
 _STYLES = {
     "SUCCESSFUL": "green",
     "IN_PROGRESS": "yellow",
@@ -106,14 +108,15 @@ def _revision(revision: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(ecs: Any, arns: list[str]) -> list[dict[str, Any]]:
+    """The deployments of `arns` that ECS knows (a deployment just started may not be described yet)."""
     if not arns:
         return []
     response = ecs.describe_service_deployments(serviceDeploymentArns=arns)
-    failures = response.get("failures", [])
+    failures = [failure for failure in response.get("failures", []) if failure.get("reason") != _NOT_YET]
     if failures:
         failure = failures[0]
         detail = " ".join(filter(None, [failure.get("reason"), failure.get("detail")]))
-        raise OpsError(f"service deployment {failure.get('arn')}: {detail or 'not described'}")
+        raise OpsError(f"service deployment {failure.get('arn')}: {detail}")
     found = {item["serviceDeploymentArn"]: summary(item) for item in response.get("serviceDeployments", [])}
     return [found[arn] for arn in arns if arn in found]
 
@@ -125,7 +128,8 @@ def recent(ecs: Any, service: Service, created_after: datetime | None = None) ->
         request["createdAt"] = {"after": created_after}
     briefs = ecs.list_service_deployments(**request).get("serviceDeployments", [])
     # The API does not say in which order it lists them.
-    briefs.sort(key=lambda brief: brief.get("createdAt") or brief.get("startedAt") or datetime.min, reverse=True)
+    oldest = datetime.min.replace(tzinfo=UTC)
+    briefs.sort(key=lambda brief: brief.get("createdAt") or brief.get("startedAt") or oldest, reverse=True)
     return describe(ecs, [brief["serviceDeploymentArn"] for brief in briefs])
 
 
@@ -145,8 +149,11 @@ def started_by_update(
 ) -> dict[str, Any]:
     """The service deployment that UpdateService's answer `updated` (its `service`) started."""
     arn = updated.get("currentServiceDeployment")
-    if arn:
-        return describe(ecs, [arn])[0]
+    while arn:
+        found = describe(ecs, [arn])
+        if found:
+            return found[0]
+        wait.pause(f"service deployment {arn} of {service.name} is not described yet")
     primary: dict[str, Any] = next((d for d in updated.get("deployments", []) if d.get("status") == "PRIMARY"), {})
     since = (primary.get("createdAt") or requested_at) - _CREATED_TOLERANCE
     while True:
@@ -190,7 +197,11 @@ def follow(
             f"deployment {deployment['id']} of {service.name} is {deployment['status']}; it goes on in AWS, "
             f"follow it with `ecs-workloads deployments {service.name} --follow`"
         )
-        deployment = describe(ecs, [deployment["serviceDeploymentArn"]])[0]
+        arn = deployment["serviceDeploymentArn"]
+        found = describe(ecs, [arn])
+        if not found:
+            raise OpsError(f"service deployment {arn} of {service.name} is no longer known to ECS")
+        deployment = found[0]
 
 
 def progress_line(service: Service, deployment: dict[str, Any]) -> Text:

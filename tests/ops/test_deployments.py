@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
+from ecs_workloads.ops.cli import POLL_SECONDS
 from ecs_workloads.ops.clock import Clock
 from ecs_workloads.ops.deployments import LISTED
 
@@ -254,6 +255,27 @@ def test_a_rollback_names_the_alarm_and_exits_9(api, run, spy):
     assert spy.called("ecs", "update_service")[0]["forceNewDeployment"] is True
 
 
+def test_restart_waits_until_the_deployment_it_started_is_described(api, run, spy, clock):
+    def update(update_service, **kwargs):
+        response = update_service(**kwargs)
+        response["service"]["currentServiceDeployment"] = api.arn(2)
+        return response
+
+    spy.answers[("ecs", "update_service")] = update
+    api.stubber.add_response(
+        "describe_service_deployments",
+        {"serviceDeployments": [], "failures": [{"arn": api.arn(2), "reason": "MISSING"}]},
+        {"serviceDeploymentArns": [api.arn(2)]},
+    )
+    api.describes(record(api, 2, status="SUCCESSFUL", production=100.0))
+
+    result = run("restart", "cats", "--wait")
+
+    assert result.code == 0, result.err
+    assert clock.sleeps == [POLL_SECONDS]
+    assert "cats: deployment deployment2 (CANARY) SUCCESSFUL: production 100% new, 0% old" in result.out
+
+
 def test_restart_finds_the_deployment_it_started_by_its_creation_time(api, run, spy, stack):
     # moto's UpdateService answer has no currentServiceDeployment: the command lists the deployments
     # created since the new primary deployment was, and follows the newest.
@@ -287,7 +309,8 @@ def test_a_rolling_deployment_rolled_back_by_the_circuit_breaker_exits_9(api, ru
     assert result.code == 9
     assert progress(result.err) == [
         "[    0s] cats ROLLING IN_PROGRESS: 0/2 new tasks running; circuit breaker MONITORING (1 of 3 tasks failed)",
-        "[    6s] cats ROLLING ROLLBACK_SUCCESSFUL: 0/2 new tasks running; circuit breaker TRIGGERED "
+        # The second poll comes after the default interval.
+        f"[{POLL_SECONDS:5.0f}s] cats ROLLING ROLLBACK_SUCCESSFUL: 0/2 new tasks running; circuit breaker TRIGGERED "
         "(3 of 3 tasks failed)",
     ]
     assert "rolled back after the circuit breaker tripped (3 tasks failed): " + reason in result.err
