@@ -17,7 +17,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from ecs_workloads.arguments import Check, Flag
 from ecs_workloads.fargate_workload import SIDECAR_ARGS, containers_fit_together
@@ -88,7 +88,7 @@ class TelemetrySettings(Section):
 
     @field_validator("exporter_endpoint")
     @classmethod
-    def _only_with_collector(cls, value: str | None, info: Any) -> str | None:
+    def _only_with_collector(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not info.data.get("collector"):
             raise ValueError("only with collector: true (the collector is what exports)")
         return value
