@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import pulumi
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ecs_workloads.alb_web_service import (
     ALB_WEB_SERVICE_ARGS,
@@ -24,6 +24,7 @@ from ecs_workloads.alb_web_service import (
     desired_count_within_autoscaling,
 )
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
+from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.generated_secret import GeneratedSecret
 from ecs_workloads.operations_dashboard import WebMetrics
 from ecs_workloads.private_bucket import PrivateBucket
@@ -31,6 +32,7 @@ from ecs_workloads.private_bucket import PrivateBucket
 from .component_rules import raise_component_problems, raise_rule_problems
 from .foundation import Foundation
 from .section import Section
+from .telemetry import TelemetrySettings, collector_problems, with_collector
 from .workload_settings import WorkloadSettings
 
 CATS_APP = "cats"
@@ -96,6 +98,10 @@ class CatsSettings(Section):
     health_check_path: str = _WEB["health_check_path"].setting(
         "/health", description="Path the load balancer probes on each task."
     )
+    # After `workload`: its validator reads the validated workload.
+    telemetry: TelemetrySettings = Field(
+        default_factory=TelemetrySettings, description="OpenTelemetry collector beside the app; default: off."
+    )
 
     @field_validator("workload")
     @classmethod
@@ -107,6 +113,17 @@ class CatsSettings(Section):
                 f"{', '.join(taken)} {verb} set by the stack (the pictures bucket, the generated API token); "
                 f"remove {pronoun}"
             )
+        return value
+
+    @field_validator("telemetry")
+    @classmethod
+    def _collector_fits(cls, value: TelemetrySettings, info: ValidationInfo) -> TelemetrySettings:
+        workload = info.data.get("workload")
+        if workload is not None:
+            args = {**workload.container(CATS_APP), **workload.sizing(), "port": CATS_PORT}
+            problems = collector_problems(args, value, "workload")
+            if problems:
+                raise ValueError("; ".join(problems))
         return value
 
     @model_validator(mode="after")
@@ -161,6 +178,7 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
     workload["environment"] = {**workload["environment"], "BUCKET_NAME": bucket.name}
     # A secret, not environment: ECS resolves it at task start, so the value is in no task definition.
     workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: token.arn}
+    workload = cast(FargateWorkloadArgs, with_collector(dict(workload), cats.telemetry, CATS_APP))
 
     capacity = cats.workload.capacity or foundation.default_capacity
     # The settings' part is built from the validated config (its keys are declared fields; the component

@@ -5,8 +5,9 @@ observable and roll back failed deployments."""
 from __future__ import annotations
 
 import functools
+import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .framework import ADVISORY, MANDATORY, Check, ResourceView, StackContext, rule
@@ -27,48 +28,75 @@ def _containers(task_definition: ResourceView) -> list[Mapping[str, Any]] | None
     return [c for c in parsed if isinstance(c, Mapping)]
 
 
+def _judge_containers(
+    task_definition: ResourceView, check: Callable[[Mapping[str, Any], Sequence[Mapping[str, Any]]], str | None]
+) -> list[str]:
+    """`check(container, every container of the task)` on each container (None when it passes)."""
+    containers = _containers(task_definition)
+    if containers is None:
+        return ["containerDefinitions is not a JSON list of containers"]
+    problems = []
+    for container in containers:
+        problem = check(container, containers)
+        if problem:
+            problems.append(f"container {container.get('name', '?')}: {problem}")
+    return problems
+
+
 def _per_container(check: Callable[[Mapping[str, Any]], str | None]) -> Check:
     """A task definition check from a check of one container definition (None when it passes)."""
 
     @functools.wraps(check)
     def run(task_definition: ResourceView, context: StackContext) -> list[str]:
-        containers = _containers(task_definition)
-        if containers is None:
-            return ["containerDefinitions is not a JSON list of containers"]
-        problems = []
-        for container in containers:
-            problem = check(container)
-            if problem:
-                problems.append(f"container {container.get('name', '?')}: {problem}")
-        return problems
+        return _judge_containers(task_definition, lambda container, _: check(container))
 
     return run
 
 
-# Security Hub ECS.4.
+# Security Hub ECS.4, on every container of the task: the main one and each sidecar.
 @rule(
     "ecs-container-not-privileged",
-    "ECS containers do not run privileged.",
+    "ECS containers (sidecars too) do not run privileged: privileged is false or absent.",
     enforcement=MANDATORY,
     resource_types=TASK_DEFINITION,
     control="Security Hub ECS.4",
 )
 @_per_container
 def check_privileged(container: Mapping[str, Any]) -> str | None:
-    return "privileged is true" if container.get("privileged") is True else None
+    privileged = container.get("privileged")
+    # Only false or absent passes, not whatever else a parser might read as true.
+    return None if privileged is None or privileged is False else f"privileged is {json.dumps(privileged)}"
 
 
-# Security Hub ECS.9.
+# The drivers that deliver to a destination the stack controls: CloudWatch Logs itself, or FireLens, which
+# hands the logs to the task's own log router (a container with a firelensConfiguration; without one ECS
+# has nowhere to send them: ECS Developer Guide, "Send Amazon ECS logs to an AWS service or AWS Partner").
+_AWSLOGS = "awslogs"
+_FIRELENS = "awsfirelens"
+
+
+# Security Hub ECS.9, narrowed to drivers whose logs reach a destination of the stack's.
 @rule(
     "ecs-container-logging",
-    "ECS containers have a log configuration.",
+    f"ECS containers (sidecars too) have a log configuration: {_AWSLOGS}, or {_FIRELENS} in a task with a log "
+    "router (a container with a firelensConfiguration).",
     enforcement=MANDATORY,
     resource_types=TASK_DEFINITION,
     control="Security Hub ECS.9",
 )
-@_per_container
-def check_logging(container: Mapping[str, Any]) -> str | None:
-    return None if get(container, "logConfiguration", "logDriver") else "no logConfiguration.logDriver"
+def check_logging(task_definition: ResourceView, context: StackContext) -> list[str]:
+    return _judge_containers(task_definition, _log_problem)
+
+
+def _log_problem(container: Mapping[str, Any], containers: Sequence[Mapping[str, Any]]) -> str | None:
+    driver = get(container, "logConfiguration", "logDriver")
+    if not driver:
+        return "no logConfiguration.logDriver"
+    if driver == _FIRELENS and not any(other.get("firelensConfiguration") for other in containers):
+        return f"logDriver {_FIRELENS}, but no container of the task has a firelensConfiguration (the log router)"
+    if driver not in (_AWSLOGS, _FIRELENS):
+        return f"logDriver {driver!r}; {_AWSLOGS}, or {_FIRELENS} with a log router in the task"
+    return None
 
 
 def _credential_names(environment: Any) -> list[str]:

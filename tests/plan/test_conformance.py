@@ -153,7 +153,9 @@ def test_seeded_cross_field_defect_is_caught(recordings, name, inputs, path, rul
 
 
 def test_seeded_task_definition_and_schedule_rules_are_caught(recordings):
-    containers = _container_definitions(recordings["prod"], "cats-task", essential=False)
+    # No essential container at all: the app's and the collector's both off.
+    task = next(r for r in recordings["prod"].registrations if r.name == "cats-task")
+    containers = json.dumps([{**c, "essential": False} for c in json.loads(task.inputs["containerDefinitions"])])
     problems = _seeded(recordings["prod"], "cats-task", inputs={"containerDefinitions": containers})
     assert [p.path for p in problems] == ["containerDefinitions[].essential"]
     containers = _container_definitions(

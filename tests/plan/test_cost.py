@@ -35,8 +35,7 @@ def _task(name: str = "small", cpu: str = "256", memory: str = "512", **options)
         memory=memory,
         network_mode="awsvpc",
         requires_compatibilities=["FARGATE"],
-        container_definitions=json.dumps([{"name": "app", "image": "nginx"}]),
-        **options,
+        **{"container_definitions": json.dumps([{"name": "app", "image": "nginx"}]), **options},
     )
 
 
@@ -424,3 +423,29 @@ def test_a_services_line_shows_the_sidecars_share_of_the_task_size_it_prices():
     assert line.item == "Fargate 2x 1 vCPU/2 GB, 0% Spot (sidecars reserve 0.25 vCPU/0.25 GB of it)"
     # The task size is what Fargate bills; the sidecars' share is part of it, not added to it.
     assert line.unit_price == pytest.approx(1 * 0.04048 + 2 * 0.004445)
+
+
+def test_a_scheduled_run_s_line_shows_the_sidecars_share_and_a_task_without_reserving_sidecars_reads_as_before():
+    def program():
+        containers = [{"name": "app", "image": "busybox"}, {"name": "otel", "image": "otel", "cpu": 256, "memory": 512}]
+        task = _task(cpu="1024", memory="2048", container_definitions=json.dumps(containers))
+        # A sidecar that reserves nothing shares the task size unmeasured: nothing to show.
+        unreserved = _task("unreserved", container_definitions=json.dumps([containers[0], {"name": "p", "image": "p"}]))
+        for name, definition in (("job", task), ("other", unreserved)):
+            aws.scheduler.Schedule(
+                name,
+                schedule_expression="rate(1 hour)",
+                flexible_time_window={"mode": "OFF"},
+                target={
+                    "arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+                    "role_arn": "arn:aws:iam::123456789012:role/scheduler",
+                    "ecs_parameters": {"task_definition_arn": definition.arn},
+                },
+            )
+
+    lines = {line.resource: line for line in _lines(estimate(run_callable(program), "us-east-1"), "Fargate")}
+    job, other = lines["aws:scheduler/schedule:Schedule job"], lines["aws:scheduler/schedule:Schedule other"]
+    assert job.item == "Fargate 730 runs x1, 0% Spot (sidecars reserve 0.25 vCPU/0.5 GB of it)"
+    # The share is part of the billed task size, not added to it.
+    assert job.unit_price == pytest.approx(1 * 0.04048 + 2 * 0.004445)
+    assert other.item == "Fargate 730 runs x1, 0% Spot"

@@ -653,6 +653,33 @@ def test_the_container_rules_judge_every_sidecar_not_only_the_first_container():
         "container otel: no logConfiguration.logDriver"
     ]
     assert _judge_one("ecs-container-logging", with_sidecar()) == []
+    assert _judge_one("ecs-container-not-privileged", with_sidecar(privileged="true")) == [
+        'container otel: privileged is "true"'
+    ]
+    assert _judge_one("ecs-container-not-privileged", with_sidecar(privileged=False)) == []
+    no_key = {key: value for key, value in json.loads(containers())[0].items() if key != "privileged"}
+    assert _judge_one("ecs-container-not-privileged", task_definition(containerDefinitions=json.dumps([no_key]))) == []
+
+
+def _logging_task(*drivers: str, router: bool = False) -> ResourceView:
+    """A task whose containers log through `drivers`, the first one FireLens's log router when `router`."""
+    app = json.loads(containers())[0]
+    defined = [{**app, "name": f"c{index}", "logConfiguration": {"logDriver": d}} for index, d in enumerate(drivers)]
+    if router:
+        defined[0]["firelensConfiguration"] = {"type": "fluentbit"}
+    return task_definition(containerDefinitions=json.dumps(defined))
+
+
+def test_every_container_logs_to_cloudwatch_or_through_the_task_s_own_log_router():
+    assert _judge_one("ecs-container-logging", _logging_task("awslogs", "awslogs")) == []
+    # FireLens: the router logs to CloudWatch itself, the others hand their logs to it.
+    assert _judge_one("ecs-container-logging", _logging_task("awslogs", "awsfirelens", router=True)) == []
+    assert _judge_one("ecs-container-logging", _logging_task("awslogs", "awsfirelens")) == [
+        "container c1: logDriver awsfirelens, but no container of the task has a firelensConfiguration (the log router)"
+    ]
+    assert _judge_one("ecs-container-logging", _logging_task("awslogs", "json-file")) == [
+        "container c1: logDriver 'json-file'; awslogs, or awsfirelens with a log router in the task"
+    ]
 
 
 def test_a_workload_with_sidecars_passes_every_container_rule():
