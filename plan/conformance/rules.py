@@ -113,9 +113,20 @@ def _known_time_zone_in(member: str) -> Callable[[Request], list[Finding]]:
 _known_time_zone = _known_time_zone_in("ScheduleExpressionTimezone")
 
 
+# ScheduledActionName's pattern in the application-autoscaling model; unanchored there, it only says something
+# when it must match the whole name.
+_SCHEDULED_ACTION_NAME = re.compile(r"(?!((^[ ]+.*)|(.*([\u0000-\u001f]|[\u007f-\u009f]|[:/|])+.*)|(.*[ ]+$))).+")
+
+
 def _scheduled_action(request: Request) -> list[Finding]:
-    """A cron or at schedule AWS can parse, and a scalable target action whose maximum is not below its minimum."""
+    """A name AWS takes, a schedule it can parse, and a scalable target action whose maximum is not below its
+    minimum."""
     found = []
+    name = request.params.get("ScheduledActionName")
+    if isinstance(name, str) and not _SCHEDULED_ACTION_NAME.fullmatch(name):
+        found.append(
+            Finding("ScheduledActionName", name, "no leading or trailing space, control character, ':', '/' or '|'")
+        )
     schedule = request.params.get("Schedule")
     try:
         normalized = normalize_schedule_expression(str(schedule))
@@ -325,8 +336,8 @@ _C = {
     "tg-timeout": "ELB API Reference, CreateTargetGroup HealthCheckTimeoutSeconds: less than the interval",
     "timezone": "EventBridge Scheduler User Guide, Schedule types: time zones are IANA tz database names",
     "scaling-timezone": "Application Auto Scaling API Reference, PutScheduledAction Timezone: IANA time zone names",
-    "scheduled-action": "Application Auto Scaling API Reference, PutScheduledAction Schedule (at/rate/cron, 6 cron "
-    "fields) and ScalableTargetAction (min and max; 'Maximum capacity cannot be less than minimum capacity')",
+    "scheduled-action": "Application Auto Scaling API Reference, PutScheduledAction ScheduledActionName (pattern), "
+    "Schedule (at/rate/cron, 6 cron fields) and ScalableTargetAction (min and max; 'Maximum capacity cannot be less than minimum capacity')",
     "s3-name": "S3 User Guide, General purpose bucket naming rules",
     "distribution": "Amazon EC2 Auto Scaling API Reference, InstancesDistribution: valid values",
     "provider-name": "ECS API Reference, CreateCapacityProvider name: not prefixed with aws, ecs or fargate",
