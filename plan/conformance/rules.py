@@ -337,7 +337,8 @@ _C = {
     "timezone": "EventBridge Scheduler User Guide, Schedule types: time zones are IANA tz database names",
     "scaling-timezone": "Application Auto Scaling API Reference, PutScheduledAction Timezone: IANA time zone names",
     "scheduled-action": "Application Auto Scaling API Reference, PutScheduledAction ScheduledActionName (pattern), "
-    "Schedule (at/rate/cron, 6 cron fields) and ScalableTargetAction (min and max; 'Maximum capacity cannot be less than minimum capacity')",
+    "Schedule (at/rate/cron, 6 cron fields) and ScalableTargetAction (min and max; 'Maximum capacity cannot be "
+    "less than minimum capacity')",
     "s3-name": "S3 User Guide, General purpose bucket naming rules",
     "distribution": "Amazon EC2 Auto Scaling API Reference, InstancesDistribution: valid values",
     "provider-name": "ECS API Reference, CreateCapacityProvider name: not prefixed with aws, ecs or fargate",

@@ -52,7 +52,8 @@ def test_the_actions_reach_the_components_arguments_in_aws_syntax():
     [
         (
             {"scheduledScaling": [OFF, {**ON, "name": "off"}]},
-            "scheduledScaling[1].name: 'off' — unique among the service's scheduled actions (scheduledScaling[0] has it)",
+            "scheduledScaling[1].name: 'off' — unique among the service's scheduled actions "
+            "(scheduledScaling[0] has it)",
         ),
         ({"scheduledScaling": [{**ON, "minCapacity": 2}]}, "minCapacity: 2 — at most maxCapacity (1)"),
         (
