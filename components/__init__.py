@@ -55,6 +55,7 @@ _EXPORTS = {
     "QueueBackedBatchServiceArgs": "queue_backed_batch_service",
     "ScheduledEcsTask": "scheduled_ecs_task",
     "ScheduledEcsTaskArgs": "scheduled_ecs_task",
+    "ScheduledScalingActionArgs": "scheduled_scaling",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -92,6 +93,7 @@ if TYPE_CHECKING:
     from .private_bucket import PrivateBucket, PrivateBucketArgs
     from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
     from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
+    from .scheduled_scaling import ScheduledScalingActionArgs
     from .task_placement import PlacementConstraint, PlacementStrategy
 
 

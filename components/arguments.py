@@ -174,6 +174,31 @@ class Text(Spec):
 
 
 @dataclass(frozen=True)
+class Parsed(Spec):
+    """A string that `parse` accepts; when it refuses one, its error says what is wrong with that value."""
+
+    parse: Callable[[str], Any] = str
+    shape: str = "a string"
+
+    def problem(self, value: Any) -> str | None:
+        if not is_known(value):
+            return None
+        if not isinstance(value, str):
+            return self.shape
+        try:
+            self.parse(value)
+        except ValueError as error:
+            return str(error)
+        return None
+
+    def accepts(self, value: Any) -> bool:
+        return self.problem(value) is None
+
+    def allowed(self) -> str:
+        return self.shape
+
+
+@dataclass(frozen=True)
 class Identifier(Spec):
     """An AWS id or ARN given as a string, or an Output that will hold one."""
 

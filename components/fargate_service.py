@@ -128,8 +128,10 @@ def scaling_target(
     service: aws.ecs.Service,
     min_tasks: int,
     max_tasks: int,
+    scheduled: bool = False,
 ) -> aws.appautoscaling.Target:
-    """The Application Auto Scaling target over the service's desired count."""
+    """The Application Auto Scaling target over the service's desired count; with `scheduled`, scheduled
+    actions own its min and max once it exists."""
     return aws.appautoscaling.Target(
         f"{name}-scaling-target",
         service_namespace="ecs",
@@ -137,5 +139,8 @@ def scaling_target(
         resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
         min_capacity=min_tasks,
         max_capacity=max_tasks,
-        opts=child(parent),
+        # A scheduled action changes the target's min and max in place (RegisterScalableTarget); a later
+        # `pulumi up --refresh` would otherwise put the registered values back in the middle of a scheduled
+        # window (terraform-aws-modules/terraform-aws-ecs#422).
+        opts=child(parent, ignore_changes=["minCapacity", "maxCapacity"] if scheduled else None),
     )

@@ -129,6 +129,40 @@ def normalize_schedule_expression(expr: str) -> str:
     raise ValueError(f"unrecognised schedule expression '{text}': {_FORMS}")
 
 
+def normalize_cron_expression(expr: str) -> str:
+    """``expr`` in the AWS six-field ``cron(...)`` form (any form above that normalizes to cron), or raise
+    ``ValueError``: for schedules that must recur at wall-clock times, which ``rate`` and ``at`` do not."""
+    normalized = normalize_schedule_expression(expr)
+    if not normalized.startswith("cron("):
+        raise ValueError(
+            f"'{expr}' is not a cron schedule; use cron(<6 fields>), a 5-field Unix cron or @daily-style "
+            "shorthand, e.g. cron(0 20 ? * MON-FRI *)"
+        )
+    return normalized
+
+
+def cron_occurrences(expr: str, start: datetime, end: datetime, tz: str = "UTC") -> list[datetime]:
+    """Every run of the cron ``expr`` from ``start`` (inclusive) to ``end`` (exclusive), as datetimes in ``tz``,
+    with the daylight-saving treatment of `next_occurrence`."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be time-zone aware, e.g. datetime(2027, 1, 1, tzinfo=UTC)")
+    zone = ZoneInfo(validate_timezone(tz))
+    normalized = normalize_cron_expression(expr)
+    cron = _parse_cron(expr, normalized.removeprefix("cron(").removesuffix(")"))
+    start_utc, end_utc = start.astimezone(UTC), end.astimezone(UTC)
+    runs: list[datetime] = []
+    day = start.astimezone(zone).date()
+    while day <= end.astimezone(zone).date():
+        if _day_matches(cron, day):
+            for hour in sorted(cron.hours):
+                for minute in sorted(cron.minutes):
+                    run = _existing_local_time(datetime.combine(day, time(hour, minute)), zone)
+                    if run is not None and start_utc <= run.astimezone(UTC) < end_utc:
+                        runs.append(run)
+        day += timedelta(days=1)
+    return runs
+
+
 def validate_timezone(name: str) -> str:
     """Return ``name`` if it is an IANA time zone name such as ``Europe/London``."""
     if name in _iana_names():

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecs_workloads.ops import terminal
-from ecs_workloads.schedule_expression import next_occurrence
+from ecs_workloads.schedule_expression import cron_occurrences, next_occurrence
 from harness.program import list_stacks, reports_bad_config, run_program, stack_config
 from harness.recording import Recording, Registration
 
@@ -389,18 +389,108 @@ def _cluster_default_strategy(recording: Recording, cluster_arn: Any) -> list[di
 
 def _idle_tasks(recording: Recording, service: Registration) -> float:
     """Desired count, or the autoscaling minimum when a scaling target owns the count."""
+    target = _scaling_target(recording, service)
+    if target is not None:
+        return float(target.inputs.get("minCapacity") or 0)
+    return float(service.inputs.get("desiredCount", 1))
+
+
+def _scaling_target(recording: Recording, service: Registration) -> Registration | None:
     suffix = f"/{service.outputs.get('name')}"
     for target in recording.of_type("aws:appautoscaling/target:Target"):
         if str(target.inputs.get("resourceId", "")).endswith(suffix):
-            return float(target.inputs.get("minCapacity") or 0)
-    return float(service.inputs.get("desiredCount", 1))
+            return target
+    return None
+
+
+@dataclass(frozen=True)
+class ScheduledBounds:
+    """A scheduled action as the estimate reads it: from each run of `schedule` in `timezone` on, the task
+    count's range."""
+
+    schedule: str
+    timezone: str
+    min_capacity: int
+    max_capacity: int
+
+
+def scheduled_task_hours(
+    actions: list[ScheduledBounds], *, desired: float, low: float, high: float, follows_minimum: bool
+) -> dict[float, float]:
+    """Hours in an average month at each task count, the schedule walked over the reference year in each
+    action's time zone (daylight saving included) and divided by twelve (AWS's 730-hour month).
+
+    At each run the range becomes the action's and the count moves into it (ScalableTargetAction: below the
+    minimum it scales out to it, above the maximum in to it); a service with scaling policies at rest sits at
+    the minimum in force (`follows_minimum`). The year is taken to repeat, so at its start the range is the
+    one its last run set; `desired`, `low` and `high` (the registered target) only matter without runs.
+    """
+    start = datetime(_REFERENCE_YEAR, 1, 1, tzinfo=UTC)
+    end = datetime(_REFERENCE_YEAR + 1, 1, 1, tzinfo=UTC)
+
+    def settle(count: float, minimum: float, maximum: float) -> float:
+        return minimum if follows_minimum else min(max(count, minimum), maximum)
+
+    runs = sorted(
+        (run.astimezone(UTC), order, action)
+        for order, action in enumerate(actions)
+        for run in cron_occurrences(action.schedule, start, end, action.timezone)
+    )
+    count = settle(desired, low, high)
+    # One pass over the year gives the count its last run leaves, which is where the year starts.
+    for _, _, action in runs:
+        count = settle(count, action.min_capacity, action.max_capacity)
+    hours: dict[float, float] = {}
+    since = start
+    for when, _, action in runs:
+        hours[count] = hours.get(count, 0.0) + (when - since).total_seconds() / 3600
+        count, since = settle(count, action.min_capacity, action.max_capacity), when
+    hours[count] = hours.get(count, 0.0) + (end - since).total_seconds() / 3600
+    return {tasks: total / 12 for tasks, total in sorted(hours.items(), reverse=True) if total > 0}
+
+
+def _task_hours(recording: Recording, service: Registration) -> dict[float, float]:
+    """Hours a month at each task count: all month at the idle count, or as the service's schedule moves it."""
+    target = _scaling_target(recording, service)
+    resource = target.inputs.get("resourceId") if target is not None else None
+    actions = [
+        ScheduledBounds(
+            schedule=action.inputs["schedule"],
+            timezone=action.inputs.get("timezone") or "UTC",
+            min_capacity=int(action.inputs["scalableTargetAction"]["minCapacity"]),
+            max_capacity=int(action.inputs["scalableTargetAction"]["maxCapacity"]),
+        )
+        for action in recording.of_type("aws:appautoscaling/scheduledAction:ScheduledAction")
+        if resource is not None and action.inputs.get("resourceId") == resource
+    ]
+    if target is None or not actions:
+        return {_idle_tasks(recording, service): float(HOURS_PER_MONTH)}
+    policies = any(
+        policy.inputs.get("resourceId") == resource for policy in recording.of_type("aws:appautoscaling/policy:Policy")
+    )
+    return scheduled_task_hours(
+        actions,
+        desired=float(service.inputs.get("desiredCount", 1)),
+        low=float(target.inputs.get("minCapacity") or 0),
+        high=float(target.inputs.get("maxCapacity") or 0),
+        follows_minimum=policies,
+    )
+
+
+def schedule_text(hours: dict[float, float]) -> str:
+    """`1 task × 282.75 h`, `2 tasks × 300 h + 1 task × 430 h`: the task counts a schedule runs, and how long."""
+    return " + ".join(
+        f"{tasks:g} task{'' if tasks == 1 else 's'} × {quantity(total, 'h')}" for tasks, total in hours.items() if tasks
+    )
 
 
 def _services(recording: Recording, prices: dict[str, float], report: CostReport) -> None:
     for service in recording.of_type("aws:ecs/service:Service"):
         size = _task_size(recording, service.inputs.get("taskDefinition"))
+        hours = _task_hours(recording, service)
+        task_hours = sum(tasks * total for tasks, total in hours.items())
         tasks = _idle_tasks(recording, service)
-        if size is None or tasks <= 0:
+        if size is None or task_hours <= 0:
             continue
         strategy = service.inputs.get("capacityProviderStrategies") or _cluster_default_strategy(
             recording, service.inputs.get("cluster")
@@ -408,11 +498,17 @@ def _services(recording: Recording, prices: dict[str, float], report: CostReport
         if _on_instances(strategy):
             report.add(service, f"{tasks:g} tasks on EC2 capacity (priced with the instances)", tasks, "tasks", 0.0)
             continue
-        share = spot_share(strategy, tasks)
-        item = f"Fargate {tasks:g}x {size.vcpu:g} vCPU/{size.gb:g} GB, {share:.0%} Spot{size.share_text()}"
-        report.add(service, item, tasks * HOURS_PER_MONTH, "task-h", size.hourly(prices, share))
+        share = sum(n * total * spot_share(strategy, n) for n, total in hours.items()) / task_hours
+        if len(hours) == 1 and next(iter(hours.values())) == HOURS_PER_MONTH:
+            item = f"Fargate {tasks:g}x {size.vcpu:g} vCPU/{size.gb:g} GB, {share:.0%} Spot{size.share_text()}"
+        else:
+            item = (
+                f"Fargate {size.vcpu:g} vCPU/{size.gb:g} GB, {share:.0%} Spot{size.share_text()}, "
+                f"scheduled: {schedule_text(hours)}"
+            )
+        report.add(service, item, task_hours, "task-h", size.hourly(prices, share))
         if (service.inputs.get("networkConfiguration") or {}).get("assignPublicIp"):
-            report.add(service, "task public IPv4", tasks * HOURS_PER_MONTH, "IPv4-h", prices["public_ipv4_hour"])
+            report.add(service, "task public IPv4", task_hours, "IPv4-h", prices["public_ipv4_hour"])
 
 
 def _on_instances(strategy: list[dict[str, Any]]) -> bool:
@@ -636,8 +732,9 @@ def _queues(recording: Recording, prices: dict[str, float], report: CostReport) 
             for t in recording.of_type("aws:ecs/taskDefinition:TaskDefinition")
             if str(t.inputs.get("taskRoleArn", "")).rsplit("/", 1)[-1] in roles
         }
+        # Workers on average over the month: a schedule may stop them for part of it.
         workers = sum(
-            _idle_tasks(recording, s)
+            sum(tasks * total for tasks, total in _task_hours(recording, s).items()) / HOURS_PER_MONTH
             for s in recording.of_type("aws:ecs/service:Service")
             if s.inputs.get("taskDefinition") in task_arns
         )

@@ -24,6 +24,7 @@ from ecs_workloads.queue_backed_batch_service import (
 
 from .component_rules import raise_rule_problems
 from .foundation import Foundation
+from .scheduled_scaling import ScheduledScalingSettings
 from .section import Section
 from .workload_settings import WorkloadSettings
 
@@ -71,6 +72,9 @@ class BatchPipelineSettings(Section):
     max_message_age_seconds: int = _ARGS["max_message_age_seconds"].setting(
         description="Alarm when the oldest queued message is older than this."
     )
+    scheduled_scaling: list[ScheduledScalingSettings] = Field(
+        [], description="Actions that set the min and max tasks at given times; default none."
+    )
 
     @field_validator("workload")
     @classmethod
@@ -102,6 +106,9 @@ class BatchPipelineSettings(Section):
         for key in ("input_expiry_days", "output_expiry_days"):
             if getattr(self, key) is not None:
                 args[key] = getattr(self, key)
+        # Only when given, so pipelines without a schedule keep the arguments they had.
+        if self.scheduled_scaling:
+            args["scheduled_scaling"] = [action.args() for action in self.scheduled_scaling]
         return args
 
 

@@ -22,6 +22,7 @@ from ecs_workloads.alb_web_service import (
     AlbWebServiceArgs,
     certificate_source,
     desired_count_within_autoscaling,
+    scheduled_scaling_bounds,
 )
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
 from ecs_workloads.fargate_workload import FargateWorkloadArgs
@@ -31,6 +32,7 @@ from ecs_workloads.private_bucket import PrivateBucket
 
 from .component_rules import raise_component_problems, raise_rule_problems
 from .foundation import Foundation
+from .scheduled_scaling import ScheduledScalingSettings
 from .section import Section
 from .telemetry import TelemetrySettings, collector_problems, with_collector
 from .workload_settings import WorkloadSettings
@@ -95,6 +97,9 @@ class CatsSettings(Section):
     )
     hosted_zone_id: str | None = _WEB["hosted_zone_id"].setting(None, description="Route 53 hosted zone of domainName.")
     autoscaling: CatsAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
+    scheduled_scaling: list[ScheduledScalingSettings] = Field(
+        [], description="Actions that set the min and max tasks at given times; default none."
+    )
     health_check_path: str = _WEB["health_check_path"].setting(
         "/health", description="Path the load balancer probes on each task."
     )
@@ -130,7 +135,7 @@ class CatsSettings(Section):
     def _component_rules(self) -> CatsSettings:
         raise_rule_problems(
             _WEB,
-            (certificate_source, desired_count_within_autoscaling),
+            (certificate_source, desired_count_within_autoscaling, scheduled_scaling_bounds),
             self.service_args(),
             keys={"deployment.desired_count": "desiredCount"},
         )
@@ -151,6 +156,9 @@ class CatsSettings(Section):
                 args[key] = getattr(self, key)
         if self.autoscaling:
             args["autoscaling"] = self.autoscaling.args()
+        # Only when given, so services without a schedule keep the arguments they had.
+        if self.scheduled_scaling:
+            args["scheduled_scaling"] = [action.args() for action in self.scheduled_scaling]
         return args
 
 

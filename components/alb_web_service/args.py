@@ -23,6 +23,7 @@ from ..name_limits import (
     ComponentNames,
 )
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
+from ..scheduled_scaling import SCHEDULED_SCALING, ScalingBounds, ScheduledScalingActionArgs, check_scheduled_scaling
 from ..tags import TAGS
 from ..validation import ArgumentProblems, cidr_networks
 from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity, validate_embedded_workload
@@ -233,6 +234,10 @@ class AlbWebServiceArgs(TypedDict, total=False):
     autoscaling: WebAutoscalingArgs
     """Target-tracking autoscaling of the task count; the service starts with `min_tasks` tasks unless
     `deployment.desired_count` says otherwise."""
+    scheduled_scaling: list[ScheduledScalingActionArgs]
+    """Cron actions that set the task count's min and max at given times (`ScheduledScalingActionArgs`):
+    within `autoscaling.min_tasks`' and `max_tasks`' bounds with autoscaling (no zero: target tracking cannot
+    start from zero tasks), else within `deployment.desired_count`'s, so the service can be stopped at night."""
     alarm_topic_arn: pulumi.Input[str]
     """SNS topic for the 5xx-rate and unhealthy-task alarms."""
     error_rate_alarm_percent: float
@@ -312,6 +317,7 @@ ALB_WEB_SERVICE_ARGS = Arguments(
         "health_check_grace_period_seconds": Integer(low=0, high=2_147_483_647, default=30),
         "database_access": NestedList(arguments=DATABASE_ACCESS_ARGS, default=[]),
         "autoscaling": Nested(arguments=WEB_AUTOSCALING_ARGS, otherwise="fixed deployment.desired_count"),
+        "scheduled_scaling": SCHEDULED_SCALING,
         "alarm_topic_arn": replace(TOPIC_ARN, otherwise="no alarms"),
         "error_rate_alarm_percent": Number(low=0, high=100, low_open=True, default=5),
         "protect_data": Flag(default=False),
@@ -403,6 +409,20 @@ def desired_count_within_autoscaling(args: Mapping[str, Any], problems: Argument
         )
 
 
+def scheduled_scaling_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """Scheduled actions set the scalable target's min and max: with autoscaling within what its task counts
+    allow, without it within what the desired count allows."""
+    if "autoscaling" in args:
+        scaling = WEB_AUTOSCALING_ARGS
+        bounds = ScalingBounds(
+            scaling["min_tasks"], "autoscaling.min_tasks", scaling["max_tasks"], "autoscaling.max_tasks"
+        )
+    else:
+        count = SERVICE_DEPLOYMENT_ARGS["desired_count"]
+        bounds = ScalingBounds(count, "deployment.desired_count", count, "deployment.desired_count")
+    check_scheduled_scaling(args.get("scheduled_scaling"), bounds, problems, f"{prefix}scheduled_scaling")
+
+
 ALB_WEB_SERVICE_RULES = (
     _load_balancer_owner,
     _own_load_balancer,
@@ -410,6 +430,7 @@ ALB_WEB_SERVICE_RULES = (
     _path_rule,
     _timeout_below_interval,
     desired_count_within_autoscaling,
+    scheduled_scaling_bounds,
 )
 """The rules of `ALB_WEB_SERVICE_ARGS` that span its fields."""
 

@@ -6,9 +6,10 @@ import pulumi
 import pulumi_aws as aws
 
 from ..auto_scaling_capacity import DYNAMIC_HOST_PORTS
-from ..fargate_service import ServiceDeploymentArgs, create_service
+from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs, create_service, scaling_target
 from ..options import child
 from ..outputs import register_declared_outputs
+from ..scheduled_scaling import scheduled_actions
 from ..tags import with_tags
 from ..workload_shape import WorkloadShape, placed_on_capacity
 from .alarms import alarms
@@ -110,6 +111,7 @@ class AlbWebService(WorkloadShape):
             )
 
         scaling = args.get("autoscaling")
+        schedule = value(args, "scheduled_scaling")
         deployment: ServiceDeploymentArgs = {**value(args, "deployment")}
         if scaling is not None:
             deployment.setdefault("desired_count", scaling["min_tasks"])
@@ -120,7 +122,7 @@ class AlbWebService(WorkloadShape):
             workload=workload,
             placement=placement,
             deployment=deployment,
-            autoscaled=scaling is not None,
+            autoscaled=scaling is not None or bool(schedule),
             load_balancers=[
                 aws.ecs.ServiceLoadBalancerArgs(
                     target_group_arn=group.arn, container_name=workload.container_name, container_port=port
@@ -130,16 +132,21 @@ class AlbWebService(WorkloadShape):
             depends_on=routing.ready,
             providers=providers,
         )
-        if scaling is not None:
-            autoscaling(
+        if scaling is not None or schedule:
+            # Without autoscaling the schedule alone moves the count: the target starts at the fixed count.
+            fixed = SERVICE_DEPLOYMENT_ARGS.value(deployment, "desired_count")
+            target = scaling_target(
                 self,
                 name,
                 cluster_name=args["cluster_name"],
                 service=service,
-                scaling=scaling,
-                lb_arn_suffix=lb.arn_suffix,
-                target_group=group,
+                min_tasks=scaling["min_tasks"] if scaling is not None else fixed,
+                max_tasks=scaling["max_tasks"] if scaling is not None else fixed,
+                scheduled=bool(schedule),
             )
+            if scaling is not None:
+                autoscaling(self, name, target, scaling=scaling, lb_arn_suffix=lb.arn_suffix, target_group=group)
+            scheduled_actions(self, name, target, schedule)
         if "alarm_topic_arn" in args:
             alarms(self, name, args, lb.arn_suffix, group)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ..fargate_service import scaling_target
 from ..options import child
 from .args import WEB_AUTOSCALING_ARGS, WebAutoscalingArgs
 
@@ -13,21 +12,12 @@ from .args import WEB_AUTOSCALING_ARGS, WebAutoscalingArgs
 def autoscaling(
     parent: pulumi.Resource,
     name: str,
+    target: aws.appautoscaling.Target,
     *,
-    cluster_name: pulumi.Input[str],
-    service: aws.ecs.Service,
     scaling: WebAutoscalingArgs,
     lb_arn_suffix: pulumi.Input[str],
     target_group: aws.lb.TargetGroup,
 ) -> None:
-    target = scaling_target(
-        parent,
-        name,
-        cluster_name=cluster_name,
-        service=service,
-        min_tasks=scaling["min_tasks"],
-        max_tasks=scaling["max_tasks"],
-    )
     metrics: list[tuple[str, str, float, pulumi.Input[str] | None]] = []
     if "cpu_target_percent" in scaling:
         metrics.append(("cpu", "ECSServiceAverageCPUUtilization", scaling["cpu_target_percent"], None))

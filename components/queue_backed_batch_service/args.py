@@ -16,6 +16,7 @@ from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FARGATE_WORKLOAD_NAMES, Fa
 from ..name_limits import ALARM, EVENT_RULE, S3_BUCKET, SCALING_POLICY, SQS_QUEUE, ComponentNames
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..private_bucket import PRIVATE_BUCKET_ARGS
+from ..scheduled_scaling import SCHEDULED_SCALING, ScalingBounds, ScheduledScalingActionArgs, check_scheduled_scaling
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_int_in, is_known
 from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity, validate_embedded_workload
@@ -150,6 +151,9 @@ class QueueBackedBatchServiceArgs(TypedDict, total=False):
     """Backlog one task is expected to work through; tasks = ceil(backlog / messages_per_task)."""
     idle_minutes: int
     """Minutes with an empty backlog before scaling back to `min_tasks`."""
+    scheduled_scaling: list[ScheduledScalingActionArgs]
+    """Cron actions that set the task count's min and max at given times (`ScheduledScalingActionArgs`),
+    within `min_tasks`' and `max_tasks`' bounds; the backlog policies work inside the range in force."""
     tags: dict[str, str]
     """Tags of every resource of the pipeline, and of its tasks."""
 
@@ -159,6 +163,12 @@ def _tasks_within_bounds(args: Mapping[str, Any], problems: ArgumentProblems, pr
     max_tasks = QUEUE_BACKED_BATCH_SERVICE_ARGS.value(args, "max_tasks")
     if min_tasks > max_tasks:
         problems.add(f"{prefix}min_tasks", min_tasks, f"at most max_tasks ({max_tasks})")
+
+
+def _scheduled_scaling_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    declared = QUEUE_BACKED_BATCH_SERVICE_ARGS
+    bounds = ScalingBounds(declared["min_tasks"], "min_tasks", declared["max_tasks"], "max_tasks")
+    check_scheduled_scaling(args.get("scheduled_scaling"), bounds, problems, f"{prefix}scheduled_scaling")
 
 
 def _expiry_needs_a_new_bucket(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
@@ -217,9 +227,10 @@ QUEUE_BACKED_BATCH_SERVICE_ARGS = Arguments(
         "messages_per_task": Integer(low=1, high=100_000, default=5),
         # An alarm may look back at most one day of 1-minute periods.
         "idle_minutes": Integer(low=1, high=1440, default=5),
+        "scheduled_scaling": SCHEDULED_SCALING,
         "tags": TAGS,
     },
-    rules=[_tasks_within_bounds, _expiry_needs_a_new_bucket],
+    rules=[_tasks_within_bounds, _scheduled_scaling_bounds, _expiry_needs_a_new_bucket],
 )
 
 _RECEIVES = QUEUE_BACKED_BATCH_SERVICE_ARGS["max_receive_count"]

@@ -9,6 +9,7 @@ from ..fargate_service import create_service, scaling_target
 from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
 from ..options import stateful
 from ..outputs import register_declared_outputs
+from ..scheduled_scaling import scheduled_actions
 from ..tags import with_tags
 from ..workload_shape import WorkloadShape, placed_on_capacity
 from .args import (
@@ -149,8 +150,15 @@ class QueueBackedBatchService(WorkloadShape):
             autoscaled=True,
             providers=ARGS.value(args, "capacity_providers"),
         )
+        schedule = ARGS.value(args, "scheduled_scaling")
         target = scaling_target(
-            self, name, cluster_name=args["cluster_name"], service=service, min_tasks=min_tasks, max_tasks=max_tasks
+            self,
+            name,
+            cluster_name=args["cluster_name"],
+            service=service,
+            min_tasks=min_tasks,
+            max_tasks=max_tasks,
+            scheduled=bool(schedule),
         )
         self._capacity_steps = capacity_steps(ARGS.value(args, "messages_per_task"), max_tasks)
         backlog_scaling(
@@ -163,6 +171,7 @@ class QueueBackedBatchService(WorkloadShape):
             min_tasks=min_tasks,
             idle_minutes=ARGS.value(args, "idle_minutes"),
         )
+        scheduled_actions(self, name, target, schedule)
         queue_alarms(
             self, name, queue, dead_letters, max_age_seconds=ARGS.value(args, "max_message_age_seconds"), notify=notify
         )

@@ -2,15 +2,15 @@
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Required, TypedDict
 
 import pulumi
 
 from ..alarm_topic import TOPIC_ARN
-from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Spec, Text
+from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Parsed, Text
 from ..capacity import CAPACITY, CapacityProviderFacts, CapacityWeights
 from ..fargate_workload import ENV_NAME, FARGATE_WORKLOAD_NAMES, SECRET_LOOKING_NAME, FargateWorkloadArgs
 from ..name_limits import (
@@ -28,31 +28,6 @@ from ..schedule_expression import normalize_schedule_expression, validate_timezo
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
 from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity
-
-
-@dataclass(frozen=True)
-class Parsed(Spec):
-    """A string that `parse` accepts; when it refuses one, its error says what is wrong with that value."""
-
-    parse: Callable[[str], Any] = str
-    shape: str = "a string"
-
-    def problem(self, value: Any) -> str | None:
-        if not is_known(value):
-            return None
-        if not isinstance(value, str):
-            return self.shape
-        try:
-            self.parse(value)
-        except ValueError as error:
-            return str(error)
-        return None
-
-    def accepts(self, value: Any) -> bool:
-        return self.problem(value) is None
-
-    def allowed(self) -> str:
-        return self.shape
 
 
 def utc_timestamp(text: str) -> str:

@@ -31,6 +31,7 @@ TRANSLATORS: dict[str, Callable[[Registration], list[Request]]] = {
     "aws:scheduler/scheduleGroup:ScheduleGroup": requests.schedule_group,
     "aws:appautoscaling/target:Target": requests.scaling_target,
     "aws:appautoscaling/policy:Policy": requests.scaling_policy,
+    "aws:appautoscaling/scheduledAction:ScheduledAction": requests.scheduled_action,
     "aws:ecr/repository:Repository": requests.repository,
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": requests.lifecycle_policy,
     "aws:cloudwatch/logGroup:LogGroup": requests.log_group,

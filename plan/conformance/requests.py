@@ -206,6 +206,11 @@ def scaling_target(reg: Registration) -> list[Request]:
     return _one(reg, "application-autoscaling", "RegisterScalableTarget", pascal(_pick(reg.inputs, "tags")))
 
 
+def scheduled_action(reg: Registration) -> list[Request]:
+    params = {"ScheduledActionName": _name(reg), **pascal(_pick(reg.inputs, "name"))}
+    return _one(reg, "application-autoscaling", "PutScheduledAction", params)
+
+
 def scaling_policy(reg: Registration) -> list[Request]:
     i = reg.inputs
     params = {"PolicyName": _name(reg), **pascal(_pick(i, "name"))}

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from ecs_workloads import name_limits
 from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU, fargate_memory_problem
 from ecs_workloads.name_limits import NameLimit
+from ecs_workloads.schedule_expression import normalize_schedule_expression
 
 from .model import Finding
 from .requests import Request
@@ -99,11 +100,48 @@ def _timeout_below_interval(request: Request) -> list[Finding]:
     return []
 
 
-def _known_time_zone(request: Request) -> list[Finding]:
-    zone = request.params.get("ScheduleExpressionTimezone")
-    if zone is None or zone in zoneinfo.available_timezones():
-        return []
-    return [Finding("ScheduleExpressionTimezone", zone, "must be an IANA time zone name")]
+def _known_time_zone_in(member: str) -> Callable[[Request], list[Finding]]:
+    def check(request: Request) -> list[Finding]:
+        zone = request.params.get(member)
+        if zone is None or zone in zoneinfo.available_timezones():
+            return []
+        return [Finding(member, zone, "must be an IANA time zone name")]
+
+    return check
+
+
+_known_time_zone = _known_time_zone_in("ScheduleExpressionTimezone")
+
+
+# ScheduledActionName's pattern in the application-autoscaling model; unanchored there, it only says something
+# when it must match the whole name.
+_SCHEDULED_ACTION_NAME = re.compile(r"(?!((^[ ]+.*)|(.*([\u0000-\u001f]|[\u007f-\u009f]|[:/|])+.*)|(.*[ ]+$))).+")
+
+
+def _scheduled_action(request: Request) -> list[Finding]:
+    """A name AWS takes, a schedule it can parse, and a scalable target action whose maximum is not below its
+    minimum."""
+    found = []
+    name = request.params.get("ScheduledActionName")
+    if isinstance(name, str) and not _SCHEDULED_ACTION_NAME.fullmatch(name):
+        found.append(
+            Finding("ScheduledActionName", name, "no leading or trailing space, control character, ':', '/' or '|'")
+        )
+    schedule = request.params.get("Schedule")
+    try:
+        normalized = normalize_schedule_expression(str(schedule))
+    except ValueError as error:
+        found.append(Finding("Schedule", schedule, str(error)))
+    else:
+        if normalized != schedule:
+            found.append(Finding("Schedule", schedule, f"must be in AWS syntax, e.g. {normalized}"))
+    action = request.params.get("ScalableTargetAction") or {}
+    low, high = action.get("MinCapacity"), action.get("MaxCapacity")
+    if not action or (low is None and high is None):
+        found.append(Finding("ScalableTargetAction", action, "must set MinCapacity, MaxCapacity or both"))
+    elif low is not None and high is not None and high < low:
+        found.append(Finding("ScalableTargetAction.MaxCapacity", high, f"cannot be less than MinCapacity ({low})"))
+    return found
 
 
 def _launch_type_xor_strategy(request: Request) -> list[Finding]:
@@ -297,6 +335,10 @@ _C = {
     "volumes": "ECS API Reference, MountPoint sourceVolume: must match the name of a volume in the task definition",
     "tg-timeout": "ELB API Reference, CreateTargetGroup HealthCheckTimeoutSeconds: less than the interval",
     "timezone": "EventBridge Scheduler User Guide, Schedule types: time zones are IANA tz database names",
+    "scaling-timezone": "Application Auto Scaling API Reference, PutScheduledAction Timezone: IANA time zone names",
+    "scheduled-action": "Application Auto Scaling API Reference, PutScheduledAction ScheduledActionName (pattern), "
+    "Schedule (at/rate/cron, 6 cron fields) and ScalableTargetAction (min and max; 'Maximum capacity cannot be "
+    "less than minimum capacity')",
     "s3-name": "S3 User Guide, General purpose bucket naming rules",
     "distribution": "Amazon EC2 Auto Scaling API Reference, InstancesDistribution: valid values",
     "provider-name": "ECS API Reference, CreateCapacityProvider name: not prefixed with aws, ecs or fargate",
@@ -387,6 +429,10 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("ecs", "CreateCapacityProvider"): (Rule("provider-name", _C["provider-name"], _provider_name_prefix),),
     ("autoscaling", "CreateAutoScalingGroup"): (Rule("asg-distribution", _C["distribution"], _instances_distribution),),
     ("application-autoscaling", "PutScalingPolicy"): (Rule("step-contiguity", _C["steps"], _steps_contiguous),),
+    ("application-autoscaling", "PutScheduledAction"): (
+        Rule("scaling-timezone", _C["scaling-timezone"], _known_time_zone_in("Timezone")),
+        Rule("scheduled-action", _C["scheduled-action"], _scheduled_action),
+    ),
     ("s3", "CreateBucket"): (Rule("s3-bucket-name", _C["s3-name"], _bucket_name),),
     ("ec2", "CreateSecurityGroup"): (
         Rule("sg-text", _C["ec2-text"], _ec2_text(("GroupName",), ("Description",))),

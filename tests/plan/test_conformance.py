@@ -447,3 +447,28 @@ def test_a_capacity_provider_named_with_a_reserved_prefix_is_caught(recordings):
     problems = _seeded(recordings["ec2"], "ecs-pipeline-provider", outputs={"name": "ecs-pipeline"})
     assert [(p.path, p.value) for p in problems] == [("name", "ecs-pipeline")]
     assert "[provider-name: " in problems[0].rule
+
+
+@pytest.mark.parametrize(
+    ("inputs", "path", "rule"),
+    [
+        ({"timezone": "London"}, "Timezone", "[scaling-timezone: "),
+        ({"schedule": "cron(0 20 * * MON-FRI *)"}, "Schedule", "[scheduled-action: "),
+        (
+            {"scalableTargetAction": {"minCapacity": 2, "maxCapacity": 1}},
+            "ScalableTargetAction.MaxCapacity",
+            "[scheduled-action: ",
+        ),
+        ({"scalableTargetAction": {}}, "ScalableTargetAction", "[scheduled-action: "),
+    ],
+)
+def test_seeded_scheduled_action_defects_are_caught(recordings, inputs, path, rule):
+    problems = _seeded(recordings["dev"], "cats-schedule-evening-off", inputs=inputs)
+    assert [p.path for p in problems] == [path]
+    assert rule in problems[0].rule
+
+
+def test_a_scheduled_action_name_aws_refuses_is_caught(recordings):
+    # ScheduledActionName's pattern excludes `:`, `/` and `|`.
+    problems = _seeded(recordings["dev"], "cats-schedule-evening-off", outputs={"name": "evening|off"})
+    assert [(p.path, p.value) for p in problems] == [("ScheduledActionName", "evening|off")]

@@ -14,12 +14,14 @@ from plan.cost import (
     ASSUMED_LOG_GB_PER_LOG_GROUP,
     PRICES,
     CostReport,
+    ScheduledBounds,
     estimate,
     main,
     money,
     nat_comparison,
     render,
     runs_per_month,
+    scheduled_task_hours,
     spot_share,
     unit_price,
 )
@@ -449,3 +451,60 @@ def test_a_scheduled_run_s_line_shows_the_sidecars_share_and_a_task_without_rese
     # The share is part of the billed task size, not added to it.
     assert job.unit_price == pytest.approx(1 * 0.04048 + 2 * 0.004445)
     assert other.item == "Fargate 730 runs x1, 0% Spot"
+
+
+# Scheduled scaling: 2027 starts on a Friday, so it has 52 weeks and one more weekday (261 weekdays).
+_OFF = ScheduledBounds("cron(0 20 ? * MON-FRI *)", "Europe/London", 0, 0)
+_ON = ScheduledBounds("cron(0 7 ? * MON-FRI *)", "Europe/London", 1, 1)
+
+
+def test_office_hours_in_london_are_13_hours_on_each_weekday():
+    # 07:00 to 20:00 London time is 13 hours whether or not summer time is on; nothing runs at the weekend.
+    hours = scheduled_task_hours([_OFF, _ON], desired=1, low=1, high=1, follows_minimum=False)
+    assert hours == {1: pytest.approx(261 * 13 / 12), 0: pytest.approx(8760 / 12 - 261 * 13 / 12)}
+    assert hours[1] == pytest.approx(282.75)
+
+
+def test_a_policy_follows_the_minimum_and_a_fixed_count_moves_only_into_the_range():
+    peak = ScheduledBounds("cron(0 9 ? * MON-FRI *)", "UTC", 3, 6)
+    calm = ScheduledBounds("cron(0 17 ? * MON-FRI *)", "UTC", 1, 6)
+    # With scaling policies the service at rest sits at the minimum in force: 3 tasks 9-17 on weekdays, else 1.
+    assert scheduled_task_hours([peak, calm], desired=2, low=1, high=6, follows_minimum=True) == {
+        3: pytest.approx(261 * 8 / 12),
+        1: pytest.approx(730 - 261 * 8 / 12),
+    }
+    # Without, a count of 2 is raised to 3 at 09:00 and stays there: 1 to 6 no longer moves it.
+    assert scheduled_task_hours([peak, calm], desired=2, low=2, high=2, follows_minimum=False) == {
+        3: pytest.approx(730)
+    }
+
+
+def test_a_service_on_a_schedule_is_priced_for_the_task_hours_it_runs():
+    def program():
+        web = _service("web", _task(), 1, capacity_provider_strategies=SPOT)
+        target = aws.appautoscaling.Target(
+            "web-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/c/", web.name),
+            min_capacity=1,
+            max_capacity=1,
+        )
+        for action in (_OFF, _ON):
+            aws.appautoscaling.ScheduledAction(
+                f"web-{action.min_capacity}",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                schedule=action.schedule,
+                timezone=action.timezone,
+                scalable_target_action=aws.appautoscaling.ScheduledActionScalableTargetActionArgs(
+                    min_capacity=action.min_capacity, max_capacity=action.max_capacity
+                ),
+            )
+
+    report = estimate(run_callable(program), "us-east-1")
+    [line] = _lines(report, "Fargate")
+    assert line.item == "Fargate 0.25 vCPU/0.5 GB, 100% Spot, scheduled: 1 task × 282.75 h"
+    assert line.quantity == pytest.approx(282.75)
+    assert line.monthly == pytest.approx(282.75 * (0.25 * 0.04048 + 0.5 * 0.004445) * (1 - 0.70))

@@ -200,7 +200,7 @@ def test_empty_mapping_means_no_pipelines():
             'ecs-workloads:batch.jsonl.suffix: [".json"] — unknown key; did you mean "suffixes"? allowed: idleMinutes, '
             "inputExpiryDays, "
             "maxMessageAgeSeconds, maxReceiveCount, maxTasks, messagesPerTask, minTasks, outputExpiryDays, prefixes, "
-            "processor, suffixes, visibilityTimeoutSeconds, workload",
+            "processor, scheduledScaling, suffixes, visibilityTimeoutSeconds, workload",
         ),
         (
             {"batch": {"jsonl": {"minTasks": 3, "maxTasks": 2}}},
