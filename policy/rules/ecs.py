@@ -58,17 +58,29 @@ def check_privileged(container: Mapping[str, Any]) -> str | None:
     return "privileged is true" if container.get("privileged") is True else None
 
 
-# Security Hub ECS.9.
+# Security Hub ECS.9. A FireLens container's `awsfirelens` driver hands its logs to the task's log router
+# (the container with a firelensConfiguration); without one the logs go nowhere, so it counts only then.
 @rule(
     "ecs-container-logging",
-    "ECS containers have a log configuration.",
+    "ECS containers have a log configuration (awsfirelens only in a task with a FireLens log router).",
     enforcement=MANDATORY,
     resource_types=TASK_DEFINITION,
     control="Security Hub ECS.9",
 )
-@_per_container
-def check_logging(container: Mapping[str, Any]) -> str | None:
-    return None if get(container, "logConfiguration", "logDriver") else "no logConfiguration.logDriver"
+def check_logging(task_definition: ResourceView, context: StackContext) -> list[str]:
+    containers = _containers(task_definition)
+    if containers is None:
+        return ["containerDefinitions is not a JSON list of containers"]
+    routed = any(get(container, "firelensConfiguration", "type") for container in containers)
+    problems = []
+    for container in containers:
+        driver = get(container, "logConfiguration", "logDriver")
+        name = container.get("name", "?")
+        if not driver:
+            problems.append(f"container {name}: no logConfiguration.logDriver")
+        elif driver == "awsfirelens" and not routed:
+            problems.append(f"container {name}: logDriver awsfirelens without a FireLens log router in the task")
+    return problems
 
 
 def _credential_names(environment: Any) -> list[str]:
