@@ -19,11 +19,11 @@ from ecs_workloads.fargate_workload import (
     CONTAINER_DEPENDENCY_ARGS,
     CONTAINER_HEALTH_CHECK_ARGS,
     FARGATE_WORKLOAD_ARGS,
+    LOG_ROUTING_ARGS,
     SIDECAR_ARGS,
     FargateWorkloadArgs,
     environment_entries,
 )
-from ecs_workloads.fargate_workload.log_routing import LOG_ROUTING_ARGS
 from ecs_workloads.validation import ArgumentProblems
 from ecs_workloads.workload_shape import EMBEDDED_WORKLOAD_ARGS
 

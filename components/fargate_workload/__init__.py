@@ -25,6 +25,7 @@ from .args import (
     where_it_runs,
 )
 from .component import FargateWorkload
+from .log_routing import LOG_ROUTING_ARGS, LogRouting
 
 __all__ = [
     "CONTAINER_DEPENDENCY_ARGS",
@@ -33,6 +34,7 @@ __all__ = [
     "FARGATE_WORKLOAD_ARGS",
     "FARGATE_WORKLOAD_NAMES",
     "LOG_RETENTION_DAYS",
+    "LOG_ROUTING_ARGS",
     "SECRETS_MANAGER_REFERENCE",
     "SECRET_LOOKING_NAME",
     "SIDECAR_ARGS",
@@ -40,6 +42,7 @@ __all__ = [
     "ContainerHealthCheck",
     "FargateWorkload",
     "FargateWorkloadArgs",
+    "LogRouting",
     "SidecarContainer",
     "environment_entries",
     "host_port_needs_port",
