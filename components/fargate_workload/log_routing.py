@@ -6,7 +6,8 @@ Amazon ECS task definition: Route logs to FireLens"): one container with a `fire
 `fluentbit`), recommended essential; the other containers log with the `awsfirelens` driver, whose options
 ECS turns into Fluent Bit `[OUTPUT]` sections; the task role holds what the chosen output calls. The
 router's own logs go to CloudWatch with the `awslogs` driver, as in AWS's examples, so a router that cannot
-deliver still says why.
+deliver still says why. FireLens listens on port 24224, which must not be reachable from outside the task:
+the router maps no port and the workload's security group admits no ingress.
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
