@@ -293,3 +293,17 @@ def test_log_routing_problems_have_exact_messages(routing, extra, expected):
 def test_without_log_routing_the_task_definition_is_as_before():
     (app,) = _containers(_record())
     assert app["logConfiguration"]["logDriver"] == "awslogs" and "dependsOn" not in app
+
+
+def test_on_ec2_capacity_in_bridge_mode_the_app_starts_after_the_router_which_maps_no_port():
+    # FireLens in bridge mode: the router must start before the containers that log through it, and no port
+    # mapping may use its 24224 (ECS Developer Guide, FireLens considerations).
+    recording = _record(
+        compatibility="EC2", network_mode="bridge", log_routing={"destination": "cloudwatch"}, memory_reservation=256
+    )
+    app, router = _containers(recording)
+    assert app["dependsOn"] == [{"containerName": "log-router", "condition": "START"}]
+    assert app["portMappings"] == [{"containerPort": 8080, "protocol": "tcp", "hostPort": 0}]
+    assert "portMappings" not in router and router["firelensConfiguration"] == {"type": "fluentbit"}
+    task = recording.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert task["networkMode"] == "bridge" and task["requiresCompatibilities"] == ["EC2"]
