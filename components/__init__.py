@@ -34,6 +34,7 @@ _EXPORTS = {
     "ContainerDependency": "fargate_workload",
     "ContainerHealthCheck": "fargate_workload",
     "SidecarContainer": "fargate_workload",
+    "LogRouting": "fargate_workload",
     "FargateWorkload": "fargate_workload",
     "FargateWorkloadArgs": "fargate_workload",
     "ServiceDeploymentArgs": "fargate_service",
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
         ContainerHealthCheck,
         FargateWorkload,
         FargateWorkloadArgs,
+        LogRouting,
         SidecarContainer,
     )
     from .generated_secret import GeneratedSecret, GeneratedSecretArgs

@@ -19,6 +19,7 @@ from ecs_workloads.fargate_workload import (
     CONTAINER_DEPENDENCY_ARGS,
     CONTAINER_HEALTH_CHECK_ARGS,
     FARGATE_WORKLOAD_ARGS,
+    LOG_ROUTING_ARGS,
     SIDECAR_ARGS,
     FargateWorkloadArgs,
     environment_entries,
@@ -136,6 +137,27 @@ class SidecarSettings(Section):
         return given
 
 
+class LogRoutingSettings(Section):
+    """FireLens log routing of the workload's containers (`LogRouting`)."""
+
+    destination: str = LOG_ROUTING_ARGS["destination"].setting(description="cloudwatch, s3 or firehose.")
+    bucket: str | None = LOG_ROUTING_ARGS["bucket"].setting(None, description="s3: the bucket's name or ARN.")
+    key_prefix: str = LOG_ROUTING_ARGS["key_prefix"].setting(description="s3: key prefix of the log objects.")
+    delivery_stream_arn: str | None = LOG_ROUTING_ARGS["delivery_stream_arn"].setting(
+        None, description="firehose: the delivery stream's ARN."
+    )
+    name: str = LOG_ROUTING_ARGS["name"].setting(description="Name of the log router container.")
+    image: str = LOG_ROUTING_ARGS["image"].setting(description="Image of the log router.")
+    memory_reservation: int = LOG_ROUTING_ARGS["memory_reservation"].setting(
+        description="MiB the router reserves out of the task's memory."
+    )
+    user: str = LOG_ROUTING_ARGS["user"].setting(description="uid[:gid] the router runs as.")
+
+    def args(self) -> dict[str, Any]:
+        """The `LogRouting` these settings decide: what is set, so destination rules see what was written."""
+        return self.model_dump(exclude_none=True, exclude_unset=True) | {"destination": self.destination}
+
+
 class WorkloadSettings(Section):
     """The container of a workload. `image` wins over `app`; with neither, the section's own app is built."""
 
@@ -176,6 +198,9 @@ class WorkloadSettings(Section):
     )
     depends_on: list[DependencySettings] = Field([], description="Sidecars the main container waits for.")
     sidecars: list[SidecarSettings] = Field([], description="Further containers of the task.")
+    log_routing: LogRoutingSettings | None = Field(
+        None, description="Route the containers' logs through a FireLens log router. Default: awslogs."
+    )
     enable_execute_command: bool | None = FARGATE_WORKLOAD_ARGS["enable_execute_command"].setting(
         None, description="ECS Exec into the tasks. Default: the stack's executeCommand."
     )
@@ -249,4 +274,6 @@ class WorkloadSettings(Section):
             sizing["depends_on"] = [dependency.model_dump() for dependency in self.depends_on]
         if self.sidecars:
             sizing["sidecars"] = [sidecar.args() for sidecar in self.sidecars]
+        if self.log_routing is not None:
+            sizing["log_routing"] = self.log_routing.args()
         return sizing

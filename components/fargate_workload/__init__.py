@@ -26,6 +26,7 @@ from .args import (
     where_it_runs,
 )
 from .component import FargateWorkload
+from .log_routing import LOG_ROUTING_ARGS, LogRouting
 
 __all__ = [
     "CONTAINER_DEPENDENCY_ARGS",
@@ -34,6 +35,7 @@ __all__ = [
     "FARGATE_WORKLOAD_ARGS",
     "FARGATE_WORKLOAD_NAMES",
     "LOG_RETENTION_DAYS",
+    "LOG_ROUTING_ARGS",
     "SECRETS_MANAGER_REFERENCE",
     "SECRET_LOOKING_NAME",
     "SIDECAR_ARGS",
@@ -41,6 +43,7 @@ __all__ = [
     "ContainerHealthCheck",
     "FargateWorkload",
     "FargateWorkloadArgs",
+    "LogRouting",
     "SidecarContainer",
     "containers_fit_together",
     "environment_entries",

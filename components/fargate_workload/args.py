@@ -14,6 +14,7 @@ from ..name_limits import ECR_REPOSITORY, IAM_ROLE, IAM_ROLE_POLICY, LOG_GROUP, 
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
 from .container_order import ContainerFacts, order_problems
+from .log_routing import LOG_ROUTING_ARGS, LogRouting, router_facts
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
@@ -210,6 +211,9 @@ class FargateWorkloadArgs(TypedDict, total=False):
     Manager channel permissions, and services and schedules start their tasks with ECS Exec on."""
     sidecars: list[SidecarContainer]
     """Further containers of the task, started after what they depend on and logged like the main one."""
+    log_routing: LogRouting
+    """Route every container's logs through a FireLens log router (AWS for Fluent Bit) to CloudWatch Logs,
+    S3 or Firehose; the task role may write to that destination only."""
     log_retention_days: int
     """CloudWatch Logs retention in days."""
     protect_data: bool
@@ -369,6 +373,11 @@ def containers_fit_together(args: Mapping[str, Any], problems: ArgumentProblems,
                 f"a name of its own; {taken[sidecar['name']]} has it",
             )
         taken.setdefault(sidecar["name"], f"sidecars[{index}]")
+    router = router_facts(args.get("log_routing"))
+    if router is not None:
+        if router[0] in taken:
+            problems.add(f"{prefix}log_routing.name", router[0], f"a name of its own; {taken[router[0]]} has it")
+        taken.setdefault(router[0], "log_routing")
     ports: dict[int, str] = {args["port"]: "the main container"} if "port" in args else {}
     for index, sidecar in enumerate(sidecars):
         if "port" in sidecar:
@@ -379,10 +388,11 @@ def containers_fit_together(args: Mapping[str, Any], problems: ArgumentProblems,
                     f"a port of its own; {ports[sidecar['port']]} listens on it",
                 )
             ports.setdefault(sidecar["port"], sidecars[index]["name"])
-    if len(taken) == len(sidecars) + 1:
+    if len(taken) == len(sidecars) + 1 + (router is not None):
         order_problems(
             [
                 ContainerFacts(main, prefix, _dependencies(value(args, "depends_on")), "health_check" in args, True),
+                *([ContainerFacts(router[0], f"{prefix}log_routing.", [], False, True)] if router else []),
                 *(
                     ContainerFacts(
                         sidecar["name"],
@@ -398,14 +408,17 @@ def containers_fit_together(args: Mapping[str, Any], problems: ArgumentProblems,
         )
     # ContainerDefinition.cpu: "the total amount of CPU reserved for all containers within a task be lower
     # than the task-level cpu value"; the same holds for memory, and it leaves the main container its share.
+    # The log router's memory reservation is a share like a sidecar's.
     for key, main_share in (("cpu", None), ("memory", args.get("memory_reservation"))):
         shares = [sidecar[key] for sidecar in sidecars if key in sidecar]
+        if key == "memory" and router is not None:
+            shares.append(router[1])
         total = sum(shares) + (main_share or 0)
         task = value(args, key)
         if shares and total >= task:
             with_main = " with the main container's memory_reservation" if main_share else ""
             problems.add(
-                f"{prefix}sidecars",
+                f"{prefix}sidecars" if sidecars else f"{prefix}log_routing.memory_reservation",
                 f"{key} {total} in all{with_main}",
                 f"less than the task's {key} ({task}), so the main container keeps a share",
             )
@@ -464,6 +477,7 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "depends_on": DEPENDS_ON,
         "enable_execute_command": Flag(default=False),
         "sidecars": NestedList(arguments=SIDECAR_ARGS, default=[]),
+        "log_routing": Nested(arguments=LOG_ROUTING_ARGS, otherwise="none: awslogs to the workload's log group"),
         "log_retention_days": OneOf(values=LOG_RETENTION_DAYS, default=30),
         "protect_data": Flag(default=False),
         "tags": TAGS,

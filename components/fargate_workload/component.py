@@ -22,6 +22,7 @@ from .container import (
     secret_references,
     sidecar_repository_arns,
 )
+from .log_routing import LOG_ROUTING_ARGS, Route
 
 
 class FargateWorkload(pulumi.ComponentResource):
@@ -34,7 +35,8 @@ class FargateWorkload(pulumi.ComponentResource):
     container_name: str
     """Name of the main container in the task definition."""
     container_names: list[str]
-    """Every container of the task definition, the main one first, then the sidecars in order."""
+    """Every container of the task definition, the main one first, then the sidecars in order, then the
+    log router when the logs are routed."""
     log_group_name: pulumi.Output[str]
     """CloudWatch Logs group of the container."""
     image_uri: pulumi.Output[str]
@@ -61,7 +63,11 @@ class FargateWorkload(pulumi.ComponentResource):
         protect = value(args, "protect_data")
         self.family = args.get("family") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
         self.container_name = value(args, "container_name")
-        self.container_names = [self.container_name, *(sidecar["name"] for sidecar in value(args, "sidecars"))]
+        self.container_names = [
+            self.container_name,
+            *(sidecar["name"] for sidecar in value(args, "sidecars")),
+            *([LOG_ROUTING_ARGS.value(args["log_routing"], "name")] if "log_routing" in args else []),
+        ]
         self._placement = (value(args, "compatibility"), value(args, "network_mode"))
 
         image_uri, repository_arn = self._image(name, args, protect)
@@ -109,8 +115,10 @@ class FargateWorkload(pulumi.ComponentResource):
         self.security_group_id = security_group.id
 
         region = aws.get_region_output().region
+        routing = args.get("log_routing")
+        route = Route(routing, log_group.name, log_group.arn, region) if routing is not None else None
         containers, scratch_volumes = container_definitions(
-            args, self.container_name, image_uri, log_group.name, region
+            args, self.container_name, image_uri, log_group.name, region, route
         )
         storage = args.get("ephemeral_storage_gib")
         task_definition = aws.ecs.TaskDefinition(
@@ -134,6 +142,8 @@ class FargateWorkload(pulumi.ComponentResource):
         self.execute_command = value(args, "enable_execute_command")
         if self.execute_command:
             self.grant("exec", exec_statements())
+        if route is not None:
+            self.grant("log-routing", route.task_statements())
         register_declared_outputs(self)
 
     @property

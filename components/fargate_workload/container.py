@@ -18,6 +18,7 @@ from .args import (
     FargateWorkloadArgs,
     SidecarContainer,
 )
+from .log_routing import Route
 
 _ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+)")
 # A complete secret ARN ends in the hyphen and six random characters Secrets Manager appends to the name;
@@ -151,11 +152,16 @@ def container_definitions(
     image_uri: pulumi.Input[str],
     log_group_name: pulumi.Input[str],
     region: pulumi.Input[str],
+    route: Route | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """The main container, then each sidecar in the order given, and the scratch volumes they mount."""
-    containers = [container_definition(args, container_name, image_uri, log_group_name, region)]
+    """The main container, then each sidecar in the order given, then the log router when the logs are
+    routed, and the scratch volumes they mount."""
+    containers = [container_definition(args, container_name, image_uri, log_group_name, region, route)]
     for sidecar in FARGATE_WORKLOAD_ARGS.value(args, "sidecars"):
-        containers.append(sidecar_definition(args, sidecar, log_group_name, region))
+        containers.append(sidecar_definition(args, sidecar, log_group_name, region, route))
+    if route is not None:
+        _wait_for_router(containers, route)
+        containers.append(router_definition(args, route, log_group_name, region))
     volumes = [mount["sourceVolume"] for container in containers for mount in container.get("mountPoints", [])]
     return containers, volumes
 
@@ -166,9 +172,10 @@ def container_definition(
     image_uri: pulumi.Input[str],
     log_group_name: pulumi.Input[str],
     region: pulumi.Input[str],
+    route: Route | None = None,
 ) -> dict[str, Any]:
     value = FARGATE_WORKLOAD_ARGS.value
-    container = _common(args, container_name, image_uri, log_group_name, region, args, essential=True)
+    container = _common(args, container_name, image_uri, log_group_name, region, args, essential=True, route=route)
     if "port" in args:
         mapping: dict[str, Any] = {"containerPort": args["port"], "protocol": "tcp"}
         if value(args, "network_mode") == "bridge":
@@ -188,12 +195,13 @@ def sidecar_definition(
     sidecar: SidecarContainer,
     log_group_name: pulumi.Input[str],
     region: pulumi.Input[str],
+    route: Route | None = None,
 ) -> dict[str, Any]:
-    """A sidecar as ECS takes it: logged to the workload's log group under its own stream prefix."""
+    """A sidecar as ECS takes it: logged like the main container, under its own stream prefix."""
     value = SIDECAR_ARGS.value
     name = sidecar["name"]
     essential = value(sidecar, "essential")
-    container = _common(sidecar, name, sidecar["image"], log_group_name, region, args, essential=essential)
+    container = _common(sidecar, name, sidecar["image"], log_group_name, region, args, essential=essential, route=route)
     if "port" in sidecar:
         mapping: dict[str, Any] = {"containerPort": sidecar["port"], "protocol": "tcp"}
         if FARGATE_WORKLOAD_ARGS.value(args, "network_mode") == "bridge":
@@ -215,11 +223,13 @@ def _common(
     workload: FargateWorkloadArgs,
     *,
     essential: bool,
+    route: Route | None = None,
 ) -> dict[str, Any]:
     """What every container of the task has: its image, unprivileged and (by default) read-only, an init
-    process, its environment and secrets, and its logs in the workload's log group."""
+    process, its environment and secrets, and its logs: in the workload's log group, or through the log
+    router when given a route."""
     value = FARGATE_WORKLOAD_ARGS.value
-    return {
+    container = {
         "name": name,
         "image": image,
         "essential": essential,
@@ -240,6 +250,28 @@ def _common(
             },
         },
     }
+    if route is not None:
+        container["logConfiguration"] = route.log_configuration(name)
+    return container
+
+
+def router_definition(
+    args: FargateWorkloadArgs, route: Route, log_group_name: pulumi.Input[str], region: pulumi.Input[str]
+) -> dict[str, Any]:
+    """The FireLens log router: what every container has (read-only with its own scratch `/tmp`, where
+    Fluent Bit's s3 output buffers: its store_dir is /tmp/fluent-bit/s3), its own logs by awslogs."""
+    container = _common({}, route.name, "", log_group_name, region, args, essential=True)
+    container.update(route.router_fields())
+    _finish(container, {}, route.name, main=False)
+    return container
+
+
+def _wait_for_router(containers: list[dict[str, Any]], route: Route) -> None:
+    """Each container whose logs go through the router starts after it (and ECS stops it before)."""
+    for container in containers:
+        waits = container.setdefault("dependsOn", [])
+        if all(entry["containerName"] != route.name for entry in waits):
+            waits.append(route.dependency())
 
 
 def _finish(container: dict[str, Any], given: Any, name: str, *, main: bool) -> None:

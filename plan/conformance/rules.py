@@ -90,6 +90,31 @@ def _mounts_name_volumes(request: Request) -> list[Finding]:
     ]
 
 
+def _firelens_pairs(request: Request) -> list[Finding]:
+    containers = request.params.get("containerDefinitions", [])
+    routers = [c for c in containers if c.get("firelensConfiguration")]
+    routed = [
+        i for i, c in enumerate(containers) if (c.get("logConfiguration") or {}).get("logDriver") == "awsfirelens"
+    ]
+    if routed and not routers:
+        return [
+            Finding(
+                f"containerDefinitions[{routed[0]}].logConfiguration.logDriver",
+                "awsfirelens",
+                "needs a container with a firelensConfiguration in the task",
+            )
+        ]
+    if routers and not routed:
+        return [
+            Finding(
+                "containerDefinitions[].firelensConfiguration",
+                routers[0]["firelensConfiguration"],
+                "needs at least one container logging with the awsfirelens driver",
+            )
+        ]
+    return []
+
+
 def _timeout_below_interval(request: Request) -> list[Finding]:
     timeout, interval = (
         request.params.get("HealthCheckTimeoutSeconds"),
@@ -333,6 +358,8 @@ _C = {
     "matcher": "ELB API Reference, Matcher HttpCode: ALB values 200–499",
     "essential": "ECS Developer Guide, Task definition parameters (essential): a task needs one essential container",
     "volumes": "ECS API Reference, MountPoint sourceVolume: must match the name of a volume in the task definition",
+    "firelens": "RegisterTaskDefinition refuses awsfirelens without a container with a firelensConfiguration, and "
+    "a firelensConfiguration without a container logging with awsfirelens (ECS Developer Guide, FireLens)",
     "tg-timeout": "ELB API Reference, CreateTargetGroup HealthCheckTimeoutSeconds: less than the interval",
     "timezone": "EventBridge Scheduler User Guide, Schedule types: time zones are IANA tz database names",
     "scaling-timezone": "Application Auto Scaling API Reference, PutScheduledAction Timezone: IANA time zone names",
@@ -421,6 +448,7 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
         Rule("awsvpc-host-port", _C["awsvpc"], _awsvpc_host_ports),
         Rule("essential-container", _C["essential"], _essential_container),
         Rule("mount-volume", _C["volumes"], _mounts_name_volumes),
+        Rule("firelens-pair", _C["firelens"], _firelens_pairs),
     ),
     ("ecs", "CreateService"): (
         Rule("service-launch", _C["launch"], _launch_type_xor_strategy),

@@ -152,6 +152,23 @@ def test_seeded_cross_field_defect_is_caught(recordings, name, inputs, path, rul
     assert f"[{rule_id}: " in problems[0].rule
 
 
+def test_seeded_firelens_defects_are_caught(recordings):
+    firelens = {"logDriver": "awsfirelens", "options": {"Name": "cloudwatch_logs"}}
+    containers = _container_definitions(recordings["prod"], "cats-task", logConfiguration=firelens)
+    problems = _seeded(recordings["prod"], "cats-task", inputs={"containerDefinitions": containers})
+    assert [(p.path, p.value) for p in problems] == [
+        ("containerDefinitions[0].logConfiguration.logDriver", "awsfirelens")
+    ]
+    assert "[firelens-pair: " in problems[0].rule
+    containers = _container_definitions(recordings["prod"], "cats-task", firelensConfiguration={"type": "fluentbit"})
+    problems = _seeded(recordings["prod"], "cats-task", inputs={"containerDefinitions": containers})
+    assert [p.path for p in problems] == ["containerDefinitions[].firelensConfiguration"]
+    # The botocore model judges the new fields' enums.
+    containers = _container_definitions(recordings["prod"], "cats-task", firelensConfiguration={"type": "fluentbitt"})
+    problems = _seeded(recordings["prod"], "cats-task", inputs={"containerDefinitions": containers})
+    assert "containerDefinitions[0].firelensConfiguration.type" in [p.path for p in problems]
+
+
 def test_seeded_task_definition_and_schedule_rules_are_caught(recordings):
     # No essential container at all: the app's and the collector's both off.
     task = next(r for r in recordings["prod"].registrations if r.name == "cats-task")
@@ -324,13 +341,25 @@ def _extreme_config() -> dict:
             {"name": "init", "image": "public.ecr.aws/docker/library/busybox:1.36", "essential": False},
         ],
     }
+    # Every log routing destination, each on some workload, with the router's longest name.
+    routing = {
+        "destination": "s3",
+        "bucket": "arn:aws:s3:::" + _longest("l", 63),
+        "keyPrefix": "firelens/extreme/",
+        "name": _longest("r", 255),
+        "memoryReservation": 64,
+    }
+    firehose = {
+        "destination": "firehose",
+        "deliveryStreamArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/" + _longest("s", 64),
+    }
     job = {
         **_maxima(JobSettings),
         "enabled": True,
         "endDate": "2099-12-31T00:00:00Z",
         "command": ["sh", "-c", "true"],
         "runEnvironment": {"RUN": "scheduled"},
-        "workload": workload,
+        "workload": {**workload, "logRouting": routing},
         "retry": _maxima(RetrySettings),
     }
     config["ecs-workloads:jobs"] = [
@@ -346,7 +375,12 @@ def _extreme_config() -> dict:
     pipeline = {**_maxima(BatchPipelineSettings), "prefixes": ["incoming/"], "suffixes": [".jsonl"]}
     config["ecs-workloads:batch"] = {
         _longest("p", PIPELINE_NAME_MAX_LENGTH): pipeline,
-        _longest("q", PIPELINE_NAME_MAX_LENGTH): {**pipeline, "processor": "thumbnails", "suffixes": [".jpg"]},
+        _longest("q", PIPELINE_NAME_MAX_LENGTH): {
+            **pipeline,
+            "processor": "thumbnails",
+            "suffixes": [".jpg"],
+            "workload": {**pipeline.get("workload", {}), "logRouting": firehose},
+        },
     }
     autoscaling = {
         **_maxima(CatsAutoscalingSettings),
@@ -354,6 +388,7 @@ def _extreme_config() -> dict:
     }
     config["ecs-workloads:cats"] = {
         **config["ecs-workloads:cats"],
+        "workload": {**config["ecs-workloads:cats"].get("workload", {}), "logRouting": {"destination": "cloudwatch"}},
         "desiredCount": autoscaling["maxTasks"],
         "autoscaling": autoscaling,
     }
@@ -369,8 +404,16 @@ def test_extreme_config_requests_conform_to_aws():
     assert max(map(len, roles)) == name_limits.IAM_ROLE.limit
     # The sidecars did reach RegisterTaskDefinition, with their start order and scratch volumes.
     tasks = [r.params for r in report.requests if r.operation == "RegisterTaskDefinition"]
-    with_sidecars = [t for t in tasks if len(t["containerDefinitions"]) == 4]
+    with_sidecars = [t for t in tasks if len(t["containerDefinitions"]) == 5]
     assert with_sidecars and all(t["containerDefinitions"][0]["dependsOn"] for t in with_sidecars)
+    # Each destination reached RegisterTaskDefinition, its router last and FireLens's.
+    outputs = {
+        c["logConfiguration"]["options"]["Name"]
+        for t in tasks
+        for c in t["containerDefinitions"]
+        if c["logConfiguration"]["logDriver"] == "awsfirelens"
+    }
+    assert outputs == {"cloudwatch_logs", "s3", "kinesis_firehose"}
     assert [str(p) for p in report.problems] == []
 
 

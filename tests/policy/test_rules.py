@@ -694,5 +694,21 @@ def test_a_workload_with_sidecars_passes_every_container_rule():
     assert [v for v in evaluate(recording, DEV) if v.rule_id in container_rules] == []
 
 
+def test_a_workload_routing_its_logs_passes_every_container_rule_but_the_advisory_root_check_it_opts_into():
+    routing = {
+        "destination": "firehose",
+        "delivery_stream_arn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/l",
+    }
+    args = {"vpc_id": "vpc-0abc1234", "image": "public.ecr.aws/x/app:1", "user": "10001", "log_routing": routing}
+    recording = run_callable(lambda: FargateWorkload("web", args))
+    container_rules = {rule_id for rule_id in BY_ID if rule_id.startswith("ecs-")}
+    assert [v for v in evaluate(recording, DEV) if v.rule_id in container_rules] == []
+    as_root = {**args, "log_routing": {**routing, "user": "0"}}
+    recording = run_callable(lambda: FargateWorkload("web", as_root))
+    assert [(v.rule_id, v.message) for v in evaluate(recording, DEV) if v.rule_id in container_rules] == [
+        ("ecs-non-root-user", "container log-router: user 0 is root")
+    ]
+
+
 def _judge_one(rule_id: str, resource: ResourceView) -> list[str]:
     return _judge(rule_id, Case([resource]))

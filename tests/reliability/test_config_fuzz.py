@@ -173,7 +173,12 @@ BASE_CONFIG: dict[str, Any] = {
         "allowedCidrs": ["0.0.0.0/0"],
         "healthCheckPath": "/health",
         "autoscaling": {"minTasks": 1, "maxTasks": 4, "cpuTargetPercent": 60, "requestsPerTarget": 500},
-        "workload": {"cpu": 256, "memory": 512, "environment": {"LOG_FORMAT": "json"}},
+        "workload": {
+            "cpu": 256,
+            "memory": 512,
+            "environment": {"LOG_FORMAT": "json"},
+            "logRouting": {"destination": "cloudwatch"},
+        },
     },
     "imageAssessor": {
         "schedule": "@every 2m",
@@ -181,13 +186,17 @@ BASE_CONFIG: dict[str, Any] = {
         "deleteCount": 3,
         "taskCount": 1,
         "retry": {"maxAttempts": 3, "maxEventAgeSeconds": 3600},
-        "workload": {"cpu": 256, "memory": 512},
+        "workload": {"cpu": 256, "memory": 512, "logRouting": {"destination": "cloudwatch"}},
     },
     "jobs": [
         {
             "name": "nightly",
             "schedule": "cron(0 3 * * ? *)",
-            "workload": {"image": IMAGE, "secrets": {"API_TOKEN": SSM_ARN}},
+            "workload": {
+                "image": IMAGE,
+                "secrets": {"API_TOKEN": SSM_ARN},
+                "logRouting": {"destination": "cloudwatch"},
+            },
             "command": ["sh", "-c", "echo hello"],
             "runEnvironment": {"MODE": "full"},
         }
@@ -199,7 +208,7 @@ BASE_CONFIG: dict[str, Any] = {
             "prefixes": ["in/"],
             "minTasks": 0,
             "maxTasks": 4,
-            "workload": {"cpu": 512, "memory": 1024},
+            "workload": {"cpu": 512, "memory": 1024, "logRouting": {"destination": "cloudwatch"}},
         }
     },
 }
@@ -435,6 +444,9 @@ _BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
 }
 # Each accepts any string, so only wrong types break them.
 _FREE_TEXT = {"image"}
+# Sections whose `name` and `user` are their own declaration's (the log router's container name and uid), not
+# the job's: their bad values come from that declaration (`_by_declaration`).
+_OWN_NAMES = {"logRouting"}
 
 
 def _leaf_name(path: Path) -> str:
@@ -450,7 +462,7 @@ def leaf_config_cases(draw: st.DrawFn) -> Case:
         choices.append(("out of range", strategy))
     if (strategy := _by_declaration(leaf)) is not None:
         choices.append(("refused by the declaration", strategy))
-    if name in _BAD_VALUES and name not in _FREE_TEXT:
+    if name in _BAD_VALUES and name not in _FREE_TEXT and not _OWN_NAMES & set(map(str, leaf.path)):
         choices.append(("bad value", _BAD_VALUES[name]))
     kind, strategy = draw(st.sampled_from(choices))
     value = draw(strategy)
@@ -716,6 +728,9 @@ WORKLOAD = {
     "readonly_root_filesystem": True,
     "log_retention_days": 30,
     "enable_execute_command": False,
+    # Present, so each nested field's bad value is judged beside its parent's required fields.
+    "sidecars": [{"name": "side", "image": IMAGE}],
+    "log_routing": {"destination": "cloudwatch"},
 }
 DEPLOYMENT = {"capacity": CAPACITY, "min_healthy_percent": 50, "max_percent": 200}
 
