@@ -145,6 +145,14 @@ class OneOf(Spec):
     """One of a fixed set of values."""
 
     values: tuple[Any, ...] = ()
+    what: str | None = None
+    """With a name such as "deployment strategy", a misspelt string gets `unknown <what>; did you mean ...`."""
+
+    def problem(self, value: Any) -> str | None:
+        found = super().problem(value)
+        if found is not None and self.what is not None and isinstance(value, str):
+            return unknown(self.what, value, [str(choice) for choice in self.values])
+        return found
 
     def accepts(self, value: Any) -> bool:
         return any(value == v and type(value) is type(v) for v in self.values)
