@@ -92,7 +92,8 @@ class SettingCheck:
     def __call__(self, value: Any) -> Any:
         problem = None if value is None and self.none_allowed else self.spec.problem(value)
         if problem:
-            raise ValueError(f"must be {problem}")
+            # A misspelt name reads as what it is ("unknown deployment strategy; did you mean ...").
+            raise ValueError(problem if problem.startswith("unknown ") else f"must be {problem}")
         return value
 
 

@@ -21,6 +21,7 @@ from .args import (
     WebAutoscalingArgs,
     certificate_source,
     desired_count_within_autoscaling,
+    rule_routing,
     validate_alb_web_service_args,
 )
 from .component import AlbWebService
@@ -45,5 +46,6 @@ __all__ = [
     "WebAutoscalingArgs",
     "certificate_source",
     "desired_count_within_autoscaling",
+    "rule_routing",
     "validate_alb_web_service_args",
 ]

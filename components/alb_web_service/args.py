@@ -396,7 +396,8 @@ def routes_by_rule(args: Mapping[str, Any]) -> bool:
     return "path_patterns" in args or shifts_traffic(args.get("deployment_strategy") or {})
 
 
-def _path_rule(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+def rule_routing(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """`priority` and `test_traffic_header` need a listener rule, and the test rule a priority below."""
     strategy = args.get("deployment_strategy", {})
     if not isinstance(strategy, dict) or not _valid(
         DEPLOYMENT_STRATEGY_ARGS, {"strategy": ROLLING, **strategy}, "strategy"
@@ -405,7 +406,7 @@ def _path_rule(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str)
     shifting = shifts_traffic(strategy)
     if "priority" in args and "path_patterns" not in args and not shifting:
         problems.add(
-            f"{prefix}priority", args["priority"], "only with path_patterns or a traffic-shifting deployment_strategy"
+            f"{prefix}priority", args["priority"], "only with path_patterns or a blue_green, canary or linear strategy"
         )
     if "test_traffic_header" not in args:
         return
@@ -413,7 +414,7 @@ def _path_rule(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str)
         problems.add(
             f"{prefix}test_traffic_header",
             args["test_traffic_header"],
-            "only with deployment_strategy blue_green, canary or linear",
+            "only with a blue_green, canary or linear strategy",
         )
     elif _valid(ALB_WEB_SERVICE_ARGS, args, "priority") and args["priority"] <= TEST_RULE_OFFSET:
         problems.add(
@@ -458,7 +459,7 @@ ALB_WEB_SERVICE_RULES = (
     _load_balancer_owner,
     _own_load_balancer,
     certificate_source,
-    _path_rule,
+    rule_routing,
     _timeout_below_interval,
     desired_count_within_autoscaling,
 )
