@@ -73,25 +73,25 @@ class CatsAutoscalingSettings(Section):
 
 
 class CatsDeploymentSettings(Section):
-    """How a new cats revision replaces the running one; unset keys take the component's defaults."""
+    """How a new cats revision replaces the running one; the canary and linear keys apply to their strategy."""
 
     strategy: str = _STRATEGY["strategy"].setting(
         description="rolling, or shift traffic between two target groups: blue_green, canary or linear."
     )
-    bake_time_minutes: int | None = _STRATEGY["bake_time_minutes"].setting(
-        None, description="Minutes both revisions run after all traffic has shifted (not with rolling)."
+    bake_time_minutes: int = _STRATEGY["bake_time_minutes"].setting(
+        description="Minutes both revisions run after all traffic has shifted (not with rolling)."
     )
-    canary_percent: float | None = _STRATEGY["canary_percent"].setting(
-        None, description="Share of traffic the new revision gets first (canary)."
+    canary_percent: float = _STRATEGY["canary_percent"].setting(
+        description="Share of traffic the new revision gets first (canary)."
     )
-    canary_bake_minutes: int | None = _STRATEGY["canary_bake_minutes"].setting(
-        None, description="Minutes before the rest of the traffic shifts (canary)."
+    canary_bake_minutes: int = _STRATEGY["canary_bake_minutes"].setting(
+        description="Minutes before the rest of the traffic shifts (canary)."
     )
-    linear_step_percent: float | None = _STRATEGY["linear_step_percent"].setting(
-        None, description="Share of traffic shifted at each step (linear)."
+    linear_step_percent: float = _STRATEGY["linear_step_percent"].setting(
+        description="Share of traffic shifted at each step (linear)."
     )
-    linear_step_bake_minutes: int | None = _STRATEGY["linear_step_bake_minutes"].setting(
-        None, description="Minutes between steps (linear)."
+    linear_step_bake_minutes: int = _STRATEGY["linear_step_bake_minutes"].setting(
+        description="Minutes between steps (linear)."
     )
     rollback_on_alarm: bool = _STRATEGY["rollback_on_alarm"].setting(
         description="Roll back a deployment when the 5xx-rate or unhealthy-task alarm fires during it."
@@ -106,12 +106,8 @@ class CatsDeploymentSettings(Section):
         return self
 
     def args(self) -> dict[str, Any]:
-        """The component's `deployment_strategy`: the keys that are set."""
-        return {
-            key: getattr(self, key)
-            for key in _STRATEGY.names
-            if key in type(self).model_fields and getattr(self, key) is not None
-        }
+        """The component's `deployment_strategy`: the keys the stack file sets (the rest are its defaults)."""
+        return {key: getattr(self, key) for key in _STRATEGY.names if key in self.model_fields_set}
 
 
 class CatsSettings(Section):
