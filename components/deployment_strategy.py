@@ -144,7 +144,7 @@ DEPLOYMENT_STRATEGY_ARGS = Arguments(
 )
 
 
-def shifts_traffic(strategy: DeploymentStrategyArgs) -> bool:
+def shifts_traffic(strategy: Mapping[str, Any]) -> bool:
     """Whether ECS runs two revisions side by side and moves traffic between them (every strategy but rolling)."""
     return DEPLOYMENT_STRATEGY_ARGS.value(strategy, "strategy") != ROLLING
 

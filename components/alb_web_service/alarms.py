@@ -7,6 +7,8 @@ sit in whichever group is idle.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -76,7 +78,7 @@ def alarms(
         opts=child(parent),
     )
     unhealthy_description = f"{name}: tasks failing the load balancer health check"
-    common = {
+    common: dict[str, Any] = {
         "comparison_operator": "GreaterThanThreshold",
         "threshold": 0,
         "evaluation_periods": 3,
