@@ -16,7 +16,7 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .arguments import Arguments, Check, Flag, Integer, Items, NestedList, OneOf, Text
+from .arguments import Arguments, Check, Flag, Integer, Items, NestedList, OneOf, Rule, Text
 from .iam import policy_document, service_assume_role_policy
 from .options import child
 from .validation import ArgumentProblems
@@ -25,6 +25,9 @@ from .validation import ArgumentProblems
 # DeploymentConfiguration.strategy: ROLLING | BLUE_GREEN | LINEAR | CANARY).
 STRATEGIES = {"rolling": "ROLLING", "blue_green": "BLUE_GREEN", "canary": "CANARY", "linear": "LINEAR"}
 ROLLING = "rolling"
+_SHIFTING = [name for name in STRATEGIES if name != ROLLING]
+SHIFTING_STRATEGIES = ", ".join(_SHIFTING[:-1]) + " or " + _SHIFTING[-1]
+"""The strategies that shift traffic between two revisions, as messages name them."""
 # ecs service model, DeploymentLifecycleHook.lifecycleStages (DeploymentLifecycleHookStage enum).
 LIFECYCLE_STAGES = (
     "RECONCILE_SERVICE",
@@ -105,7 +108,7 @@ class DeploymentStrategyArgs(TypedDict, total=False):
     """Fail and roll back a deployment when one of the service's alarms fires during it."""
 
 
-def _only_with(strategy: str, fields: Sequence[str]) -> Any:
+def _only_with(strategy: str, fields: Sequence[str]) -> Rule:
     def rule(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
         chosen = DEPLOYMENT_STRATEGY_ARGS.value(args, "strategy")
         for key in fields:
@@ -119,14 +122,15 @@ def _not_rolling(args: Mapping[str, Any], problems: ArgumentProblems, prefix: st
     if DEPLOYMENT_STRATEGY_ARGS.value(args, "strategy") != ROLLING:
         return
     for key in ("bake_time_minutes", "lifecycle_hooks"):
-        if args.get(key):
-            problems.add(f"{prefix}{key}", args[key], "only with strategy blue_green, canary or linear")
+        if key in args and args[key] != []:
+            problems.add(f"{prefix}{key}", args[key], f"only with strategy {SHIFTING_STRATEGIES}")
 
 
 DEPLOYMENT_STRATEGY_ARGS = Arguments(
     DeploymentStrategyArgs,
     {
         "strategy": OneOf(values=tuple(STRATEGIES), default=ROLLING, what="deployment strategy"),
+        # Long enough for the service's alarms (3 of 5 one-minute periods) to fire and roll back.
         "bake_time_minutes": replace(BAKE_MINUTES, default=5),
         # The canary and linear defaults are ECS's own (ecs service model, CanaryConfiguration, LinearConfiguration).
         "canary_percent": _tenths_within(CANARY_PERCENT, default=5.0),

@@ -11,7 +11,13 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, Number, Text
 from ..capacity import CapacityProviderFacts
-from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, ROLLING, DeploymentStrategyArgs, shifts_traffic
+from ..deployment_strategy import (
+    DEPLOYMENT_STRATEGY_ARGS,
+    ROLLING,
+    SHIFTING_STRATEGIES,
+    DeploymentStrategyArgs,
+    shifts_traffic,
+)
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
 from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
 from ..name_limits import (
@@ -406,7 +412,7 @@ def rule_routing(args: Mapping[str, Any], problems: ArgumentProblems, prefix: st
     shifting = shifts_traffic(strategy)
     if "priority" in args and "path_patterns" not in args and not shifting:
         problems.add(
-            f"{prefix}priority", args["priority"], "only with path_patterns or a blue_green, canary or linear strategy"
+            f"{prefix}priority", args["priority"], f"only with path_patterns or a {SHIFTING_STRATEGIES} strategy"
         )
     if "test_traffic_header" not in args:
         return
@@ -414,7 +420,7 @@ def rule_routing(args: Mapping[str, Any], problems: ArgumentProblems, prefix: st
         problems.add(
             f"{prefix}test_traffic_header",
             args["test_traffic_header"],
-            "only with a blue_green, canary or linear strategy",
+            f"only with a {SHIFTING_STRATEGIES} strategy",
         )
     elif _valid(ALB_WEB_SERVICE_ARGS, args, "priority") and args["priority"] <= TEST_RULE_OFFSET:
         problems.add(
