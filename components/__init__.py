@@ -38,6 +38,8 @@ _EXPORTS = {
     "FargateWorkload": "fargate_workload",
     "FargateWorkloadArgs": "fargate_workload",
     "ServiceDeploymentArgs": "fargate_service",
+    "DeploymentStrategyArgs": "deployment_strategy",
+    "LifecycleHookArgs": "deployment_strategy",
     "GeneratedSecret": "generated_secret",
     "GeneratedSecretArgs": "generated_secret",
     "ExistingVpcArgs": "network",
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
     from .auto_scaling_capacity import AutoScalingCapacityArgs, AutoScalingCapacityProvider
     from .capacity import CapacityProviderFacts, CapacityWeights, ProviderWeight
     from .cluster import ClusterCapacityProvider, EcsCluster, EcsClusterArgs
+    from .deployment_strategy import DeploymentStrategyArgs, LifecycleHookArgs
     from .fargate_service import ServiceDeploymentArgs
     from .fargate_workload import (
         ContainerDependency,

@@ -92,7 +92,8 @@ class SettingCheck:
     def __call__(self, value: Any) -> Any:
         problem = None if value is None and self.none_allowed else self.spec.problem(value)
         if problem:
-            raise ValueError(f"must be {problem}")
+            # A misspelt name reads as what it is ("unknown deployment strategy; did you mean ...").
+            raise ValueError(problem if problem.startswith("unknown ") else f"must be {problem}")
         return value
 
 
@@ -145,6 +146,14 @@ class OneOf(Spec):
     """One of a fixed set of values."""
 
     values: tuple[Any, ...] = ()
+    what: str | None = None
+    """With a name such as "deployment strategy", a misspelt string gets `unknown <what>; did you mean ...`."""
+
+    def problem(self, value: Any) -> str | None:
+        found = super().problem(value)
+        if found is not None and self.what is not None and isinstance(value, str):
+            return unknown(self.what, value, [str(choice) for choice in self.values])
+        return found
 
     def accepts(self, value: Any) -> bool:
         return any(value == v and type(value) is type(v) for v in self.values)

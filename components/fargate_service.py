@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from .arguments import Arguments, Integer
 from .capacity import CAPACITY, CapacityProviderFacts, CapacityWeights, capacity_strategy
+from .deployment_strategy import Rollout
 from .fargate_workload import FargateWorkload
 from .network import WorkloadPlacement
 from .options import child
@@ -70,8 +71,10 @@ def create_service(
     health_check_grace_period_seconds: int | None = None,
     depends_on: list[pulumi.Resource] | None = None,
     providers: dict[str, CapacityProviderFacts] | None = None,
+    rollout: Rollout | None = None,
 ) -> aws.ecs.Service:
-    """Creates the ECS service; with `autoscaled`, Application Auto Scaling owns the desired count."""
+    """Creates the ECS service; with `autoscaled`, Application Auto Scaling owns the desired count. `rollout`
+    is the deployment strategy's configuration (`deployment_strategy.rollout`); without it, a rolling update."""
     value = SERVICE_DEPLOYMENT_ARGS.value
     strategy = capacity_strategy(value(deployment, "capacity"), providers)
     on_ec2 = workload.compatibility == "EC2"
@@ -103,7 +106,11 @@ def create_service(
             if on_ec2 and "placement_constraints" in deployment
             else None
         ),
+        # "Amazon ECS deployment failure detection": the circuit breaker and deployment alarms both work with
+        # rolling and blue/green deployments; either can fail (and roll back) a deployment.
         deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+        deployment_configuration=rollout.deployment_configuration if rollout else None,
+        alarms=rollout.alarms if rollout else None,
         deployment_minimum_healthy_percent=value(deployment, "min_healthy_percent"),
         deployment_maximum_percent=value(deployment, "max_percent"),
         enable_execute_command=workload.execute_command,

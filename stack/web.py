@@ -22,8 +22,10 @@ from ecs_workloads.alb_web_service import (
     AlbWebServiceArgs,
     certificate_source,
     desired_count_within_autoscaling,
+    rule_routing,
     scheduled_scaling_bounds,
 )
+from ecs_workloads.deployment_strategy import DEPLOYMENT_STRATEGY_ARGS
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
 from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.generated_secret import GeneratedSecret
@@ -45,6 +47,7 @@ API_TOKEN_VARIABLE = "API_TOKEN"
 _STACK_ENV = ("BUCKET_NAME", API_TOKEN_VARIABLE)
 _WEB = ALB_WEB_SERVICE_ARGS
 _SCALING = WEB_AUTOSCALING_ARGS
+_STRATEGY = DEPLOYMENT_STRATEGY_ARGS
 
 
 class CatsAutoscalingSettings(Section):
@@ -73,6 +76,44 @@ class CatsAutoscalingSettings(Section):
         return args
 
 
+class CatsDeploymentSettings(Section):
+    """How a new cats revision replaces the running one; the canary and linear keys apply to their strategy."""
+
+    strategy: str = _STRATEGY["strategy"].setting(
+        description="rolling, or shift traffic between two target groups: blue_green, canary or linear."
+    )
+    bake_time_minutes: int = _STRATEGY["bake_time_minutes"].setting(
+        description="Minutes both revisions run after all traffic has shifted (not with rolling)."
+    )
+    canary_percent: float = _STRATEGY["canary_percent"].setting(
+        description="Share of traffic the new revision gets first (canary)."
+    )
+    canary_bake_minutes: int = _STRATEGY["canary_bake_minutes"].setting(
+        description="Minutes before the rest of the traffic shifts (canary)."
+    )
+    linear_step_percent: float = _STRATEGY["linear_step_percent"].setting(
+        description="Share of traffic shifted at each step (linear)."
+    )
+    linear_step_bake_minutes: int = _STRATEGY["linear_step_bake_minutes"].setting(
+        description="Minutes between steps (linear)."
+    )
+    rollback_on_alarm: bool = _STRATEGY["rollback_on_alarm"].setting(
+        description="Roll back a deployment when the 5xx-rate or unhealthy-task alarm fires during it."
+    )
+    test_traffic_header: str | None = _WEB["test_traffic_header"].setting(
+        None, description="Requests with this header reach the new revision first (not with rolling)."
+    )
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> CatsDeploymentSettings:
+        raise_component_problems(_STRATEGY, self.args())
+        return self
+
+    def args(self) -> dict[str, Any]:
+        """The component's `deployment_strategy`: the keys the stack file sets (the rest are its defaults)."""
+        return {key: getattr(self, key) for key in _STRATEGY.names if key in self.model_fields_set}
+
+
 class CatsSettings(Section):
     """`ecs-workloads:cats` — the cats picture API behind the load balancer."""
 
@@ -99,6 +140,9 @@ class CatsSettings(Section):
     autoscaling: CatsAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
     scheduled_scaling: list[ScheduledScalingSettings] = Field(
         [], description="Actions that set the min and max tasks at given times; default none."
+    )
+    deployment: CatsDeploymentSettings = Field(
+        default_factory=CatsDeploymentSettings, description="Deployment strategy; default: rolling, alarm rollback."
     )
     health_check_path: str = _WEB["health_check_path"].setting(
         "/health", description="Path the load balancer probes on each task."
@@ -135,9 +179,13 @@ class CatsSettings(Section):
     def _component_rules(self) -> CatsSettings:
         raise_rule_problems(
             _WEB,
-            (certificate_source, desired_count_within_autoscaling, scheduled_scaling_bounds),
+            (certificate_source, desired_count_within_autoscaling, scheduled_scaling_bounds, rule_routing),
             self.service_args(),
-            keys={"deployment.desired_count": "desiredCount"},
+            keys={
+                "deployment.desired_count": "desiredCount",
+                "priority": "rulePriority",
+                "test_traffic_header": "deployment.testTrafficHeader",
+            },
         )
         return self
 
@@ -159,6 +207,9 @@ class CatsSettings(Section):
         # Only when given, so services without a schedule keep the arguments they had.
         if self.scheduled_scaling:
             args["scheduled_scaling"] = [action.args() for action in self.scheduled_scaling]
+        args["deployment_strategy"] = self.deployment.args()
+        if self.deployment.test_traffic_header is not None:
+            args["test_traffic_header"] = self.deployment.test_traffic_header
         return args
 
 

@@ -21,6 +21,7 @@ from .args import (
     WebAutoscalingArgs,
     certificate_source,
     desired_count_within_autoscaling,
+    rule_routing,
     scheduled_scaling_bounds,
     validate_alb_web_service_args,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "WebAutoscalingArgs",
     "certificate_source",
     "desired_count_within_autoscaling",
+    "rule_routing",
     "scheduled_scaling_bounds",
     "validate_alb_web_service_args",
 ]

@@ -11,11 +11,19 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, Number, Text
 from ..capacity import CapacityProviderFacts
+from ..deployment_strategy import (
+    DEPLOYMENT_STRATEGY_ARGS,
+    ROLLING,
+    SHIFTING_STRATEGIES,
+    DeploymentStrategyArgs,
+    shifts_traffic,
+)
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
 from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
 from ..name_limits import (
     ALARM,
     ECS_SERVICE,
+    IAM_ROLE,
     LOAD_BALANCER,
     SCALING_POLICY,
     SECURITY_GROUP,
@@ -51,7 +59,13 @@ def _is_alb_matcher(value: Any) -> bool:
     return True
 
 
+# HttpHeaderConditionConfig.HttpHeaderName: up to 40 characters, a token of RFC 7230 (letters, digits and
+# !#$%&'*+-.^_`|~); the ALB compares it without case.
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
 _PATH = re.compile(r"/.*")
+# The test listener rule sits just before the production rule, so a request with the test header matches it
+# first (ALB rules are evaluated from the lowest priority number).
+TEST_RULE_OFFSET = 1
 # PathPatternConditionConfig: each value up to 128 characters, `*` and `?` wildcards.
 PATH_PATTERN = Text(pattern=_PATH, shape="a path starting with / (* and ? are wildcards)", max_length=128)
 # Arguments of the load balancer itself, which only the service that owns it may set.
@@ -184,6 +198,12 @@ class AlbWebServiceArgs(TypedDict, total=False):
     component's own); `port` is required."""
     deployment: ServiceDeploymentArgs
     """Task count, capacity, rollout bounds, ECS Exec."""
+    deployment_strategy: DeploymentStrategyArgs
+    """How a new revision replaces the running one: rolling, or blue/green, canary or linear traffic shifting
+    between two target groups, with alarm rollback."""
+    test_traffic_header: str
+    """With a traffic-shifting strategy, requests carrying this HTTP header reach the new revision before any
+    production traffic does (the test listener rule, at `priority` - 1)."""
     load_balancer_subnet_ids: pulumi.Input[list[str]]
     """Subnets of the ALB, in at least two AZs: public subnets for an internet-facing ALB, workload
     subnets for an internal one."""
@@ -265,6 +285,15 @@ ALB_WEB_SERVICE_ARGS = Arguments(
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
         "workload": EMBEDDED_WORKLOAD,
         "deployment": Nested(arguments=SERVICE_DEPLOYMENT_ARGS, default={}),
+        "deployment_strategy": Nested(
+            arguments=DEPLOYMENT_STRATEGY_ARGS, default={}, otherwise="rolling, alarm rollback"
+        ),
+        "test_traffic_header": Text(
+            pattern=_HEADER_NAME,
+            shape="an HTTP header name such as X-Test-Revision",
+            max_length=40,
+            otherwise="no test listener rule",
+        ),
         # CreateLoadBalancer: an Application Load Balancer needs subnets in at least two Availability Zones.
         "load_balancer_subnet_ids": Items(
             item=Identifier(shape="a subnet id"), min_items=2, otherwise="required unless shared_listener"
@@ -373,9 +402,38 @@ def certificate_source(args: Mapping[str, Any], problems: ArgumentProblems, pref
         problems.add(f"{prefix}hosted_zone_id", args["hosted_zone_id"], "only with domain_name")
 
 
-def _path_rule(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
-    if "priority" in args and "path_patterns" not in args:
-        problems.add(f"{prefix}priority", args["priority"], "only with path_patterns")
+def routes_by_rule(args: Mapping[str, Any]) -> bool:
+    """Whether a listener rule forwards to the service: for `path_patterns`, and always when traffic shifts
+    (ECS moves production traffic by rewriting a listener rule, never a listener's default action)."""
+    return "path_patterns" in args or shifts_traffic(args.get("deployment_strategy") or {})
+
+
+def rule_routing(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """`priority` and `test_traffic_header` need a listener rule, and the test rule a priority below."""
+    strategy = args.get("deployment_strategy", {})
+    if not isinstance(strategy, dict) or not _valid(
+        DEPLOYMENT_STRATEGY_ARGS, {"strategy": ROLLING, **strategy}, "strategy"
+    ):
+        return
+    shifting = shifts_traffic(strategy)
+    if "priority" in args and "path_patterns" not in args and not shifting:
+        problems.add(
+            f"{prefix}priority", args["priority"], f"only with path_patterns or a {SHIFTING_STRATEGIES} strategy"
+        )
+    if "test_traffic_header" not in args:
+        return
+    if not shifting:
+        problems.add(
+            f"{prefix}test_traffic_header",
+            args["test_traffic_header"],
+            f"only with a {SHIFTING_STRATEGIES} strategy",
+        )
+    elif _valid(ALB_WEB_SERVICE_ARGS, args, "priority") and args["priority"] <= TEST_RULE_OFFSET:
+        problems.add(
+            f"{prefix}priority",
+            args["priority"],
+            f"above {TEST_RULE_OFFSET} with test_traffic_header (the test rule takes priority - {TEST_RULE_OFFSET})",
+        )
 
 
 def _timeout_below_interval(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
@@ -427,7 +485,7 @@ ALB_WEB_SERVICE_RULES = (
     _load_balancer_owner,
     _own_load_balancer,
     certificate_source,
-    _path_rule,
+    rule_routing,
     _timeout_below_interval,
     desired_count_within_autoscaling,
     scheduled_scaling_bounds,
@@ -451,13 +509,24 @@ ALB_WEB_SERVICE_NAMES = ComponentNames.of(
     ],
     embeds=[(ALB_WORKLOAD_NAME, FARGATE_WORKLOAD_NAMES)],
 )
+ALTERNATE_TARGET_GROUP = "-tg-alt"
+"""Suffix of the second target group a traffic-shifting strategy needs."""
+# A traffic-shifting service has two more autonamed children; the alternate target group binds the name.
+ALB_WEB_SERVICE_SHIFTING_NAMES = ComponentNames(
+    (
+        *ALB_WEB_SERVICE_NAMES.children,
+        *ComponentNames.of([(ALTERNATE_TARGET_GROUP, TARGET_GROUP), ("-deploy-role", IAM_ROLE)]).children,
+    )
+)
 
 
 def validate_alb_web_service_args(args: AlbWebServiceArgs, *, name: str | None = None) -> None:
     """Raises one ValueError listing every problem in `args`, and in `name` when given."""
     problems = ArgumentProblems("AlbWebService")
     if name is not None:
-        ALB_WEB_SERVICE_NAMES.check(name, problems)
+        strategy = args.get("deployment_strategy") if isinstance(args, dict) else None
+        shifting = isinstance(strategy, dict) and strategy.get("strategy", ROLLING) != ROLLING
+        (ALB_WEB_SERVICE_SHIFTING_NAMES if shifting else ALB_WEB_SERVICE_NAMES).check(name, problems)
     given = ALB_WEB_SERVICE_ARGS.check(args, problems)
     if given is not None:
         validate_embedded_workload(

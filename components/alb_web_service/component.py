@@ -6,6 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..auto_scaling_capacity import DYNAMIC_HOST_PORTS
+from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, rollout, shifts_traffic
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs, create_service, scaling_target
 from ..options import child
 from ..outputs import register_declared_outputs
@@ -16,6 +17,7 @@ from .alarms import alarms
 from .args import (
     ALB_WEB_SERVICE_ARGS,
     ALB_WORKLOAD_NAME,
+    ALTERNATE_TARGET_GROUP,
     DATABASE_ACCESS_ARGS,
     AlbWebServiceArgs,
     SharedListenerArgs,
@@ -25,6 +27,7 @@ from .listeners import own_listeners, shared_listener_routing
 from .load_balancer import connect_to_tasks, own_load_balancer, shared_load_balancer
 from .scaling import autoscaling
 from .target_group import target_group
+from .traffic_shift import TargetGroups, traffic_shift
 
 
 class AlbWebService(WorkloadShape):
@@ -90,11 +93,19 @@ class AlbWebService(WorkloadShape):
         else:
             connect_to_tasks(self, name, lb, tasks_sg, (port, port))
 
-        group = target_group(self, name, args, port, target_type="instance" if bridge else "ip")
+        strategy = value(args, "deployment_strategy")
+        target_type = "instance" if bridge else "ip"
+        group = target_group(self, name, args, port, target_type=target_type)
+        groups = TargetGroups(
+            group,
+            target_group(self, name, args, port, target_type=target_type, suffix=ALTERNATE_TARGET_GROUP)
+            if shifts_traffic(strategy)
+            else None,
+        )
         routing = (
-            shared_listener_routing(self, name, args, group)
+            shared_listener_routing(self, name, args, groups)
             if shared is not None
-            else own_listeners(self, name, args, lb, group)
+            else own_listeners(self, name, args, lb, groups)
         )
         self._routing_listener_arn = routing.forwarding_listener_arn
 
@@ -115,6 +126,27 @@ class AlbWebService(WorkloadShape):
         deployment: ServiceDeploymentArgs = {**value(args, "deployment")}
         if scaling is not None:
             deployment.setdefault("desired_count", scaling["min_tasks"])
+        alarm_names = (
+            alarms(self, name, args, lb.arn_suffix, groups.all)
+            if "alarm_topic_arn" in args or DEPLOYMENT_STRATEGY_ARGS.value(strategy, "rollback_on_alarm")
+            else []
+        )
+        advanced = None
+        role_arn = None
+        ready = list(routing.ready)
+        if groups.alternate is not None:
+            assert routing.production_rule is not None
+            shift = traffic_shift(
+                self,
+                name,
+                strategy,
+                groups,
+                routing.forwarding_listener_arn,
+                routing.production_rule,
+                routing.test_rule,
+            )
+            advanced, role_arn = shift.advanced_configuration, shift.role.arn
+            ready.append(shift.role.policy)
         service = create_service(
             self,
             name,
@@ -125,12 +157,16 @@ class AlbWebService(WorkloadShape):
             autoscaled=scaling is not None or bool(schedule),
             load_balancers=[
                 aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=group.arn, container_name=workload.container_name, container_port=port
+                    target_group_arn=group.arn,
+                    container_name=workload.container_name,
+                    container_port=port,
+                    advanced_configuration=advanced,
                 )
             ],
             health_check_grace_period_seconds=value(args, "health_check_grace_period_seconds"),
-            depends_on=routing.ready,
+            depends_on=ready,
             providers=providers,
+            rollout=rollout(strategy, alarm_names=alarm_names, role_arn=role_arn),
         )
         if scaling is not None or schedule:
             # Without autoscaling the schedule alone moves the count: the target starts at the fixed count.
@@ -147,8 +183,6 @@ class AlbWebService(WorkloadShape):
             if scaling is not None:
                 autoscaling(self, name, target, scaling=scaling, lb_arn_suffix=lb.arn_suffix, target_group=group)
             scheduled_actions(self, name, target, schedule)
-        if "alarm_topic_arn" in args:
-            alarms(self, name, args, lb.arn_suffix, group)
 
         self.url = pulumi.Output.from_input(lb.url)
         self.load_balancer_dns_name = pulumi.Output.from_input(lb.dns_name)

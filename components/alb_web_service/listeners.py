@@ -8,8 +8,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ..options import child
-from .args import ALB_WEB_SERVICE_ARGS, AlbWebServiceArgs
+from .args import ALB_WEB_SERVICE_ARGS, TEST_RULE_OFFSET, AlbWebServiceArgs, routes_by_rule
 from .load_balancer import LoadBalancer, wants_https
+from .traffic_shift import TargetGroups, forward
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -22,14 +23,19 @@ class Routing:
     listener_arns: dict[str, pulumi.Output[str]]
     forwarding_listener_arn: pulumi.Output[str]
     ready: list[pulumi.Resource]
+    production_rule: aws.lb.ListenerRule | None = None
+    """The rule that forwards production traffic, when one does (`path_patterns` or a traffic shift)."""
+    test_rule: aws.lb.ListenerRule | None = None
+    """The rule that forwards requests with the test header, with `test_traffic_header`."""
 
 
 def own_listeners(
-    parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, lb: LoadBalancer, target_group: aws.lb.TargetGroup
+    parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, lb: LoadBalancer, groups: TargetGroups
 ) -> Routing:
-    """Port 80 forwards, or with TLS redirects to 443, which forwards; with `path_patterns` only the rule
-    forwards and everything else answers 404."""
-    if "path_patterns" in args:
+    """Port 80 forwards, or with TLS redirects to 443, which forwards; with `path_patterns` (or a traffic
+    shift) only the rules forward and everything else answers 404."""
+    by_rule = routes_by_rule(args)
+    if by_rule:
         # Paths of other services (or none) answer 404 instead of reaching this one.
         routed = aws.lb.ListenerDefaultActionArgs(
             type="fixed-response",
@@ -38,7 +44,7 @@ def own_listeners(
             ),
         )
     else:
-        routed = aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=target_group.arn)
+        routed = aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=groups.primary.arn)
 
     certificate_arn = _certificate(parent, name, args, lb) if wants_https(args) else None
     if certificate_arn is None:
@@ -82,17 +88,50 @@ def own_listeners(
         arns = {"http": http.arn, "https": https.arn}
         forwarding = https
         created = [https, http]
-    if "path_patterns" in args:
-        created.append(path_rule(parent, name, args, forwarding.arn, target_group))
-    return Routing(arns, forwarding.arn, created)
+    if not by_rule:
+        return Routing(arns, forwarding.arn, created)
+    production, test = service_rules(parent, name, args, forwarding.arn, groups)
+    return Routing(arns, forwarding.arn, [*created, production], production, test)
 
 
 def shared_listener_routing(
-    parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, target_group: aws.lb.TargetGroup
+    parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, groups: TargetGroups
 ) -> Routing:
-    """Only a path rule on the shared listener; the listeners belong to the load balancer's owner."""
+    """Only the service's rules on the shared listener; the listeners belong to the load balancer's owner."""
     listener_arn = pulumi.Output.from_input(args["shared_listener"]["listener_arn"])
-    return Routing({}, listener_arn, [path_rule(parent, name, args, listener_arn, target_group)])
+    production, test = service_rules(parent, name, args, listener_arn, groups)
+    return Routing({}, listener_arn, [production], production, test)
+
+
+def service_rules(
+    parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, listener_arn: pulumi.Input[str], groups: TargetGroups
+) -> tuple[aws.lb.ListenerRule, aws.lb.ListenerRule | None]:
+    """The production rule and, with `test_traffic_header`, the test rule ECS sends test traffic through."""
+    production = path_rule(parent, name, args, listener_arn, groups)
+    if "test_traffic_header" not in args:
+        return production, None
+    header = aws.lb.ListenerRuleConditionArgs(
+        http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
+            # HttpHeaderConditionConfig.Values: "*" matches any value of the header.
+            http_header_name=args["test_traffic_header"],
+            values=["*"],
+        )
+    )
+    test = path_rule(
+        parent,
+        name,
+        args,
+        listener_arn,
+        groups,
+        suffix="-test-rule",
+        priority_offset=TEST_RULE_OFFSET,
+        extra_conditions=(header,),
+    )
+    return production, test
+
+
+# A traffic-shifting service without `path_patterns` still needs a rule for ECS to rewrite: all paths.
+ALL_PATHS = "/*"
 
 
 def path_rule(
@@ -100,19 +139,27 @@ def path_rule(
     name: str,
     args: AlbWebServiceArgs,
     listener_arn: pulumi.Input[str],
-    target_group: aws.lb.TargetGroup,
+    groups: TargetGroups,
+    *,
+    suffix: str = "-rule",
+    priority_offset: int = 0,
+    extra_conditions: tuple[aws.lb.ListenerRuleConditionArgs, ...] = (),
 ) -> aws.lb.ListenerRule:
+    """The rule that forwards the service's paths; a test rule is the same with a header condition."""
     return aws.lb.ListenerRule(
-        f"{name}-rule",
+        f"{name}{suffix}",
         listener_arn=listener_arn,
-        priority=ALB_WEB_SERVICE_ARGS.value(args, "priority"),
+        priority=ALB_WEB_SERVICE_ARGS.value(args, "priority") - priority_offset,
         conditions=[
             aws.lb.ListenerRuleConditionArgs(
-                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=args["path_patterns"])
-            )
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=args.get("path_patterns", [ALL_PATHS]))
+            ),
+            *extra_conditions,
         ],
-        actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
-        opts=child(parent),
+        actions=[forward(groups)],
+        # During and after a deployment ECS sets the weights of the two target groups itself ("Application
+        # Load Balancer resources for blue/green deployments"); a later `pulumi up` must not set them back.
+        opts=child(parent, ignore_changes=["actions"] if groups.alternate is not None else None),
     )
 
 

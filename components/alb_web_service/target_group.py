@@ -11,10 +11,11 @@ from .args import ALB_WEB_SERVICE_ARGS, AlbWebServiceArgs
 
 
 def target_group(
-    parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, port: int, *, target_type: str
+    parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, port: int, *, target_type: str, suffix: str = "-tg"
 ) -> aws.lb.TargetGroup:
     """`ip` targets for awsvpc tasks; `instance` targets for bridge-mode tasks, which ECS registers with
-    their instance and host port (Elastic Load Balancing, "Target groups for your Application Load Balancers")."""
+    their instance and host port (Elastic Load Balancing, "Target groups for your Application Load Balancers").
+    A traffic-shifting strategy takes a second one of the same settings under another `suffix`."""
     value = ALB_WEB_SERVICE_ARGS.value
     stickiness = None
     if "stickiness_duration" in args:
@@ -22,7 +23,7 @@ def target_group(
             type="lb_cookie", cookie_duration=args["stickiness_duration"], enabled=True
         )
     return aws.lb.TargetGroup(
-        f"{name}-tg",
+        f"{name}{suffix}",
         target_type=target_type,
         port=port,
         protocol="HTTP",

@@ -41,6 +41,7 @@ _SERVICES = {
     "application-autoscaling": "application-autoscaling",
     "ec2": "ec2",
     "firehose": "firehose",
+    "lambda": "lambda",
 }
 # Actions that authorize something other than one API operation of the same name (Service Authorization
 # Reference): s3:ListBucket authorizes ListObjects/ListObjectsV2, s3:GetObjectVersion a versioned GetObject,

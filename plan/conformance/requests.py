@@ -99,13 +99,29 @@ def service(reg: Registration) -> list[Request]:
     if i.get("capacityProviderStrategies"):
         params["capacityProviderStrategy"] = i["capacityProviderStrategies"]
     breaker = params.pop("deploymentCircuitBreaker", None)
+    # The provider's deploymentConfiguration block (strategy, bake times, hooks) and `alarms` are members of
+    # the API's one DeploymentConfiguration; the provider types its minute counts as strings.
+    strategy = _minutes(params.pop("deploymentConfiguration", None) or {})
     deployment = {
+        **strategy,
         "deploymentCircuitBreaker": breaker,
         "minimumHealthyPercent": params.pop("deploymentMinimumHealthyPercent", None),
         "maximumPercent": params.pop("deploymentMaximumPercent", None),
+        "alarms": params.pop("alarms", None),
     }
     params["deploymentConfiguration"] = {k: v for k, v in deployment.items() if v is not None}
     return _one(reg, "ecs", "CreateService", {k: v for k, v in params.items() if v is not None})
+
+
+_MINUTES = frozenset({"bakeTimeInMinutes", "canaryBakeTimeInMinutes", "stepBakeTimeInMinutes"})
+
+
+def _minutes(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: int(v) if k in _MINUTES and isinstance(v, str) else _minutes(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_minutes(v) for v in value]
+    return value
 
 
 def cluster(reg: Registration) -> list[Request]:

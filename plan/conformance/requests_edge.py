@@ -162,7 +162,14 @@ def target_group(reg: Registration) -> list[Request]:
 
 
 def _action(action: dict[str, Any]) -> dict[str, Any]:
-    renames = {"redirect": "RedirectConfig", "fixedResponse": "FixedResponseConfig", "forward": "ForwardConfig"}
+    # The provider's forward block lists target groups as {arn, weight}; the API's TargetGroupTuple is
+    # {TargetGroupArn, Weight}.
+    renames = {
+        "redirect": "RedirectConfig",
+        "fixedResponse": "FixedResponseConfig",
+        "forward": "ForwardConfig",
+        "arn": "TargetGroupArn",
+    }
     return pascal(action, renames)
 
 

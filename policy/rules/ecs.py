@@ -266,3 +266,24 @@ def check_circuit_breaker(service: ResourceView, context: StackContext) -> list[
     if breaker.get("enable") is True and breaker.get("rollback") is True:
         return []
     return ["deploymentCircuitBreaker must have enable and rollback true: a failing deploy otherwise retries forever"]
+
+
+# No AWS control; "Amazon ECS deployment failure detection" recommends CloudWatch alarms beside the circuit
+# breaker: a revision that starts and passes health checks but answers errors only an alarm catches.
+@rule(
+    "ecs-deployment-alarms",
+    "ECS services behind a load balancer roll back a deployment when one of their alarms fires during it.",
+    enforcement=MANDATORY,
+    resource_types=SERVICE,
+    control="none",
+    advisory_outside_production=True,
+)
+def check_deployment_alarms(service: ResourceView, context: StackContext) -> list[str]:
+    if not as_list(service.props.get("loadBalancers")):
+        return []  # a queue worker has no request metrics to alarm on; its circuit breaker still rolls back
+    alarms = service.props.get("alarms") or {}
+    if alarms.get("enable") is True and alarms.get("rollback") is True and as_list(alarms.get("alarmNames")):
+        return []
+    return [
+        "alarms must name the service's alarms with enable and rollback true (deployment_strategy rollback_on_alarm)"
+    ]

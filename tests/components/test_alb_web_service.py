@@ -535,9 +535,19 @@ def test_alarms_watch_target_5xx_rate_and_unhealthy_tasks():
     assert unhealthy["alarmActions"] == [TOPIC]
 
 
-def test_no_alarms_without_a_topic():
+def test_without_a_topic_the_alarms_only_guard_deployments():
     recording, _ = _web()
+    alarms = recording.of_type(ALARM)
+    assert sorted(alarm.name for alarm in alarms) == ["web-5xx-rate", "web-unhealthy-tasks"]
+    assert all("alarmActions" not in alarm.inputs and "okActions" not in alarm.inputs for alarm in alarms)
+    names = sorted(alarm.outputs["name"] for alarm in alarms)
+    assert sorted(recording.one(SERVICE, "web-service").inputs["alarms"]["alarmNames"]) == names
+
+
+def test_no_alarms_without_a_topic_and_alarm_rollback():
+    recording, _ = _web(deployment_strategy={"rollback_on_alarm": False})
     assert recording.of_type(ALARM) == []
+    assert "alarms" not in recording.one(SERVICE, "web-service").inputs
 
 
 # Validation: one error naming every problem, and nothing registered

@@ -100,6 +100,30 @@ def test_seeded_enum_defect_is_caught(recordings):
     assert "must be one of bridge, host, awsvpc, none" in problems[0].rule
 
 
+def test_prod_cats_canary_reaches_the_checked_request(recordings):
+    service = next(r for r in recordings["prod"].registrations if r.name == "cats-service")
+    (request,) = conformance.TRANSLATORS[service.type](service)
+    deployment = request.params["deploymentConfiguration"]
+    assert deployment["strategy"] == "CANARY"
+    assert deployment["canaryConfiguration"] == {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 5}
+    assert deployment["alarms"]["rollback"] is True
+    rule = next(r for r in recordings["prod"].registrations if r.name == "cats-rule")
+    (create_rule,) = conformance.TRANSLATORS[rule.type](rule)
+    groups = create_rule.params["Actions"][0]["ForwardConfig"]["TargetGroups"]
+    assert [sorted(group) for group in groups] == [["TargetGroupArn", "Weight"]] * 2
+
+
+def test_seeded_deployment_strategy_defects_are_caught(recordings):
+    service = next(r for r in recordings["prod"].registrations if r.name == "cats-service")
+    configuration = {**service.inputs["deploymentConfiguration"], "strategy": "CANARIES"}
+    configuration["lifecycleHooks"] = [{"lifecycleStages": ["AFTER_SHIFT"]}]
+    problems = _seeded(recordings["prod"], "cats-service", inputs={"deploymentConfiguration": configuration})
+    assert [(p.path, p.value) for p in problems] == [
+        ("deploymentConfiguration.strategy", "CANARIES"),
+        ("deploymentConfiguration.lifecycleHooks[0].lifecycleStages[0]", "AFTER_SHIFT"),
+    ]
+
+
 def test_seeded_range_defect_is_caught(recordings):
     schedule = next(r for r in recordings["prod"].registrations if r.name == "job-nightly-report-schedule")
     target = json.loads(json.dumps(schedule.inputs["target"]))
@@ -248,7 +272,7 @@ def test_seeded_documents_inside_requests_are_checked(recordings):
 def test_plan_prints_the_conformance_line(capsys):
     assert main(["prod"]) == 0
     out = capsys.readouterr().out
-    assert "\nAWS rules: 151 requests checked, 0 problems\n" in out
+    assert "\nAWS rules: 155 requests checked, 0 problems\n" in out
 
 
 def _longest_job_name() -> str:

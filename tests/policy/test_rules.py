@@ -283,6 +283,23 @@ CASES: dict[str, tuple[Case, Case]] = {
     "ecs-deployment-circuit-breaker": _pair(
         [service(deploymentCircuitBreaker={"enable": True, "rollback": False})], [service()]
     ),
+    "ecs-deployment-alarms": _pair(
+        [
+            service(
+                loadBalancers=[{"targetGroupArn": "tg"}],
+                alarms={"alarmNames": ["5xx"], "enable": True, "rollback": False},
+            )
+        ],
+        [
+            service(
+                loadBalancers=[{"targetGroupArn": "tg"}],
+                alarms={"alarmNames": ["5xx"], "enable": True, "rollback": True},
+            ),
+            # A service without a load balancer has no request alarms to roll back on.
+            service(),
+        ],
+        PROD,
+    ),
     "elb-drop-invalid-headers": _pair([alb(dropInvalidHeaderFields=False)], [alb()]),
     "elb-http-redirects-to-https": _pair(
         [listener("http", "HTTP", FORWARD), listener("https", "HTTPS", FORWARD, sslPolicy=TLS13)],

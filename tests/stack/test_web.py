@@ -8,8 +8,9 @@ import pulumi
 import pytest
 from pydantic import ValidationError
 
+from ecs_workloads.deployment_strategy import DEPLOYMENT_STRATEGY_ARGS
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
-from harness.program import run_callable
+from harness.program import run_callable, run_program
 from stack.settings import StackSettings
 from stack.system import build_foundation
 from stack.web import CatsSettings, build_web
@@ -230,6 +231,30 @@ BAD_CATS = [
         {"desiredCount": 1, "autoscaling": {"minTasks": 2}},
         "desiredCount: 1 — within autoscaling minTasks..maxTasks (2..4)",
     ),
+    (
+        {"deployment": {"strategy": "canery"}},
+        'unknown deployment strategy; did you mean "canary"? allowed: rolling, blue_green, canary, linear',
+    ),
+    ({"deployment": {"strategy": "canary", "canaryPercent": 0}}, "must be a multiple of 0.1 from 0.1 to 100"),
+    ({"deployment": {"strategy": "linear", "linearStepPercent": 1}}, "must be a multiple of 0.1 from 3 to 100"),
+    ({"deployment": {"strategy": "blue_green", "bakeTimeMinutes": 1441}}, "must be an integer from 0 to 1440"),
+    (
+        {"deployment": {"strategy": "linear", "canaryBakeMinutes": 5}},
+        "canaryBakeMinutes: 5 — only with strategy canary (strategy is linear)",
+    ),
+    (
+        {"deployment": {"bakeTimeMinutes": 5}},
+        "bakeTimeMinutes: 5 — only with strategy blue_green, canary or linear",
+    ),
+    (
+        {"deployment": {"testTrafficHeader": "X-Test"}},
+        "deployment.testTrafficHeader: 'X-Test' — only with a blue_green, canary or linear strategy",
+    ),
+    (
+        {"rulePriority": 1, "deployment": {"strategy": "canary", "testTrafficHeader": "X-Test"}},
+        "rulePriority: 1 — above 1 with testTrafficHeader (the test rule takes priority - 1)",
+    ),
+    ({"deployment": {"stratgy": "canary"}}, "Extra inputs are not permitted"),
     ({"desiredcount": 2}, "Extra inputs are not permitted"),
     ({"desiredCount": -1}, f"must be {SERVICE_DEPLOYMENT_ARGS['desired_count'].allowed()}"),
     ({"desiredCount": 1001}, f"must be {SERVICE_DEPLOYMENT_ARGS['desired_count'].allowed()}"),
@@ -260,3 +285,32 @@ def test_defaults_and_the_production_snippet_are_valid():
         "cpu_target_percent": 60,
         "requests_per_target": 500,
     }
+
+
+def test_the_deployment_settings_pass_the_strategy_through():
+    defaults = CatsSettings.model_validate({}).deployment
+    assert CatsSettings.model_validate({}).service_args()["deployment_strategy"] == {}
+    # The settings' defaults are the component's own declarations.
+    for key in ("strategy", "bake_time_minutes", "canary_percent", "linear_step_percent", "rollback_on_alarm"):
+        assert getattr(defaults, key) == DEPLOYMENT_STRATEGY_ARGS[key].default, key
+    chosen = CatsSettings.model_validate(
+        {"deployment": {"strategy": "canary", "canaryPercent": 10, "canaryBakeMinutes": 5, "testTrafficHeader": "X-T"}}
+    ).service_args()
+    assert chosen["deployment_strategy"] == {
+        "strategy": "canary",
+        "canary_percent": 10,
+        "canary_bake_minutes": 5,
+    }
+    assert chosen["test_traffic_header"] == "X-T"
+
+
+def test_prod_cats_deploy_as_a_canary():
+    recording = run_program("prod")
+    service = recording.one("aws:ecs/service:Service", "cats-service").inputs
+    assert service["deploymentConfiguration"]["strategy"] == "CANARY"
+    assert service["deploymentConfiguration"]["canaryConfiguration"] == {
+        "canaryPercent": 10,
+        "canaryBakeTimeInMinutes": "5",
+    }
+    assert (service["alarms"]["enable"], service["alarms"]["rollback"]) == (True, True)
+    assert "advancedConfiguration" in service["loadBalancers"][0]
