@@ -23,6 +23,7 @@ from .validation import ArgumentProblems
 EMBEDDED_WORKLOAD_ARGS = FARGATE_WORKLOAD_ARGS.refusing(
     {
         "vpc_id": "comes from placement.vpc_id; remove it",
+        "subnet_ids": "comes from placement.subnet_ids; remove it",
         "protect_data": "set protect_data on the component itself; remove it here",
     }
 )
@@ -69,14 +70,23 @@ class WorkloadShape(pulumi.ComponentResource):
         return self._workload.grant(purpose, statements)
 
     def _embed_workload(
-        self, name: str, workload: FargateWorkloadArgs, *, vpc_id: pulumi.Input[str], protect_data: bool
+        self,
+        name: str,
+        workload: FargateWorkloadArgs,
+        *,
+        vpc_id: pulumi.Input[str],
+        subnet_ids: pulumi.Input[list[str]],
+        protect_data: bool,
     ) -> FargateWorkload:
         """Creates the shape's workload (its `compatibility` set by `placed_on_capacity`) and copies its
-        outputs onto the shape."""
+        outputs onto the shape. The subnets reach it as a list of known length only: a file system the
+        workload creates gets a mount target in each."""
         family = (
             workload.get("family") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{self.FAMILY.format(name=name)}"
         )
         args: FargateWorkloadArgs = {**workload, "vpc_id": vpc_id, "protect_data": protect_data, "family": family}
+        if isinstance(subnet_ids, list):
+            args["subnet_ids"] = subnet_ids
         self._workload = FargateWorkload(self.WORKLOAD_NAME.format(name=name), args, child(self))
         self.task_role_arn = self._workload.task_role_arn
         self.task_role_name = self._workload.task_role_name

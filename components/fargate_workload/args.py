@@ -14,6 +14,7 @@ from ..name_limits import ECR_REPOSITORY, IAM_ROLE, IAM_ROLE_POLICY, LOG_GROUP, 
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
 from .container_order import ContainerFacts, order_problems
+from .volumes import EFS_VOLUMES, EfsVolume, efs_volumes_fit, subnets_for_mount_targets, volume_names_fit
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
@@ -151,6 +152,9 @@ class FargateWorkloadArgs(TypedDict, total=False):
 
     vpc_id: Required[pulumi.Input[str]]
     """VPC of the workload's security group (a shape takes it from its placement)."""
+    subnet_ids: list[pulumi.Input[str]]
+    """Subnets of the tasks, where a file system that `efs_volumes` creates gets its mount targets (a shape
+    takes them from its placement)."""
     image: pulumi.Input[str]
     """Container image URI. Give this or `build_context`."""
     build_context: str
@@ -210,6 +214,8 @@ class FargateWorkloadArgs(TypedDict, total=False):
     Manager channel permissions, and services and schedules start their tasks with ECS Exec on."""
     sidecars: list[SidecarContainer]
     """Further containers of the task, started after what they depend on and logged like the main one."""
+    efs_volumes: list[EfsVolume]
+    """EFS file systems, existing or created, mounted over TLS with the task role as IAM identity."""
     log_retention_days: int
     """CloudWatch Logs retention in days."""
     protect_data: bool
@@ -422,6 +428,7 @@ FARGATE_WORKLOAD_ARGS = Arguments(
     FargateWorkloadArgs,
     {
         "vpc_id": Identifier(shape="the VPC id"),
+        "subnet_ids": Items(item=Identifier(shape="a subnet id"), otherwise="none: only efs_volumes create needs them"),
         "image": _IMAGE,
         "build_context": Text(shape="a directory path", otherwise="none"),
         # ECR lifecycle policies take any positive countNumber; a thousand images bounds a typo.
@@ -464,11 +471,19 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "depends_on": DEPENDS_ON,
         "enable_execute_command": Flag(default=False),
         "sidecars": NestedList(arguments=SIDECAR_ARGS, default=[]),
+        "efs_volumes": EFS_VOLUMES,
         "log_retention_days": OneOf(values=LOG_RETENTION_DAYS, default=30),
         "protect_data": Flag(default=False),
         "tags": TAGS,
     },
-    rules=[_one_image_source, _fargate_size, where_it_runs, environment_entries, containers_fit_together],
+    rules=[
+        _one_image_source,
+        _fargate_size,
+        where_it_runs,
+        environment_entries,
+        containers_fit_together,
+        efs_volumes_fit,
+    ],
 )
 
 
@@ -494,7 +509,11 @@ def validate_workload_args(
     problems = problems if problems is not None else ArgumentProblems("FargateWorkload")
     if name is not None:
         FARGATE_WORKLOAD_NAMES.check(name, problems)
+        if isinstance(args, dict):
+            volume_names_fit(name, args, problems)
     FARGATE_WORKLOAD_ARGS.check(args, problems, prefix)
     host_port_needs_port(args, problems, prefix)
+    if isinstance(args, dict):
+        subnets_for_mount_targets(args, problems, prefix)
     if own:
         problems.raise_if_any()
