@@ -34,6 +34,10 @@ _EXPORTS = {
     "ContainerDependency": "fargate_workload",
     "ContainerHealthCheck": "fargate_workload",
     "SidecarContainer": "fargate_workload",
+    "EfsShare": "fargate_workload",
+    "EfsVolume": "fargate_workload",
+    "EfsFileSystem": "efs_file_system",
+    "EfsFileSystemArgs": "efs_file_system",
     "FargateWorkload": "fargate_workload",
     "FargateWorkloadArgs": "fargate_workload",
     "ServiceDeploymentArgs": "fargate_service",
@@ -71,10 +75,13 @@ if TYPE_CHECKING:
     from .auto_scaling_capacity import AutoScalingCapacityArgs, AutoScalingCapacityProvider
     from .capacity import CapacityProviderFacts, CapacityWeights, ProviderWeight
     from .cluster import ClusterCapacityProvider, EcsCluster, EcsClusterArgs
+    from .efs_file_system import EfsFileSystem, EfsFileSystemArgs
     from .fargate_service import ServiceDeploymentArgs
     from .fargate_workload import (
         ContainerDependency,
         ContainerHealthCheck,
+        EfsShare,
+        EfsVolume,
         FargateWorkload,
         FargateWorkloadArgs,
         SidecarContainer,

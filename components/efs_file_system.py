@@ -35,7 +35,7 @@ ROOT_DIRECTORY = re.compile(r"^(/|(/(?!\.)+[^$#<>;`|&?{}^*/\n]+){1,4})$")
 ROOT_DIRECTORY_MAX_LENGTH = 100
 ROOT_DIRECTORY_PATH = Text(
     pattern=ROOT_DIRECTORY,
-    shape="an absolute path of at most four components, none starting with a dot",
+    shape="an absolute path (at most four components, none starting with a dot)",
     max_length=ROOT_DIRECTORY_MAX_LENGTH,
 )
 """A directory of a file system, as an access point or a task definition's `rootDirectory` names it."""

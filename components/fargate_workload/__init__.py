@@ -25,10 +25,13 @@ from .args import (
     where_it_runs,
 )
 from .component import FargateWorkload
+from .volumes import EFS_SHARE_ARGS, EFS_VOLUME_ARGS, EfsShare, EfsVolume
 
 __all__ = [
     "CONTAINER_DEPENDENCY_ARGS",
     "CONTAINER_HEALTH_CHECK_ARGS",
+    "EFS_SHARE_ARGS",
+    "EFS_VOLUME_ARGS",
     "ENV_NAME",
     "FARGATE_WORKLOAD_ARGS",
     "FARGATE_WORKLOAD_NAMES",
@@ -38,6 +41,8 @@ __all__ = [
     "SIDECAR_ARGS",
     "ContainerDependency",
     "ContainerHealthCheck",
+    "EfsShare",
+    "EfsVolume",
     "FargateWorkload",
     "FargateWorkloadArgs",
     "SidecarContainer",

@@ -129,8 +129,7 @@ class FargateWorkload(pulumi.ComponentResource):
             ephemeral_storage=(aws.ecs.TaskDefinitionEphemeralStorageArgs(size_in_gib=storage) if storage else None),
             execution_role_arn=execution_role.arn,
             task_role_arn=self._task_role.arn,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume in scratch_volumes]
-            + efs.task_volumes
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume in scratch_volumes] + efs.task_volumes
             or None,
             container_definitions=json_document(containers),
             # A task can mount a created file system only once its mount targets are available.

@@ -172,7 +172,9 @@ def efs_volumes_fit(args: Mapping[str, Any], problems: ArgumentProblems, prefix:
         _volume_source(volume, problems, where)
         for sidecar in volume.get("sidecars", []):
             if sidecar not in sidecars:
-                problems.add(f"{where}sidecars", sidecar, f"one of the sidecars: {', '.join(sorted(sidecars)) or 'none'}")
+                problems.add(
+                    f"{where}sidecars", sidecar, f"one of the sidecars: {', '.join(sorted(sidecars)) or 'none'}"
+                )
     if args.get("network_mode") == "bridge":
         problems.add(
             f"{prefix}efs_volumes",
@@ -191,7 +193,9 @@ def efs_volumes_fit(args: Mapping[str, Any], problems: ArgumentProblems, prefix:
 
 def _created(args: Mapping[str, Any]) -> list[int]:
     volumes = args.get("efs_volumes")
-    return [i for i, v in enumerate(volumes) if isinstance(v, dict) and "create" in v] if isinstance(volumes, list) else []
+    return (
+        [i for i, v in enumerate(volumes) if isinstance(v, dict) and "create" in v] if isinstance(volumes, list) else []
+    )
 
 
 def subnets_for_mount_targets(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str = "") -> None:
