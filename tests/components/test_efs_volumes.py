@@ -267,8 +267,8 @@ def test_a_shape_refuses_subnet_ids_in_its_workload():
     with pytest.raises(ValueError) as caught:
         ScheduledEcsTask("nightly", args)
     assert (
-        "workload.subnet_ids: ['subnet-0aaa1111', 'subnet-0bbb2222', 'subnet-0ccc3333'] — comes from placement.subnet_ids; remove it"
-        in str(caught.value)
+        "workload.subnet_ids: ['subnet-0aaa1111', 'subnet-0bbb2222', 'subnet-0ccc3333'] — "
+        "comes from placement.subnet_ids; remove it" in str(caught.value)
     )
 
 
@@ -300,14 +300,16 @@ def _problems(*volumes: Any, **args: Any) -> list[str]:
             [{**EXISTING, "path": "reference"}],
             {},
             [
-                "efs_volumes[0].path: 'reference' — an absolute path other than / and /tmp (the containers' scratch volume)"
+                "efs_volumes[0].path: 'reference' — an absolute path other than / and /tmp "
+                "(the containers' scratch volume)"
             ],
         ),
         (
             [{**EXISTING, "path": "/tmp/cache"}],
             {},
             [
-                "efs_volumes[0].path: '/tmp/cache' — an absolute path other than / and /tmp (the containers' scratch volume)"
+                "efs_volumes[0].path: '/tmp/cache' — an absolute path other than / and /tmp "
+                "(the containers' scratch volume)"
             ],
         ),
         (
@@ -348,14 +350,16 @@ def _problems(*volumes: Any, **args: Any) -> list[str]:
             [{**CREATED, "access_point_id": "fsap-0123abcd4567ef890"}],
             {},
             [
-                "efs_volumes[0].access_point_id: 'fsap-0123abcd4567ef890' — only with file_system_id; create makes its own"
+                "efs_volumes[0].access_point_id: 'fsap-0123abcd4567ef890' — only with file_system_id; "
+                "create makes its own"
             ],
         ),
         (
             [{**EXISTING, "root_directory": "/team"}],
             {},
             [
-                "efs_volumes[0].root_directory: '/team' — omit it with access_point_id: the access point sets the root directory"
+                "efs_volumes[0].root_directory: '/team' — omit it with access_point_id: "
+                "the access point sets the root directory"
             ],
         ),
         (
