@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from ecs_workloads import Network
+from ecs_workloads import FargateWorkload, Network
 from harness.program import run_callable
 from plan.cost import (
     ASSUMED_LOG_GB_PER_LOG_GROUP,
@@ -424,3 +424,17 @@ def test_a_services_line_shows_the_sidecars_share_of_the_task_size_it_prices():
     assert line.item == "Fargate 2x 1 vCPU/2 GB, 0% Spot (sidecars reserve 0.25 vCPU/0.25 GB of it)"
     # The task size is what Fargate bills; the sidecars' share is part of it, not added to it.
     assert line.unit_price == pytest.approx(1 * 0.04048 + 2 * 0.004445)
+
+
+def test_a_created_efs_share_costs_its_expected_gib_at_the_standard_price():
+    args = {
+        "vpc_id": "vpc-0abc1234",
+        "subnet_ids": ["subnet-0aaa1111"],
+        "image": "public.ecr.aws/docker/library/busybox:1.36",
+        "user": "10001:10001",
+        "efs_volumes": [{"name": "reports", "path": "/reports", "create": {"expected_gib": 20}}],
+    }
+    report = estimate(run_callable(lambda: FargateWorkload("job", args)), "eu-west-1")
+    assert [(line.item, line.quantity, line.unit_price) for line in _lines(report, "EFS")] == [
+        ("EFS Standard storage", 20, PRICES["eu-west-1"]["efs_standard_gb_month"])
+    ]
