@@ -1,6 +1,7 @@
 """Where workloads and load balancers live: a new VPC or an existing one."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+import functools
 import ipaddress
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict, cast
@@ -195,6 +196,16 @@ class Network(pulumi.ComponentResource):
     def placement(self) -> WorkloadPlacement:
         # The subnets as a list of known length, each an Output: a workload that creates an EFS file system
         # puts a mount target in each, and resources cannot be created inside an apply.
-        subnets = self.workload_subnet_ids
-        subnet_ids = [subnets.apply(lambda ids, index=index: ids[index]) for index in range(self._subnet_count)]
-        return WorkloadPlacement(vpc_id=self.vpc_id, subnet_ids=subnet_ids, assign_public_ip=self.assign_public_ip)
+        subnet_ids = [
+            self.workload_subnet_ids.apply(functools.partial(_nth, index)) for index in range(self._subnet_count)
+        ]
+        return WorkloadPlacement(
+            vpc_id=self.vpc_id,
+            # Pulumi resolves Outputs nested in a list input; the Input type does not say so.
+            subnet_ids=cast("pulumi.Input[list[str]]", subnet_ids),
+            assign_public_ip=self.assign_public_ip,
+        )
+
+
+def _nth(index: int, ids: list[str]) -> str:
+    return ids[index]

@@ -9,7 +9,7 @@ same workload outputs and `grant()`.
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -86,7 +86,7 @@ class WorkloadShape(pulumi.ComponentResource):
         )
         args: FargateWorkloadArgs = {**workload, "vpc_id": vpc_id, "protect_data": protect_data, "family": family}
         if isinstance(subnet_ids, list):
-            args["subnet_ids"] = subnet_ids
+            args["subnet_ids"] = cast("list[pulumi.Input[str]]", subnet_ids)
         self._workload = FargateWorkload(self.WORKLOAD_NAME.format(name=name), args, child(self))
         self.task_role_arn = self._workload.task_role_arn
         self.task_role_name = self._workload.task_role_name

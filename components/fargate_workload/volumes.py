@@ -6,6 +6,7 @@ access point a workload may mount, and whether it may write, is an IAM statement
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -278,10 +279,10 @@ class EfsMounts:
                     f"NFS from the tasks of {name}",
                 )
                 file_system_id = volume["file_system_id"]
-                file_system_arn = arn_prefix.apply(lambda arn, fs=file_system_id: f"{arn}:file-system/{fs}")
+                file_system_arn = arn_prefix.apply(functools.partial(_arn, f"file-system/{file_system_id}"))
                 access_point_id = volume.get("access_point_id")
                 access_point_arn = (
-                    arn_prefix.apply(lambda arn, ap=access_point_id: f"{arn}:access-point/{ap}")
+                    arn_prefix.apply(functools.partial(_arn, f"access-point/{access_point_id}"))
                     if access_point_id
                     else None
                 )
@@ -303,6 +304,11 @@ class EfsMounts:
             for index, container in enumerate(containers):
                 if index == 0 or container["name"] in volume.get("sidecars", []):
                     container.setdefault("mountPoints", []).append(dict(point))
+
+
+def _arn(resource: str, prefix: str) -> str:
+    """An EFS ARN (`arn:<partition>:elasticfilesystem:<region>:<account>:<resource>`) from its prefix."""
+    return f"{prefix}:{resource}"
 
 
 def _task_volume(

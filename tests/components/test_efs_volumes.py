@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from ecs_workloads import CapacityProviderFacts, EfsFileSystem, FargateWorkload, ScheduledEcsTask
+from ecs_workloads import EfsFileSystem, FargateWorkload, ScheduledEcsTask
 from harness.program import run_callable
 from harness.recording import Recording
 from tests.components.component_checks import registered_output_names, untagged
+from tests.components.test_ec2_workloads import CLUSTER, PRIVATE, PROVIDERS
 
 SUBNETS = ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"]
 BASE = {
@@ -228,19 +229,6 @@ def test_the_file_system_component_tags_its_resources_and_registers_its_outputs(
     }
 
 
-PRIVATE = {"vpc_id": "vpc-0abc1234", "subnet_ids": SUBNETS[:2], "assign_public_ip": False}
-CLUSTER = {"cluster_name": "ecs-cluster", "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/ecs-cluster"}
-EC2_PROVIDER = CapacityProviderFacts(
-    provider_name="pipeline-cp",
-    kind="auto_scaling",
-    architecture="X86_64",
-    gpus=0,
-    cpu_units=2048,
-    memory_mib=8192,
-    security_group_id="sg-0pipeline00",
-)
-
-
 def _job(**extra: Any) -> dict[str, Any]:
     workload = {"image": BASE["image"], "user": BASE["user"], "efs_volumes": [CREATED]}
     return {**CLUSTER, "schedule": "rate(1 day)", "placement": PRIVATE, "workload": workload, **extra}
@@ -249,12 +237,12 @@ def _job(**extra: Any) -> dict[str, Any]:
 def test_a_shape_gives_a_created_share_its_placements_subnets():
     recording = run_callable(lambda: ScheduledEcsTask("nightly", _job()))
     mounts = recording.of_type("aws:efs/mountTarget:MountTarget")
-    assert sorted(m.inputs["subnetId"] for m in mounts) == SUBNETS[:2]
+    assert sorted(m.inputs["subnetId"] for m in mounts) == PRIVATE["subnet_ids"]
     assert recording.one(TASK).inputs["volumes"][-1]["efsVolumeConfiguration"]["transitEncryption"] == "ENABLED"
 
 
 def test_ec2_capacity_in_awsvpc_mode_mounts_like_fargate():
-    args = _job(capacity_providers={"pipeline": EC2_PROVIDER}, capacity={"providers": [{"name": "pipeline"}]})
+    args = _job(capacity_providers=PROVIDERS, capacity={"providers": [{"name": "pipeline"}]})
     recording = run_callable(lambda: ScheduledEcsTask("nightly", args))
     task = recording.one(TASK).inputs
     assert (task["requiresCompatibilities"], task["networkMode"]) == (["EC2"], "awsvpc")

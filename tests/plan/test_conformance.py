@@ -436,7 +436,11 @@ def test_every_ec2_capacity_type_is_translated(recordings):
     ],
 )
 def test_seeded_ec2_capacity_defects_are_caught(recordings, name, inputs, path, rule):
-    problems = _seeded(recordings["ec2"], name, inputs=inputs)
+    _assert_one_problem(recordings["ec2"], name, inputs, path, rule)
+
+
+def _assert_one_problem(recording: Recording, name: str, inputs: dict, path: str, rule: str) -> None:
+    problems = _seeded(recording, name, inputs=inputs)
     assert [p.path for p in problems] == [path]
     assert rule in problems[0].rule
 
@@ -496,9 +500,7 @@ _SHARE = "job-nightly-report-workload-reports"
     ],
 )
 def test_seeded_efs_defects_are_caught(recordings, name, inputs, path, rule):
-    problems = _seeded(recordings["prod"], name, inputs=inputs)
-    assert [p.path for p in problems] == [path]
-    assert rule in problems[0].rule
+    _assert_one_problem(recordings["prod"], name, inputs, path, rule)
 
 
 def test_seeded_efs_volume_without_transit_encryption_is_caught(recordings):
