@@ -185,7 +185,7 @@ class EfsFileSystem(pulumi.ComponentResource):
         )
         for index, client in enumerate(args["client_security_group_ids"]):
             nfs_ingress(self, f"{name}-nfs-{index}", group.id, client, f"NFS from the clients of {name}")
-        mount_targets = [
+        self._mount_targets = [
             aws.efs.MountTarget(
                 f"{name}-mount-{index}",
                 file_system_id=file_system.id,
@@ -195,7 +195,6 @@ class EfsFileSystem(pulumi.ComponentResource):
             )
             for index, subnet in enumerate(args["subnet_ids"])
         ]
-        self.mount_targets = mount_targets
 
         uid, gid = args["uid"], args["gid"]
         access_point = aws.efs.AccessPoint(
@@ -216,6 +215,11 @@ class EfsFileSystem(pulumi.ComponentResource):
         self.access_point_arn = access_point.arn
         self.security_group_id = group.id
         register_declared_outputs(self)
+
+    @property
+    def mount_targets(self) -> list[aws.efs.MountTarget]:
+        """The mount targets, one per subnet: what a task that mounts the file system waits for."""
+        return self._mount_targets
 
 
 def nfs_ingress(

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from ecs_workloads import EfsFileSystem, FargateWorkload, ScheduledEcsTask
+from ecs_workloads import AlbWebService, EfsFileSystem, FargateWorkload, QueueBackedBatchService, ScheduledEcsTask
 from harness.program import run_callable
 from harness.recording import Recording
 from tests.components.component_checks import registered_output_names, untagged
-from tests.components.test_ec2_workloads import CLUSTER, PRIVATE, PROVIDERS
+from tests.components.test_ec2_workloads import CLUSTER, PRIVATE, PROVIDERS, _batch, _web
 
 SUBNETS = ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"]
 BASE = {
@@ -247,6 +247,24 @@ def test_ec2_capacity_in_awsvpc_mode_mounts_like_fargate():
     task = recording.one(TASK).inputs
     assert (task["requiresCompatibilities"], task["networkMode"]) == (["EC2"], "awsvpc")
     assert task["volumes"][-1]["efsVolumeConfiguration"]["authorizationConfig"]["iam"] == "ENABLED"
+
+
+@pytest.mark.parametrize(
+    ("shape", "args"),
+    [
+        (AlbWebService, lambda workload: _web(workload)),
+        (QueueBackedBatchService, lambda workload: _batch(workload)),
+    ],
+    ids=["web", "batch"],
+)
+def test_every_shape_on_ec2_capacity_mounts_a_created_share_in_its_placements_subnets(shape, args):
+    recording = run_callable(lambda: shape("svc", args({"user": BASE["user"], "efs_volumes": [CREATED]})))
+    mounts = recording.of_type("aws:efs/mountTarget:MountTarget")
+    assert sorted(m.inputs["subnetId"] for m in mounts) == PRIVATE["subnet_ids"]
+    task = recording.one(TASK).inputs
+    assert task["requiresCompatibilities"] == ["EC2"]
+    assert task["volumes"][-1]["efsVolumeConfiguration"]["authorizationConfig"]["iam"] == "ENABLED"
+    assert len(recording.of_type("aws:efs/accessPoint:AccessPoint")) == 1
 
 
 def test_a_shape_refuses_subnet_ids_in_its_workload():
