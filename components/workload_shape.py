@@ -17,6 +17,7 @@ import pulumi_aws as aws
 from .arguments import Check, Nested
 from .capacity import COMPATIBILITY_BY_KIND, CapacityProviderFacts
 from .fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkload, FargateWorkloadArgs, host_port_needs_port
+from .fargate_workload.volumes import subnets_for_mount_targets
 from .options import child
 from .validation import ArgumentProblems
 
@@ -163,7 +164,8 @@ def validate_capacity(
     problems: ArgumentProblems, args: Any, capacity_path: tuple[str, ...], placement_path: tuple[str, ...] | None = None
 ) -> None:
     """The workload fits the providers its capacity names: they exist in the cluster and are of one kind,
-    and the task's architecture, GPUs and size fit their instances. Runs before any resource exists."""
+    and the task's architecture, GPUs and size fit their instances; and it fits its placement (public IPs,
+    subnets for a created EFS share's mount targets). Runs before any resource exists."""
     if not isinstance(args, dict):
         return
     field = ".".join(capacity_path)
@@ -219,6 +221,10 @@ def validate_capacity(
                     where, deployment[key], "only on Auto Scaling group capacity (ECS places Fargate tasks itself)"
                 )
     placement = _at(args, placement_path or ("placement",))
+    if isinstance(placement, dict) and "subnet_ids" in placement:
+        # A share the workload creates gets a mount target in each of the placement's subnets.
+        placed = {"efs_volumes": workload.get("efs_volumes"), "subnet_ids": placement["subnet_ids"]}
+        subnets_for_mount_targets(placed, problems, ".".join(placement_path or ("placement",)) + ".")
     if (
         derived in ("EC2", "MANAGED_INSTANCES")
         and value(workload, "network_mode") == "awsvpc"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
 from ecs_workloads import AlbWebService, EfsFileSystem, FargateWorkload, QueueBackedBatchService, ScheduledEcsTask
@@ -265,6 +266,20 @@ def test_every_shape_on_ec2_capacity_mounts_a_created_share_in_its_placements_su
     assert task["requiresCompatibilities"] == ["EC2"]
     assert task["volumes"][-1]["efsVolumeConfiguration"]["authorizationConfig"]["iam"] == "ENABLED"
     assert len(recording.of_type("aws:efs/accessPoint:AccessPoint")) == 1
+
+
+def test_a_shape_whose_subnets_are_one_output_cannot_count_the_mount_targets():
+    def program() -> None:
+        args = _job()
+        args["placement"] = {**PRIVATE, "subnet_ids": pulumi.Output.from_input(PRIVATE["subnet_ids"])}
+        with pytest.raises(ValueError) as caught:
+            ScheduledEcsTask("nightly", args)
+        assert "placement.subnet_ids: <pulumi.output.Output" in str(caught.value)
+        assert "— a list of the tasks' subnet ids with efs_volumes[0].create: a mount target goes in each" in str(
+            caught.value
+        )
+
+    run_callable(program)
 
 
 def test_a_shape_refuses_subnet_ids_in_its_workload():
