@@ -35,6 +35,10 @@ _EXPORTS = {
     "ContainerHealthCheck": "fargate_workload",
     "SidecarContainer": "fargate_workload",
     "LogRouting": "fargate_workload",
+    "EfsShare": "fargate_workload",
+    "EfsVolume": "fargate_workload",
+    "EfsFileSystem": "efs_file_system",
+    "EfsFileSystemArgs": "efs_file_system",
     "FargateWorkload": "fargate_workload",
     "FargateWorkloadArgs": "fargate_workload",
     "ServiceDeploymentArgs": "fargate_service",
@@ -76,10 +80,13 @@ if TYPE_CHECKING:
     from .capacity import CapacityProviderFacts, CapacityWeights, ProviderWeight
     from .cluster import ClusterCapacityProvider, EcsCluster, EcsClusterArgs
     from .deployment_strategy import DeploymentStrategyArgs, LifecycleHookArgs
+    from .efs_file_system import EfsFileSystem, EfsFileSystemArgs
     from .fargate_service import ServiceDeploymentArgs
     from .fargate_workload import (
         ContainerDependency,
         ContainerHealthCheck,
+        EfsShare,
+        EfsVolume,
         FargateWorkload,
         FargateWorkloadArgs,
         LogRouting,

@@ -1,6 +1,7 @@
 """Where workloads and load balancers live: a new VPC or an existing one."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+import functools
 import ipaddress
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict, cast
@@ -148,9 +149,12 @@ class Network(pulumi.ComponentResource):
             private = EXISTING_VPC_ARGS.value(existing, "private_subnet_ids")
             self.private_subnet_ids = pulumi.Output.all(*private)
             has_private = bool(private)
+            self._subnet_count = len(private or existing["public_subnet_ids"])
         else:
             strategy = NETWORK_ARGS.value(args, "nat_strategy")
             has_private = strategy != "none"
+            # awsx makes one subnet of each kind in each Availability Zone.
+            self._subnet_count = NETWORK_ARGS.value(args, "availability_zones")
             self._create_vpc(name, args, _NAT_STRATEGIES[strategy], has_private, tags)
         self.assign_public_ip = not has_private
         self.workload_subnet_ids = self.private_subnet_ids if has_private else self.public_subnet_ids
@@ -190,6 +194,18 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = cast("pulumi.Output[list[str]]", vpc.private_subnet_ids)
 
     def placement(self) -> WorkloadPlacement:
+        # The subnets as a list of known length, each an Output: a workload that creates an EFS file system
+        # puts a mount target in each, and resources cannot be created inside an apply.
+        subnet_ids = [
+            self.workload_subnet_ids.apply(functools.partial(_nth, index)) for index in range(self._subnet_count)
+        ]
         return WorkloadPlacement(
-            vpc_id=self.vpc_id, subnet_ids=self.workload_subnet_ids, assign_public_ip=self.assign_public_ip
+            vpc_id=self.vpc_id,
+            # Pulumi resolves Outputs nested in a list input; the Input type does not say so.
+            subnet_ids=cast("pulumi.Input[list[str]]", subnet_ids),
+            assign_public_ip=self.assign_public_ip,
         )
+
+
+def _nth(index: int, ids: list[str]) -> str:
+    return ids[index]

@@ -48,6 +48,7 @@ DOCUMENTED = (
     Documented("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),
     Documented("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
     Documented("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
+    Documented("efs_file_system", "EfsFileSystem", "EFS_FILE_SYSTEM_ARGS"),
     Documented("generated_secret", "GeneratedSecret", "GENERATED_SECRET_ARGS"),
     Documented("alarm_topic", "AlarmTopic", "ALARM_TOPIC_ARGS"),
     Documented("operations_dashboard", "OperationsDashboard", "OPERATIONS_DASHBOARD_ARGS"),

@@ -9,7 +9,7 @@ same workload outputs and `grant()`.
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -17,12 +17,14 @@ import pulumi_aws as aws
 from .arguments import Check, Nested
 from .capacity import COMPATIBILITY_BY_KIND, CapacityProviderFacts
 from .fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkload, FargateWorkloadArgs, host_port_needs_port
+from .fargate_workload.volumes import subnets_for_mount_targets
 from .options import child
 from .validation import ArgumentProblems
 
 EMBEDDED_WORKLOAD_ARGS = FARGATE_WORKLOAD_ARGS.refusing(
     {
         "vpc_id": "comes from placement.vpc_id; remove it",
+        "subnet_ids": "comes from placement.subnet_ids; remove it",
         "protect_data": "set protect_data on the component itself; remove it here",
     }
 )
@@ -69,14 +71,23 @@ class WorkloadShape(pulumi.ComponentResource):
         return self._workload.grant(purpose, statements)
 
     def _embed_workload(
-        self, name: str, workload: FargateWorkloadArgs, *, vpc_id: pulumi.Input[str], protect_data: bool
+        self,
+        name: str,
+        workload: FargateWorkloadArgs,
+        *,
+        vpc_id: pulumi.Input[str],
+        subnet_ids: pulumi.Input[list[str]],
+        protect_data: bool,
     ) -> FargateWorkload:
         """Creates the shape's workload (its `compatibility` set by `placed_on_capacity`) and copies its
-        outputs onto the shape."""
+        outputs onto the shape. The subnets reach it as a list of known length only: a file system the
+        workload creates gets a mount target in each."""
         family = (
             workload.get("family") or f"{pulumi.get_project()}-{pulumi.get_stack()}-{self.FAMILY.format(name=name)}"
         )
         args: FargateWorkloadArgs = {**workload, "vpc_id": vpc_id, "protect_data": protect_data, "family": family}
+        if isinstance(subnet_ids, list):
+            args["subnet_ids"] = cast("list[pulumi.Input[str]]", subnet_ids)
         self._workload = FargateWorkload(self.WORKLOAD_NAME.format(name=name), args, child(self))
         self.task_role_arn = self._workload.task_role_arn
         self.task_role_name = self._workload.task_role_name
@@ -153,7 +164,8 @@ def validate_capacity(
     problems: ArgumentProblems, args: Any, capacity_path: tuple[str, ...], placement_path: tuple[str, ...] | None = None
 ) -> None:
     """The workload fits the providers its capacity names: they exist in the cluster and are of one kind,
-    and the task's architecture, GPUs and size fit their instances. Runs before any resource exists."""
+    and the task's architecture, GPUs and size fit their instances; and it fits its placement (public IPs,
+    subnets for a created EFS share's mount targets). Runs before any resource exists."""
     if not isinstance(args, dict):
         return
     field = ".".join(capacity_path)
@@ -209,6 +221,10 @@ def validate_capacity(
                     where, deployment[key], "only on Auto Scaling group capacity (ECS places Fargate tasks itself)"
                 )
     placement = _at(args, placement_path or ("placement",))
+    if isinstance(placement, dict) and "subnet_ids" in placement:
+        # A share the workload creates gets a mount target in each of the placement's subnets.
+        placed = {"efs_volumes": workload.get("efs_volumes"), "subnet_ids": placement["subnet_ids"]}
+        subnets_for_mount_targets(placed, problems, ".".join(placement_path or ("placement",)) + ".")
     if (
         derived in ("EC2", "MANAGED_INSTANCES")
         and value(workload, "network_mode") == "awsvpc"

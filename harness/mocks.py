@@ -226,6 +226,22 @@ def _dashboard(mocks, args, inputs, physical):
     return {"dashboardArn": f"arn:aws:cloudwatch::{ACCOUNT_ID}:dashboard/{name}"}, name
 
 
+def _file_system(mocks, args, inputs, physical):
+    file_system_id = f"fs-{_suffix(args.name, 17)}"
+    arn = f"arn:aws:elasticfilesystem:{mocks.region}:{ACCOUNT_ID}:file-system/{file_system_id}"
+    return {"arn": arn, "creationToken": physical}, file_system_id
+
+
+def _access_point(mocks, args, inputs, physical):
+    access_point_id = f"fsap-{_suffix(args.name, 17)}"
+    arn = f"arn:aws:elasticfilesystem:{mocks.region}:{ACCOUNT_ID}:access-point/{access_point_id}"
+    return {"arn": arn}, access_point_id
+
+
+def _mount_target(mocks, args, inputs, physical):
+    return {}, f"fsmt-{_suffix(args.name, 17)}"
+
+
 _SPECIAL = {
     "awsx:ec2:Vpc": _vpc,
     "aws:ec2/securityGroup:SecurityGroup": _security_group,
@@ -251,4 +267,7 @@ _SPECIAL = {
     "aws:cloudwatch/dashboard:Dashboard": _dashboard,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
+    "aws:efs/fileSystem:FileSystem": _file_system,
+    "aws:efs/accessPoint:AccessPoint": _access_point,
+    "aws:efs/mountTarget:MountTarget": _mount_target,
 }

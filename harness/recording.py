@@ -34,6 +34,9 @@ class Recording:
     stack_outputs: dict[str, Any] = field(default_factory=dict)
     # The output names each component registered (`register_outputs`), by URN.
     registered_outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The values of those outputs, by URN: what a component declares about itself (an EfsFileSystem's
+    # expected size) for readers of the plan such as the cost estimate.
+    registered_output_values: dict[str, dict[str, Any]] = field(default_factory=dict)
     # What the program logged at warning level or above (`pulumi.log.warn`), in order.
     warnings: list[str] = field(default_factory=list)
 
@@ -119,5 +122,7 @@ class RecordingMonitor(MockMonitor):
     def RegisterResourceOutputs(self, request):  # the SDK's gRPC method name
         # The stack's own outputs are read where the program returns them (harness.program).
         if "::pulumi:pulumi:Stack::" not in request.urn:
-            self.recording.registered_outputs[request.urn] = tuple(sorted(rpc.deserialize_properties(request.outputs)))
+            values = rpc.deserialize_properties(request.outputs)
+            self.recording.registered_outputs[request.urn] = tuple(sorted(values))
+            self.recording.registered_output_values[request.urn] = dict(values)
         return super().RegisterResourceOutputs(request)

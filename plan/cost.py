@@ -2,8 +2,8 @@
 
 The estimate is for a stack at rest: services at their desired (or autoscaling minimum) task count,
 scheduled tasks at their schedule, and the assumed traffic below. Request-driven charges beyond that
-(ALB LCUs under load, S3 requests and storage, data transfer out, Container Insights metrics) are not
-modelled.
+(ALB LCUs under load, S3 requests and storage, EFS throughput and backups, data transfer out, Container
+Insights metrics) are not modelled; EFS storage is each created file system's declared `expected_gib`.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from harness.recording import Recording, Registration
 #   KMS:               https://aws.amazon.com/kms/pricing/
 #   EC2 instances:     https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, shared tenancy; INSTANCE_PRICES)
 #   EBS gp3:           https://aws.amazon.com/ebs/pricing/
+#   EFS:               https://aws.amazon.com/efs/pricing/ (Standard storage, Regional)
 PRICES: dict[str, dict[str, float]] = {
     "us-east-1": {
         "nat_gateway_hour": 0.045,
@@ -53,6 +54,7 @@ PRICES: dict[str, dict[str, float]] = {
         "public_ipv4_hour": 0.005,
         "kms_key_month": 1.00,
         "ebs_gp3_gb_month": 0.08,
+        "efs_standard_gb_month": 0.30,
     },
     "eu-west-1": {
         "nat_gateway_hour": 0.048,
@@ -70,6 +72,7 @@ PRICES: dict[str, dict[str, float]] = {
         "public_ipv4_hour": 0.005,
         "kms_key_month": 1.00,
         "ebs_gp3_gb_month": 0.088,
+        "efs_standard_gb_month": 0.33,
     },
 }
 
@@ -206,7 +209,16 @@ def estimate(recording: Recording, region: str) -> CostReport:
     _queues(recording, prices, report)
     for key in recording.of_type("aws:kms/key:Key"):
         report.add(key, "customer managed key", 1, "key-months", prices["kms_key_month"])
+    _file_systems(recording, prices, report)
     return report
+
+
+def _file_systems(recording: Recording, prices: dict[str, float], report: CostReport) -> None:
+    """Each created EFS file system's expected data (`expected_gib`, which the component declares) at the
+    Standard storage price: an upper bound, as files unread for 30 days move to the cheaper IA class."""
+    for share in recording.of_type("ecs-workloads:efs_file_system:EfsFileSystem"):
+        expected = recording.registered_output_values.get(share.urn, {}).get("expected_gib", 0)
+        report.add(share, "EFS Standard storage", expected, "GB-months", prices["efs_standard_gb_month"])
 
 
 def nat_comparison(recording: Recording, region: str) -> NatComparison:

@@ -18,6 +18,8 @@ from ecs_workloads.capacity import (
 from ecs_workloads.fargate_workload import (
     CONTAINER_DEPENDENCY_ARGS,
     CONTAINER_HEALTH_CHECK_ARGS,
+    EFS_SHARE_ARGS,
+    EFS_VOLUME_ARGS,
     FARGATE_WORKLOAD_ARGS,
     LOG_ROUTING_ARGS,
     SIDECAR_ARGS,
@@ -158,6 +160,51 @@ class LogRoutingSettings(Section):
         return self.model_dump(exclude_none=True, exclude_unset=True) | {"destination": self.destination}
 
 
+class EfsShareSettings(Section):
+    """A file system created for an EFS volume (`EfsShare`)."""
+
+    root_directory: str = EFS_SHARE_ARGS["root_directory"].setting(
+        description="Directory the access point exposes, owned by the container's user."
+    )
+    permissions: str = EFS_SHARE_ARGS["permissions"].setting(description="Octal mode of that directory.")
+    kms_key_arn: str | None = EFS_SHARE_ARGS["kms_key_arn"].setting(
+        None, description="KMS key for data at rest. Default: the AWS managed key aws/elasticfilesystem."
+    )
+    expected_gib: int = EFS_SHARE_ARGS["expected_gib"].setting(description="Expected data in GiB (cost estimate).")
+
+    def args(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class EfsVolumeSettings(Section):
+    """An EFS file system mounted into the workload's containers (`EfsVolume`)."""
+
+    name: str = EFS_VOLUME_ARGS["name"].setting(description="Volume name, unique in the task.")
+    path: str = EFS_VOLUME_ARGS["path"].setting(description="Absolute path in the container, unique in the task.")
+    read_only: bool = EFS_VOLUME_ARGS["read_only"].setting(description="Mount read-only (no ClientWrite).")
+    file_system_id: str | None = EFS_VOLUME_ARGS["file_system_id"].setting(
+        None, description="An existing file system (fs-...). Give this or create."
+    )
+    access_point_id: str | None = EFS_VOLUME_ARGS["access_point_id"].setting(
+        None, description="With fileSystemId: an access point (fsap-...) to mount through."
+    )
+    security_group_id: str | None = EFS_VOLUME_ARGS["security_group_id"].setting(
+        None, description="With fileSystemId: its mount targets' security group, opened to the tasks on NFS."
+    )
+    root_directory: str | None = EFS_VOLUME_ARGS["root_directory"].setting(
+        None, description="With fileSystemId and no access point: the directory to mount. Default /."
+    )
+    create: EfsShareSettings | None = Field(None, description="Create an encrypted file system for the volume.")
+    sidecars: list[str] | None = EFS_VOLUME_ARGS["sidecars"].setting(None, description="Sidecars that mount it too.")
+
+    def args(self) -> dict[str, Any]:
+        """The `EfsVolume` these settings decide: only what is set, so defaults stay the component's."""
+        given = self.model_dump(exclude_none=True, exclude={"create"})
+        if self.create is not None:
+            given["create"] = self.create.args()
+        return given
+
+
 class WorkloadSettings(Section):
     """The container of a workload. `image` wins over `app`; with neither, the section's own app is built."""
 
@@ -201,6 +248,7 @@ class WorkloadSettings(Section):
     log_routing: LogRoutingSettings | None = Field(
         None, description="Route the containers' logs through a FireLens log router. Default: awslogs."
     )
+    efs_volumes: list[EfsVolumeSettings] = Field([], description="EFS file systems mounted into the containers.")
     enable_execute_command: bool | None = FARGATE_WORKLOAD_ARGS["enable_execute_command"].setting(
         None, description="ECS Exec into the tasks. Default: the stack's executeCommand."
     )
@@ -276,4 +324,6 @@ class WorkloadSettings(Section):
             sizing["sidecars"] = [sidecar.args() for sidecar in self.sidecars]
         if self.log_routing is not None:
             sizing["log_routing"] = self.log_routing.args()
+        if self.efs_volumes:
+            sizing["efs_volumes"] = [volume.args() for volume in self.efs_volumes]
         return sizing

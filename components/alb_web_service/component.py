@@ -74,7 +74,11 @@ class AlbWebService(WorkloadShape):
         placement = args["placement"]
         port = args["workload"]["port"]
         workload = self._embed_workload(
-            name, args["workload"], vpc_id=placement["vpc_id"], protect_data=value(args, "protect_data")
+            name,
+            args["workload"],
+            vpc_id=placement["vpc_id"],
+            subnet_ids=placement["subnet_ids"],
+            protect_data=value(args, "protect_data"),
         )
         tasks_sg = workload.security_group_id
 

@@ -27,10 +27,13 @@ from .args import (
 )
 from .component import FargateWorkload
 from .log_routing import LOG_ROUTING_ARGS, LogRouting
+from .volumes import EFS_SHARE_ARGS, EFS_VOLUME_ARGS, EfsShare, EfsVolume
 
 __all__ = [
     "CONTAINER_DEPENDENCY_ARGS",
     "CONTAINER_HEALTH_CHECK_ARGS",
+    "EFS_SHARE_ARGS",
+    "EFS_VOLUME_ARGS",
     "ENV_NAME",
     "FARGATE_WORKLOAD_ARGS",
     "FARGATE_WORKLOAD_NAMES",
@@ -41,6 +44,8 @@ __all__ = [
     "SIDECAR_ARGS",
     "ContainerDependency",
     "ContainerHealthCheck",
+    "EfsShare",
+    "EfsVolume",
     "FargateWorkload",
     "FargateWorkloadArgs",
     "LogRouting",

@@ -15,6 +15,7 @@ from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
 from .container_order import ContainerFacts, order_problems
 from .log_routing import LOG_ROUTING_ARGS, LogRouting, router_facts
+from .volumes import EFS_VOLUMES, EfsVolume, efs_volumes_fit, subnets_for_mount_targets, volume_names_fit
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
@@ -152,6 +153,9 @@ class FargateWorkloadArgs(TypedDict, total=False):
 
     vpc_id: Required[pulumi.Input[str]]
     """VPC of the workload's security group (a shape takes it from its placement)."""
+    subnet_ids: list[pulumi.Input[str]]
+    """Subnets of the tasks, where a file system that `efs_volumes` creates gets its mount targets (a shape
+    takes them from its placement)."""
     image: pulumi.Input[str]
     """Container image URI. Give this or `build_context`."""
     build_context: str
@@ -214,6 +218,8 @@ class FargateWorkloadArgs(TypedDict, total=False):
     log_routing: LogRouting
     """Route every container's logs through a FireLens log router (AWS for Fluent Bit) to CloudWatch Logs,
     S3 or Firehose; the task role may write to that destination only."""
+    efs_volumes: list[EfsVolume]
+    """EFS file systems, existing or created, mounted over TLS with the task role as IAM identity."""
     log_retention_days: int
     """CloudWatch Logs retention in days."""
     protect_data: bool
@@ -435,6 +441,7 @@ FARGATE_WORKLOAD_ARGS = Arguments(
     FargateWorkloadArgs,
     {
         "vpc_id": Identifier(shape="the VPC id"),
+        "subnet_ids": Items(item=Identifier(shape="a subnet id"), otherwise="none: only efs_volumes create needs them"),
         "image": _IMAGE,
         "build_context": Text(shape="a directory path", otherwise="none"),
         # ECR lifecycle policies take any positive countNumber; a thousand images bounds a typo.
@@ -478,11 +485,19 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "enable_execute_command": Flag(default=False),
         "sidecars": NestedList(arguments=SIDECAR_ARGS, default=[]),
         "log_routing": Nested(arguments=LOG_ROUTING_ARGS, otherwise="none: awslogs to the workload's log group"),
+        "efs_volumes": EFS_VOLUMES,
         "log_retention_days": OneOf(values=LOG_RETENTION_DAYS, default=30),
         "protect_data": Flag(default=False),
         "tags": TAGS,
     },
-    rules=[_one_image_source, _fargate_size, where_it_runs, environment_entries, containers_fit_together],
+    rules=[
+        _one_image_source,
+        _fargate_size,
+        where_it_runs,
+        environment_entries,
+        containers_fit_together,
+        efs_volumes_fit,
+    ],
 )
 
 
@@ -508,7 +523,11 @@ def validate_workload_args(
     problems = problems if problems is not None else ArgumentProblems("FargateWorkload")
     if name is not None:
         FARGATE_WORKLOAD_NAMES.check(name, problems)
+        if isinstance(args, dict):
+            volume_names_fit(name, args, problems)
     FARGATE_WORKLOAD_ARGS.check(args, problems, prefix)
     host_port_needs_port(args, problems, prefix)
+    if isinstance(args, dict):
+        subnets_for_mount_targets(args, problems, prefix)
     if own:
         problems.raise_if_any()

@@ -23,6 +23,7 @@ from .container import (
     sidecar_repository_arns,
 )
 from .log_routing import LOG_ROUTING_ARGS, Route
+from .volumes import EfsMounts
 
 
 class FargateWorkload(pulumi.ComponentResource):
@@ -113,6 +114,7 @@ class FargateWorkload(pulumi.ComponentResource):
             self, name, args["vpc_id"], holds=f"Tasks of {name}", reaches="Outbound to AWS APIs and dependencies"
         )
         self.security_group_id = security_group.id
+        efs = EfsMounts(self, name, args, security_group.id, protect)
 
         region = aws.get_region_output().region
         routing = args.get("log_routing")
@@ -120,6 +122,7 @@ class FargateWorkload(pulumi.ComponentResource):
         containers, scratch_volumes = container_definitions(
             args, self.container_name, image_uri, log_group.name, region, route
         )
+        efs.mount(containers)
         storage = args.get("ephemeral_storage_gib")
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-task",
@@ -134,9 +137,11 @@ class FargateWorkload(pulumi.ComponentResource):
             ephemeral_storage=(aws.ecs.TaskDefinitionEphemeralStorageArgs(size_in_gib=storage) if storage else None),
             execution_role_arn=execution_role.arn,
             task_role_arn=self._task_role.arn,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume in scratch_volumes] or None,
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=volume) for volume in scratch_volumes] + efs.task_volumes
+            or None,
             container_definitions=json_document(containers),
-            opts=child(self),
+            # A task can mount a created file system only once its mount targets are available.
+            opts=child(self, depends_on=efs.mount_targets),
         )
         self.task_definition_arn = task_definition.arn
         self.execute_command = value(args, "enable_execute_command")
@@ -144,6 +149,9 @@ class FargateWorkload(pulumi.ComponentResource):
             self.grant("exec", exec_statements())
         if route is not None:
             self.grant("log-routing", route.task_statements())
+        efs_statements = efs.statements()
+        if efs_statements is not None:
+            self.grant("efs", efs_statements)
         register_declared_outputs(self)
 
     @property
@@ -156,7 +164,7 @@ class FargateWorkload(pulumi.ComponentResource):
         """awsvpc or bridge."""
         return self._placement[1]
 
-    def grant(self, purpose: str, statements: list[dict[str, Any]]) -> aws.iam.RolePolicy:
+    def grant(self, purpose: str, statements: pulumi.Input[list[dict[str, Any]]]) -> aws.iam.RolePolicy:
         """Adds scoped statements to the task role (which starts with no permissions)."""
         return aws.iam.RolePolicy(
             f"{self._name}-task-{purpose}",

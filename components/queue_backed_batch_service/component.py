@@ -126,7 +126,13 @@ class QueueBackedBatchService(WorkloadShape):
         if suffixes:
             environment["INPUT_SUFFIXES"] = ",".join(suffixes)
         worker: FargateWorkloadArgs = {**args["workload"], "stop_timeout": stop_timeout, "environment": environment}
-        workload = self._embed_workload(name, worker, vpc_id=args["placement"]["vpc_id"], protect_data=protect)
+        workload = self._embed_workload(
+            name,
+            worker,
+            vpc_id=args["placement"]["vpc_id"],
+            subnet_ids=args["placement"]["subnet_ids"],
+            protect_data=protect,
+        )
         self.grant(
             "batch",
             worker_statements(

@@ -86,7 +86,13 @@ class ScheduledEcsTask(WorkloadShape):
         timezone = validate_timezone(value(args, "timezone"))
         protect = value(args, "protect_data")
         placement = args["placement"]
-        workload = self._embed_workload(name, args["workload"], vpc_id=placement["vpc_id"], protect_data=protect)
+        workload = self._embed_workload(
+            name,
+            args["workload"],
+            vpc_id=placement["vpc_id"],
+            subnet_ids=placement["subnet_ids"],
+            protect_data=protect,
+        )
         cluster_arn = pulumi.Output.from_input(args["cluster_arn"])
         cluster_name = pulumi.Output.from_input(args["cluster_name"])
         # Task definition and task ARNs share the cluster ARN's partition, region and account.

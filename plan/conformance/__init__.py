@@ -1,7 +1,7 @@
 """Offline AWS conformance: every recorded resource as the API requests it becomes, judged by AWS's rules.
 
 `check(recording)` translates each registration (`requests`, `requests_edge`, `requests_network`,
-`requests_compute`), validates each request
+`requests_compute`, `requests_efs`), validates each request
 against the botocore service model (`model`), the JSON documents inside it (`documents`) and the
 server-side rules no model states (`rules`), and returns a `Report`. Types without a translator are
 listed in the report, never passed silently.
@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.recording import Recording, Registration
 
-from . import documents, model, requests, requests_compute, requests_edge, requests_network, rules
+from . import documents, model, requests, requests_compute, requests_edge, requests_efs, requests_network, rules
 from .requests import Request
 
 TRANSLATORS: dict[str, Callable[[Registration], list[Request]]] = {
@@ -68,6 +68,11 @@ TRANSLATORS: dict[str, Callable[[Registration], list[Request]]] = {
     "aws:iam/instanceProfile:InstanceProfile": requests_compute.instance_profile,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": requests_compute.role_policy_attachment,
     "aws:ecs/capacityProvider:CapacityProvider": requests_compute.capacity_provider,
+    "aws:efs/fileSystem:FileSystem": requests_efs.file_system,
+    "aws:efs/mountTarget:MountTarget": requests_efs.mount_target,
+    "aws:efs/accessPoint:AccessPoint": requests_efs.access_point,
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": requests_efs.file_system_policy,
+    "aws:efs/backupPolicy:BackupPolicy": requests_efs.backup_policy,
 }
 
 

@@ -42,11 +42,24 @@ _SERVICES = {
     "ec2": "ec2",
     "firehose": "firehose",
     "lambda": "lambda",
+    "elasticfilesystem": "efs",
 }
 # Actions that authorize something other than one API operation of the same name (Service Authorization
 # Reference): s3:ListBucket authorizes ListObjects/ListObjectsV2, s3:GetObjectVersion a versioned GetObject,
-# iam:PassRole the handing of a role to a service.
-_PERMISSION_ONLY = frozenset({"s3:ListBucket", "s3:GetObjectVersion", "s3:ListBucketVersions", "iam:PassRole"})
+# iam:PassRole the handing of a role to a service; the elasticfilesystem:Client* actions ("Actions,
+# resources, and condition keys for Amazon Elastic File System") authorize NFS clients' mounts, writes and
+# root access, not an API call.
+_PERMISSION_ONLY = frozenset(
+    {
+        "s3:ListBucket",
+        "s3:GetObjectVersion",
+        "s3:ListBucketVersions",
+        "iam:PassRole",
+        "elasticfilesystem:ClientMount",
+        "elasticfilesystem:ClientWrite",
+        "elasticfilesystem:ClientRootAccess",
+    }
+)
 # Services with actions but no botocore model, their actions from the Service Authorization Reference:
 # "Actions, resources, and condition keys for Amazon Message Gateway Service" (prefix ssmmessages):
 # the four channel actions, the ones ECS Exec needs (ECS Developer Guide, "ECS Exec", IAM permissions required).

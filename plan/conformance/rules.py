@@ -115,6 +115,34 @@ def _firelens_pairs(request: Request) -> list[Finding]:
     return []
 
 
+def _efs_volume_configuration(request: Request) -> list[Finding]:
+    """IAM authorization and access points need transit encryption, and with an access point the root
+    directory is omitted or `/` (the access point's path applies)."""
+    found = []
+    for index, volume in enumerate(request.params.get("volumes", [])):
+        efs = volume.get("efsVolumeConfiguration")
+        if not efs:
+            continue
+        at = f"volumes[{index}].efsVolumeConfiguration"
+        authorization = efs.get("authorizationConfig") or {}
+        needs_tls = authorization.get("iam") == "ENABLED" or "accessPointId" in authorization
+        if needs_tls and efs.get("transitEncryption") != "ENABLED":
+            found.append(
+                Finding(f"{at}.transitEncryption", efs.get("transitEncryption"), "ENABLED with IAM or an access point")
+            )
+        if "accessPointId" in authorization and efs.get("rootDirectory") not in (None, "/"):
+            found.append(Finding(f"{at}.rootDirectory", efs["rootDirectory"], "omitted or / with an access point"))
+    return found
+
+
+def _one_transition_per_policy(request: Request) -> list[Finding]:
+    return [
+        Finding(f"LifecyclePolicies[{index}]", policy, "exactly one transition per lifecycle policy")
+        for index, policy in enumerate(request.params.get("LifecyclePolicies", []))
+        if len(policy) != 1
+    ]
+
+
 def _timeout_below_interval(request: Request) -> list[Finding]:
     timeout, interval = (
         request.params.get("HealthCheckTimeoutSeconds"),
@@ -360,6 +388,9 @@ _C = {
     "volumes": "ECS API Reference, MountPoint sourceVolume: must match the name of a volume in the task definition",
     "firelens": "RegisterTaskDefinition refuses awsfirelens without a container with a firelensConfiguration, and "
     "a firelensConfiguration without a container logging with awsfirelens (ECS Developer Guide, FireLens)",
+    "efs-volume": "ECS API Reference, EFSVolumeConfiguration and EFSAuthorizationConfig: transit encryption with "
+    "IAM or an access point; rootDirectory omitted or / with an access point",
+    "efs-lifecycle": "EFS API Reference, PutLifecycleConfiguration: each LifecyclePolicy has a single transition",
     "tg-timeout": "ELB API Reference, CreateTargetGroup HealthCheckTimeoutSeconds: less than the interval",
     "timezone": "EventBridge Scheduler User Guide, Schedule types: time zones are IANA tz database names",
     "scaling-timezone": "Application Auto Scaling API Reference, PutScheduledAction Timezone: IANA time zone names",
@@ -449,7 +480,9 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
         Rule("essential-container", _C["essential"], _essential_container),
         Rule("mount-volume", _C["volumes"], _mounts_name_volumes),
         Rule("firelens-pair", _C["firelens"], _firelens_pairs),
+        Rule("efs-volume", _C["efs-volume"], _efs_volume_configuration),
     ),
+    ("efs", "PutLifecycleConfiguration"): (Rule("efs-lifecycle", _C["efs-lifecycle"], _one_transition_per_policy),),
     ("ecs", "CreateService"): (
         Rule("service-launch", _C["launch"], _launch_type_xor_strategy),
         Rule("placement-ec2", _C["placement"], _placement_on_ec2_only),

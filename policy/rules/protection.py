@@ -9,7 +9,8 @@ from .resource_types import STATEFUL
 # No AWS control; the project's data-protection convention.
 @rule(
     "stateful-resources-protected",
-    "In production, buckets, queues, log groups, ECR repositories and Secrets Manager secrets are protected, "
+    "In production, buckets, queues, log groups, ECR repositories, Secrets Manager secrets and EFS file systems "
+    "are protected, "
     "retained on delete and not force-deleted.",
     enforcement=MANDATORY,
     resource_types=STATEFUL,

@@ -30,7 +30,7 @@ def test_every_shape_takes_its_workload_through_the_one_embedded_declaration(sha
 
 
 def test_the_embedded_declaration_keeps_every_other_fact_of_the_workload():
-    refused = {"vpc_id", "protect_data"}
+    refused = {"vpc_id", "subnet_ids", "protect_data"}
     assert set(EMBEDDED_WORKLOAD_ARGS.specs) == set(FARGATE_WORKLOAD_ARGS.specs)
     for name, spec in FARGATE_WORKLOAD_ARGS.specs.items():
         if name not in refused:

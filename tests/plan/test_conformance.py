@@ -272,7 +272,7 @@ def test_seeded_documents_inside_requests_are_checked(recordings):
 def test_plan_prints_the_conformance_line(capsys):
     assert main(["prod"]) == 0
     out = capsys.readouterr().out
-    assert "\nAWS rules: 155 requests checked, 0 problems\n" in out
+    assert "\nAWS rules: 166 requests checked, 0 problems\n" in out
 
 
 def _longest_job_name() -> str:
@@ -505,7 +505,11 @@ def test_every_ec2_capacity_type_is_translated(recordings):
     ],
 )
 def test_seeded_ec2_capacity_defects_are_caught(recordings, name, inputs, path, rule):
-    problems = _seeded(recordings["ec2"], name, inputs=inputs)
+    _assert_one_problem(recordings["ec2"], name, inputs, path, rule)
+
+
+def _assert_one_problem(recording: Recording, name: str, inputs: dict, path: str, rule: str) -> None:
+    problems = _seeded(recording, name, inputs=inputs)
     assert [p.path for p in problems] == [path]
     assert rule in problems[0].rule
 
@@ -539,3 +543,77 @@ def test_a_scheduled_action_name_aws_refuses_is_caught(recordings):
     # ScheduledActionName's pattern excludes `:`, `/` and `|`.
     problems = _seeded(recordings["dev"], "cats-schedule-evening-off", outputs={"name": "evening|off"})
     assert [(p.path, p.value) for p in problems] == [("ScheduledActionName", "evening|off")]
+
+
+def test_every_efs_resource_of_prod_is_translated(recordings):
+    report = conformance.check(recordings["prod"])
+    assert not any(kind.startswith("aws:efs/") for kind in report.unchecked)
+    operations = {(r.service, r.operation) for r in report.requests}
+    assert {
+        ("efs", "CreateFileSystem"),
+        ("efs", "PutLifecycleConfiguration"),
+        ("efs", "PutBackupPolicy"),
+        ("efs", "PutFileSystemPolicy"),
+        ("efs", "CreateMountTarget"),
+        ("efs", "CreateAccessPoint"),
+    } <= operations
+
+
+_SHARE = "job-nightly-report-workload-reports"
+
+
+@pytest.mark.parametrize(
+    ("name", "inputs", "path", "rule"),
+    [
+        (f"{_SHARE}-fs", {"throughputMode": "burstable"}, "ThroughputMode", "one of"),
+        (f"{_SHARE}-fs", {"performanceMode": "fast"}, "PerformanceMode", "one of"),
+        (
+            f"{_SHARE}-fs",
+            {"lifecyclePolicies": [{"transitionToIa": "AFTER_31_DAYS"}]},
+            "LifecyclePolicies[0].TransitionToIA",
+            "one of",
+        ),
+        (
+            f"{_SHARE}-fs",
+            {
+                "lifecyclePolicies": [
+                    {"transitionToIa": "AFTER_30_DAYS", "transitionToPrimaryStorageClass": "AFTER_1_ACCESS"}
+                ]
+            },
+            "LifecyclePolicies[0]",
+            "efs-lifecycle",
+        ),
+        (f"{_SHARE}-backup", {"backupPolicy": {"status": "ON"}}, "BackupPolicy.Status", "one of"),
+        (f"{_SHARE}-mount-0", {"subnetId": "subnet-0AAA1111"}, "SubnetId", "must match"),
+        (
+            f"{_SHARE}-ap",
+            {"posixUser": {"uid": 65534.0, "gid": 65534.0}, "rootDirectory": {"path": "/a/b/c/d/e"}},
+            "RootDirectory.Path",
+            "must match",
+        ),
+    ],
+)
+def test_seeded_efs_defects_are_caught(recordings, name, inputs, path, rule):
+    _assert_one_problem(recordings["prod"], name, inputs, path, rule)
+
+
+def test_seeded_efs_volume_without_transit_encryption_is_caught(recordings):
+    task = next(r for r in recordings["prod"].registrations if r.name == "job-nightly-report-workload-task")
+    volumes = json.loads(json.dumps(task.inputs["volumes"]))
+    volumes[1]["efsVolumeConfiguration"]["transitEncryption"] = "DISABLED"
+    volumes[1]["efsVolumeConfiguration"]["rootDirectory"] = "/reports"
+    problems = _seeded(recordings["prod"], "job-nightly-report-workload-task", inputs={"volumes": volumes})
+    assert [(p.path, p.value) for p in problems] == [
+        ("volumes[1].efsVolumeConfiguration.transitEncryption", "DISABLED"),
+        ("volumes[1].efsVolumeConfiguration.rootDirectory", "/reports"),
+    ]
+    assert all("efs-volume" in p.rule for p in problems)
+
+
+def test_efs_client_actions_are_permissions_of_their_own():
+    assert action_problem("elasticfilesystem:ClientMount") is None
+    assert action_problem("elasticfilesystem:CreateFileSystem") is None
+    assert (
+        action_problem("elasticfilesystem:ClientRead")
+        == "elasticfilesystem:ClientRead is not a elasticfilesystem action"
+    )

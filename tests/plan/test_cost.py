@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from ecs_workloads import Network
+from ecs_workloads import FargateWorkload, Network
 from harness.program import run_callable
 from plan.cost import (
     ASSUMED_LOG_GB_PER_LOG_GROUP,
@@ -508,3 +508,17 @@ def test_a_service_on_a_schedule_is_priced_for_the_task_hours_it_runs():
     assert line.item == "Fargate 0.25 vCPU/0.5 GB, 100% Spot, scheduled: 1 task × 282.75 h"
     assert line.quantity == pytest.approx(282.75)
     assert line.monthly == pytest.approx(282.75 * (0.25 * 0.04048 + 0.5 * 0.004445) * (1 - 0.70))
+
+
+def test_a_created_efs_share_costs_its_expected_gib_at_the_standard_price():
+    args = {
+        "vpc_id": "vpc-0abc1234",
+        "subnet_ids": ["subnet-0aaa1111"],
+        "image": "public.ecr.aws/docker/library/busybox:1.36",
+        "user": "10001:10001",
+        "efs_volumes": [{"name": "reports", "path": "/reports", "create": {"expected_gib": 20}}],
+    }
+    report = estimate(run_callable(lambda: FargateWorkload("job", args)), "eu-west-1")
+    assert [(line.item, line.quantity, line.unit_price) for line in _lines(report, "EFS")] == [
+        ("EFS Standard storage", 20, PRICES["eu-west-1"]["efs_standard_gb_month"])
+    ]

@@ -392,6 +392,37 @@ CASES: dict[str, tuple[Case, Case]] = {
         PROD,
     ),
     "scheduler-retry-and-dlq": _pair([schedule(deadLetterConfig=None)], [schedule()]),
+    "efs-encrypted-at-rest": _pair(
+        [res("aws:efs/fileSystem:FileSystem", "share-fs", {"encrypted": False})],
+        [res("aws:efs/fileSystem:FileSystem", "share-fs", {"encrypted": True})],
+    ),
+    "ecs-efs-volume-tls-and-iam": _pair(
+        [
+            task_definition(
+                volumes=[
+                    {
+                        "name": "reports",
+                        "efsVolumeConfiguration": {"fileSystemId": "fs-0123abcd", "transitEncryption": "DISABLED"},
+                    }
+                ]
+            )
+        ],
+        [
+            task_definition(
+                volumes=[
+                    {"name": "scratch"},
+                    {
+                        "name": "reports",
+                        "efsVolumeConfiguration": {
+                            "fileSystemId": "fs-0123abcd",
+                            "transitEncryption": "ENABLED",
+                            "authorizationConfig": {"iam": "ENABLED"},
+                        },
+                    },
+                ]
+            )
+        ],
+    ),
     "kms-key-rotation": _pair(
         [res("aws:kms/key:Key", "alarms-key", {"enableKeyRotation": False})],
         # Asymmetric keys cannot rotate automatically.
@@ -729,3 +760,26 @@ def test_a_workload_routing_its_logs_passes_every_container_rule_but_the_advisor
 
 def _judge_one(rule_id: str, resource: ResourceView) -> list[str]:
     return _judge(rule_id, Case([resource]))
+
+
+def test_an_efs_volume_without_tls_or_iam_is_reported_with_both_reasons():
+    volume = {"name": "reports", "efsVolumeConfiguration": {"fileSystemId": "fs-0123abcd"}}
+    assert BY_ID["ecs-efs-volume-tls-and-iam"].check(task_definition(volumes=[volume]), DEV) == [
+        "volume reports: transitEncryption is not ENABLED",
+        "volume reports: authorizationConfig.iam is not ENABLED",
+    ]
+
+
+def test_a_workload_with_a_created_efs_share_passes_every_mandatory_rule_in_production():
+    args = {
+        "vpc_id": "vpc-0abc1234",
+        "subnet_ids": ["subnet-0aaa1111"],
+        "image": "public.ecr.aws/docker/library/busybox:1.36",
+        "user": "10001:10001",
+        "efs_volumes": [{"name": "reports", "path": "/reports", "read_only": False, "create": {}}],
+    }
+    protected = run_callable(lambda: FargateWorkload("job", {**args, "protect_data": True}))
+    assert [v for v in evaluate(protected, PROD) if v.enforcement == MANDATORY] == []
+    unprotected = run_callable(lambda: FargateWorkload("job", args))
+    flagged = {v.resource_name for v in evaluate(unprotected, PROD) if v.rule_id == "stateful-resources-protected"}
+    assert "job-reports-fs" in flagged
