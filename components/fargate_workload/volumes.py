@@ -213,8 +213,10 @@ def subnets_for_mount_targets(args: Mapping[str, Any], problems: ArgumentProblem
 
 def volume_names_fit(name: str, args: Mapping[str, Any], problems: ArgumentProblems) -> None:
     """A created share is the `EfsFileSystem` `<workload>-<volume>`, whose children must fit their limits."""
-    for index, volume in enumerate(args.get("efs_volumes") or []):
-        if isinstance(volume, dict) and "create" in volume and isinstance(volume.get("name"), str):
+    # Only volumes that are mappings with `create`: a malformed list is the declaration's to report.
+    for index in _created(args):
+        volume = args["efs_volumes"][index]
+        if isinstance(volume.get("name"), str):
             share = f"{name}-{volume['name']}"
             if len(share) > EFS_FILE_SYSTEM_NAMES.max_length:
                 problems.add(
