@@ -70,6 +70,7 @@ def create_service(
     health_check_grace_period_seconds: int | None = None,
     depends_on: list[pulumi.Resource] | None = None,
     providers: dict[str, CapacityProviderFacts] | None = None,
+    service_connect: aws.ecs.ServiceServiceConnectConfigurationArgs | None = None,
 ) -> aws.ecs.Service:
     """Creates the ECS service; with `autoscaled`, Application Auto Scaling owns the desired count."""
     value = SERVICE_DEPLOYMENT_ARGS.value
@@ -109,6 +110,7 @@ def create_service(
         enable_execute_command=workload.execute_command,
         load_balancers=load_balancers,
         health_check_grace_period_seconds=health_check_grace_period_seconds,
+        service_connect_configuration=service_connect,
         # The tasks carry the task definition's tags (the component's and the stack's default tags) and
         # ECS's own cluster/service tags. CreateService propagateTags is TASK_DEFINITION, SERVICE or NONE
         # (default NONE: tasks untagged); enableECSManagedTags needs propagateTags set.

@@ -7,8 +7,10 @@ import pulumi_aws as aws
 
 from ..auto_scaling_capacity import DYNAMIC_HOST_PORTS
 from ..fargate_service import ServiceDeploymentArgs, create_service
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS
 from ..options import child
 from ..outputs import register_declared_outputs
+from ..service_connect import admit_clients, client_configuration, client_environment
 from ..tags import with_tags
 from ..workload_shape import WorkloadShape, placed_on_capacity
 from .alarms import alarms
@@ -69,8 +71,16 @@ class AlbWebService(WorkloadShape):
         value = ALB_WEB_SERVICE_ARGS.value
         placement = args["placement"]
         port = args["workload"]["port"]
+        client = args.get("service_connect")
+        calling = {
+            **args["workload"],
+            "environment": {
+                **FARGATE_WORKLOAD_ARGS.value(args["workload"], "environment"),
+                **client_environment(client),
+            },
+        }
         workload = self._embed_workload(
-            name, args["workload"], vpc_id=placement["vpc_id"], protect_data=value(args, "protect_data")
+            name, calling, vpc_id=placement["vpc_id"], protect_data=value(args, "protect_data")
         )
         tasks_sg = workload.security_group_id
 
@@ -109,6 +119,8 @@ class AlbWebService(WorkloadShape):
                 opts=child(self),
             )
 
+        admit_clients(self, name, client, tasks_sg)
+
         scaling = args.get("autoscaling")
         deployment: ServiceDeploymentArgs = {**value(args, "deployment")}
         if scaling is not None:
@@ -129,6 +141,11 @@ class AlbWebService(WorkloadShape):
             health_check_grace_period_seconds=value(args, "health_check_grace_period_seconds"),
             depends_on=routing.ready,
             providers=providers,
+            service_connect=(
+                client_configuration(client, workload.log_group_name, aws.get_region_output().region)
+                if client is not None
+                else None
+            ),
         )
         if scaling is not None:
             autoscaling(

@@ -1,0 +1,98 @@
+"""Target-tracking autoscaling of a service's task count, shared by the services that scale on metrics
+(`AlbWebService` on CPU and ALB requests, `BackendService` on CPU and memory).
+
+The bounds and cooldowns are declared here once; each service's autoscaling declaration takes them and
+adds its own targets. One policy per metric on one scalable target: Application Auto Scaling scales out
+when any policy asks and in only when all agree (Application Auto Scaling User Guide, "Target tracking
+scaling policies": multiple policies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .arguments import Integer, Number
+from .fargate_service import scaling_target
+from .options import child
+from .validation import ArgumentProblems
+
+# ECS services run at most 1000 tasks by default (Amazon ECS service quotas: tasks per service).
+TASK_COUNT = Integer(low=1, high=1000)
+"""`min_tasks` and `max_tasks` (target tracking cannot start from zero tasks: there is no metric)."""
+# Cooldowns are seconds; an hour bounds a typo (Application Auto Scaling takes any non-negative value).
+SCALE_IN_COOLDOWN = Integer(low=0, high=3600, default=300)
+SCALE_OUT_COOLDOWN = Integer(low=0, high=3600, default=60)
+UTILIZATION_PERCENT = Number(low=0, high=100, low_open=True)
+"""A CPU or memory utilization target, in percent of what the tasks reserve."""
+
+
+def scaling_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """`max_tasks` is at least `min_tasks`."""
+    if args["max_tasks"] < args["min_tasks"]:
+        problems.add(f"{prefix}max_tasks", args["max_tasks"], f"at least min_tasks ({args['min_tasks']})")
+
+
+def at_least_one_target(first: str, second: str) -> Any:
+    """A rule: the autoscaling mapping gives `first`, `second` or both (a policy needs a metric)."""
+
+    def rule(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+        if first not in args and second not in args:
+            problems.add(prefix.removesuffix(".") or "autoscaling", dict(args), f"give {first}, {second} or both")
+
+    return rule
+
+
+@dataclass(frozen=True)
+class TrackedMetric:
+    """One target-tracking policy: `<name>-scale-<role>` holding `metric` near `value`."""
+
+    role: str
+    metric: str
+    """An Application Auto Scaling predefined metric type, such as ECSServiceAverageCPUUtilization."""
+    value: float
+    label: pulumi.Input[str] | None = None
+    """The resource label the metric needs (ALBRequestCountPerTarget), else None."""
+
+
+def target_tracking(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    cluster_name: pulumi.Input[str],
+    service: aws.ecs.Service,
+    scaling: Mapping[str, Any],
+    metrics: Sequence[TrackedMetric],
+) -> aws.appautoscaling.Target:
+    """The scalable target over the service's desired count and one policy per metric; `scaling` holds
+    `min_tasks`, `max_tasks` and optionally the two cooldowns."""
+    target = scaling_target(
+        parent,
+        name,
+        cluster_name=cluster_name,
+        service=service,
+        min_tasks=scaling["min_tasks"],
+        max_tasks=scaling["max_tasks"],
+    )
+    for tracked in metrics:
+        aws.appautoscaling.Policy(
+            f"{name}-scale-{tracked.role}",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                target_value=tracked.value,
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type=tracked.metric, resource_label=tracked.label
+                ),
+                scale_in_cooldown=scaling.get("scale_in_cooldown", SCALE_IN_COOLDOWN.default),
+                scale_out_cooldown=scaling.get("scale_out_cooldown", SCALE_OUT_COOLDOWN.default),
+            ),
+            opts=child(parent),
+        )
+    return target
