@@ -29,13 +29,13 @@ from .options import child
 
 PORT_NAME = Text(
     pattern=re.compile(r"[a-z0-9_][a-z0-9_-]*"),
-    shape="lowercase letters, digits, _ and -, not starting with -",
+    shape="lowercase letters, digits, _ and - (not first)",
     max_length=64,
 )
 """A named port mapping or a Cloud Map discovery name."""
 DNS_NAME = Text(
     pattern=re.compile(r"[a-z0-9_][a-z0-9_.-]*"),
-    shape="a DNS name of lowercase letters, digits, _, - and ., not starting with -",
+    shape="a DNS name of lowercase letters, digits, _, - and . (- not first)",
     max_length=127,
 )
 APP_PROTOCOL = OneOf(values=("http", "http2", "grpc"), default="http")

@@ -8,6 +8,7 @@ ImageAssessor receive it as the ECS secret `API_TOKEN`; no config key can set or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -151,7 +152,7 @@ class CatsWeb:
     metrics: WebMetrics
 
 
-def build_web(foundation: Foundation, cats: CatsSettings, backends: list[ServiceConnectBackend]) -> CatsWeb:
+def build_web(foundation: Foundation, cats: CatsSettings, backends: Sequence[ServiceConnectBackend] = ()) -> CatsWeb:
     """Creates the pictures bucket, the API token and the cats service on its own load balancer; the
     service calls `backends` over Service Connect."""
     protect = foundation.protect_data
@@ -185,7 +186,7 @@ def build_web(foundation: Foundation, cats: CatsSettings, backends: list[Service
     }
     if backends:
         assert foundation.service_connect_namespace_arn is not None, "backends publish in the cluster's namespace"
-        args["service_connect"] = {"namespace": foundation.service_connect_namespace_arn, "backends": backends}
+        args["service_connect"] = {"namespace": foundation.service_connect_namespace_arn, "backends": list(backends)}
     service = AlbWebService("cats", args)
 
     service.grant(
