@@ -1,6 +1,6 @@
 """The long-running half of the shared building block: an ECS service over a `FargateWorkload`.
 
-`AlbWebService` and `QueueBackedBatchService` both run their workload as a service; this module is the
+`AlbWebService`, `BackendService` and `QueueBackedBatchService` run their workload as a service; this module is the
 one place that decides deployment safety, placement, capacity and how autoscaling owns the desired count.
 """
 

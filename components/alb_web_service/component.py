@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from ..auto_scaling_capacity import DYNAMIC_HOST_PORTS
 from ..fargate_service import ServiceDeploymentArgs, create_service
-from ..fargate_workload import FARGATE_WORKLOAD_ARGS
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
 from ..options import child
 from ..outputs import register_declared_outputs
 from ..service_connect import admit_clients, client_configuration, client_environment
@@ -72,7 +72,7 @@ class AlbWebService(WorkloadShape):
         placement = args["placement"]
         port = args["workload"]["port"]
         client = args.get("service_connect")
-        calling = {
+        calling: FargateWorkloadArgs = {
             **args["workload"],
             "environment": {
                 **FARGATE_WORKLOAD_ARGS.value(args["workload"], "environment"),
