@@ -36,6 +36,8 @@ from harness.recording import Recording, Registration
 #   KMS:               https://aws.amazon.com/kms/pricing/
 #   EC2 instances:     https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, shared tenancy; INSTANCE_PRICES)
 #   EBS gp3:           https://aws.amazon.com/ebs/pricing/
+#   Cloud Map:         https://aws.amazon.com/cloud-map/pricing/ (registered resources; Service Connect registers
+#                      each task of a publishing service)
 PRICES: dict[str, dict[str, float]] = {
     "us-east-1": {
         "nat_gateway_hour": 0.045,
@@ -53,6 +55,7 @@ PRICES: dict[str, dict[str, float]] = {
         "public_ipv4_hour": 0.005,
         "kms_key_month": 1.00,
         "ebs_gp3_gb_month": 0.08,
+        "cloud_map_instance_month": 0.10,
     },
     "eu-west-1": {
         "nat_gateway_hour": 0.048,
@@ -70,6 +73,7 @@ PRICES: dict[str, dict[str, float]] = {
         "public_ipv4_hour": 0.005,
         "kms_key_month": 1.00,
         "ebs_gp3_gb_month": 0.088,
+        "cloud_map_instance_month": 0.10,
     },
 }
 
@@ -402,6 +406,17 @@ def _services(recording: Recording, prices: dict[str, float], report: CostReport
         tasks = _idle_tasks(recording, service)
         if size is None or tasks <= 0:
             continue
+        # Each task of a service that publishes over Service Connect is a Cloud Map instance; a client
+        # registers nothing (its proxy's lookups are not modelled).
+        published = (service.inputs.get("serviceConnectConfiguration") or {}).get("services") or []
+        if published:
+            report.add(
+                service,
+                "Cloud Map instances",
+                tasks * len(published),
+                "instance-months",
+                prices["cloud_map_instance_month"],
+            )
         strategy = service.inputs.get("capacityProviderStrategies") or _cluster_default_strategy(
             recording, service.inputs.get("cluster")
         )
