@@ -47,6 +47,32 @@ def at_least_one_target(first: str, second: str) -> Any:
     return rule
 
 
+def desired_count_within_autoscaling(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """A given initial task count (`deployment.desired_count`) lies within the `autoscaling` bounds, which
+    would move it there at once. Reads only values their own specs accept, so it can run beside them."""
+    autoscaling, deployment = args.get("autoscaling"), args.get("deployment")
+    if not isinstance(autoscaling, dict) or not isinstance(deployment, dict):
+        return
+    desired = deployment.get("desired_count")
+    low, high = autoscaling.get("min_tasks"), autoscaling.get("max_tasks")
+    if TASK_COUNT.problem(low) or TASK_COUNT.problem(high) or not isinstance(low, int) or not isinstance(high, int):
+        return
+    if not isinstance(desired, int) or isinstance(desired, bool):
+        return
+    if not low <= desired <= high:
+        problems.add(
+            f"{prefix}deployment.desired_count", desired, f"within autoscaling min_tasks..max_tasks ({low}..{high})"
+        )
+
+
+def initial_deployment(deployment: Mapping[str, Any], scaling: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The service's deployment arguments; an autoscaled service starts at `min_tasks` unless told otherwise."""
+    chosen = dict(deployment)
+    if scaling is not None:
+        chosen.setdefault("desired_count", scaling["min_tasks"])
+    return chosen
+
+
 @dataclass(frozen=True)
 class TrackedMetric:
     """One target-tracking policy: `<name>-scale-<role>` holding `metric` near `value`."""

@@ -31,6 +31,7 @@ from ..target_tracking import (
     TASK_COUNT,
     UTILIZATION_PERCENT,
     at_least_one_target,
+    desired_count_within_autoscaling,
     scaling_bounds,
 )
 from ..validation import ArgumentProblems, cidr_networks
@@ -323,10 +324,6 @@ ALB_WEB_SERVICE_ARGS = Arguments(
 # them silent, so a caller that builds only some of the fields (stack settings) can run the ones it shares.
 
 
-def _valid(arguments: Arguments, args: Mapping[str, Any], name: str) -> bool:
-    return name in args and arguments[name].problem(args[name]) is None
-
-
 def _load_balancer_owner(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
     """With `shared_listener` the load balancer is another service's; without, this one needs subnets."""
     if "shared_listener" not in args:
@@ -379,26 +376,6 @@ def _timeout_below_interval(args: Mapping[str, Any], problems: ArgumentProblems,
         return
     if timeout >= interval:
         problems.add(f"{prefix}health_check_timeout", timeout, f"must be less than health_check_interval ({interval})")
-
-
-def desired_count_within_autoscaling(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
-    """A given initial task count lies within the autoscaling bounds, which would move it there at once."""
-    autoscaling, deployment = args.get("autoscaling"), args.get("deployment")
-    if not isinstance(autoscaling, dict) or not isinstance(deployment, dict):
-        return
-    desired = deployment.get("desired_count")
-    if not (
-        _valid(WEB_AUTOSCALING_ARGS, autoscaling, "min_tasks")
-        and _valid(WEB_AUTOSCALING_ARGS, autoscaling, "max_tasks")
-    ):
-        return
-    if not isinstance(desired, int) or isinstance(desired, bool):
-        return
-    low, high = autoscaling["min_tasks"], autoscaling["max_tasks"]
-    if not low <= desired <= high:
-        problems.add(
-            f"{prefix}deployment.desired_count", desired, f"within autoscaling min_tasks..max_tasks ({low}..{high})"
-        )
 
 
 ALB_WEB_SERVICE_RULES = (

@@ -2,6 +2,8 @@
 together around its embedded workload."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+from typing import cast
+
 import pulumi
 import pulumi_aws as aws
 
@@ -12,6 +14,7 @@ from ..options import child
 from ..outputs import register_declared_outputs
 from ..service_connect import admit_clients, client_configuration, client_environment
 from ..tags import with_tags
+from ..target_tracking import initial_deployment
 from ..workload_shape import WorkloadShape, placed_on_capacity
 from .alarms import alarms
 from .args import (
@@ -122,9 +125,7 @@ class AlbWebService(WorkloadShape):
         admit_clients(self, name, client, tasks_sg)
 
         scaling = args.get("autoscaling")
-        deployment: ServiceDeploymentArgs = {**value(args, "deployment")}
-        if scaling is not None:
-            deployment.setdefault("desired_count", scaling["min_tasks"])
+        deployment = cast(ServiceDeploymentArgs, initial_deployment(value(args, "deployment"), scaling))
         service = create_service(
             self,
             name,

@@ -21,6 +21,7 @@ from ..target_tracking import (
     TASK_COUNT,
     UTILIZATION_PERCENT,
     at_least_one_target,
+    desired_count_within_autoscaling,
     scaling_bounds,
 )
 from ..validation import ArgumentProblems
@@ -166,15 +167,6 @@ def _distinct_aliases(args: Mapping[str, Any], problems: ArgumentProblems) -> No
         seen.add(key)
 
 
-def _desired_count_within_autoscaling(args: Mapping[str, Any], problems: ArgumentProblems) -> None:
-    scaling, desired = args.get("autoscaling"), args.get("deployment", {}).get("desired_count")
-    if scaling is None or desired is None:
-        return
-    low, high = scaling["min_tasks"], scaling["max_tasks"]
-    if not low <= desired <= high:
-        problems.add("deployment.desired_count", desired, f"within autoscaling min_tasks..max_tasks ({low}..{high})")
-
-
 BACKEND_WORKLOAD_NAME = "{name}"
 """The embedded workload's logical name: the service's own."""
 
@@ -198,6 +190,6 @@ def validate_backend_service_args(args: BackendServiceArgs, *, name: str | None 
         )
         if not problems:
             _distinct_aliases(given, problems)
-            _desired_count_within_autoscaling(given, problems)
+            desired_count_within_autoscaling(given, problems, "")
             validate_capacity(problems, given, ("deployment", "capacity"))
     problems.raise_if_any()

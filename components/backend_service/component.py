@@ -2,6 +2,8 @@
 services through ECS Service Connect."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+from typing import cast
+
 import pulumi
 import pulumi_aws as aws
 
@@ -10,7 +12,7 @@ from ..fargate_workload import FargateWorkloadArgs
 from ..outputs import register_declared_outputs
 from ..service_connect import ServiceConnectBackend, proxy_logs
 from ..tags import with_tags
-from ..target_tracking import TrackedMetric, target_tracking
+from ..target_tracking import TrackedMetric, initial_deployment, target_tracking
 from ..workload_shape import WorkloadShape, placed_on_capacity
 from .args import (
     BACKEND_SERVICE_ARGS,
@@ -91,9 +93,7 @@ class BackendService(WorkloadShape):
         scaling = args.get("autoscaling")
         # Deployment strategies plug in here as in every service: through `deployment`, which
         # `create_service` turns into the service's deployment configuration.
-        deployment: ServiceDeploymentArgs = {**value(args, "deployment")}
-        if scaling is not None:
-            deployment.setdefault("desired_count", scaling["min_tasks"])
+        deployment = cast(ServiceDeploymentArgs, initial_deployment(value(args, "deployment"), scaling))
         service = create_service(
             self,
             name,
