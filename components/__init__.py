@@ -1,4 +1,4 @@
-"""ecs-workloads: Fargate workloads in three shapes, plus the network and cluster they share.
+"""ecs-workloads: Fargate workloads in four shapes, plus the network and cluster they share.
 
 `from ecs_workloads import AlbWebService` works as usual, but the package itself loads nothing until a name
 is asked for: the operator CLI (`ecs_workloads.ops`) lives in this namespace and must start without importing
@@ -21,6 +21,12 @@ _EXPORTS = {
     "WebAutoscalingArgs": "alb_web_service",
     "AutoScalingCapacityArgs": "auto_scaling_capacity",
     "AutoScalingCapacityProvider": "auto_scaling_capacity",
+    "BackendAutoscalingArgs": "backend_service",
+    "BackendService": "backend_service",
+    "BackendServiceArgs": "backend_service",
+    "ClientAliasArgs": "backend_service",
+    "ServiceConnectBackend": "service_connect",
+    "ServiceConnectClientArgs": "service_connect",
     "CapacityProviderFacts": "capacity",
     "CapacityWeights": "capacity",
     "ProviderWeight": "capacity",
@@ -77,6 +83,7 @@ if TYPE_CHECKING:
         WebAutoscalingArgs,
     )
     from .auto_scaling_capacity import AutoScalingCapacityArgs, AutoScalingCapacityProvider
+    from .backend_service import BackendAutoscalingArgs, BackendService, BackendServiceArgs, ClientAliasArgs
     from .capacity import CapacityProviderFacts, CapacityWeights, ProviderWeight
     from .cluster import ClusterCapacityProvider, EcsCluster, EcsClusterArgs
     from .deployment_strategy import DeploymentStrategyArgs, LifecycleHookArgs
@@ -106,6 +113,7 @@ if TYPE_CHECKING:
     from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
     from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
     from .scheduled_scaling import ScheduledScalingActionArgs
+    from .service_connect import ServiceConnectBackend, ServiceConnectClientArgs
     from .task_placement import PlacementConstraint, PlacementStrategy
 
 

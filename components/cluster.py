@@ -7,7 +7,7 @@ from typing import Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .arguments import Arguments, Nested, NestedList, OneOf, Text
+from .arguments import Arguments, Flag, Nested, NestedList, OneOf, Text
 from .auto_scaling_capacity import (
     AUTO_SCALING_CAPACITY_ARGS,
     PROVIDER_NAME,
@@ -89,6 +89,9 @@ class EcsClusterArgs(TypedDict, total=False):
     """EC2 capacity providers beside FARGATE and FARGATE_SPOT, each named."""
     placement: WorkloadPlacement
     """VPC and subnets of the EC2 capacity providers' instances, unless each gives its own `placement`."""
+    service_connect: bool
+    """Create a Cloud Map HTTP namespace and make it the cluster's Service Connect default, so backends
+    (`BackendService`) publish in it and their clients resolve them through it."""
     tags: dict[str, str]
     """Tags of the cluster."""
 
@@ -128,6 +131,7 @@ ECS_CLUSTER_ARGS = Arguments(
         "default_capacity": CAPACITY,
         "capacity_providers": NestedList(arguments=CLUSTER_CAPACITY_PROVIDER_ARGS, default=[], otherwise="none"),
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS, otherwise="none"),
+        "service_connect": Flag(default=False),
         "tags": TAGS,
     },
     rules=[_placement_with_providers, _named_defaults],
@@ -141,11 +145,24 @@ class EcsCluster(pulumi.ComponentResource):
     """The cluster's name; it resolves once both capacity providers are attached."""
     arn: pulumi.Output[str]
     """The cluster's ARN; it resolves once both capacity providers are attached."""
+    service_connect_namespace_arn: pulumi.Output[str] | None
+    """ARN of the Cloud Map HTTP namespace of Service Connect; none without `service_connect`."""
 
     def __init__(self, name: str, args: EcsClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         _validate(args)
         default_capacity = ECS_CLUSTER_ARGS.value(args, "default_capacity")
         super().__init__("ecs-workloads:cluster:EcsCluster", name, None, with_tags(args.get("tags"), opts))
+        namespace = None
+        if ECS_CLUSTER_ARGS.value(args, "service_connect"):
+            # Service Connect publishes in an HTTP namespace (ECS Developer Guide, "Service Connect
+            # concepts"): API discovery only, no Route 53 private zone. Autonamed `<name>-namespace-<hex>`,
+            # within CreateHttpNamespace Name's printable ASCII of up to 1024 characters, never an ARN.
+            namespace = aws.servicediscovery.HttpNamespace(
+                f"{name}-namespace",
+                description="Service Connect names of the cluster's services",
+                opts=child(self),
+            )
+        self.service_connect_namespace_arn = namespace.arn if namespace is not None else None
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             settings=[
@@ -153,6 +170,9 @@ class EcsCluster(pulumi.ComponentResource):
                     name="containerInsights", value=ECS_CLUSTER_ARGS.value(args, "container_insights")
                 )
             ],
+            service_connect_defaults=(
+                aws.ecs.ClusterServiceConnectDefaultsArgs(namespace=namespace.arn) if namespace is not None else None
+            ),
             opts=child(self),
         )
         self._capacity = {

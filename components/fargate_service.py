@@ -1,6 +1,6 @@
 """The long-running half of the shared building block: an ECS service over a `FargateWorkload`.
 
-`AlbWebService` and `QueueBackedBatchService` both run their workload as a service; this module is the
+`AlbWebService`, `BackendService` and `QueueBackedBatchService` run their workload as a service; this module is the
 one place that decides deployment safety, placement, capacity and how autoscaling owns the desired count.
 """
 
@@ -72,6 +72,7 @@ def create_service(
     depends_on: list[pulumi.Resource] | None = None,
     providers: dict[str, CapacityProviderFacts] | None = None,
     rollout: Rollout | None = None,
+    service_connect: aws.ecs.ServiceServiceConnectConfigurationArgs | None = None,
 ) -> aws.ecs.Service:
     """Creates the ECS service; with `autoscaled`, Application Auto Scaling owns the desired count. `rollout`
     is the deployment strategy's configuration (`deployment_strategy.rollout`); without it, a rolling update."""
@@ -116,6 +117,7 @@ def create_service(
         enable_execute_command=workload.execute_command,
         load_balancers=load_balancers,
         health_check_grace_period_seconds=health_check_grace_period_seconds,
+        service_connect_configuration=service_connect,
         # The tasks carry the task definition's tags (the component's and the stack's default tags) and
         # ECS's own cluster/service tags. CreateService propagateTags is TASK_DEFINITION, SERVICE or NONE
         # (default NONE: tasks untagged); enableECSManagedTags needs propagateTags set.

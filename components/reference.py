@@ -45,6 +45,7 @@ DOCUMENTED = (
     Documented("managed_instances_capacity", "ManagedInstancesCapacityProvider", "MANAGED_INSTANCES_CAPACITY_ARGS"),
     Documented("fargate_workload", "FargateWorkload", "FARGATE_WORKLOAD_ARGS"),
     Documented("alb_web_service", "AlbWebService", "ALB_WEB_SERVICE_ARGS"),
+    Documented("backend_service", "BackendService", "BACKEND_SERVICE_ARGS"),
     Documented("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),
     Documented("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
     Documented("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),

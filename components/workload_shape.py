@@ -1,6 +1,6 @@
-"""What the three shapes share about the `FargateWorkload` they embed, handled in one place.
+"""What the four shapes share about the `FargateWorkload` they embed, handled in one place.
 
-`ScheduledEcsTask`, `QueueBackedBatchService` and `AlbWebService` each derive from `WorkloadShape`:
+`ScheduledEcsTask`, `QueueBackedBatchService`, `AlbWebService` and `BackendService` each derive from `WorkloadShape`:
 their `workload` argument is `FargateWorkloadArgs` without `vpc_id` (it comes from `placement`) and
 without `protect_data` (the shape's own `protect_data` decides), the environment names the shape sets
 itself are refused, and the task definition family defaults the same way. Every shape exposes the
@@ -43,7 +43,7 @@ CAPACITY_PROVIDERS = Check(
 
 
 class WorkloadShape(pulumi.ComponentResource):
-    """Base of the three shapes."""
+    """Base of the four shapes."""
 
     # The embedded workload's logical name and default family, as `str.format` patterns of the shape's
     # name. They differ per shape because each kept the names of its first release: a new name would

@@ -7,6 +7,8 @@
 5. A `.jsonl` file uploaded to the jsonl pipeline comes out with `review_score` on every line (and
    its bad line in the errors report); a `.JPG` uploaded to the images pipeline comes out as a
    1024×768 `resized/` copy and a 192×192 `thumbs/` square.
+6. With the picture scorer on (`pictureScorer.enabled`), the cats API scores a picture through it; with
+   the scorer stopped, the API still answers, the picture unscored.
 
 Each step prints `check passed: …`; the first failure raises `CheckFailed` with what was seen.
 """
@@ -91,7 +93,37 @@ def run_demo(system: LocalSystem) -> None:
 
     _jsonl_upload(system)
     _image_upload(system)
+    if system.scorer is not None:
+        _scoring(system)
     say("demo", "all checks passed")
+
+
+def _score(system: LocalSystem, number: int) -> dict[str, Any]:
+    response = requests.get(f"{system.cats_url}/cats/api/score-picture/{number}", timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def _scoring(system: LocalSystem) -> None:
+    """The cats API calls the scorer at PICTURE_SCORER_URL, and degrades when it is gone."""
+    assert system.scorer is not None
+    scored = _score(system, 1)
+    _check(
+        system.console.say,
+        f"cats API scored 1.jpg through the picture scorer ({scored.get('width')}×{scored.get('height')}, "
+        f"score {scored.get('score')})",
+        isinstance(scored.get("score"), float) and scored.get("width", 0) > 0,
+        f"answered {scored}",
+    )
+    system.scorer.stop()
+    system.console.say("picture-scorer", "stopped")
+    unscored = _score(system, 1)
+    _check(
+        system.console.say,
+        "with the scorer stopped, cats API still answers: 1.jpg unscored",
+        unscored.get("score") is None and unscored.get("unavailable"),
+        f"answered {unscored}",
+    )
 
 
 def _check(say: Callable[[str, str], None], label: str, ok: Any, detail: str) -> None:

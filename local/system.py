@@ -9,6 +9,9 @@ delete count and environment. What AWS would run, runs here as processes:
 - the cats service behind the ALB (`ALB_URL`): gunicorn serving `apps/cats` on a free port, its pictures
   in a moto bucket, its API token generated into a moto secret and handed to it and to the ImageAssessor
   as `API_TOKEN`, as ECS resolves the stack's container secret;
+- the picture scorer behind Service Connect, when `pictureScorer.enabled`: gunicorn serving
+  `apps/picture_scorer` on another loopback port, whose URL the cats API gets as `PICTURE_SCORER_URL`
+  where ECS would give it `http://picture-scorer:8080` (the Service Connect proxy's alias);
 - the batch services: `python -m batch_worker` processes per pipeline;
 - EventBridge Scheduler starting the ImageAssessor task: a ticker (`local.schedule`) that reads the
   schedule's State from moto at every occurrence and calls RunTask with the schedule's task count;
@@ -30,7 +33,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ecs_workloads.ops.jobs import run_task_request
+from ecs_workloads.service_connect import url_variable
 from harness.program import read_stack_config
+from stack.backend import SCORER_NAME
 from stack.config import settings_from_stack
 from stack.jobs import ASSESSOR_APP, ASSESSOR_JOB
 from stack.settings import StackSettings
@@ -48,7 +53,7 @@ from .pipeline import (
     create_pipeline,
     worker_environment,
 )
-from .processes import APPS_DIR, Processes, child_env, free_port, wait_until_answering
+from .processes import APPS_DIR, Child, Processes, child_env, free_port, wait_until_answering
 from .schedule import SimulatedClock, Ticker
 
 ASSESSOR = ASSESSOR_JOB
@@ -57,6 +62,26 @@ ASSESSOR_TIMEOUT_SECONDS = 120.0
 SERVICE_POLL_SECONDS = 1.0
 # How RunTask names the starter of a scheduled run, as EventBridge Scheduler's own does not matter here.
 SCHEDULER_STARTED_BY = "local-scheduler"
+
+
+def start_scorer(processes: Processes, environment: dict[str, str] | None = None) -> tuple[str, Child]:
+    """The picture scorer under gunicorn, as in its container, on a free loopback port; returns its URL and
+    process (stopping it shows the cats API degrading)."""
+    port = free_port()
+    env = child_env(None, **{**(environment or {}), "WEB_CONCURRENCY": "1"})
+    argv = [
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:picture_scorer.gunicorn_conf",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "picture_scorer.wsgi:app",
+    ]
+    child = processes.python(SCORER_NAME, argv, env, cwd=APPS_DIR)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_answering(f"{url}/health", child)
+    return url, child
 
 
 def start_cats(
@@ -143,6 +168,8 @@ class LocalSystem:
         self.agent: EcsAgent | None = None
         self.cats_url = ""
         self.cats_bucket = ""
+        self.scorer_url: str | None = None
+        self.scorer: Child | None = None
         self.pipelines: dict[str, Pipeline] = {}
         self.ticker: Ticker | None = None
         self.assessor_runs: list[AssessorRun] = []
@@ -201,9 +228,14 @@ class LocalSystem:
         self.aws.client("s3").create_bucket(Bucket=self.cats_bucket)
         self.api_token_secret_arn = create_token_secret(self.aws)
         self.api_token = resolve_secret(self.aws, self.api_token_secret_arn)
-        self.cats_url = start_cats(
-            self.processes, self.aws, self.cats_bucket, self.api_token, self.settings.cats.workload.environment
-        )
+        environment = dict(self.settings.cats.workload.environment)
+        scorer = self.settings.picture_scorer
+        if scorer.enabled:
+            self.scorer_url, self.scorer = start_scorer(self.processes, scorer.workload.environment)
+            self.control.add_service(SCORER_NAME, "picture_scorer", scorer.desired_count, url=self.scorer_url)
+            environment[url_variable(SCORER_NAME)] = self.scorer_url
+            self.console.say(SCORER_NAME, f"at {self.scorer_url} (Service Connect's http://{SCORER_NAME} on loopback)")
+        self.cats_url = start_cats(self.processes, self.aws, self.cats_bucket, self.api_token, environment)
         self.control.add_service(
             "cats",
             "cats",

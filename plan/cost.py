@@ -37,6 +37,8 @@ from harness.recording import Recording, Registration
 #   EC2 instances:     https://aws.amazon.com/ec2/pricing/on-demand/ (Linux, shared tenancy; INSTANCE_PRICES)
 #   EBS gp3:           https://aws.amazon.com/ebs/pricing/
 #   EFS:               https://aws.amazon.com/efs/pricing/ (Standard storage, Regional)
+#   Cloud Map:         https://aws.amazon.com/cloud-map/pricing/ (registered resources; Service Connect registers
+#                      each task of a publishing service)
 PRICES: dict[str, dict[str, float]] = {
     "us-east-1": {
         "nat_gateway_hour": 0.045,
@@ -55,6 +57,7 @@ PRICES: dict[str, dict[str, float]] = {
         "kms_key_month": 1.00,
         "ebs_gp3_gb_month": 0.08,
         "efs_standard_gb_month": 0.30,
+        "cloud_map_instance_month": 0.10,
     },
     "eu-west-1": {
         "nat_gateway_hour": 0.048,
@@ -73,6 +76,7 @@ PRICES: dict[str, dict[str, float]] = {
         "kms_key_month": 1.00,
         "ebs_gp3_gb_month": 0.088,
         "efs_standard_gb_month": 0.33,
+        "cloud_map_instance_month": 0.10,
     },
 }
 
@@ -504,6 +508,17 @@ def _services(recording: Recording, prices: dict[str, float], report: CostReport
         tasks = _idle_tasks(recording, service)
         if size is None or task_hours <= 0:
             continue
+        # Each task of a service that publishes over Service Connect is a Cloud Map instance; a client
+        # registers nothing (its proxy's lookups are not modelled).
+        published = (service.inputs.get("serviceConnectConfiguration") or {}).get("services") or []
+        if published:
+            report.add(
+                service,
+                "Cloud Map instances",
+                tasks * len(published),
+                "instance-months",
+                prices["cloud_map_instance_month"],
+            )
         strategy = service.inputs.get("capacityProviderStrategies") or _cluster_default_strategy(
             recording, service.inputs.get("cluster")
         )

@@ -113,6 +113,7 @@ class _Builder:
             if registration.type == _TASK_DEFINITION:
                 self.runner[registration.urn] = node_id(registration)
         self._alias_records()
+        self._service_connect_names()
         self._load_balancing()
         self._containers()
         self._schedules()
@@ -154,6 +155,15 @@ class _Builder:
                 target = self._resolve(alias.get("name"))
                 if target is not None and isinstance(record.inputs.get("name"), str):
                     self._identity(record.inputs["name"].rstrip("."), target)
+
+    def _service_connect_names(self) -> None:
+        # A Service Connect client alias reaches the service that publishes it (PICTURE_SCORER_URL's host).
+        for service in self.recording.of_type(_SERVICE):
+            config = service.inputs.get("serviceConnectConfiguration") or {}
+            for published in config.get("services") or []:
+                for alias in published.get("clientAlias") or []:
+                    if isinstance(alias.get("dnsName"), str):
+                        self._identity(alias["dnsName"], node_id(service))
 
     def _top_component(self, registration: Registration) -> Registration | None:
         top = None

@@ -37,3 +37,5 @@ class Foundation:
     """The cluster's on-demand/Spot weights, for a workload that sets none of its own."""
     capacity_providers: dict[str, CapacityProviderFacts]
     """The cluster's EC2 capacity providers by name; none on a Fargate-only stack."""
+    service_connect_namespace_arn: pulumi.Output[str] | None = None
+    """The cluster's Service Connect namespace, when the stack runs a backend."""

@@ -18,6 +18,7 @@ from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, where_it_runs
 from ecs_workloads.network import NETWORK_ARGS, ExistingVpcArgs, NetworkArgs
 from ecs_workloads.validation import ArgumentProblems
 
+from .backend import PictureScorerSettings
 from .batch import BatchPipelines, default_pipelines
 from .capacity_providers import CapacityProviderSettings
 from .component_rules import config_wording, raise_component_problems
@@ -167,6 +168,9 @@ class StackSettings(Section):
         default_factory=AlarmsSettings, description="Where alarms and failed-run alerts are sent."
     )
     cats: CatsSettings = Field(default_factory=CatsSettings, description="The cats web service.")
+    picture_scorer: PictureScorerSettings = Field(
+        default_factory=PictureScorerSettings, description="The picture scorer the cats API calls over Service Connect."
+    )
     image_assessor: ImageAssessorSettings = Field(
         default_factory=ImageAssessorSettings, description="The ImageAssessor scheduled job."
     )
@@ -204,7 +208,11 @@ class StackSettings(Section):
         return self
 
     def _workloads(self) -> list[tuple[str, WorkloadSettings]]:
-        found = [("cats.workload", self.cats.workload), ("imageAssessor.workload", self.image_assessor.workload)]
+        found = [
+            ("cats.workload", self.cats.workload),
+            ("pictureScorer.workload", self.picture_scorer.workload),
+            ("imageAssessor.workload", self.image_assessor.workload),
+        ]
         found += [(f"jobs[{index}].workload", job.workload) for index, job in enumerate(self.jobs)]
         found += [(f"batch.{name}.workload", pipeline.workload) for name, pipeline in self.batch.items()]
         return found

@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from ecs_workloads import AlarmTopic, EcsCluster, EcsClusterArgs, Network, OperationsDashboard
 
+from .backend import SCORER_NAME, build_backend, scorer_outputs
 from .batch import build_batch
 from .foundation import Foundation
 from .jobs import build_jobs
@@ -20,6 +21,9 @@ def build_foundation(settings: StackSettings) -> Foundation:
     """The network, cluster and alarm topic every workload shares, with the stack-wide choices they need."""
     network = Network("network", settings.network.args())
     cluster_args = settings.cluster.args()
+    # The namespace exists only for the backends that publish in it.
+    if settings.picture_scorer.enabled:
+        cluster_args["service_connect"] = True
     if settings.cluster.capacity_providers:
         # The instances run where the tasks do: the workload subnets, with NAT or public IPs as they have.
         cluster_args["placement"] = network.placement()
@@ -36,19 +40,23 @@ def build_foundation(settings: StackSettings) -> Foundation:
         execute_command=settings.execute_command,
         default_capacity=settings.cluster.default_capacity,
         capacity_providers=cluster.capacity_providers,
+        service_connect_namespace_arn=cluster.service_connect_namespace_arn,
     )
 
 
 def build_system(settings: StackSettings) -> dict[str, Any]:
     """Creates the stack's resources and returns the stack outputs (the operator CLI reads them)."""
     foundation = build_foundation(settings)
-    web = build_web(foundation, settings.cats)
+    scorer = build_backend(foundation, settings.picture_scorer)
+    web = build_web(foundation, settings.cats, [scorer.endpoint()] if scorer is not None else [])
     # The assessor reaches the cats API through the load balancer's URL output, never a typed value, and
     # holds the same token secret as the service.
     jobs = build_jobs(foundation, settings.image_assessor, settings.jobs, web.alb_url, web.api_token_secret_arn)
     batch = build_batch(foundation, settings.batch)
     web_outputs = dict(web.outputs)
     services = {**web_outputs.pop("services"), **batch["services"]}
+    if scorer is not None:
+        services[SCORER_NAME] = scorer_outputs(scorer, settings.picture_scorer)
     dashboard = OperationsDashboard(
         "operations",
         {

@@ -8,6 +8,7 @@ ImageAssessor receive it as the ECS secret `API_TOKEN`; no config key can set or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -31,7 +32,9 @@ from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.generated_secret import GeneratedSecret
 from ecs_workloads.operations_dashboard import WebMetrics
 from ecs_workloads.private_bucket import PrivateBucket
+from ecs_workloads.service_connect import ServiceConnectBackend, url_variable
 
+from .backend import SCORER_NAME
 from .component_rules import raise_component_problems, raise_rule_problems
 from .foundation import Foundation
 from .scheduled_scaling import ScheduledScalingSettings
@@ -44,7 +47,8 @@ CATS_APP = "cats"
 CATS_PORT = 8080
 # The variable both apps read the token from (apps/cats, apps/image_assessor).
 API_TOKEN_VARIABLE = "API_TOKEN"
-_STACK_ENV = ("BUCKET_NAME", API_TOKEN_VARIABLE)
+# The scorer's URL is set by the Service Connect client option when the stack runs the scorer.
+_STACK_ENV = ("BUCKET_NAME", API_TOKEN_VARIABLE, url_variable(SCORER_NAME))
 _WEB = ALB_WEB_SERVICE_ARGS
 _SCALING = WEB_AUTOSCALING_ARGS
 _STRATEGY = DEPLOYMENT_STRATEGY_ARGS
@@ -159,7 +163,8 @@ class CatsSettings(Section):
         if taken:
             verb, pronoun = ("is", "it") if len(taken) == 1 else ("are", "them")
             raise ValueError(
-                f"{', '.join(taken)} {verb} set by the stack (the pictures bucket, the generated API token); "
+                f"{', '.join(taken)} {verb} set by the stack (the pictures bucket, the generated API token, the "
+                "picture scorer's URL); "
                 f"remove {pronoun}"
             )
         return value
@@ -223,8 +228,9 @@ class CatsWeb:
     metrics: WebMetrics
 
 
-def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
-    """Creates the pictures bucket, the API token and the cats service on its own load balancer."""
+def build_web(foundation: Foundation, cats: CatsSettings, backends: Sequence[ServiceConnectBackend] = ()) -> CatsWeb:
+    """Creates the pictures bucket, the API token and the cats service on its own load balancer; the
+    service calls `backends` over Service Connect."""
     protect = foundation.protect_data
     bucket = PrivateBucket("cats-pictures", {"protect_data": protect})
     token = GeneratedSecret(
@@ -255,6 +261,9 @@ def build_web(foundation: Foundation, cats: CatsSettings) -> CatsWeb:
         "alarm_topic_arn": foundation.alarm_topic_arn,
         "protect_data": protect,
     }
+    if backends:
+        assert foundation.service_connect_namespace_arn is not None, "backends publish in the cluster's namespace"
+        args["service_connect"] = {"namespace": foundation.service_connect_namespace_arn, "backends": list(backends)}
     service = AlbWebService("cats", args)
 
     service.grant(

@@ -15,6 +15,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import BaseConverter
 
+from .scorer import PictureScorer, scorer_from_env
 from .storage import (
     PICTURE_NUMBER,
     ConfigError,
@@ -106,13 +107,21 @@ def _json_error(status: int, error: str, message: str) -> Response:
     return response
 
 
-def create_app(store: PictureStore, api_token: str | None = None, *, read_only_public: bool = False) -> Flask:
-    """Build the app around `store`, seeding it with the bundled pictures it does not hold yet.
+def create_app(
+    store: PictureStore,
+    api_token: str | None = None,
+    *,
+    read_only_public: bool = False,
+    scorer: PictureScorer | None = None,
+) -> Flask:
+    """Build the app around `store`, seeding it with the bundled pictures it does not hold yet; `scorer`
+    scores pictures (none: pictures are reported unscored).
 
     Delete and reset require `Authorization: Bearer <api_token>`; with `read_only_public` (and no token)
     they are refused to everyone (403). There is no open mode: without either, ConfigError.
     """
     access = check_access(api_token, read_only_public)
+    scorer = scorer or PictureScorer(None)
     # The static folder sits under /cats/ because the load balancer forwards only /cats* here.
     app = Flask(__name__, static_url_path="/cats/static")
     app.json.sort_keys = False  # keep 1.jpg, 2.jpg, ..., 10.jpg in numeric order
@@ -204,6 +213,17 @@ def create_app(store: PictureStore, api_token: str | None = None, *, read_only_p
         log.info("pictures reset", extra={"pictures": len(restored)})
         return jsonify(_listing(restored))
 
+    @app.get(f"{API}/score-picture/<picture:number>")
+    def score_picture(number: int) -> Response:
+        name = f"{number}.jpg"
+        body = store.read(name)
+        if body is None:
+            abort(404, f"{name} does not exist or was deleted")
+        scored = scorer.score(body)
+        if scored.score is None:
+            return jsonify(picture=name, score=None, unavailable=scored.unavailable)
+        return jsonify(picture=name, **scored.score)
+
     @app.get("/cats/")
     def page() -> str:
         remaining = set(store.remaining())
@@ -222,8 +242,14 @@ def create_app(store: PictureStore, api_token: str | None = None, *, read_only_p
 
 
 def app_from_env(environ: Mapping[str, str] | None = None) -> Flask:
-    """The app as configured by BUCKET_NAME or PICTURES_DIR, and API_TOKEN or READ_ONLY_PUBLIC."""
+    """The app as configured by BUCKET_NAME or PICTURES_DIR, API_TOKEN or READ_ONLY_PUBLIC, and
+    PICTURE_SCORER_URL."""
     environ = os.environ if environ is None else environ
     # Access first: a missing token is reported before any storage is touched.
     access = access_from_env(environ)
-    return create_app(store_from_env(environ), access.token, read_only_public=access.read_only_public)
+    return create_app(
+        store_from_env(environ),
+        access.token,
+        read_only_public=access.read_only_public,
+        scorer=scorer_from_env(environ),
+    )

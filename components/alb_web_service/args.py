@@ -32,7 +32,17 @@ from ..name_limits import (
 )
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..scheduled_scaling import SCHEDULED_SCALING, ScalingBounds, ScheduledScalingActionArgs, check_scheduled_scaling
+from ..service_connect import SERVICE_CONNECT_CLIENT_ARGS, ServiceConnectClientArgs, client_environment
 from ..tags import TAGS
+from ..target_tracking import (
+    SCALE_IN_COOLDOWN,
+    SCALE_OUT_COOLDOWN,
+    TASK_COUNT,
+    UTILIZATION_PERCENT,
+    at_least_one_target,
+    desired_count_within_autoscaling,
+    scaling_bounds,
+)
 from ..validation import ArgumentProblems, cidr_networks
 from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity, validate_embedded_workload
 
@@ -134,20 +144,6 @@ DATABASE_ACCESS_ARGS = Arguments(
 )
 
 
-def _scaling_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
-    if args["max_tasks"] < args["min_tasks"]:
-        problems.add(f"{prefix}max_tasks", args["max_tasks"], f"at least min_tasks ({args['min_tasks']})")
-
-
-def _scaling_target(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
-    if "cpu_target_percent" not in args and "requests_per_target" not in args:
-        problems.add(
-            prefix.removesuffix(".") or "autoscaling",
-            dict(args),
-            "give cpu_target_percent, requests_per_target or both",
-        )
-
-
 class WebAutoscalingArgs(TypedDict, total=False):
     """Target-tracking autoscaling of the task count. Give at least one target."""
 
@@ -168,16 +164,14 @@ class WebAutoscalingArgs(TypedDict, total=False):
 WEB_AUTOSCALING_ARGS = Arguments(
     WebAutoscalingArgs,
     {
-        # ECS services run at most 1000 tasks by default (Amazon ECS service quotas: tasks per service).
-        "min_tasks": Integer(low=1, high=1000),
-        "max_tasks": Integer(low=1, high=1000),
-        "cpu_target_percent": Number(low=0, high=100, low_open=True, otherwise="no CPU target"),
+        "min_tasks": TASK_COUNT,
+        "max_tasks": TASK_COUNT,
+        "cpu_target_percent": replace(UTILIZATION_PERCENT, otherwise="no CPU target"),
         "requests_per_target": Integer(low=1, high=1_000_000, otherwise="no request target"),
-        # Cooldowns are seconds; an hour bounds a typo (Application Auto Scaling takes any non-negative value).
-        "scale_in_cooldown": Integer(low=0, high=3600, default=300),
-        "scale_out_cooldown": Integer(low=0, high=3600, default=60),
+        "scale_in_cooldown": SCALE_IN_COOLDOWN,
+        "scale_out_cooldown": SCALE_OUT_COOLDOWN,
     },
-    rules=[_scaling_bounds, _scaling_target],
+    rules=[scaling_bounds, at_least_one_target("cpu_target_percent", "requests_per_target")],
 )
 
 
@@ -251,6 +245,10 @@ class AlbWebServiceArgs(TypedDict, total=False):
     """Seconds ECS ignores failing ALB health checks of a new task."""
     database_access: list[DatabaseAccessArgs]
     """Security groups (e.g. an RDS database's) that admit this service's tasks."""
+    service_connect: ServiceConnectClientArgs
+    """Call these backends (`BackendService.endpoint()`) through ECS Service Connect: the tasks get the
+    Service Connect proxy of the cluster's namespace, each backend admits them on its port, and each
+    backend's URL is set as `<NAME>_URL` (e.g. PICTURE_SCORER_URL)."""
     autoscaling: WebAutoscalingArgs
     """Target-tracking autoscaling of the task count; the service starts with `min_tasks` tasks unless
     `deployment.desired_count` says otherwise."""
@@ -345,6 +343,7 @@ ALB_WEB_SERVICE_ARGS = Arguments(
         # ecs CreateService healthCheckGracePeriodSeconds: up to 2147483647.
         "health_check_grace_period_seconds": Integer(low=0, high=2_147_483_647, default=30),
         "database_access": NestedList(arguments=DATABASE_ACCESS_ARGS, default=[]),
+        "service_connect": Nested(arguments=SERVICE_CONNECT_CLIENT_ARGS, otherwise="no Service Connect"),
         "autoscaling": Nested(arguments=WEB_AUTOSCALING_ARGS, otherwise="fixed deployment.desired_count"),
         "scheduled_scaling": SCHEDULED_SCALING,
         "alarm_topic_arn": replace(TOPIC_ARN, otherwise="no alarms"),
@@ -447,26 +446,6 @@ def _timeout_below_interval(args: Mapping[str, Any], problems: ArgumentProblems,
         problems.add(f"{prefix}health_check_timeout", timeout, f"must be less than health_check_interval ({interval})")
 
 
-def desired_count_within_autoscaling(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
-    """A given initial task count lies within the autoscaling bounds, which would move it there at once."""
-    autoscaling, deployment = args.get("autoscaling"), args.get("deployment")
-    if not isinstance(autoscaling, dict) or not isinstance(deployment, dict):
-        return
-    desired = deployment.get("desired_count")
-    if not (
-        _valid(WEB_AUTOSCALING_ARGS, autoscaling, "min_tasks")
-        and _valid(WEB_AUTOSCALING_ARGS, autoscaling, "max_tasks")
-    ):
-        return
-    if not isinstance(desired, int) or isinstance(desired, bool):
-        return
-    low, high = autoscaling["min_tasks"], autoscaling["max_tasks"]
-    if not low <= desired <= high:
-        problems.add(
-            f"{prefix}deployment.desired_count", desired, f"within autoscaling min_tasks..max_tasks ({low}..{high})"
-        )
-
-
 def scheduled_scaling_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
     """Scheduled actions set the scalable target's min and max: with autoscaling within what its task counts
     allow, without it within what the desired count allows."""
@@ -520,6 +499,13 @@ ALB_WEB_SERVICE_SHIFTING_NAMES = ComponentNames(
 )
 
 
+def _known_client(client: Any) -> Any:
+    """The Service Connect client arguments when they passed their declaration, for the names they reserve."""
+    problems = ArgumentProblems("AlbWebService")
+    SERVICE_CONNECT_CLIENT_ARGS.check(client, problems)
+    return client if client is not None and not problems else None
+
+
 def validate_alb_web_service_args(args: AlbWebServiceArgs, *, name: str | None = None) -> None:
     """Raises one ValueError listing every problem in `args`, and in `name` when given."""
     problems = ArgumentProblems("AlbWebService")
@@ -530,7 +516,10 @@ def validate_alb_web_service_args(args: AlbWebServiceArgs, *, name: str | None =
     given = ALB_WEB_SERVICE_ARGS.check(args, problems)
     if given is not None:
         validate_embedded_workload(
-            problems, given.get("workload"), required={"port": "the container port the ALB forwards to (required)"}
+            problems,
+            given.get("workload"),
+            reserved_environment=client_environment(_known_client(given.get("service_connect"))),
+            required={"port": "the container port the ALB forwards to (required)"},
         )
         for rule in ALB_WEB_SERVICE_RULES:
             rule(given, problems, "")

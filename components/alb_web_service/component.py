@@ -2,16 +2,21 @@
 together around its embedded workload."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+from typing import cast
+
 import pulumi
 import pulumi_aws as aws
 
 from ..auto_scaling_capacity import DYNAMIC_HOST_PORTS
 from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, rollout, shifts_traffic
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs, create_service, scaling_target
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
 from ..options import child
 from ..outputs import register_declared_outputs
 from ..scheduled_scaling import scheduled_actions
+from ..service_connect import admit_clients, client_configuration, client_environment
 from ..tags import with_tags
+from ..target_tracking import initial_deployment
 from ..workload_shape import WorkloadShape, placed_on_capacity
 from .alarms import alarms
 from .args import (
@@ -73,9 +78,17 @@ class AlbWebService(WorkloadShape):
         value = ALB_WEB_SERVICE_ARGS.value
         placement = args["placement"]
         port = args["workload"]["port"]
+        client = args.get("service_connect")
+        calling: FargateWorkloadArgs = {
+            **args["workload"],
+            "environment": {
+                **FARGATE_WORKLOAD_ARGS.value(args["workload"], "environment"),
+                **client_environment(client),
+            },
+        }
         workload = self._embed_workload(
             name,
-            args["workload"],
+            calling,
             vpc_id=placement["vpc_id"],
             subnet_ids=placement["subnet_ids"],
             protect_data=value(args, "protect_data"),
@@ -125,11 +138,11 @@ class AlbWebService(WorkloadShape):
                 opts=child(self),
             )
 
+        admit_clients(self, name, client, tasks_sg)
+
         scaling = args.get("autoscaling")
         schedule = value(args, "scheduled_scaling")
-        deployment: ServiceDeploymentArgs = {**value(args, "deployment")}
-        if scaling is not None:
-            deployment.setdefault("desired_count", scaling["min_tasks"])
+        deployment = cast(ServiceDeploymentArgs, initial_deployment(value(args, "deployment"), scaling))
         alarm_names = (
             alarms(self, name, args, lb.arn_suffix, groups.all)
             if "alarm_topic_arn" in args or DEPLOYMENT_STRATEGY_ARGS.value(strategy, "rollback_on_alarm")
@@ -171,6 +184,11 @@ class AlbWebService(WorkloadShape):
             depends_on=ready,
             providers=providers,
             rollout=rollout(strategy, alarm_names=alarm_names, role_arn=role_arn),
+            service_connect=(
+                client_configuration(client, workload.log_group_name, aws.get_region_output().region)
+                if client is not None
+                else None
+            ),
         )
         if scaling is not None or schedule:
             # Without autoscaling the schedule alone moves the count: the target starts at the fixed count.

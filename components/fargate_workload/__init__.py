@@ -1,4 +1,4 @@
-"""The building block all three shapes share: one container on Fargate, its task definition, image, log
+"""The building block all four shapes share: one container on Fargate, its task definition, image, log
 group, roles and security group.
 
 `ScheduledEcsTask`, `QueueBackedBatchService` and `AlbWebService` each embed one `FargateWorkload` and

@@ -8,9 +8,10 @@ from typing import Any, Required, TypedDict
 
 import pulumi
 
-from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, OneOf, Text
+from ..arguments import MISSING, Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, OneOf, Text
 from ..fargate_sizes import FARGATE_MEMORY_BY_CPU, FARGATE_MEMORY_RANGE, fargate_memory_problem
 from ..name_limits import ECR_REPOSITORY, IAM_ROLE, IAM_ROLE_POLICY, LOG_GROUP, SECURITY_GROUP, ComponentNames
+from ..service_connect import APP_PROTOCOL, PORT_NAME
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
 from .container_order import ContainerFacts, order_problems
@@ -200,6 +201,10 @@ class FargateWorkloadArgs(TypedDict, total=False):
     The execution role may read exactly these."""
     port: int
     """Container port (TCP) the workload listens on."""
+    port_name: str
+    """Name of the port mapping of `port`, by which ECS Service Connect publishes it."""
+    app_protocol: str
+    """Application protocol of the named port, which Service Connect's proxy speaks and measures."""
     health_check: ContainerHealthCheck
     """Container health check."""
     stop_timeout: int
@@ -277,11 +282,20 @@ def where_it_runs(args: Mapping[str, Any], problems: ArgumentProblems, prefix: s
         problems.add(f"{prefix}memory_reservation", reservation, f"at most memory ({value(args, 'memory')})")
 
 
+def _named_port(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    # PortMapping.appProtocol applies to a named mapping only (ECS API reference, PortMapping).
+    if "app_protocol" in args and "port_name" not in args:
+        problems.add(f"{prefix}app_protocol", args["app_protocol"], "only with port_name")
+
+
 def host_port_needs_port(args: Any, problems: ArgumentProblems, prefix: str = "") -> None:
     """A host port maps the container's `port`; without one it would map nothing. Not a declaration rule:
     a shape that sets the port itself (the stack's web service) is checked once the port is known."""
-    if isinstance(args, dict) and "host_port" in args and "port" not in args:
-        problems.add(f"{prefix}host_port", args["host_port"], "only with a port (the container port it maps)")
+    if not isinstance(args, dict) or "port" in args:
+        return
+    for key in ("host_port", "port_name"):
+        if key in args:
+            problems.add(f"{prefix}{key}", args[key], "only with a port (the container port it maps)")
 
 
 def environment_entries(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
@@ -475,6 +489,8 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "environment": _ENVIRONMENT,
         "secrets": _SECRETS,
         "port": _PORT,
+        "port_name": replace(PORT_NAME, otherwise="an unnamed port mapping"),
+        "app_protocol": replace(APP_PROTOCOL, default=MISSING, otherwise="none (plain TCP)"),
         "health_check": _HEALTH_CHECK,
         # ContainerDefinition.stopTimeout (ECS API reference): at most 120 seconds on Fargate; 2 is the least
         # that lets an init process forward SIGTERM.
@@ -494,6 +510,7 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         _one_image_source,
         _fargate_size,
         where_it_runs,
+        _named_port,
         environment_entries,
         containers_fit_together,
         efs_volumes_fit,

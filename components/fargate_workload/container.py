@@ -181,6 +181,10 @@ def container_definition(
         if value(args, "network_mode") == "bridge":
             # hostPort 0: ECS picks a free port from the instance's ephemeral range for each task.
             mapping["hostPort"] = args.get("host_port", 0)
+        if "port_name" in args:
+            mapping["name"] = args["port_name"]
+        if "app_protocol" in args:
+            mapping["appProtocol"] = args["app_protocol"]
         container["portMappings"] = [mapping]
     if "gpus" in args:
         container["resourceRequirements"] = [{"type": "GPU", "value": str(args["gpus"])}]

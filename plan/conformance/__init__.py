@@ -23,6 +23,7 @@ TRANSLATORS: dict[str, Callable[[Registration], list[Request]]] = {
     "aws:ecs/service:Service": requests.service,
     "aws:ecs/cluster:Cluster": requests.cluster,
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": requests.capacity_providers,
+    "aws:servicediscovery/httpNamespace:HttpNamespace": requests.http_namespace,
     "aws:iam/role:Role": requests.role,
     "aws:iam/rolePolicy:RolePolicy": requests.role_policy,
     "aws:sqs/queue:Queue": requests.queue,

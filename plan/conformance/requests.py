@@ -110,6 +110,8 @@ def service(reg: Registration) -> list[Request]:
         "alarms": params.pop("alarms", None),
     }
     params["deploymentConfiguration"] = {k: v for k, v in deployment.items() if v is not None}
+    if "serviceConnectConfiguration" in params:
+        params["serviceConnectConfiguration"] = _service_connect(params["serviceConnectConfiguration"])
     return _one(reg, "ecs", "CreateService", {k: v for k, v in params.items() if v is not None})
 
 
@@ -124,8 +126,23 @@ def _minutes(value: Any) -> Any:
     return value
 
 
+def _service_connect(config: dict[str, Any]) -> dict[str, Any]:
+    """pulumi-aws names each service's `clientAliases` list `clientAlias`."""
+    services = [
+        {("clientAliases" if k == "clientAlias" else k): v for k, v in service.items()}
+        for service in config.get("services", [])
+    ]
+    return {**config, "services": services} if services else config
+
+
 def cluster(reg: Registration) -> list[Request]:
+    # serviceConnectDefaults passes as it is: pulumi-aws and ECS both spell it {namespace}.
     return _one(reg, "ecs", "CreateCluster", {"clusterName": _name(reg), **_pick(reg.inputs, "tags")})
+
+
+def http_namespace(reg: Registration) -> list[Request]:
+    params = {"Name": _name(reg), "Description": reg.inputs.get("description")}
+    return _one(reg, "servicediscovery", "CreateHttpNamespace", {k: v for k, v in params.items() if v is not None})
 
 
 def capacity_providers(reg: Registration) -> list[Request]:

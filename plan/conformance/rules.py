@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ecs_workloads import name_limits
+from ecs_workloads.arguments import Text
 from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU, fargate_memory_problem
 from ecs_workloads.name_limits import NameLimit
 from ecs_workloads.schedule_expression import normalize_schedule_expression
+from ecs_workloads.service_connect import DNS_NAME, PORT_NAME
 
 from .model import Finding
 from .requests import Request
@@ -376,6 +378,11 @@ def _principal_conditions(request: Request) -> list[Finding]:
 
 
 _C = {
+    "sc-names": "ECS API Reference, ServiceConnectService portName/discoveryName and PortMapping name: up to 64 "
+    "lowercase letters, numbers, _ and -, not starting with -; ServiceConnectClientAlias dnsName: up to 127, also .",
+    "sc-access-logs": "ECS Developer Guide, Service Connect access logs: delivered to the logConfiguration "
+    "destination, which must be set",
+    "app-protocol": "ECS API Reference, PortMapping appProtocol: applies to a named port mapping (Service Connect)",
     "fargate": "ECS Developer Guide, Task CPU and memory (Fargate)",
     "awsvpc": "ECS API Reference, PortMapping hostPort: with awsvpc it must equal containerPort or be omitted",
     "launch": "ECS API Reference, CreateService/RunTask: launchType and capacityProviderStrategy are exclusive",
@@ -451,6 +458,43 @@ def _instances_distribution(request: Request) -> list[Finding]:
     return found
 
 
+def _named(path: str, value: object, spec: Text) -> list[Finding]:
+    problem = spec.problem(value)
+    return [Finding(path, value, f"must be {problem}")] if problem else []
+
+
+def _service_connect_names(request: Request) -> list[Finding]:
+    config = request.params.get("serviceConnectConfiguration") or {}
+    found = []
+    for index, service in enumerate(config.get("services", [])):
+        where = f"serviceConnectConfiguration.services[{index}]"
+        found += _named(f"{where}.portName", service.get("portName"), PORT_NAME)
+        if "discoveryName" in service:
+            found += _named(f"{where}.discoveryName", service["discoveryName"], PORT_NAME)
+        for a, alias in enumerate(service.get("clientAliases", [])):
+            found += _named(f"{where}.clientAliases[{a}].dnsName", alias.get("dnsName"), DNS_NAME)
+    return found
+
+
+def _access_logs_need_log_configuration(request: Request) -> list[Finding]:
+    config = request.params.get("serviceConnectConfiguration") or {}
+    if "accessLogConfiguration" in config and "logConfiguration" not in config:
+        return [Finding("serviceConnectConfiguration.logConfiguration", None, "required with accessLogConfiguration")]
+    return []
+
+
+def _port_mapping_names(request: Request) -> list[Finding]:
+    found = []
+    for index, container in enumerate(request.params.get("containerDefinitions", [])):
+        for p, mapping in enumerate(container.get("portMappings", [])):
+            where = f"containerDefinitions[{index}].portMappings[{p}]"
+            if "name" in mapping:
+                found += _named(f"{where}.name", mapping["name"], PORT_NAME)
+            elif "appProtocol" in mapping:
+                found.append(Finding(f"{where}.appProtocol", mapping["appProtocol"], "only on a named port mapping"))
+    return found
+
+
 RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
     ("iam", "CreateRole"): (_name_length("iam-role-name", "RoleName", name_limits.IAM_ROLE),),
     ("iam", "PutRolePolicy"): (
@@ -481,11 +525,14 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
         Rule("mount-volume", _C["volumes"], _mounts_name_volumes),
         Rule("firelens-pair", _C["firelens"], _firelens_pairs),
         Rule("efs-volume", _C["efs-volume"], _efs_volume_configuration),
+        Rule("port-mapping-name", _C["sc-names"], _port_mapping_names),
     ),
     ("efs", "PutLifecycleConfiguration"): (Rule("efs-lifecycle", _C["efs-lifecycle"], _one_transition_per_policy),),
     ("ecs", "CreateService"): (
         Rule("service-launch", _C["launch"], _launch_type_xor_strategy),
         Rule("placement-ec2", _C["placement"], _placement_on_ec2_only),
+        Rule("service-connect-names", _C["sc-names"], _service_connect_names),
+        Rule("service-connect-access-logs", _C["sc-access-logs"], _access_logs_need_log_configuration),
     ),
     ("ecs", "CreateCapacityProvider"): (Rule("provider-name", _C["provider-name"], _provider_name_prefix),),
     ("autoscaling", "CreateAutoScalingGroup"): (Rule("asg-distribution", _C["distribution"], _instances_distribution),),

@@ -66,9 +66,17 @@ def test_without_tags_the_cluster_gets_none():
 
 
 def test_every_declared_output_is_registered():
-    recording = run_callable(lambda: EcsCluster("ecs", {}))
+    recording = run_callable(lambda: EcsCluster("ecs", {"service_connect": True}))
     registered = registered_output_names(recording, "ecs-workloads:cluster:EcsCluster")
-    assert registered == set(declared_outputs(EcsCluster)) == {"name", "arn"}
+    assert registered == set(declared_outputs(EcsCluster)) == {"name", "arn", "service_connect_namespace_arn"}
+
+
+def test_without_service_connect_there_is_no_namespace():
+    recording = run_callable(lambda: EcsCluster("ecs", {}))
+    assert recording.of_type("aws:servicediscovery/httpNamespace:HttpNamespace") == []
+    assert "serviceConnectDefaults" not in recording.one("aws:ecs/cluster:Cluster").inputs
+    registered = registered_output_names(recording, "ecs-workloads:cluster:EcsCluster")
+    assert registered == {"name", "arn"}
 
 
 def test_capacity_weight_problems_are_each_named():

@@ -314,3 +314,18 @@ def test_pulumis_component_analyzer_reads_the_arguments_and_outputs_with_their_d
     assert all(prop.description for prop in definition.outputs.values())
     health = analysis["type_definitions"]["ContainerHealthCheck"]
     assert all(prop.description for prop in health.properties.values())
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"port_name": "http"}, "port_name: 'http' — only with a port (the container port it maps)"),
+        ({"port": 8080, "app_protocol": "http"}, "app_protocol: 'http' — only with port_name"),
+        ({"port": 8080, "port_name": "web", "app_protocol": "tcp"}, "app_protocol: 'tcp' — one of http, http2, grpc"),
+    ],
+)
+def test_a_named_port_needs_its_port_and_a_known_protocol(extra, message):
+    args = {"vpc_id": "vpc-0abc1234", "image": "public.ecr.aws/acme/app:1.0", **extra}
+    with pytest.raises(ValueError) as caught:
+        run_callable(lambda: FargateWorkload("app", args))
+    assert str(caught.value).splitlines() == ["invalid FargateWorkload arguments:", f"  {message}"]

@@ -272,7 +272,7 @@ def test_seeded_documents_inside_requests_are_checked(recordings):
 def test_plan_prints_the_conformance_line(capsys):
     assert main(["prod"]) == 0
     out = capsys.readouterr().out
-    assert "\nAWS rules: 166 requests checked, 0 problems\n" in out
+    assert "\nAWS rules: 182 requests checked, 0 problems\n" in out
 
 
 def _longest_job_name() -> str:
@@ -617,3 +617,58 @@ def test_efs_client_actions_are_permissions_of_their_own():
         action_problem("elasticfilesystem:ClientRead")
         == "elasticfilesystem:ClientRead is not a elasticfilesystem action"
     )
+
+
+def _scorer_connect(recordings) -> dict:
+    service = next(r for r in recordings["prod"].registrations if r.name == "picture-scorer-service")
+    return json.loads(json.dumps(service.inputs["serviceConnectConfiguration"]))
+
+
+def test_the_service_connect_inputs_reach_the_create_service_request(recordings):
+    requests = conformance.check(recordings["prod"]).requests
+    create = next(r for r in requests if r.resource == "picture-scorer-service")
+    connect = create.params["serviceConnectConfiguration"]
+    assert connect["services"][0]["clientAliases"] == [{"port": 8080, "dnsName": "picture-scorer"}]
+    assert connect["accessLogConfiguration"] == {"format": "JSON", "includeQueryParameters": "DISABLED"}
+    namespace = next(r for r in requests if r.resource == "ecs-namespace")
+    assert (namespace.service, namespace.operation) == ("servicediscovery", "CreateHttpNamespace")
+    cluster = next(r for r in requests if r.resource == "ecs-cluster")
+    assert cluster.params["serviceConnectDefaults"] == {"namespace": namespace_arn(recordings)}
+
+
+def namespace_arn(recordings) -> str:
+    return next(r for r in recordings["prod"].registrations if r.name == "ecs-namespace").outputs["arn"]
+
+
+def test_seeded_service_connect_defects_are_caught(recordings):
+    connect = _scorer_connect(recordings)
+    connect["services"][0]["discoveryName"] = "-scorer"
+    connect["services"][0]["clientAlias"][0]["dnsName"] = "Scorer"
+    connect["accessLogConfiguration"]["format"] = "XML"
+    del connect["logConfiguration"]
+    problems = _seeded(recordings["prod"], "picture-scorer-service", inputs={"serviceConnectConfiguration": connect})
+    assert sorted((p.path, p.value) for p in problems) == [
+        ("serviceConnectConfiguration.accessLogConfiguration.format", "XML"),
+        ("serviceConnectConfiguration.logConfiguration", None),
+        ("serviceConnectConfiguration.services[0].clientAliases[0].dnsName", "Scorer"),
+        ("serviceConnectConfiguration.services[0].discoveryName", "-scorer"),
+    ]
+
+
+def test_seeded_port_mapping_defects_are_caught(recordings):
+    mapping = {"containerPort": 8080, "protocol": "tcp", "name": "HTTP", "appProtocol": "tcp"}
+    containers = _container_definitions(recordings["prod"], "picture-scorer-task", portMappings=[mapping])
+    problems = _seeded(recordings["prod"], "picture-scorer-task", inputs={"containerDefinitions": containers})
+    assert sorted((p.path, p.value) for p in problems) == [
+        ("containerDefinitions[0].portMappings[0].appProtocol", "tcp"),
+        ("containerDefinitions[0].portMappings[0].name", "HTTP"),
+    ]
+    unnamed = [{"containerPort": 8080, "protocol": "tcp", "appProtocol": "http"}]
+    containers = _container_definitions(recordings["prod"], "picture-scorer-task", portMappings=unnamed)
+    problems = _seeded(recordings["prod"], "picture-scorer-task", inputs={"containerDefinitions": containers})
+    assert [(p.path, p.value) for p in problems] == [("containerDefinitions[0].portMappings[0].appProtocol", "http")]
+
+
+def test_seeded_namespace_name_defect_is_caught(recordings):
+    problems = _seeded(recordings["prod"], "ecs-namespace", outputs={"name": "arn:aws:servicediscovery:ns"})
+    assert [(p.path, p.value) for p in problems] == [("Name", "arn:aws:servicediscovery:ns")]

@@ -79,6 +79,13 @@ def test_load_balancer_routes_to_the_service(dev):
     assert not any(node.startswith("task_cats") for node in dev.nodes)
 
 
+def test_the_cats_service_calls_the_backend_by_its_service_connect_alias(dev):
+    # PICTURE_SCORER_URL names the alias the scorer publishes, not any resource's ARN or DNS name.
+    edge = _edge(dev, "service_cats_service", "service_picture_scorer_service")
+    assert edge.label == "PICTURE_SCORER_URL"
+    assert dev.nodes["service_picture_scorer_service"].group == "BackendService_picture_scorer"
+
+
 def test_every_alarm_notifies_the_topic_or_scales_a_service_and_watches_a_resource(dev_recording, dev):
     alarms = dev_recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     assert len(alarms) == 11

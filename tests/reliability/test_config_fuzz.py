@@ -43,6 +43,7 @@ from pydantic import BaseModel
 
 from ecs_workloads import (
     AlbWebService,
+    BackendService,
     EcsCluster,
     FargateWorkload,
     Network,
@@ -62,6 +63,7 @@ from ecs_workloads.arguments import (
     Spec,
     Text,
 )
+from ecs_workloads.backend_service import BACKEND_SERVICE_ARGS
 from ecs_workloads.cluster import ECS_CLUSTER_ARGS
 from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU
 from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS
@@ -753,6 +755,23 @@ COMPONENTS: dict[str, tuple[Callable[[str, Any], Any], str, dict[str, Any]]] = {
         "app",
         {"vpc_id": "vpc-0abc1234", **WORKLOAD, "port": 8080, "protect_data": False},
     ),
+    "BackendService": (
+        BackendService,
+        "scorer",
+        {
+            **CLUSTER,
+            "placement": PLACEMENT,
+            "workload": {**WORKLOAD, "port": 8080},
+            "deployment": {**DEPLOYMENT, "desired_count": 2},
+            "namespace": "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-0123456789abcdef",
+            "port_name": "http",
+            "app_protocol": "http",
+            "discovery_name": "scorer",
+            "client_aliases": [{"dns_name": "scorer", "port": 8080}],
+            "access_logs": "JSON",
+            "autoscaling": {"min_tasks": 1, "max_tasks": 3, "cpu_target_percent": 70, "memory_target_percent": 80},
+        },
+    ),
     "AlbWebService": (
         AlbWebService,
         "web",
@@ -846,6 +865,7 @@ DECLARATIONS: dict[str, Arguments] = {
     "EcsCluster": ECS_CLUSTER_ARGS,
     "FargateWorkload": FARGATE_WORKLOAD_ARGS,
     "AlbWebService": ALB_WEB_SERVICE_ARGS,
+    "BackendService": BACKEND_SERVICE_ARGS,
     "QueueBackedBatchService": QUEUE_BACKED_BATCH_SERVICE_ARGS,
     "ScheduledEcsTask": SCHEDULED_ECS_TASK_ARGS,
 }
@@ -1035,7 +1055,7 @@ def unknown_argument_cases(draw: st.DrawFn) -> tuple[str, Case]:
 
 
 # Components that embed a Fargate workload, and every component that takes one.
-_WITH_WORKLOAD = ("FargateWorkload", "AlbWebService", "QueueBackedBatchService", "ScheduledEcsTask")
+_WITH_WORKLOAD = ("FargateWorkload", "AlbWebService", "BackendService", "QueueBackedBatchService", "ScheduledEcsTask")
 
 
 @st.composite

@@ -213,7 +213,8 @@ BAD_CATS = [
     ({"apiTokenSecretArn": TOKEN}, "Extra inputs are not permitted"),
     (
         {"workload": {"secrets": {"API_TOKEN": TOKEN}}},
-        "API_TOKEN is set by the stack (the pictures bucket, the generated API token); remove it",
+        "API_TOKEN is set by the stack (the pictures bucket, the generated API token, the picture scorer's URL); "
+        "remove it",
     ),
     (
         {"workload": {"environment": {"API_TOKEN": "hunter2"}}},

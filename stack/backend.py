@@ -1,0 +1,124 @@
+"""The picture scorer: an internal backend of the catsndogs system that the cats API calls over ECS
+Service Connect (`http://picture-scorer:8080`), with no load balancer of its own.
+
+`ecs-workloads:pictureScorer` configures it. When enabled, the cluster gets its Cloud Map namespace, the
+scorer publishes its port in it, and the cats service becomes a Service Connect client that names it: the
+scorer's tasks admit the cats tasks on its port and nobody else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from pydantic import Field, model_validator
+
+from ecs_workloads.backend_service import (
+    BACKEND_AUTOSCALING_ARGS,
+    BACKEND_SERVICE_ARGS,
+    BackendService,
+    BackendServiceArgs,
+)
+from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
+
+from .component_rules import raise_component_problems
+from .foundation import Foundation
+from .section import Section
+from .workload_settings import WorkloadSettings
+
+SCORER_APP = "picture_scorer"
+SCORER_NAME = "picture-scorer"
+"""The backend's component name, discovery name and client alias: what the cats API calls."""
+# apps/picture_scorer listens on $PORT, 8080 in its image.
+SCORER_PORT = 8080
+_SCALING = BACKEND_AUTOSCALING_ARGS
+
+
+class ScorerAutoscalingSettings(Section):
+    """Target-tracking autoscaling of the scorer's tasks on CPU and memory."""
+
+    min_tasks: int = _SCALING["min_tasks"].setting(1, description="Fewest tasks.")
+    max_tasks: int = _SCALING["max_tasks"].setting(3, description="Most tasks.")
+    # null turns a target off, so these fields are plain here; `_component_rules` checks them with the
+    # component's own specs.
+    cpu_target_percent: float | None = Field(70, description="Average CPU % to hold; null for none.")
+    memory_target_percent: float | None = Field(None, description="Average memory % to hold; null (default) for none.")
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> ScorerAutoscalingSettings:
+        raise_component_problems(_SCALING, self.args())
+        return self
+
+    def args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {"min_tasks": self.min_tasks, "max_tasks": self.max_tasks}
+        for key in ("cpu_target_percent", "memory_target_percent"):
+            if getattr(self, key) is not None:
+                args[key] = getattr(self, key)
+        return args
+
+
+class PictureScorerSettings(Section):
+    """`ecs-workloads:pictureScorer` — the internal picture scorer the cats API calls over Service Connect."""
+
+    enabled: bool = Field(False, description="Run the scorer, its Service Connect namespace and the cats client.")
+    workload: WorkloadSettings = Field(
+        default_factory=WorkloadSettings,
+        description="Container; default: build apps/picture_scorer, 256 CPU / 512 MiB.",
+    )
+    desired_count: int = SERVICE_DEPLOYMENT_ARGS["desired_count"].setting(
+        description="Tasks to run (initial count when autoscaling)."
+    )
+    access_logs: str = BACKEND_SERVICE_ARGS["access_logs"].setting(
+        description="Format of the Service Connect access logs, in the scorer's log group."
+    )
+    autoscaling: ScorerAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
+
+    @model_validator(mode="after")
+    def _within_autoscaling(self) -> PictureScorerSettings:
+        if self.autoscaling is not None and not (
+            self.autoscaling.min_tasks <= self.desired_count <= self.autoscaling.max_tasks
+        ):
+            raise ValueError(
+                f"desiredCount: {self.desired_count} — within autoscaling minTasks..maxTasks "
+                f"({self.autoscaling.min_tasks}..{self.autoscaling.max_tasks})"
+            )
+        return self
+
+
+def scorer_outputs(service: BackendService, scorer: PictureScorerSettings) -> dict[str, Any]:
+    """The scorer's entry in the stack's `services` output, which the operator CLI reads."""
+    scaling = scorer.autoscaling
+    return {
+        "serviceName": service.service_name,
+        "clusterName": service.cluster_name,
+        "logGroupName": service.log_group_name,
+        "executeCommand": service.workload.execute_command,
+        "containerNames": service.workload.container_names,
+        "autoscaled": scaling is not None,
+        "minTasks": scaling.min_tasks if scaling else scorer.desired_count,
+        "maxTasks": scaling.max_tasks if scaling else scorer.desired_count,
+        "url": service.url,
+    }
+
+
+def build_backend(foundation: Foundation, scorer: PictureScorerSettings) -> BackendService | None:
+    """Creates the scorer as a `BackendService` in the cluster's namespace; None when it is disabled."""
+    if not scorer.enabled:
+        return None
+    assert foundation.service_connect_namespace_arn is not None, "the foundation makes a namespace for the scorer"
+    workload = scorer.workload.workload_args(SCORER_APP, foundation.log_retention_days, foundation.execute_command)
+    workload["port"] = SCORER_PORT
+    capacity = scorer.workload.capacity or foundation.default_capacity
+    args: dict[str, Any] = {
+        "cluster_name": foundation.cluster_name,
+        "cluster_arn": foundation.cluster_arn,
+        "placement": foundation.placement,
+        "capacity_providers": foundation.capacity_providers,
+        "workload": workload,
+        "deployment": {"desired_count": scorer.desired_count, "capacity": capacity.weights()},
+        "namespace": foundation.service_connect_namespace_arn,
+        "access_logs": scorer.access_logs,
+        "protect_data": foundation.protect_data,
+    }
+    if scorer.autoscaling is not None:
+        args["autoscaling"] = scorer.autoscaling.args()
+    return BackendService(SCORER_NAME, cast(BackendServiceArgs, args))
