@@ -130,7 +130,7 @@ def _named(capacity: Any, providers: Any) -> list[tuple[int, Any, CapacityProvid
         return []
     known = providers if isinstance(providers, dict) else {}
     return [
-        (index, entry.get("name"), known.get(entry.get("name")))
+        (index, entry.get("name"), known.get(entry.get("name")) if isinstance(entry.get("name"), str) else None)
         for index, entry in enumerate(capacity["providers"])
         if isinstance(entry, dict)
     ]

@@ -225,6 +225,10 @@ FARGATE_BATCH = {**_batch(), "deployment": {}}
             "capacity_providers: gpu, graviton, pipeline",
         ),
         (
+            _batch(capacity={"providers": [{"name": []}]}),
+            "deployment.capacity.providers[0].name: [] — a non-empty string of up to 255 characters",
+        ),
+        (
             _batch(capacity=on("pipeline", "gpu")),
             "deployment.capacity.providers: ['pipeline', 'gpu'] — providers of one kind, not auto_scaling and "
             "managed_instances",
