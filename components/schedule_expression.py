@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -436,3 +437,22 @@ def _existing_local_time(wall_clock: datetime, zone: ZoneInfo) -> datetime | Non
 def _iana_names() -> frozenset[str]:
     # tzdata's list rather than the host's zoneinfo directory, which varies and holds non-zones like "localtime".
     return frozenset(resources.files("tzdata").joinpath("zones").read_text().split())
+
+
+def pick_random_times(expr: str, randint: Callable[[int, int], int]) -> str:
+    """``expr`` with each ``?`` in its minute or hour field replaced by a value drawn with ``randint``.
+
+    The ECS Scheduler's wildcard: ``cron(? ? * * ? *)`` or ``? 3 * * *`` runs at one random time, drawn
+    once, so that many jobs written the same way spread out. AWS cron allows ``?`` only in the two day
+    fields, where it keeps its meaning; other forms are returned unchanged.
+    """
+    text = " ".join(expr.split())
+    wrapped = re.fullmatch(r"cron ?\((.*)\)", text)
+    fields = (wrapped[1] if wrapped else text).strip().split(" ")
+    if len(fields) != (6 if wrapped else 5) or text.startswith("@"):
+        return expr
+    for index, field in enumerate((_MINUTE, _HOUR)):
+        if fields[index] == "?":
+            fields[index] = str(randint(field.low, field.high))
+    body = " ".join(fields)
+    return f"cron({body})" if wrapped else body

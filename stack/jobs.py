@@ -8,7 +8,6 @@ create/modify/suspend API: change the list and run `pulumi up`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Annotated, Any, cast
 
@@ -18,14 +17,20 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ecs_workloads.capacity import CapacityProviderFacts
 from ecs_workloads.fargate_workload import FargateWorkloadArgs
-from ecs_workloads.schedule_expression import normalize_schedule_expression, validate_timezone
+from ecs_workloads.job_fields import (
+    RunEnvironment,
+    ScheduleExpression,
+    TimeZone,
+    UtcTimestamp,
+    end_problem,
+    field_error,
+    job_name_problem,
+)
 from ecs_workloads.scheduled_ecs_task import (
     SCHEDULED_ECS_TASK_ARGS,
     SCHEDULED_ECS_TASK_NAMES,
     ScheduledEcsTask,
     ScheduledEcsTaskArgs,
-    run_environment_problem,
-    utc_timestamp,
 )
 
 from .foundation import Foundation
@@ -38,7 +43,6 @@ ASSESSOR_APP = "image_assessor"
 # Set by the stack, not by config: the URL and the token come from the cats service, the count from
 # deleteCount.
 _ASSESSOR_OWN_ENV = ("ALB_URL", "DELETE_COUNT", API_TOKEN_VARIABLE)
-_JOB_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _JOB_RESOURCE_NAME = "job-{name}"
 JOB_NAME_MAX_LENGTH = SCHEDULED_ECS_TASK_NAMES.max_length - len(_JOB_RESOURCE_NAME.format(name=""))
 """A job's `ScheduledEcsTask` is `job-<name>`, so the component's name bound less the prefix."""
@@ -58,44 +62,28 @@ class RetrySettings(Section):
 class ScheduleSettings(Section):
     """When and how often a job runs; shared by the ImageAssessor and every job in `jobs`."""
 
-    schedule: str = Field(
+    schedule: ScheduleExpression = Field(
         description="rate(...), cron(6 fields), at(...), @every 2m, @hourly/@daily/@weekly/@monthly or 5-field cron."
     )
-    # `_timezone` checks it, so that the schedule module's own message reaches the config error.
-    timezone: str = Field(
+    timezone: TimeZone = Field(
         SCHEDULED_ECS_TASK_ARGS["timezone"].default,
         description="IANA time zone of cron and at expressions, e.g. Europe/London.",
     )
     enabled: bool = SCHEDULED_ECS_TASK_ARGS["enabled"].setting(description="false keeps the schedule but pauses it.")
     task_count: int = SCHEDULED_ECS_TASK_ARGS["task_count"].setting(description="Tasks started per run.")
-    start_date: str | None = Field(
+    start_date: UtcTimestamp | None = Field(
         None, description="ISO 8601 date-time with offset; no runs before it (left out once it has passed)."
     )
-    end_date: str | None = Field(None, description="ISO 8601 date-time with offset; no runs after it.")
+    end_date: UtcTimestamp | None = Field(None, description="ISO 8601 date-time with offset; no runs after it.")
     flexible_window_minutes: int = SCHEDULED_ECS_TASK_ARGS["flexible_window_minutes"].setting(
         description="0 = exact time; else a window of that many minutes."
     )
     retry: RetrySettings = Field(default_factory=RetrySettings, description="Retries when a run cannot start.")
 
-    @field_validator("schedule")
-    @classmethod
-    def _schedule(cls, value: str) -> str:
-        return normalize_schedule_expression(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        return validate_timezone(value)
-
-    @field_validator("start_date", "end_date")
-    @classmethod
-    def _date(cls, value: str | None) -> str | None:
-        return None if value is None else utc_timestamp(value)
-
     @model_validator(mode="after")
     def _start_before_end(self) -> ScheduleSettings:
-        if self.start_date and self.end_date and self.start_date >= self.end_date:
-            _raise_at("endDate", self.end_date, f"must be after startDate {self.start_date}")
+        if problem := end_problem(self.start_date, self.end_date, "startDate"):
+            raise field_error("endDate", self.end_date, problem)
         return self
 
     def schedule_args(self) -> dict[str, Any]:
@@ -121,7 +109,7 @@ class ImageAssessorSettings(ScheduleSettings):
     workload: WorkloadSettings = Field(
         default_factory=WorkloadSettings, description="Container; default: build apps/image_assessor."
     )
-    schedule: str = Field("rate(2 minutes)", description="When it runs (any form `jobs` accepts).")
+    schedule: ScheduleExpression = Field("rate(2 minutes)", description="When it runs (any form `jobs` accepts).")
     delete_count: int = Field(3, ge=1, le=100, description="Pictures removed per run (DELETE_COUNT).")
 
     @field_validator("workload")
@@ -145,18 +133,15 @@ class JobSettings(ScheduleSettings):
     )
     workload: WorkloadSettings = Field(description="Container; `image` or `app` is required.")
     command: list[str] | None = Field(None, description="Container command. Default: the image's CMD.")
-    run_environment: dict[str, str] = Field(
+    run_environment: RunEnvironment = Field(
         default_factory=dict, description="Environment added on scheduled runs only (RunTask overrides)."
     )
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _JOB_NAME.match(value) or len(value) > JOB_NAME_MAX_LENGTH:
-            raise ValueError(
-                f"must be 1-{JOB_NAME_MAX_LENGTH} lowercase letters, digits or -, starting with a letter "
-                f"({SCHEDULED_ECS_TASK_NAMES.reason(job_resource_name('<name>'))})"
-            )
+        if problem := job_name_problem(value, JOB_NAME_MAX_LENGTH):
+            raise ValueError(f"must be {problem} ({SCHEDULED_ECS_TASK_NAMES.reason(job_resource_name('<name>'))})")
         if value == ASSESSOR_JOB:
             raise ValueError(f"{ASSESSOR_JOB} is the ImageAssessor's name; configure it under imageAssessor")
         return value
@@ -173,19 +158,6 @@ class JobSettings(ScheduleSettings):
     def _command(cls, value: list[str] | None) -> list[str] | None:
         if value is not None and not value:
             raise ValueError("must not be empty; leave it out to use the image's CMD")
-        return value
-
-    @field_validator("run_environment")
-    @classmethod
-    def _run_environment(cls, value: dict[str, str]) -> dict[str, str]:
-        errors = [
-            # Values are not echoed: a badly named variable may still hold a credential.
-            InitErrorDetails(type=PydanticCustomError("value_error", problem), loc=(key,), input="<hidden>")
-            for key in value
-            if (problem := run_environment_problem(key))
-        ]
-        if errors:
-            raise ValidationError.from_exception_data("runEnvironment", errors)
         return value
 
 
@@ -206,12 +178,6 @@ def _unique_names(jobs: list[JobSettings]) -> list[JobSettings]:
 
 JobList = Annotated[list[JobSettings], AfterValidator(_unique_names)]
 """`ecs-workloads:jobs`: job names must be unique."""
-
-
-def _raise_at(field: str, value: Any, message: str) -> None:
-    """A model-level rule reported at the field it concerns, so the error names the config key."""
-    error = PydanticCustomError("value_error", message)
-    raise ValidationError.from_exception_data("settings", [InitErrorDetails(type=error, loc=(field,), input=value)])
 
 
 def build_jobs(

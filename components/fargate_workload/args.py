@@ -10,6 +10,7 @@ import pulumi
 
 from ..arguments import MISSING, Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, OneOf, Text
 from ..fargate_sizes import FARGATE_MEMORY_BY_CPU, FARGATE_MEMORY_RANGE, fargate_memory_problem
+from ..job_fields import ENV_NAME, SECRET_LOOKING_NAME
 from ..name_limits import ECR_REPOSITORY, IAM_ROLE, IAM_ROLE_POLICY, LOG_GROUP, SECURITY_GROUP, ComponentNames
 from ..service_connect import APP_PROTOCOL, PORT_NAME
 from ..tags import TAGS
@@ -43,10 +44,6 @@ LOG_RETENTION_DAYS = (
     3288,
     3653,
 )
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Names that carry credentials belong in `secrets`, where ECS resolves them at start-up and they never
-# appear in the task definition.
-SECRET_LOOKING_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|CREDENTIAL)", re.IGNORECASE)
 SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/.+$")
 # A Secrets Manager `valueFrom` (ECS Developer Guide, "Pass Secrets Manager secrets through Amazon ECS
 # environment variables"): the secret's ARN, optionally followed by `:json-key:version-stage:version-id`,

@@ -4,7 +4,6 @@
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any, Required, TypedDict
 
 import pulumi
@@ -12,7 +11,8 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Parsed, Text
 from ..capacity import CAPACITY, CapacityProviderFacts, CapacityWeights
-from ..fargate_workload import ENV_NAME, FARGATE_WORKLOAD_NAMES, SECRET_LOOKING_NAME, FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..job_fields import HIDDEN, SECRET_LOOKING_NAME, run_environment_problem, utc_timestamp
 from ..name_limits import (
     ALARM,
     EVENT_RULE,
@@ -28,36 +28,6 @@ from ..schedule_expression import normalize_schedule_expression, validate_timezo
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_known
 from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity
-
-
-def utc_timestamp(text: str) -> str:
-    """An ISO 8601 date-time with an offset, as the UTC `yyyy-mm-ddThh:mm:ssZ` Scheduler takes."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise ValueError("an ISO 8601 date-time with a UTC offset, e.g. 2030-01-01T00:00:00Z") from None
-    if moment.tzinfo is None:
-        raise ValueError("add a UTC offset (Z or +01:00); a date-time without one is ambiguous") from None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def start_date_to_send(start_date: str, now: datetime) -> str | None:
-    """The StartDate to give Scheduler for the given `start_date`: None once it has passed. CreateSchedule and
-    UpdateSchedule refuse "The StartDate you specify cannot be earlier than 5 minutes ago" (the rule moto
-    reproduces, getmoto/moto#8172), so a job written with a start date would otherwise fail on every `pulumi
-    up` after that date; a start date that has passed restricts nothing, the schedule runs from now either way.
-    `now` is the caller's clock, so the decision is the same under tests whatever the time."""
-    timestamp = utc_timestamp(start_date)
-    return timestamp if timestamp > now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") else None
-
-
-def run_environment_problem(key: str) -> str | None:
-    """What is wrong with a run-environment variable name, or None."""
-    if not ENV_NAME.match(key):
-        return "names are letters, digits and _"
-    if SECRET_LOOKING_NAME.search(key):
-        return "looks like a credential; overrides are stored in the schedule in plain text: use workload secrets"
-    return None
 
 
 class ScheduledEcsTaskArgs(TypedDict, total=False):
@@ -129,7 +99,7 @@ def run_environment_entries(args: Mapping[str, Any], problems: ArgumentProblems,
     for key, value in SCHEDULED_ECS_TASK_ARGS.value(args, "run_environment").items():
         problem = run_environment_problem(key) if isinstance(key, str) else "names are letters, digits and _"
         if problem:
-            shown = "<hidden>" if isinstance(key, str) and SECRET_LOOKING_NAME.search(key) else value
+            shown = HIDDEN if isinstance(key, str) and SECRET_LOOKING_NAME.search(key) else value
             problems.add(f"{prefix}run_environment.{key}", shown, problem)
         elif is_known(value) and not isinstance(value, str):
             problems.add(f"{prefix}run_environment.{key}", value, "a string")

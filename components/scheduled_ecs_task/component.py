@@ -16,6 +16,7 @@ from ..capacity import CapacityProviderFacts, CapacityWeights, capacity_strategy
 from ..dead_letters import dead_letter_alarm, dead_letter_queue
 from ..fargate_workload import FargateWorkload
 from ..iam import policy_document, service_assume_role_policy
+from ..job_fields import start_date_to_send, utc_timestamp
 from ..json_document import json_document
 from ..options import child
 from ..outputs import register_declared_outputs
@@ -27,8 +28,6 @@ from .args import (
     SCHEDULED_ECS_TASK_ARGS,
     SCHEDULED_WORKLOAD_NAME,
     ScheduledEcsTaskArgs,
-    start_date_to_send,
-    utc_timestamp,
     validate_scheduled_task_args,
 )
 from .failed_run import failed_run_alert

@@ -133,7 +133,7 @@ def pinning_problems(stages: list[Stage]) -> list[str]:
     return problems
 
 
-def install_problems(stages: list[Stage], app_dir: Path) -> tuple[list[str], list[Path]]:
+def install_problems(stages: list[Stage], context: Path) -> tuple[list[str], list[Path]]:
     """Every pip install takes only hash-checked lock files copied from the build context; returns those."""
     problems, locks = [], []
     for stage in stages:
@@ -155,7 +155,7 @@ def install_problems(stages: list[Stage], app_dir: Path) -> tuple[list[str], lis
                 sources = copied_sources(stage, path)
                 if not sources:
                     problems.append(f"{shown}: {path} is not copied from the build context")
-                locks.extend(app_dir / source for source in sources)
+                locks.extend(context / source for source in sources)
     if not locks and not problems:
         problems.append("no pip install from a lock file")
     return problems, locks
@@ -287,26 +287,50 @@ def remote_add_problems(stages: list[Stage]) -> list[str]:
     ]
 
 
-def ignored_problems(app_dir: Path, copied: list[Path]) -> list[str]:
-    """A lock that .dockerignore leaves out of the build context would fail the COPY."""
-    ignore = app_dir / ".dockerignore"
-    patterns = [line.strip() for line in ignore.read_text().splitlines()] if ignore.is_file() else []
-    patterns = [pattern for pattern in patterns if pattern and not pattern.startswith(("#", "!"))]
+def build_context(app_dir: Path) -> Path:
+    """The directory the Dockerfile's first line names (`# Build context: <path>`, from the repository root),
+    or the app's own directory."""
+    first = (app_dir / "Dockerfile").read_text().splitlines()[:1]
+    match = re.fullmatch(r"# Build context: (\S+)", first[0]) if first else None
+    return (APPS_DIR.parent / match[1]).resolve() if match else app_dir
+
+
+def _ignored(path: str, patterns: list[str]) -> str | None:
+    """The pattern that leaves `path` out of the context, or None: the last pattern matching the path or a
+    folder above it decides, and one starting with `!` brings it back (Docker's .dockerignore rules)."""
+    parts = path.split("/")
+    decided = None
+    for pattern in patterns:
+        keep = pattern.startswith("!")
+        glob = pattern.removeprefix("!").strip("/")
+        if any(fnmatch("/".join(parts[:end]), glob) for end in range(1, len(parts) + 1)):
+            decided = None if keep else pattern
+    return decided
+
+
+def ignored_problems(app_dir: Path, context: Path, copied: list[Path]) -> list[str]:
+    """A lock that the ignore file leaves out of the build context would fail the COPY. BuildKit reads
+    `<Dockerfile>.dockerignore` beside the Dockerfile before the context's `.dockerignore`."""
+    ignore = next(
+        (path for path in (app_dir / "Dockerfile.dockerignore", context / ".dockerignore") if path.is_file()), None
+    )
+    lines = [line.strip() for line in ignore.read_text().splitlines()] if ignore else []
+    patterns = [line for line in lines if line and not line.startswith("#")]
     return [
-        f"{path.name} is left out of the build context by .dockerignore's {pattern!r}"
+        f"{path.name} is left out of the build context by {ignore.name}'s {pattern!r}"
         for path in copied
-        for pattern in patterns
-        if fnmatch(path.relative_to(app_dir).as_posix(), pattern.strip("/"))
+        if ignore and (pattern := _ignored(path.relative_to(context).as_posix(), patterns))
     ]
 
 
 def image_problems(app_dir: Path, read) -> list[str]:
     """Every rule's problems for one app directory."""
     stages = parse_stages(read(app_dir / "Dockerfile"))
-    problems, locks = install_problems(stages, app_dir)
+    context = build_context(app_dir)
+    problems, locks = install_problems(stages, context)
     problems += pinning_problems(stages) + final_pip_problems(stages) + user_problems(stages)
     problems += remote_add_problems(stages)
-    problems += ignored_problems(app_dir, locks)
+    problems += ignored_problems(app_dir, context, locks)
     for lock in locks:
         if not lock.is_file():
             problems.append(f"{lock.name} does not exist")
@@ -317,7 +341,7 @@ def image_problems(app_dir: Path, read) -> list[str]:
 
 
 def test_every_app_has_an_image_definition():
-    assert {path.name for path in APP_DIRS} >= {"cats", "image_assessor", "batch_worker"}
+    assert {path.name for path in APP_DIRS} >= {"cats", "image_assessor", "batch_worker", "job_api"}
 
 
 @pytest.mark.parametrize("app_dir", APP_DIRS, ids=lambda path: path.name)
@@ -447,3 +471,22 @@ def test_a_lock_left_out_of_the_build_context_is_caught(app, read_dockerfile, pa
 def test_names_are_compared_normalised(app, read_dockerfile):
     lock = LOCK.replace("demo==", "Demo_Package==")
     assert image_problems(app(GOOD, lock=lock, requirements="demo.package==1.0\n"), read_dockerfile) == []
+
+
+def test_an_ignore_file_beside_the_dockerfile_and_its_exceptions_decide(app, read_dockerfile):
+    app_dir = app(GOOD)
+    (app_dir / "Dockerfile.dockerignore").write_text("*\n!requirements.lock\n")
+    assert image_problems(app_dir, read_dockerfile) == []
+    (app_dir / "Dockerfile.dockerignore").write_text("*\n!requirements.lock\nrequirements.*\n")
+    problems = image_problems(app_dir, read_dockerfile)
+    assert problems == [
+        "requirements.lock is left out of the build context by Dockerfile.dockerignore's 'requirements.*'"
+    ]
+
+
+def test_a_context_named_on_the_first_line_is_where_copies_come_from(tmp_path, read_dockerfile):
+    # The job API's context is the repository root: its lock is copied as apps/job_api/requirements.lock.
+    job_api = APPS_DIR / "job_api"
+    assert build_context(job_api) == APPS_DIR.parent
+    _, locks = install_problems(parse_stages(read_dockerfile(job_api / "Dockerfile")), build_context(job_api))
+    assert locks == [job_api / "requirements.lock"]

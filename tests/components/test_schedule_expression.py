@@ -6,7 +6,12 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ecs_workloads.schedule_expression import next_occurrence, normalize_schedule_expression, validate_timezone
+from ecs_workloads.schedule_expression import (
+    next_occurrence,
+    normalize_schedule_expression,
+    pick_random_times,
+    validate_timezone,
+)
 
 GOOD = [
     # rate
@@ -272,3 +277,32 @@ def test_next_occurrence_validates_its_inputs() -> None:
         next_occurrence("@daily", _utc("2026-03-07T10:00"), "Mars/Olympus")
     with pytest.raises(ValueError, match="cron hour field '24': must be 0-23"):
         next_occurrence("cron(0 24 * * ? *)", _utc("2026-03-07T10:00"))
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("cron(? ? * * ? *)", "cron(11 12 * * ? *)"),
+        ("cron(0 ? ? * MON *)", "cron(0 11 ? * MON *)"),
+        ("? 3 * * *", "11 3 * * *"),
+        ("?  ?  * * *", "11 12 * * *"),
+        ("cron(0 9 ? * MON-FRI *)", "cron(0 9 ? * MON-FRI *)"),
+        ("rate(5 minutes)", "rate(5 minutes)"),
+        ("@daily", "@daily"),
+        ("at(2030-01-01T00:00:00)", "at(2030-01-01T00:00:00)"),
+    ],
+)
+def test_random_times_replace_only_minute_and_hour_wildcards(expr, expected):
+    draws = iter([11, 12])
+    assert pick_random_times(expr, lambda low, high: next(draws)) == expected
+
+
+def test_random_times_are_drawn_within_each_field():
+    bounds = []
+
+    def lowest(low, high):
+        bounds.append((low, high))
+        return low
+
+    assert normalize_schedule_expression(pick_random_times("? ? * * *", lowest)) == "cron(0 0 * * ? *)"
+    assert bounds == [(0, 59), (0, 23)]
