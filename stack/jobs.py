@@ -9,6 +9,7 @@ create/modify/suspend API: change the list and run `pulumi up`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 import pulumi
@@ -180,14 +181,22 @@ JobList = Annotated[list[JobSettings], AfterValidator(_unique_names)]
 """`ecs-workloads:jobs`: job names must be unique."""
 
 
+@dataclass(frozen=True)
+class ScheduledJobs:
+    """The stack's scheduled jobs by name, and the `jobs` stack output."""
+
+    tasks: dict[str, ScheduledEcsTask]
+    outputs: dict[str, Any]
+
+
 def build_jobs(
     foundation: Foundation,
     assessor: ImageAssessorSettings,
     jobs: Sequence[JobSettings],
     alb_url: pulumi.Input[str],
     api_token_secret_arn: pulumi.Input[str],
-) -> dict[str, Any]:
-    """Creates the ImageAssessor and every configured job; returns the `jobs` stack output."""
+) -> ScheduledJobs:
+    """Creates the ImageAssessor and every configured job."""
     tasks = {ASSESSOR_JOB: _image_assessor(foundation, assessor, alb_url, api_token_secret_arn)}
     # Where each job's settings live, so operators are told which config key to change.
     config_paths = {ASSESSOR_JOB: "imageAssessor"}
@@ -203,12 +212,13 @@ def build_jobs(
         if job.run_environment:
             args["run_environment"] = dict(job.run_environment)
         tasks[job.name] = ScheduledEcsTask(job_resource_name(job.name), args)
-    return {
+    outputs = {
         "jobs": {
             name: _outputs(task, config_paths[name], capacities[name], foundation.capacity_providers)
             for name, task in tasks.items()
         }
     }
+    return ScheduledJobs(tasks=tasks, outputs=outputs)
 
 
 def job_resource_name(name: str) -> str:

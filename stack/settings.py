@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any, cast
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ecs_workloads.alarm_topic import ALARM_TOPIC_ARGS
+from ecs_workloads.alb_web_service.args import TEST_RULE_OFFSET
 from ecs_workloads.capacity import COMPATIBILITY_BY_KIND
 from ecs_workloads.cluster import ECS_CLUSTER_ARGS
 from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, where_it_runs
@@ -22,7 +24,8 @@ from .backend import PictureScorerSettings
 from .batch import BatchPipelines, default_pipelines
 from .capacity_providers import CapacityProviderSettings
 from .component_rules import config_wording, raise_component_problems
-from .jobs import ImageAssessorSettings, JobList
+from .job_api import JobApiSettings
+from .jobs import ASSESSOR_JOB, ImageAssessorSettings, JobList
 from .section import Section
 from .web import CatsSettings
 from .workload_settings import CapacitySettings, WorkloadSettings
@@ -178,6 +181,70 @@ class StackSettings(Section):
     batch: BatchPipelines = Field(
         default_factory=default_pipelines, description="Batch pipelines by name; default: jsonl and images."
     )
+    job_api: JobApiSettings = Field(
+        default_factory=JobApiSettings, description="The job API: scheduled jobs created at run time over REST."
+    )
+
+    @model_validator(mode="after")
+    def _job_api_fits_the_stack(self) -> StackSettings:
+        """The API runs only the stack's own jobs, and its path rule has a priority of its own on the cats
+        listener. Each problem is reported at its key."""
+        api = self.job_api
+        if not api.enabled:
+            return self
+        jobs = ", ".join([ASSESSOR_JOB, *(job.name for job in self.jobs)])
+        errors: list[tuple[tuple[str | int, ...], Any, str]] = [
+            (("jobApi", "allowedJobs", index), name, f"one of the stack's jobs: {jobs}")
+            for index, name in enumerate(api.allowed_jobs)
+            if name not in jobs.split(", ")
+        ]
+        if not api.allowed_jobs:
+            errors.append((("jobApi", "allowedJobs"), [], f"at least one of the stack's jobs: {jobs}"))
+        taken = {self.cats.rule_priority: "cats.rulePriority"}
+        if self.cats.deployment.test_traffic_header is not None:
+            # The cats test listener rule sits just before its production rule.
+            taken[self.cats.rule_priority - TEST_RULE_OFFSET] = "the cats test rule, cats.rulePriority - 1"
+        if api.rule_priority in taken:
+            errors.append(
+                (
+                    ("jobApi", "rulePriority"),
+                    api.rule_priority,
+                    f"a priority of its own on the cats listener, not that of {taken[api.rule_priority]}",
+                )
+            )
+        if errors:
+            raise ValidationError.from_exception_data(
+                "StackSettings",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("value_error", "{allowed}", {"allowed": allowed}),
+                        loc=loc,
+                        input=value,
+                    )
+                    for loc, value, allowed in errors
+                ],
+            )
+        return self
+        jobs = [ASSESSOR_JOB, *(job.name for job in self.jobs)]
+        lines = [
+            f"jobApi.allowedJobs[{index}]: {name!r} — one of the stack's jobs: {', '.join(jobs)}"
+            for index, name in enumerate(api.allowed_jobs)
+            if name not in jobs
+        ]
+        if not api.allowed_jobs:
+            lines.append(f"jobApi.allowedJobs: [] — at least one of the stack's jobs: {', '.join(jobs)}")
+        taken = {self.cats.rule_priority: "cats.rulePriority"}
+        if self.cats.deployment.test_traffic_header is not None:
+            # The cats test listener rule sits just before its production rule.
+            taken[self.cats.rule_priority - TEST_RULE_OFFSET] = "the cats test rule, cats.rulePriority - 1"
+        if api.rule_priority in taken:
+            lines.append(
+                f"jobApi.rulePriority: {api.rule_priority} — a priority of its own on the cats listener, not that of "
+                f"{taken[api.rule_priority]}"
+            )
+        if lines:
+            raise ValueError("; ".join(lines))
+        return self
 
     @model_validator(mode="after")
     def _workloads_fit_their_capacity(self) -> StackSettings:
@@ -215,4 +282,6 @@ class StackSettings(Section):
         ]
         found += [(f"jobs[{index}].workload", job.workload) for index, job in enumerate(self.jobs)]
         found += [(f"batch.{name}.workload", pipeline.workload) for name, pipeline in self.batch.items()]
+        if self.job_api.enabled:
+            found.append(("jobApi.workload", self.job_api.workload))
         return found

@@ -62,7 +62,8 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
         {
             "dashboard_name": f"{pulumi.get_project()}-{pulumi.get_stack()}",
             "schedules": [
-                {"title": name, "schedule_group_name": job["scheduleGroup"]} for name, job in jobs["jobs"].items()
+                {"title": name, "schedule_group_name": job["scheduleGroup"]}
+                for name, job in jobs.outputs["jobs"].items()
             ],
             "queues": [
                 {
@@ -87,7 +88,7 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
         "alarmTopicArn": foundation.alarm_topic_arn,
         "dashboardUrl": dashboard.url,
         **web_outputs,
-        **jobs,
+        **jobs.outputs,
         "services": services,
         "queues": batch["queues"],
     }

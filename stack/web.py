@@ -21,6 +21,7 @@ from ecs_workloads.alb_web_service import (
     WEB_AUTOSCALING_ARGS,
     AlbWebService,
     AlbWebServiceArgs,
+    SharedListenerArgs,
     certificate_source,
     desired_count_within_autoscaling,
     rule_routing,
@@ -226,6 +227,8 @@ class CatsWeb:
     alb_url: pulumi.Output[str]
     api_token_secret_arn: pulumi.Output[str]
     metrics: WebMetrics
+    listener: SharedListenerArgs
+    """The forwarding listener (HTTPS when the ALB has TLS) that other services join with path rules."""
 
 
 def build_web(foundation: Foundation, cats: CatsSettings, backends: Sequence[ServiceConnectBackend] = ()) -> CatsWeb:
@@ -311,4 +314,10 @@ def build_web(foundation: Foundation, cats: CatsSettings, backends: Sequence[Ser
         load_balancer_arn_suffix=service.load_balancer_arn_suffix,
         target_group_arn_suffix=service.target_group_arn_suffix,
     )
-    return CatsWeb(outputs=outputs, alb_url=service.url, api_token_secret_arn=token.arn, metrics=metrics)
+    return CatsWeb(
+        outputs=outputs,
+        alb_url=service.url,
+        api_token_secret_arn=token.arn,
+        metrics=metrics,
+        listener=service.shared_listener(),
+    )

@@ -34,6 +34,10 @@ from .section import Section
 
 APPS_DIR = Path(__file__).resolve().parent.parent / "apps"
 APPS_USER = "10001:10001"
+REPOSITORY_ROOT = APPS_DIR.parent
+ROOT_CONTEXT_APPS = ("job_api",)
+"""Apps whose image is built from the repository root with their own Dockerfile (apps/job_api carries the
+library's job model; its Dockerfile says so), not from their directory."""
 _APP_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -286,7 +290,11 @@ class WorkloadSettings(Section):
         if self.image:
             return {"image": self.image, **user}
         # Every image under apps/ runs as this non-root user; naming it lets ECS and scanners see it.
-        return {"build_context": str(APPS_DIR / (self.app or default_app)), "user": self.user or APPS_USER}
+        app = self.app or default_app
+        user = {"user": self.user or APPS_USER}
+        if app in ROOT_CONTEXT_APPS:
+            return {"build_context": str(REPOSITORY_ROOT), "dockerfile": str(APPS_DIR / app / "Dockerfile"), **user}
+        return {"build_context": str(APPS_DIR / app), **user}
 
     def workload_args(
         self, default_app: str, log_retention_days: int, execute_command_default: bool

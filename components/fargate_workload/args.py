@@ -159,6 +159,9 @@ class FargateWorkloadArgs(TypedDict, total=False):
     build_context: str
     """Directory with a Dockerfile; the image is built during `pulumi up` and pushed to a new ECR
     repository (scan on push). Give this or `image`."""
+    dockerfile: str
+    """The Dockerfile of a `build_context` build, when it is not `<build_context>/Dockerfile` (an image
+    built from the repository root names its own)."""
     image_retention_count: int
     """Images kept in the ECR repository created for `build_context`."""
     family: str
@@ -245,6 +248,8 @@ def _is_mapping(value: Any) -> bool:
 def _one_image_source(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
     if ("image" in args) == ("build_context" in args):
         problems.add(f"{prefix}image", args.get("image"), "give exactly one of image and build_context")
+    if "dockerfile" in args and "build_context" not in args:
+        problems.add(f"{prefix}dockerfile", args["dockerfile"], "only with build_context")
 
 
 def _fargate_size(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
@@ -455,6 +460,7 @@ FARGATE_WORKLOAD_ARGS = Arguments(
         "subnet_ids": Items(item=Identifier(shape="a subnet id"), otherwise="none: only efs_volumes create needs them"),
         "image": _IMAGE,
         "build_context": Text(shape="a directory path", otherwise="none"),
+        "dockerfile": Text(shape="a file path", otherwise="<build_context>/Dockerfile"),
         # ECR lifecycle policies take any positive countNumber; a thousand images bounds a typo.
         "image_retention_count": Integer(low=1, high=1000, default=10),
         "family": Text(

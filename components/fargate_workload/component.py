@@ -213,6 +213,7 @@ class FargateWorkload(pulumi.ComponentResource):
             f"{name}-image",
             repository_url=repository.repository_url,
             context=args["build_context"],
+            dockerfile=args.get("dockerfile"),
             platform=platform,
             opts=child(self),
         )

@@ -60,14 +60,14 @@ def _run(raw: dict[str, Any] | None = None, stack_raw: dict[str, Any] | None = N
 
     def program():
         foundation = build_foundation(settings)
-        outputs = build_jobs(
+        built = build_jobs(
             foundation,
             config.image_assessor,
             config.jobs,
             pulumi.Output.from_input(CATS_URL),
             pulumi.Output.from_input(TOKEN_ARN),
         )
-        for key, value in outputs.items():
+        for key, value in built.outputs.items():
             pulumi.export(key, value)
 
     return run_callable(program)
