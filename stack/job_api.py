@@ -26,7 +26,6 @@ from ecs_workloads.alb_web_service import (
     SharedListenerArgs,
 )
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
-from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.generated_secret import GeneratedSecret
 from ecs_workloads.iam import policy_document, service_assume_role_policy
 from ecs_workloads.scheduled_ecs_task import ScheduledEcsTask
@@ -171,7 +170,7 @@ def build_job_api(
         "cluster_arn": foundation.cluster_arn,
         "placement": foundation.placement,
         "capacity_providers": foundation.capacity_providers,
-        "workload": cast(FargateWorkloadArgs, workload),
+        "workload": workload,
         "alarm_topic_arn": foundation.alarm_topic_arn,
         "protect_data": protect,
     }
