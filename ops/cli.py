@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     command("status", _status, "schedules, services and queues on one screen")
-    command("schedules", _schedules, "each job's schedule, state and next run")
+    command("schedules", _schedules, "each job's schedule, state and next run, the job API's jobs too")
     command("pause", _pause, "disable a job's schedule, every other field of it kept").add_argument("job")
     command("resume", _resume, "enable a job's schedule again").add_argument("job")
 
@@ -227,7 +227,7 @@ def _env_pair(text: str) -> tuple[str, str]:
 def _status(context: Context, _args: argparse.Namespace) -> ExitCode:
     outputs, aws, now = context.outputs, context.aws, context.now()
     rows = {
-        "schedules": [schedules.describe(aws.scheduler, job, now) for job in outputs.jobs.values()],
+        "schedules": schedules.describe_all(aws.scheduler, outputs, now),
         "services": services.describe(aws.ecs, aws.autoscaling, list(outputs.services.values())),
         "queues": queues.describe(aws.sqs, aws.cloudwatch, list(outputs.queues.values()), now),
     }
@@ -269,7 +269,7 @@ def _drain(context: Context, args: argparse.Namespace) -> ExitCode:
 
 def _schedules(context: Context, _args: argparse.Namespace) -> ExitCode:
     now = context.now()
-    rows = [schedules.describe(context.aws.scheduler, job, now) for job in context.outputs.jobs.values()]
+    rows = schedules.describe_all(context.aws.scheduler, context.outputs, now)
     context.console.text(schedules.render(rows))
     context.console.result({"schedules": rows})
     return ExitCode.OK

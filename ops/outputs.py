@@ -13,6 +13,9 @@ The program exports these top-level keys (optional ones marked):
   secret holding the service's API token)
 - ``queues.<name>``: ``queueUrl``, ``dlqUrl``, ``inputBucket`` and ``outputBucket`` (optional);
   a queue's name is the name of the service that consumes it
+- ``jobApi`` (optional; present when the stack runs the job API): ``scheduleGroup`` (the group whose
+  schedules are the API's jobs), ``url``, ``docsUrl``, ``stateMachineArn``, ``schedulerRoleArn`` and
+  ``taskFamilies``; the API's service is ``services.job-api``
 """
 
 from __future__ import annotations
@@ -81,6 +84,15 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class JobApi:
+    """The job API: its jobs are the schedules of `schedule_group`, which it alone writes."""
+
+    schedule_group: str
+    url: str | None
+    state_machine_arn: str | None
+
+
+@dataclass(frozen=True)
 class StackOutputs:
     region: str | None
     cluster_name: str
@@ -88,6 +100,8 @@ class StackOutputs:
     jobs: dict[str, Job]
     services: dict[str, Service]
     queues: dict[str, Queue]
+    job_api: JobApi | None = None
+    """None when the stack runs no job API (older stacks too)."""
 
     def job(self, name: str) -> Job:
         return _lookup("job", self.jobs, name)
@@ -156,6 +170,7 @@ def parse_outputs(text: str, origin: str) -> StackOutputs:
         jobs={name: _job(name, entry) for name, entry in top.section("jobs").items()},
         services={name: _service(name, entry) for name, entry in top.section("services").items()},
         queues={name: _queue(name, entry) for name, entry in top.section("queues").items()},
+        job_api=_job_api(top.entry("jobApi")),
     )
     if problems:
         listed = "\n".join(f"  {problem}" for problem in problems)
@@ -206,6 +221,11 @@ class _Entry:
             return default
         return value
 
+    def entry(self, key: str) -> _Entry | None:
+        """The object at `key`, or None when the outputs have none."""
+        value = self.get(key, _Kind("an object", lambda value: isinstance(value, dict)), required=False)
+        return None if value is None else _Entry(key, value, self.problems)
+
     def section(self, key: str) -> dict[str, _Entry]:
         section = self.get(key, _Kind("an object of names", lambda value: isinstance(value, dict)), required=False)
         return {name: _Entry(f"{key}.{name}", entry, self.problems) for name, entry in (section or {}).items()}
@@ -244,6 +264,16 @@ def _service(name: str, entry: _Entry) -> Service:
         api_token_secret_arn=entry.get("apiTokenSecretArn", _STR, required=False),
         execute_command=entry.get("executeCommand", _BOOL, required=False, default=False),
         container_names=entry.get("containerNames", _STRS, required=False),
+    )
+
+
+def _job_api(entry: _Entry | None) -> JobApi | None:
+    if entry is None:
+        return None
+    return JobApi(
+        schedule_group=entry.get("scheduleGroup", _STR),
+        url=entry.get("url", _STR, required=False),
+        state_machine_arn=entry.get("stateMachineArn", _STR, required=False),
     )
 
 

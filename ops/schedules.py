@@ -11,7 +11,7 @@ from rich.console import RenderableType
 
 from ecs_workloads.schedule_expression import next_occurrence
 
-from .outputs import Job
+from .outputs import Job, StackOutputs
 from .table import duration, table, when
 
 # UpdateSchedule replaces the whole schedule; these are the GetSchedule fields it accepts back.
@@ -32,18 +32,60 @@ _UPDATABLE = (
 _START_DATE_GRACE = timedelta(minutes=5)
 
 
+CONFIG_SOURCE = "config"
+API_SOURCE = "api"
+"""A row's `source`: a job of the stack's config, or one the job API created at run time."""
+
+
+def describe_all(scheduler: Any, outputs: StackOutputs, now: datetime) -> list[dict[str, Any]]:
+    """The stack's configured jobs, then the job API's (the schedules of its group), each row marked by
+    `source`."""
+    rows = [describe(scheduler, job, now) for job in outputs.jobs.values()]
+    if outputs.job_api is not None:
+        rows += describe_api_jobs(scheduler, outputs.job_api.schedule_group, now)
+    return rows
+
+
 def describe(scheduler: Any, job: Job, now: datetime) -> dict[str, Any]:
-    names = {"job": job.name, "scheduleName": job.schedule_name, "scheduleGroup": job.schedule_group}
+    names = {
+        "job": job.name,
+        "source": CONFIG_SOURCE,
+        "configPath": job.config_path,
+        "scheduleName": job.schedule_name,
+        "scheduleGroup": job.schedule_group,
+    }
     try:
         schedule = scheduler.get_schedule(Name=job.schedule_name, GroupName=job.schedule_group)
     except scheduler.exceptions.ResourceNotFoundException:
         # Deleted outside the stack; the other jobs are still worth showing.
         missing = dict.fromkeys(("expression", "timezone", "startDate", "endDate", "nextRun"))
         return {**names, **missing, "state": "MISSING", "nextRunText": "schedule not found"}
+    return {**names, **_schedule_fields(schedule, now)}
+
+
+def describe_api_jobs(scheduler: Any, group: str, now: datetime) -> list[dict[str, Any]]:
+    """The job API's jobs: every schedule in its group, named by the job id (apps/job_api/schedules.py).
+    ListSchedules gives no expression, so each is read with GetSchedule; one removed in between is left out."""
+    names = sorted(
+        schedule["Name"]
+        for page in scheduler.get_paginator("list_schedules").paginate(GroupName=group)
+        for schedule in page["Schedules"]
+    )
+    rows = []
+    for name in names:
+        try:
+            schedule = scheduler.get_schedule(Name=name, GroupName=group)
+        except scheduler.exceptions.ResourceNotFoundException:
+            continue
+        row = {"job": name, "source": API_SOURCE, "configPath": None, "scheduleName": name, "scheduleGroup": group}
+        rows.append({**row, **_schedule_fields(schedule, now)})
+    return rows
+
+
+def _schedule_fields(schedule: dict[str, Any], now: datetime) -> dict[str, Any]:
     expression = schedule["ScheduleExpression"]
     timezone = schedule.get("ScheduleExpressionTimezone") or "UTC"
     return {
-        **names,
         "expression": expression,
         "timezone": timezone,
         "state": schedule.get("State", "ENABLED"),
@@ -130,7 +172,7 @@ def drift_warning(result: dict[str, Any]) -> str:
 
 def render(rows: list[dict[str, Any]]) -> RenderableType:
     return table(
-        ["JOB", "SCHEDULE", "EXPRESSION", "TIME ZONE", "STATE", "NEXT RUN"],
+        ["JOB", "SCHEDULE", "EXPRESSION", "TIME ZONE", "STATE", "NEXT RUN", "FROM"],
         [
             (
                 row["job"],
@@ -139,7 +181,15 @@ def render(rows: list[dict[str, Any]]) -> RenderableType:
                 row["timezone"],
                 row["state"],
                 row["nextRunText"],
+                _source(row),
             )
             for row in rows
         ],
     )
+
+
+def _source(row: dict[str, Any]) -> str:
+    """Where the job is changed: its config key, or the job API (`PUT /jobs/<id>`)."""
+    if row["source"] == API_SOURCE:
+        return "job API"
+    return row["configPath"] or "config"

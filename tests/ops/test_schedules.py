@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from job_api.model import parse_job
+from job_api.schedules import RunTarget, ScheduleStore
+
 from ecs_workloads.schedule_expression import next_occurrence
 
 UNCHANGED = (
@@ -135,3 +138,86 @@ def test_pause_of_an_unknown_job_lists_the_valid_ones(cli):
 
     assert result.code == 2
     assert "allowed: image-assessor, nightly-report" in result.err
+
+
+API_GROUP = "job-api-jobs-4d5e6f7"
+API_STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:job-runs-8a9b0c1"
+API_SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/job-api-scheduler-role-2b3c4d5"
+
+
+def _api_jobs(stack, *bodies):
+    """The job API's group in the stack's outputs, holding `bodies` written as the API writes them."""
+    scheduler = stack.client("scheduler")
+    scheduler.create_schedule_group(Name=API_GROUP)
+    store = ScheduleStore(scheduler, API_GROUP, RunTarget(API_STATE_MACHINE, API_SCHEDULER_ROLE))
+    for body in bodies:
+        store.create(parse_job(body, families={"ecs-workloads-dev-nightly-report"}, randint=lambda low, high: low))
+    stack.rewrite(
+        lambda outputs: outputs.update(jobApi={"scheduleGroup": API_GROUP, "stateMachineArn": API_STATE_MACHINE})
+    )
+
+
+REPORT = {"taskDefinition": "ecs-workloads-dev-nightly-report", "schedule": "cron(0 9 ? * MON-FRI *)"}
+
+
+def test_schedules_lists_the_job_apis_jobs_after_the_config_jobs_marked_as_such(stack, cli):
+    _api_jobs(
+        stack,
+        {**REPORT, "id": "weekday-report", "timezone": "Europe/London"},
+        {**REPORT, "id": "adhoc-report", "schedule": "rate(1 hour)", "suspended": True},
+    )
+
+    result = cli("schedules", "--json")
+
+    assert result.code == 0, result.err
+    rows = result.json()["schedules"]
+    assert [(row["job"], row["source"]) for row in rows] == [
+        ("image-assessor", "config"),
+        ("nightly-report", "config"),
+        ("adhoc-report", "api"),
+        ("weekday-report", "api"),
+    ]
+    weekday, adhoc = rows[3], rows[2]
+    assert (weekday["scheduleGroup"], weekday["scheduleName"], weekday["configPath"]) == (
+        API_GROUP,
+        "weekday-report",
+        None,
+    )
+    assert (weekday["expression"], weekday["timezone"], weekday["state"]) == (
+        "cron(0 9 ? * MON-FRI *)",
+        "Europe/London",
+        "ENABLED",
+    )
+    assert (weekday["nextRun"] is not None, adhoc["state"], adhoc["nextRunText"]) == (True, "DISABLED", "paused")
+    assert rows[0]["configPath"] == "imageAssessor"
+
+
+def test_the_table_says_where_each_job_is_changed(stack, cli):
+    _api_jobs(stack, {**REPORT, "id": "weekday-report"})
+
+    result = cli("schedules")
+
+    assert result.code == 0, result.err
+    header, *lines = result.out.splitlines()
+    assert header.split()[-1] == "FROM"
+    rows = {line.split()[0]: line for line in lines if not line.startswith(" ")}
+    assert rows["weekday-report"].rstrip().endswith("job API")
+    assert rows["image-assessor"].rstrip().endswith("imageAssessor")
+    assert rows["nightly-report"].rstrip().endswith("jobs[0]")
+
+
+def test_an_empty_api_group_adds_no_rows(stack, cli):
+    _api_jobs(stack)
+
+    rows = cli("schedules", "--json").json()["schedules"]
+
+    assert [row["source"] for row in rows] == ["config", "config"]
+
+
+def test_job_api_outputs_without_a_group_are_a_usage_error(stack, cli):
+    stack.rewrite(lambda outputs: outputs.update(jobApi={"url": "http://alb/jobs"}))
+
+    result = cli("schedules")
+
+    assert result.code == 2
+    assert "jobApi.scheduleGroup: missing — expected a non-empty string" in result.err
