@@ -110,9 +110,9 @@ def definition(
                 '[$each(environment, function($value, $key) {{"Name": $key, "Value": $value}})]}]'
             )
         },
-        # The runs carry the task definition's tags and ECS's own cluster tag, as the scheduled runs do.
+        # The runs carry the task definition's tags, as the scheduled runs do. EnableECSManagedTags is not among
+        # the parameters the optimized integration takes (plan/conformance/state_machine.py, OPTIMIZED).
         "PropagateTags": "TASK_DEFINITION",
-        "EnableECSManagedTags": True,
     }
     all_exited_zero = (
         "$count($states.result.Containers) > 0 and "

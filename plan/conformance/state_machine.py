@@ -34,14 +34,58 @@ _TASK_RESOURCE = re.compile(
     r"^arn:aws[a-z-]*:states:::(?P<sdk>aws-sdk:)?(?P<service>[a-z0-9-]+):(?P<action>[A-Za-z0-9]+)"
     r"(?P<pattern>\.sync(:2)?|\.waitForTaskToken)?$"
 )
-# Optimized integrations the check knows: (service, API in the resource) -> (botocore service, operation).
-# Step Functions Developer Guide, "Integrating optimized services": ECS RunTask, SNS Publish, SQS SendMessage,
-# Step Functions StartExecution.
-OPTIMIZED = {
-    ("ecs", "runTask"): ("ecs", "RunTask"),
-    ("sns", "publish"): ("sns", "Publish"),
-    ("sqs", "sendMessage"): ("sqs", "SendMessage"),
-    ("states", "startExecution"): ("stepfunctions", "StartExecution"),
+# Optimized integrations the check knows: (service, API in the resource) -> (botocore service, operation,
+# the parameters the integration takes). An optimized integration takes fewer members than the API: Step
+# Functions Developer Guide, "Run Amazon ECS or Fargate tasks with Step Functions" (RunTask: Cluster, Group,
+# LaunchType, NetworkConfiguration, Overrides, PlacementConstraints, PlacementStrategy, PlatformVersion,
+# PropagateTags, TaskDefinition, EnableExecuteCommand; CapacityProviderStrategy is accepted too, which the
+# CDK's EcsRunTask writes since aws/aws-cdk#35465, closing aws/aws-cdk#20013), "Publish messages to an Amazon
+# SNS topic" and "Send messages to an Amazon SQS queue".
+OPTIMIZED: dict[tuple[str, str], tuple[str, str, frozenset[str]]] = {
+    ("ecs", "runTask"): (
+        "ecs",
+        "RunTask",
+        frozenset(
+            {
+                "Cluster",
+                "Group",
+                "LaunchType",
+                "NetworkConfiguration",
+                "Overrides",
+                "PlacementConstraints",
+                "PlacementStrategy",
+                "PlatformVersion",
+                "PropagateTags",
+                "TaskDefinition",
+                "EnableExecuteCommand",
+                "CapacityProviderStrategy",
+            }
+        ),
+    ),
+    ("sns", "publish"): (
+        "sns",
+        "Publish",
+        frozenset(
+            {
+                "Message",
+                "MessageAttributes",
+                "MessageStructure",
+                "MessageDeduplicationId",
+                "MessageGroupId",
+                "PhoneNumber",
+                "Subject",
+                "TargetArn",
+                "TopicArn",
+            }
+        ),
+    ),
+    ("sqs", "sendMessage"): (
+        "sqs",
+        "SendMessage",
+        frozenset(
+            {"DelaySeconds", "MessageAttributes", "MessageBody", "MessageDeduplicationId", "MessageGroupId", "QueueUrl"}
+        ),
+    ),
 }
 # AWS SDK integrations name a service by its SDK name ("Integrating services with the AWS SDK": sfn for
 # Step Functions); botocore names some otherwise.
@@ -228,14 +272,15 @@ def _state(state: Mapping[str, Any], at: str, language: str) -> list[Finding]:
     return found
 
 
-def task_operation(resource: Any) -> tuple[str, str] | None:
-    """The botocore (service, operation) a Task resource calls, when the check knows it."""
+def task_operation(resource: Any) -> tuple[str, str, frozenset[str] | None] | None:
+    """The botocore (service, operation) a Task resource calls, when the check knows it, and the parameters
+    an optimized integration limits it to (None: every member of the API's input, as for AWS SDK ones)."""
     match = _TASK_RESOURCE.match(resource) if isinstance(resource, str) else None
     if match is None:
         return None
     service, action = match["service"], match["action"]
     if match["sdk"]:
-        return _SDK_SERVICES.get(service, service), action[:1].upper() + action[1:]
+        return _SDK_SERVICES.get(service, service), action[:1].upper() + action[1:], None
     return OPTIMIZED.get((service, action))
 
 
@@ -247,14 +292,19 @@ def _task(state: Mapping[str, Any], at: str, language: str) -> list[Finding]:
     called = task_operation(resource)
     if called is None:
         return []
-    service, operation = called
+    service, operation, supported = called
     if match["sdk"] and operation not in model.operation_names(service):
         return [Finding(f"{at}.Resource", resource, f"{operation} is not an operation of {service}")]
     field = "Arguments" if language == "JSONata" else "Parameters"
     arguments = state.get(field, {})
     if is_jsonata(arguments):
         return []
-    return _members(model.operation(service, operation).input_shape, arguments, f"{at}.{field}")
+    found = [
+        Finding(f"{at}.{field}.{key}", arguments[key], f"not a parameter of the {resource} integration")
+        for key in arguments
+        if supported is not None and key.removesuffix(".$") not in supported
+    ]
+    return found + _members(model.operation(service, operation).input_shape, arguments, f"{at}.{field}")
 
 
 def _members(shape: Shape | None, value: Any, path: str) -> list[Finding]:
