@@ -255,8 +255,9 @@ class JobTicker:
         interval = rate_seconds(expression)
         if interval is not None:
             origin = start or self._rate_origins.setdefault(schedule["Name"], after)
-            elapsed = (after - origin).total_seconds()
-            steps = max(0, int(elapsed // interval) + 1)
+            # As the ImageAssessor's ticker counts: the first run one interval after the origin.
+            elapsed = max(0.0, (after - origin).total_seconds())
+            steps = int(elapsed // interval) + 1
             moment: datetime | None = origin + timedelta(seconds=steps * interval)
         else:
             lower = after if start is None else max(after, start - timedelta(microseconds=1))
