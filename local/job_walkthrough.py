@@ -161,7 +161,9 @@ class Walkthrough:
             ]
         )
         for first in range(visible, messages, _SQS_BATCH):
-            entries = [{"Id": str(n), "MessageBody": f"work {n}"} for n in range(first, min(first + _SQS_BATCH, messages))]
+            entries = [
+                {"Id": str(n), "MessageBody": f"work {n}"} for n in range(first, min(first + _SQS_BATCH, messages))
+            ]
             sqs.send_message_batch(QueueUrl=queue, Entries=entries)
         runs = _by_job(self.tick_at("cron(*/5 * * * ? *)"))
         for run in runs.values():

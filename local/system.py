@@ -429,8 +429,10 @@ class LocalSystem:
             self.job_tasks.append(task)
             overrides = f" ({describe_overrides(task.overrides)})" if task.overrides else ""
             outcome = f"exit {task.exit_code}" if task.log_path else task.reason
-            self.console.say(f"job:{task.started_by.removeprefix(STARTED_BY_PREFIX)}",
-                             f"task {task.task_id[:8]}{overrides}: {outcome}")
+            self.console.say(
+                f"job:{task.started_by.removeprefix(STARTED_BY_PREFIX)}",
+                f"task {task.task_id[:8]}{overrides}: {outcome}",
+            )
             return
         run = _assessor_result(task.log_path, task.exit_code) if task.log_path else AssessorRun(task.exit_code)
         run.task_id, run.started_by = task.task_id, task.started_by

@@ -101,9 +101,14 @@ def test_occurrences_missed_between_ticks_make_one_run(jobs):
 def test_a_suspended_job_is_skipped_and_runs_again_once_resumed(jobs):
     jobs.create(taskDefinition="sleeper-task", schedule="*/5 * * * *", suspended=True)
     assert jobs.at(12, 5) == {}
-    assert jobs.skips == [("sleeper-task", datetime(2030, 1, 6, 12, 5, tzinfo=UTC), "schedule disabled (job suspended)")]
-    jobs.store.replace(parse_job({"suspended": False}, families=set(WALKTHROUGH_FAMILIES), randint=max,
-                                 stored=jobs.store.get("sleeper-task")))
+    assert jobs.skips == [
+        ("sleeper-task", datetime(2030, 1, 6, 12, 5, tzinfo=UTC), "schedule disabled (job suspended)")
+    ]
+    jobs.store.replace(
+        parse_job(
+            {"suspended": False}, families=set(WALKTHROUGH_FAMILIES), randint=max, stored=jobs.store.get("sleeper-task")
+        )
+    )
     assert jobs.at(12, 10)["sleeper-task"].tasks == 1
 
 
@@ -118,7 +123,9 @@ def test_cron_is_read_in_the_job_time_zone_inside_its_start_and_end(jobs):
     )
     assert jobs.at(14, 30) == {}  # the 6th: before the start
     assert jobs.at(13, 59, day=7) == {}
-    assert jobs.at(14, 0, day=7)["sleeper-task"].scheduled == datetime(2030, 1, 7, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert jobs.at(14, 0, day=7)["sleeper-task"].scheduled == datetime(
+        2030, 1, 7, 9, 0, tzinfo=ZoneInfo("America/New_York")
+    )
     assert jobs.at(15, 0, day=8) == {}  # the 8th's 09:00 New York is after the end
     assert jobs.at(15, 0, day=10) == {}
 
@@ -164,9 +171,7 @@ def test_the_job_overrides_reach_run_task(jobs):
 
 
 def test_a_missing_trigger_queue_is_reported_and_starts_nothing(jobs):
-    jobs.create(
-        taskDefinition="consumer-task", schedule="*/5 * * * *", trigger={"type": "sqs", "queueName": "nowhere"}
-    )
+    jobs.create(taskDefinition="consumer-task", schedule="*/5 * * * *", trigger={"type": "sqs", "queueName": "nowhere"})
     run = jobs.at(12, 5)["consumer-task"]
     assert run.tasks == 0 and "NonExistentQueue" in (run.error or "")
 
@@ -193,4 +198,3 @@ def _finished(sfn: Any, arn: str) -> dict[str, Any]:
             assert execution["status"] == "SUCCEEDED", execution
             return execution
         time.sleep(0.05)
-
