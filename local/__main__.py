@@ -2,7 +2,7 @@
 
     python -m local                     # run until Ctrl-C; writes build/local/outputs.json for ecs-workloads
     python -m local --fast              # one scheduled minute per real second
-    python -m local --demo --fast       # the Lab 4 scenario and a batch upload, checked; exit 0 when all pass
+    python -m local --demo --fast       # Lab 4, a batch upload and the job walk-through, checked; exit 0 when all pass
 
 Exit codes: 0 done (or every demo check passed), 1 a demo check failed, 2 the system could not start
 (invalid stack config, a process that did not come up).
