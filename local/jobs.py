@@ -15,7 +15,8 @@ runs them. moto records schedules without firing them, so here:
   end dates: `ecs_workloads.schedule_expression`) it reads the trigger queue's visible messages from moto,
   counts the tasks with `tasks_to_start` and calls RunTask with the job's environment overrides. The local
   ECS agent (`local.ecs_agent`) runs the tasks like any other;
-- each run is then recorded as an execution of the state machine, named `<id>.<16 characters>` as
+- each run is then recorded as an execution of the state machine (in AWS the stack's JobRunWorkflow, which
+  moto cannot run: JSONata and `ecs:runTask.sync`), named `<id>.<16 characters>` as
   Scheduler names them, with the job and `tasksStarted` as its input. The local state machine is one Pass
   state that outputs `tasksStarted`, and moto_server runs it (`local.moto_server`), so the API's
   `lastRun` and `lastRunTasks` come from Step Functions as in AWS. What differs: in AWS the execution
