@@ -55,9 +55,10 @@ from .schedule import SimulatedClock, rate_seconds
 JOB_API = "job-api"
 JOB_API_APP = "job_api"
 STARTED_BY_PREFIX = "local-jobs/"
-"""RunTask's startedBy of a job's tasks, followed by the job id (ECS allows letters, digits, -, _ and /)."""
+"""RunTask's startedBy of a job's tasks, followed by the job id: startedBy is up to 128 letters, numbers, -, /
+and _ (RunTask, botocore's ecs model), and an id at most 63 lowercase letters, digits and -."""
 RUN_ID_LENGTH = 16  # Scheduler's <aws.scheduler.execution-id>, e.g. d32c5kddcf5bb8c3 (Scheduler User Guide)
-RUN_TASK_MAX_COUNT = 10  # RunTask `count`: at most 10 tasks per call (ECS API reference)
+RUN_TASK_MAX_COUNT = 10  # RunTask `count`: "up to 10 tasks for each call" (botocore's ecs model)
 TICK_SECONDS = 0.5
 """Real seconds between the threaded ticker's ticks."""
 WORK_QUEUE = "consumer-work"
@@ -312,6 +313,8 @@ class JobTicker:
         except (ClientError, RuntimeError) as error:
             run.error = str(error)
         run.tasks = len(run.task_arns)
+        # StartExecution name is 1-80 characters (botocore's stepfunctions model): a 63-character id, the dot
+        # and 16 more, as the job API's JOB_ID_MAX_LENGTH leaves room for.
         name = f"{job_id}.{uuid.uuid4().hex[:RUN_ID_LENGTH]}"
         run.execution_arn = self._sfn.start_execution(
             stateMachineArn=self._state_machine_arn, name=name, input=json.dumps({**job, TASKS_STARTED: run.tasks})
