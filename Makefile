@@ -93,12 +93,13 @@ bench-scale: $(STAMP)
 
 .PHONY: local local-demo
 
-## local: the whole system on this machine (moto_server as AWS, loopback only); prints the cats API token,
+## local: the whole system on this machine (moto_server as AWS, loopback only); prints the cats and job API tokens,
 ## writes build/local/outputs.json and aws.env for `ecs-workloads --outputs` (docs/local.md); Ctrl-C ends it
 local: $(STAMP)
 	$(BIN)/python -m local
 
-## local-demo: the Lab 4 scenario and a batch upload, checked end to end; exit 0 when every check passes
+## local-demo: the Lab 4 scenario, a batch upload and the job API walk-through, checked end to end;
+## exit 0 when every check passes
 local-demo: $(STAMP)
 	$(BIN)/python -m local --demo --fast
 

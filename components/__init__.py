@@ -33,6 +33,8 @@ _EXPORTS = {
     "ClusterCapacityProvider": "cluster",
     "EcsCluster": "cluster",
     "EcsClusterArgs": "cluster",
+    "JobRunWorkflow": "job_run_workflow",
+    "JobRunWorkflowArgs": "job_run_workflow",
     "ManagedInstancesCapacityArgs": "managed_instances_capacity",
     "ManagedInstancesCapacityProvider": "managed_instances_capacity",
     "PlacementConstraint": "task_placement",
@@ -100,6 +102,7 @@ if TYPE_CHECKING:
         SidecarContainer,
     )
     from .generated_secret import GeneratedSecret, GeneratedSecretArgs
+    from .job_run_workflow import JobRunWorkflow, JobRunWorkflowArgs
     from .managed_instances_capacity import ManagedInstancesCapacityArgs, ManagedInstancesCapacityProvider
     from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
     from .operations_dashboard import (

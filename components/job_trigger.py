@@ -12,6 +12,8 @@ import math
 
 TASK_LIMIT = 50
 """No run starts more tasks than this, whatever a job asks."""
+RETRY_LIMIT = 10
+"""No failed task is started again more than this many times in one run, whatever a job asks."""
 TASKS_STARTED = "tasksStarted"
 """The key of a run's output (the Step Functions execution's) that holds how many tasks it started."""
 

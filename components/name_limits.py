@@ -115,6 +115,12 @@ SCALING_POLICY = NameLimit(
     256,
     "Application Auto Scaling API Reference, PutScalingPolicy PolicyName: 1–256 characters",
 )
+STATE_MACHINE = NameLimit(
+    "aws:sfn/stateMachine:StateMachine",
+    "a state machine name",
+    80,
+    "Step Functions API Reference, CreateStateMachine name: 1–80 characters",
+)
 
 NAME_LIMITS = {
     limit.resource_type: limit
@@ -134,6 +140,7 @@ NAME_LIMITS = {
         ECS_SERVICE,
         S3_BUCKET,
         SCALING_POLICY,
+        STATE_MACHINE,
     )
 }
 """Every limit above by type token, for checks over recorded resources."""

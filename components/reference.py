@@ -48,6 +48,7 @@ DOCUMENTED = (
     Documented("backend_service", "BackendService", "BACKEND_SERVICE_ARGS"),
     Documented("queue_backed_batch_service", "QueueBackedBatchService", "QUEUE_BACKED_BATCH_SERVICE_ARGS"),
     Documented("scheduled_ecs_task", "ScheduledEcsTask", "SCHEDULED_ECS_TASK_ARGS"),
+    Documented("job_run_workflow", "JobRunWorkflow", "JOB_RUN_WORKFLOW_ARGS"),
     Documented("private_bucket", "PrivateBucket", "PRIVATE_BUCKET_ARGS"),
     Documented("efs_file_system", "EfsFileSystem", "EFS_FILE_SYSTEM_ARGS"),
     Documented("generated_secret", "GeneratedSecret", "GENERATED_SECRET_ARGS"),

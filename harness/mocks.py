@@ -50,6 +50,9 @@ class StackMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         physical = inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        if not inputs.get("name") and inputs.get("namePrefix"):
+            # The provider appends a 26-character unique id to a name prefix (terraform's PrefixedUniqueId).
+            physical = f"{inputs['namePrefix']}{_suffix(args.name, 26)}"
         service = _service(args.typ)
         arn = f"arn:aws:{service}:{self.region}:{ACCOUNT_ID}:{args.typ.rsplit(':', 1)[-1].lower()}/{physical}"
         state: dict[str, Any] = {"name": physical, "arn": arn}
@@ -242,6 +245,13 @@ def _mount_target(mocks, args, inputs, physical):
     return {}, f"fsmt-{_suffix(args.name, 17)}"
 
 
+def _state_machine(mocks, args, inputs, physical):
+    # Step Functions ARNs name the service `states` and the resource `stateMachine:<name>`.
+    return {"arn": f"arn:aws:states:{mocks.region}:{ACCOUNT_ID}:stateMachine:{physical}"}, (
+        f"arn:aws:states:{mocks.region}:{ACCOUNT_ID}:stateMachine:{physical}"
+    )
+
+
 _SPECIAL = {
     "awsx:ec2:Vpc": _vpc,
     "aws:ec2/securityGroup:SecurityGroup": _security_group,
@@ -270,4 +280,5 @@ _SPECIAL = {
     "aws:efs/fileSystem:FileSystem": _file_system,
     "aws:efs/accessPoint:AccessPoint": _access_point,
     "aws:efs/mountTarget:MountTarget": _mount_target,
+    "aws:sfn/stateMachine:StateMachine": _state_machine,
 }

@@ -2,7 +2,7 @@
 
     python -m local                     # run until Ctrl-C; writes build/local/outputs.json for ecs-workloads
     python -m local --fast              # one scheduled minute per real second
-    python -m local --demo --fast       # the Lab 4 scenario and a batch upload, checked; exit 0 when all pass
+    python -m local --demo --fast       # Lab 4, a batch upload and the job walk-through, checked; exit 0 when all pass
 
 Exit codes: 0 done (or every demo check passed), 1 a demo check failed, 2 the system could not start
 (invalid stack config, a process that did not come up).
@@ -11,6 +11,7 @@ Exit codes: 0 done (or every demo check passed), 1 a demo check failed, 2 the sy
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from stack.config import StackConfigError
 
 from .control_plane import DEFAULT_STATE_DIR
 from .demo import CheckFailed, run_demo
+from .jobs import JOB_API
 from .processes import Processes, StartupError
 from .system import ASSESSOR, Console, LocalSystem, load_stack_settings
 from .upload import SAMPLES
@@ -104,6 +106,8 @@ def _print_usage(system: LocalSystem, state_dir: Path) -> None:
     outputs, env_file = (_shown(path) for path in system.write_outputs(state_dir))
     say = system.console.say
     say("local", f"cats API {system.cats_url}/cats/api/  (token {system.api_token})")
+    assert system.job_api is not None
+    say("local", f"job API {system.job_api.url}/jobs  (token {system.job_api.token}; docs {system.job_api.url}/docs)")
     say("local", f"moto_server (AWS) {system.aws.endpoint}; stack outputs {outputs}; its boto3 environment {env_file}")
     say("local", "running; Ctrl-C stops everything. Drive it from another terminal:")
     say("local", f"  set -a; . {env_file}; set +a    # this shell's boto3 now reaches moto_server only")
@@ -118,6 +122,13 @@ def _print_usage(system: LocalSystem, state_dir: Path) -> None:
         say("local", f"  {cli} {command}")
     token = f"$({cli} api-token cats)"
     say("local", f'  curl -X POST -H "Authorization: Bearer {token}" {system.cats_url}/cats/api/delete-pictures/1')
+    job_token = f"$({cli} api-token {JOB_API})"
+    job = json.dumps({"taskDefinition": "sleeper-task", "schedule": "*/5 * * * *"})
+    say(
+        "local",
+        f'  curl -X POST -H "Authorization: Bearer {job_token}" -H "Content-Type: application/json" '
+        f"-d '{job}' {system.job_api.url}/jobs",
+    )
     state = "" if Path(state_dir).resolve() == DEFAULT_STATE_DIR else f" --state-dir {_shown(state_dir)}"
     for name, pipeline in system.pipelines.items():
         sample = next((path for path in SAMPLES if path.suffix.lower() in pipeline.resources.suffixes), None)

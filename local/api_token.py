@@ -10,11 +10,11 @@ from ecs_workloads.generated_secret import random_password_request
 from .aws import Aws
 
 
-def create_token_secret(aws: Aws) -> str:
+def create_token_secret(aws: Aws, prefix: str = "cats-api-token") -> str:
     """A new secret holding a value Secrets Manager generated with the stack's rules; returns its ARN."""
     secrets = aws.client("secretsmanager")
     value = secrets.get_random_password(**random_password_request())["RandomPassword"]
-    return secrets.create_secret(Name=f"cats-api-token-{uuid.uuid4().hex[:7]}", SecretString=value)["ARN"]
+    return secrets.create_secret(Name=f"{prefix}-{uuid.uuid4().hex[:7]}", SecretString=value)["ARN"]
 
 
 def resolve_secret(aws: Aws, arn: str) -> str:

@@ -81,6 +81,7 @@ class ControlPlane:
         environment: Mapping[str, str],
         secrets: Mapping[str, str],
         log_group: str | None = None,
+        command: list[str] | None = None,
     ) -> str:
         container: dict[str, Any] = {
             "name": CONTAINER,
@@ -91,6 +92,8 @@ class ControlPlane:
             "environment": [{"name": key, "value": value} for key, value in environment.items()],
             "secrets": [{"name": key, "valueFrom": arn} for key, arn in secrets.items()],
         }
+        if command is not None:
+            container["command"] = command
         if log_group is not None:
             container["logConfiguration"] = {
                 "logDriver": "awslogs",
@@ -166,6 +169,12 @@ class ControlPlane:
             "assignPublicIp": False,
             "logGroupName": log_group,
         }
+
+    def add_task_family(
+        self, family: str, app: str, environment: Mapping[str, str], command: list[str], log_group: str
+    ) -> str:
+        """A task definition in `family` running `command` in the app's image; returns its ARN."""
+        return self._task_definition(family, app, environment, {}, log_group, command)
 
     def add_service(self, name: str, app: str, desired: int, **outputs: str) -> None:
         """An ECS service record; its tasks are the processes the local system keeps running, not moto tasks."""

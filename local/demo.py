@@ -9,6 +9,9 @@
    1024×768 `resized/` copy and a 192×192 `thumbs/` square.
 6. With the picture scorer on (`pictureScorer.enabled`), the cats API scores a picture through it; with
    the scorer stopped, the API still answers, the picture unscored.
+7. The ECS Scheduler's walk-through against the job API (`local.job_walkthrough`): jobs created over
+   HTTP, a `?` drawn once and kept, a sleeper task per five-minute tick, an override in the long-sleep
+   task's environment, 3 consumer tasks for 250 queued messages and 10 for 1001, and a suspended job idle.
 
 Each step prints `check passed: …`; the first failure raises `CheckFailed` with what was seen.
 """
@@ -24,6 +27,7 @@ from typing import Any
 import requests
 from PIL import Image
 
+from .job_walkthrough import Walkthrough
 from .processes import APPS_DIR
 from .schedule import rate_seconds
 from .system import ASSESSOR, LocalSystem
@@ -95,7 +99,19 @@ def run_demo(system: LocalSystem) -> None:
     _image_upload(system)
     if system.scorer is not None:
         _scoring(system)
+    _job_walkthrough(system)
     say("demo", "all checks passed")
+
+
+def _job_walkthrough(system: LocalSystem) -> None:
+    """The ECS Scheduler's walk-through against the job API, ticks at moments its schedules choose."""
+    assert system.job_api is not None and system.job_ticker is not None and system.agent is not None
+    assert system.aws is not None
+
+    def check(label: str, ok: bool, detail: str) -> None:
+        _check(system.console.say, label, ok, detail)
+
+    Walkthrough(system.job_api, system.job_ticker, system.agent, system.aws, check).run(system.clock.now())
 
 
 def _score(system: LocalSystem, number: int) -> dict[str, Any]:

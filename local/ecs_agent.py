@@ -126,7 +126,8 @@ class EcsAgent:
                 {},
             )
             overrides = {item["name"]: item["value"] for item in override.get("environment", [])}
-            argv = _argv(container["image"], override.get("command"))
+            # The override's command replaces the task definition's, which replaces the image's (ECS).
+            argv = _argv(container["image"], override.get("command") or container.get("command"))
             if argv is None:
                 self._report(
                     task,

@@ -3,7 +3,8 @@
 Choosing a free port first and binding it later leaves a gap in which another server of a parallel run
 (or an outgoing connection's source port) can take it, and a client could then talk to the wrong server.
 Binding port 0 in the server itself leaves no such gap. The rest is what `moto.server.main` does, plus the
-ECS agent's state-change API that lets tasks really run (`local.ecs_agent_api`), and an AWS-style error for
+ECS agent's state-change API that lets tasks really run (`local.ecs_agent_api`), Step Functions executions
+that run their definition, and an AWS-style error for
 an operation moto lacks (`UnimplementedAsError`).
 
     python -m local.moto_server PORT_FILE
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from moto.core.config import default_user_config
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
@@ -48,6 +50,9 @@ class UnimplementedAsError:
 
 def main(port_file: str) -> None:
     ecs_agent_api.install()
+    # Executions of a state machine run its definition (moto's ASL parser) instead of only being recorded, so
+    # an execution the local job ticker starts ends SUCCEEDED with its output, as the job API reads runs.
+    default_user_config.update({"stepfunctions": {"execute_state_machine": True}})
     app = UnimplementedAsError(DomainDispatcherApplication(create_backend_app))
     server = make_server(HOST, 0, app, threaded=True, request_handler=MotoRequestHandler)
     # moto builds some URLs (SQS queue URLs among them) from MOTO_PORT.

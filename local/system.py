@@ -15,6 +15,9 @@ delete count and environment. What AWS would run, runs here as processes:
 - the batch services: `python -m batch_worker` processes per pipeline;
 - EventBridge Scheduler starting the ImageAssessor task: a ticker (`local.schedule`) that reads the
   schedule's State from moto at every occurrence and calls RunTask with the schedule's task count;
+- the job API (`apps/job_api`): gunicorn on another loopback port, its jobs as schedules in a moto schedule
+  group, and a ticker (`local.jobs`) that runs them at their occurrences in place of Scheduler and the
+  state machine;
 - ECS running the tasks: the local agent (`local.ecs_agent`) runs every task RunTask records in the
   cluster (`python -m image_assessor` with the task definition's environment, its resolved API token and
   the overrides) and reports its exit code back to moto, whoever started it.
@@ -45,6 +48,7 @@ from .api_token import create_token_secret, resolve_secret
 from .aws import Aws, start_moto
 from .control_plane import ControlPlane
 from .ecs_agent import EcsAgent, StoppedTask, describe_overrides
+from .jobs import JOB_API, STARTED_BY_PREFIX, JobApi, JobRun, JobTicker, start_job_api
 from .pipeline import (
     DEFAULT_SHUTDOWN_GRACE_SECONDS,
     LogFollower,
@@ -172,6 +176,9 @@ class LocalSystem:
         self.scorer: Child | None = None
         self.pipelines: dict[str, Pipeline] = {}
         self.ticker: Ticker | None = None
+        self.job_api: JobApi | None = None
+        self.job_ticker: JobTicker | None = None
+        self.job_tasks: list[StoppedTask] = []
         self.assessor_runs: list[AssessorRun] = []
         self.skipped_runs = 0
         self._watch_stop = threading.Event()
@@ -195,8 +202,10 @@ class LocalSystem:
         self._watcher.start()
         self._scaler.start()
         self._register_assessor()
+        self._start_job_api()
         if schedule:
             self.start_schedule()
+            self.start_job_ticker()
 
     def write_outputs(self, directory: Path) -> tuple[Path, Path]:
         """The stack outputs file and the moto environment for `ecs-workloads --outputs FILE`."""
@@ -208,6 +217,8 @@ class LocalSystem:
     def close(self) -> None:
         if self.ticker is not None:
             self.ticker.stop()
+        if self.job_ticker is not None:
+            self.job_ticker.stop()
         if self.agent is not None:
             self.agent.stop()
         self._watch_stop.set()
@@ -249,6 +260,47 @@ class LocalSystem:
             f"API at {self.cats_url}/cats/api/ (pictures in s3://{self.cats_bucket}; "
             f"token in secret {self.api_token_secret_arn})",
         )
+
+    # -- the job API --------------------------------------------------------------------------------
+
+    def _start_job_api(self) -> None:
+        """The job API, and the ticker that runs its jobs in place of Scheduler and the state machine."""
+        assert self.aws is not None and self.control is not None
+        self.job_api = api = start_job_api(self.processes, self.aws, self.control, self.stack)
+        self.control.add_service(JOB_API, "job_api", 1, url=f"{api.url}/", apiTokenSecretArn=api.token_secret_arn)
+        self.control.add_exports(jobApiUrl=f"{api.url}/")
+        network = {
+            "subnets": [self.control.subnet_id],
+            "securityGroups": [self.control.security_group_id],
+            "assignPublicIp": "DISABLED",
+        }
+        self.job_ticker = JobTicker(
+            self.aws,
+            api.schedule_group,
+            api.state_machine_arn,
+            self.control.cluster_arn,
+            network,
+            since=self.clock.now(),
+            on_run=self._job_run,
+            on_skip=lambda job, moment, reason: self.console.say(
+                f"job:{job}", f"no run at {moment.astimezone().strftime('%H:%M:%S')} simulated: {reason}"
+            ),
+        )
+        self.console.say(
+            JOB_API,
+            f"at {api.url}/jobs (docs {api.url}/docs; jobs in schedule group {api.schedule_group}; "
+            f"task families {', '.join(api.families)}; trigger queue {api.work_queue_url})",
+        )
+
+    def start_job_ticker(self) -> None:
+        assert self.job_ticker is not None
+        self.job_ticker.start(self.clock)
+
+    def _job_run(self, run: JobRun) -> None:
+        depth = "" if run.queue_depth is None else f" for {run.queue_depth} queued message(s)"
+        problem = f"; {run.error}" if run.error else ""
+        when = run.scheduled.astimezone().strftime("%H:%M:%S")
+        self.console.say(f"job:{run.job_id}", f"run at {when} simulated: {run.tasks} task(s){depth}{problem}")
 
     # -- batch -----------------------------------------------------------------------------------
 
@@ -373,6 +425,15 @@ class LocalSystem:
             return [self._runs_by_task[arn] for arn in arns]
 
     def _task_stopped(self, task: StoppedTask) -> None:
+        if task.started_by.startswith(STARTED_BY_PREFIX):
+            self.job_tasks.append(task)
+            overrides = f" ({describe_overrides(task.overrides)})" if task.overrides else ""
+            outcome = f"exit {task.exit_code}" if task.log_path else task.reason
+            self.console.say(
+                f"job:{task.started_by.removeprefix(STARTED_BY_PREFIX)}",
+                f"task {task.task_id[:8]}{overrides}: {outcome}",
+            )
+            return
         run = _assessor_result(task.log_path, task.exit_code) if task.log_path else AssessorRun(task.exit_code)
         run.task_id, run.started_by = task.task_id, task.started_by
         if task.log_path is None:

@@ -9,10 +9,12 @@ from typing import Any, Required, TypedDict
 import pulumi
 
 from ..alarm_topic import TOPIC_ARN
-from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, Parsed, Text
+from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, OneOf, Parsed, Text
 from ..capacity import CAPACITY, CapacityProviderFacts, CapacityWeights
 from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
 from ..job_fields import HIDDEN, SECRET_LOOKING_NAME, run_environment_problem, utc_timestamp
+from ..job_run_workflow import JOB_RUN_WORKFLOW_NAMES
+from ..job_trigger import RETRY_LIMIT, TASK_LIMIT
 from ..name_limits import (
     ALARM,
     EVENT_RULE,
@@ -60,8 +62,15 @@ class ScheduledEcsTaskArgs(TypedDict, total=False):
     flexible_window_minutes: int
     """0 runs at the exact time; otherwise Scheduler may start the run anywhere in a window of this many
     minutes, which spreads load."""
+    target: str
+    """What the schedule starts: `run_task`, the task itself (Scheduler's ECS target), or `workflow`, a
+    `JobRunWorkflow` execution with the job as input that runs the tasks, starts a failed one again up to
+    `retries` times and alerts once a run has failed."""
     task_count: int
-    """Tasks started per run."""
+    """Tasks started per run: up to 10 with target `run_task` (Scheduler's limit), 50 with `workflow`."""
+    retries: int
+    """Target `workflow` only: times a task that exits non-zero (or cannot start) is started again in the
+    same run."""
     capacity: CapacityWeights
     """FARGATE / FARGATE_SPOT weights of scheduled runs without a public IP; runs with one use launch
     type FARGATE (on-demand), the only one Scheduler allows a public IP with."""
@@ -105,6 +114,39 @@ def run_environment_entries(args: Mapping[str, Any], problems: ArgumentProblems,
             problems.add(f"{prefix}run_environment.{key}", value, "a string")
 
 
+RUN_TASK = "run_task"
+WORKFLOW = "workflow"
+TARGETS = (RUN_TASK, WORKFLOW)
+"""What a schedule may start: the task (ECS RunTask target) or a `JobRunWorkflow` execution."""
+RUN_TASK_COUNT_LIMIT = 10
+"""EcsParameters.TaskCount (Scheduler API reference): 1 to 10."""
+
+
+def task_count_problem(target: str, task_count: int) -> str | None:
+    """What is wrong with `task_count` for `target`, or None; shared with the stack's jobs settings."""
+    if target == RUN_TASK and task_count > RUN_TASK_COUNT_LIMIT:
+        return (
+            f"at most {RUN_TASK_COUNT_LIMIT} with target {RUN_TASK} (Scheduler's EcsParameters.TaskCount); "
+            f"target {WORKFLOW} starts up to {TASK_LIMIT}"
+        )
+    return None
+
+
+def retries_problem(target: str, retries: int) -> str | None:
+    """What is wrong with `retries` for `target`, or None; shared with the stack's jobs settings."""
+    if target == RUN_TASK and retries:
+        return f"only with target {WORKFLOW}: Scheduler retries only runs it could not start (max_retry_attempts)"
+    return None
+
+
+def _counts_for_target(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    target = SCHEDULED_ECS_TASK_ARGS.value(args, "target")
+    if problem := task_count_problem(target, SCHEDULED_ECS_TASK_ARGS.value(args, "task_count")):
+        problems.add(f"{prefix}task_count", args["task_count"], problem)
+    if problem := retries_problem(target, SCHEDULED_ECS_TASK_ARGS.value(args, "retries")):
+        problems.add(f"{prefix}retries", args["retries"], problem)
+
+
 _DATE = "an ISO 8601 date-time with a UTC offset, e.g. 2030-01-01T00:00:00Z"
 
 SCHEDULED_ECS_TASK_ARGS = Arguments(
@@ -125,8 +167,11 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
         "enabled": Flag(default=True),
         # FlexibleTimeWindow.MaximumWindowInMinutes (Scheduler API reference): 1 to 1440; 0 is mode OFF.
         "flexible_window_minutes": Integer(low=0, high=1440, default=0),
-        # EcsParameters.TaskCount (Scheduler API reference): 1 to 10.
-        "task_count": Integer(low=1, high=10, default=1),
+        "target": OneOf(values=TARGETS, default=RUN_TASK),
+        # A workflow run starts at most job_trigger.TASK_LIMIT tasks; `_task_count_for_target` holds run_task
+        # to Scheduler's 10.
+        "task_count": Integer(low=1, high=TASK_LIMIT, default=1),
+        "retries": Integer(low=0, high=RETRY_LIMIT, default=0),
         "capacity": CAPACITY,
         "run_environment": Check(default={}, test=_is_mapping, says="a mapping of variable names to values"),
         # RetryPolicy (Scheduler API reference): MaximumRetryAttempts 0 to 185, MaximumEventAgeInSeconds
@@ -146,10 +191,12 @@ SCHEDULED_ECS_TASK_ARGS = Arguments(
         "protect_data": Flag(default=False),
         "tags": TAGS,
     },
-    rules=[_end_after_start, run_environment_entries],
+    rules=[_end_after_start, run_environment_entries, _counts_for_target],
 )
 
 
+SCHEDULED_WORKFLOW_NAME = "{name}-workflow"
+"""The logical name of the `JobRunWorkflow` of a task with target `workflow`."""
 SCHEDULED_WORKLOAD_NAME = "{name}-workload"
 """The embedded workload's logical name: the name of the first release, so the roles, log group and task
 definition of deployed stacks are kept."""
@@ -165,7 +212,7 @@ SCHEDULED_ECS_TASK_NAMES = ComponentNames.of(
         ("-schedule", SCHEDULE),
         ("-failed-run", EVENT_RULE),
     ],
-    embeds=[(SCHEDULED_WORKLOAD_NAME, FARGATE_WORKLOAD_NAMES)],
+    embeds=[(SCHEDULED_WORKLOAD_NAME, FARGATE_WORKLOAD_NAMES), (SCHEDULED_WORKFLOW_NAME, JOB_RUN_WORKFLOW_NAMES)],
 )
 
 

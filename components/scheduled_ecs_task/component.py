@@ -17,6 +17,7 @@ from ..dead_letters import dead_letter_alarm, dead_letter_queue
 from ..fargate_workload import FargateWorkload
 from ..iam import policy_document, service_assume_role_policy
 from ..job_fields import start_date_to_send, utc_timestamp
+from ..job_run_workflow import JobRunWorkflow, JobRunWorkflowArgs
 from ..json_document import json_document
 from ..options import child
 from ..outputs import register_declared_outputs
@@ -26,7 +27,9 @@ from ..task_placement import strategies
 from ..workload_shape import WorkloadShape, placed_on_capacity
 from .args import (
     SCHEDULED_ECS_TASK_ARGS,
+    SCHEDULED_WORKFLOW_NAME,
     SCHEDULED_WORKLOAD_NAME,
+    WORKFLOW,
     ScheduledEcsTaskArgs,
     validate_scheduled_task_args,
 )
@@ -73,6 +76,8 @@ class ScheduledEcsTask(WorkloadShape):
     """Whether the tasks get a public IP."""
     dlq_url: pulumi.Output[str]
     """URL of the dead-letter queue of runs Scheduler could not start."""
+    state_machine_arn: pulumi.Output[str] | None
+    """ARN of the state machine the schedule starts (target `workflow`); None with target `run_task`."""
 
     def __init__(self, name: str, args: ScheduledEcsTaskArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = placed_on_capacity(args, ("capacity",))
@@ -108,16 +113,25 @@ class ScheduledEcsTask(WorkloadShape):
             period_seconds=_DLQ_ALARM_PERIOD_SECONDS,
         )
 
+        workflow = None
+        if value(args, "target") == WORKFLOW:
+            workflow = JobRunWorkflow(
+                SCHEDULED_WORKFLOW_NAME.format(name=name),
+                _workflow_args(args, cluster_arn, workload, alarm_topic_arn, protect),
+                opts=child(self),
+            )
         role = aws.iam.Role(
             f"{name}-scheduler-role",
             assume_role_policy=service_assume_role_policy("scheduler.amazonaws.com"),
             opts=child(self),
         )
+        statements = (
+            _scheduler_statements(arn_prefix, cluster_arn, cluster_name, workload, dlq.arn)
+            if workflow is None
+            else _workflow_starter_statements(workflow.state_machine_arn, dlq.arn)
+        )
         role_policy = aws.iam.RolePolicy(
-            f"{name}-scheduler-policy",
-            role=role.id,
-            policy=policy_document(_scheduler_statements(arn_prefix, cluster_arn, cluster_name, workload, dlq.arn)),
-            opts=child(self),
+            f"{name}-scheduler-policy", role=role.id, policy=policy_document(statements), opts=child(self)
         )
 
         if "schedule_group_name" in args:
@@ -126,7 +140,6 @@ class ScheduledEcsTask(WorkloadShape):
             group_name = aws.scheduler.ScheduleGroup(f"{name}-group", opts=child(self)).name
 
         window = value(args, "flexible_window_minutes")
-        run_environment = value(args, "run_environment")
         start_date = start_date_to_send(args["start_date"], self.clock()) if "start_date" in args else None
         if "start_date" in args and start_date is None:
             # A warning, so the plan shows it: the stack file still says a date that no longer applies.
@@ -148,56 +161,18 @@ class ScheduledEcsTask(WorkloadShape):
             flexible_time_window=aws.scheduler.ScheduleFlexibleTimeWindowArgs(
                 mode="FLEXIBLE" if window else "OFF", maximum_window_in_minutes=window or None
             ),
-            target=aws.scheduler.ScheduleTargetArgs(
-                arn=cluster_arn,
-                role_arn=role.arn,
-                ecs_parameters=aws.scheduler.ScheduleTargetEcsParametersArgs(
-                    task_definition_arn=workload.task_definition_arn,
-                    task_count=value(args, "task_count"),
-                    **_capacity(
-                        placement["assign_public_ip"], value(args, "capacity"), value(args, "capacity_providers")
-                    ),
-                    network_configuration=(
-                        aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs(
-                            subnets=placement["subnet_ids"],
-                            security_groups=[workload.security_group_id],
-                            # Only Fargate tasks get public IPs (validation keeps awsvpc EC2 runs off them).
-                            assign_public_ip=placement["assign_public_ip"] and workload.compatibility == "FARGATE",
-                        )
-                        if workload.network_mode == "awsvpc"
-                        else None
-                    ),
-                    placement_strategies=(
-                        [
-                            aws.scheduler.ScheduleTargetEcsParametersPlacementStrategyArgs(**entry)
-                            for entry in strategies(None)
-                        ]
-                        if workload.compatibility == "EC2"
-                        else None
-                    ),
-                    # The runs carry the task definition's tags (the component's and the stack's default tags)
-                    # and ECS's own cluster tag. Scheduler EcsParameters PropagateTags takes only
-                    # TASK_DEFINITION (absent: tasks untagged); RunTask applies both, hence TagTasksItStarts.
-                    propagate_tags="TASK_DEFINITION",
-                    enable_ecs_managed_tags=True,
-                    # Scheduler EcsParameters EnableExecuteCommand: ECS Exec on every container of each run;
-                    # absent, it is off, and schedules deployed without it keep their inputs.
-                    enable_execute_command=workload.execute_command or None,
-                ),
-                # For an ECS target, Scheduler reads the input as RunTask's `overrides` (a TaskOverride; see
-                # docs/aws-design-notes.md, "Settled AWS behaviour").
-                input=_overrides(workload.container_name, run_environment) if run_environment else None,
-                retry_policy=aws.scheduler.ScheduleTargetRetryPolicyArgs(
-                    maximum_retry_attempts=value(args, "max_retry_attempts"),
-                    maximum_event_age_in_seconds=value(args, "max_event_age_seconds"),
-                ),
-                dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=dlq.arn),
+            target=(
+                _run_task_target(args, cluster_arn, role.arn, workload, dlq.arn)
+                if workflow is None
+                else _workflow_target(args, workflow, role.arn, workload, dlq.arn)
             ),
             # The first run must not race the role's permissions.
             opts=child(self, depends_on=[role_policy]),
         )
 
-        if alarm_topic_arn is not None:
+        if alarm_topic_arn is not None and workflow is None:
+            # A workflow reports a failed run itself, once its retries are spent; this rule would report every
+            # failed attempt.
             failed_run_alert(
                 self,
                 name,
@@ -221,7 +196,145 @@ class ScheduledEcsTask(WorkloadShape):
         self.security_group_ids = workload.security_group_id.apply(lambda group_id: [group_id])
         self.assign_public_ip = placement["assign_public_ip"]
         self.dlq_url = dlq.url
+        self.state_machine_arn = workflow.state_machine_arn if workflow is not None else None
         register_declared_outputs(self)
+
+
+def _retry_policy(args: ScheduledEcsTaskArgs) -> aws.scheduler.ScheduleTargetRetryPolicyArgs:
+    value = SCHEDULED_ECS_TASK_ARGS.value
+    return aws.scheduler.ScheduleTargetRetryPolicyArgs(
+        maximum_retry_attempts=value(args, "max_retry_attempts"),
+        maximum_event_age_in_seconds=value(args, "max_event_age_seconds"),
+    )
+
+
+def _run_task_target(
+    args: ScheduledEcsTaskArgs,
+    cluster_arn: pulumi.Output[str],
+    role_arn: pulumi.Output[str],
+    workload: FargateWorkload,
+    dlq_arn: pulumi.Output[str],
+) -> aws.scheduler.ScheduleTargetArgs:
+    value = SCHEDULED_ECS_TASK_ARGS.value
+    placement = args["placement"]
+    run_environment = value(args, "run_environment")
+    return aws.scheduler.ScheduleTargetArgs(
+        arn=cluster_arn,
+        role_arn=role_arn,
+        ecs_parameters=aws.scheduler.ScheduleTargetEcsParametersArgs(
+            task_definition_arn=workload.task_definition_arn,
+            task_count=value(args, "task_count"),
+            **_capacity(placement["assign_public_ip"], value(args, "capacity"), value(args, "capacity_providers")),
+            network_configuration=(
+                aws.scheduler.ScheduleTargetEcsParametersNetworkConfigurationArgs(
+                    subnets=placement["subnet_ids"],
+                    security_groups=[workload.security_group_id],
+                    # Only Fargate tasks get public IPs (validation keeps awsvpc EC2 runs off them).
+                    assign_public_ip=placement["assign_public_ip"] and workload.compatibility == "FARGATE",
+                )
+                if workload.network_mode == "awsvpc"
+                else None
+            ),
+            placement_strategies=(
+                [aws.scheduler.ScheduleTargetEcsParametersPlacementStrategyArgs(**entry) for entry in strategies(None)]
+                if workload.compatibility == "EC2"
+                else None
+            ),
+            # The runs carry the task definition's tags (the component's and the stack's default tags)
+            # and ECS's own cluster tag. Scheduler EcsParameters PropagateTags takes only
+            # TASK_DEFINITION (absent: tasks untagged); RunTask applies both, hence TagTasksItStarts.
+            propagate_tags="TASK_DEFINITION",
+            enable_ecs_managed_tags=True,
+            # Scheduler EcsParameters EnableExecuteCommand: ECS Exec on every container of each run;
+            # absent, it is off, and schedules deployed without it keep their inputs.
+            enable_execute_command=workload.execute_command or None,
+        ),
+        # For an ECS target, Scheduler reads the input as RunTask's `overrides` (a TaskOverride; see
+        # docs/aws-design-notes.md, "Settled AWS behaviour").
+        input=_overrides(workload.container_name, run_environment) if run_environment else None,
+        retry_policy=_retry_policy(args),
+        dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=dlq_arn),
+    )
+
+
+def _workflow_target(
+    args: ScheduledEcsTaskArgs,
+    workflow: JobRunWorkflow,
+    role_arn: pulumi.Output[str],
+    workload: FargateWorkload,
+    dlq_arn: pulumi.Output[str],
+) -> aws.scheduler.ScheduleTargetArgs:
+    """Scheduler's templated Step Functions target: StartExecution of the state machine with `Input` as the
+    execution's input (Scheduler User Guide, "Using templated targets": Step Functions StartExecution)."""
+    value = SCHEDULED_ECS_TASK_ARGS.value
+    task_count = value(args, "task_count")
+    run_environment = value(args, "run_environment")
+    # The job in the job API's shape (apps/job_api), which the workflow reads.
+    job = {
+        "taskDefinition": workload.task_definition_arn,
+        "taskCount": task_count,
+        "maxCount": task_count,
+        "trigger": None,
+        "overrides": (
+            [
+                {
+                    "name": workload.container_name,
+                    "environment": dict(sorted(run_environment.items())),
+                }
+            ]
+            if run_environment
+            else []
+        ),
+        "retries": value(args, "retries"),
+    }
+    return aws.scheduler.ScheduleTargetArgs(
+        arn=workflow.state_machine_arn,
+        role_arn=role_arn,
+        input=json_document(job),
+        retry_policy=_retry_policy(args),
+        dead_letter_config=aws.scheduler.ScheduleTargetDeadLetterConfigArgs(arn=dlq_arn),
+    )
+
+
+def _workflow_args(
+    args: ScheduledEcsTaskArgs,
+    cluster_arn: pulumi.Output[str],
+    workload: FargateWorkload,
+    alarm_topic_arn: pulumi.Input[str] | None,
+    protect: bool,
+) -> JobRunWorkflowArgs:
+    value = SCHEDULED_ECS_TASK_ARGS.value
+    placement = args["placement"]
+    workflow: JobRunWorkflowArgs = {
+        "cluster_arn": cluster_arn,
+        "task_families": [workload.family],
+        "pass_role_arns": [workload.execution_role_arn, workload.task_role_arn],
+        "capacity": value(args, "capacity"),
+        "capacity_providers": value(args, "capacity_providers"),
+        "protect_data": protect,
+    }
+    if workload.network_mode == "awsvpc":
+        workflow["subnet_ids"] = placement["subnet_ids"]
+        workflow["security_group_ids"] = workload.security_group_id.apply(lambda group_id: [group_id])
+        # Only Fargate tasks get public IPs (validation keeps awsvpc EC2 runs off them).
+        workflow["assign_public_ip"] = placement["assign_public_ip"] and workload.compatibility == "FARGATE"
+    if alarm_topic_arn is not None:
+        workflow["alarm_topic_arn"] = alarm_topic_arn
+    return workflow
+
+
+def _workflow_starter_statements(
+    state_machine_arn: pulumi.Input[str], dlq_arn: pulumi.Input[str]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "Sid": "StartThisWorkflow",
+            "Effect": "Allow",
+            "Action": "states:StartExecution",
+            "Resource": state_machine_arn,
+        },
+        {"Sid": "SendToOwnDeadLetterQueue", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": dlq_arn},
+    ]
 
 
 def _scheduler_statements(

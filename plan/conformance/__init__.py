@@ -30,6 +30,7 @@ TRANSLATORS: dict[str, Callable[[Registration], list[Request]]] = {
     "aws:sqs/queuePolicy:QueuePolicy": requests.queue_policy,
     "aws:scheduler/schedule:Schedule": requests.schedule,
     "aws:scheduler/scheduleGroup:ScheduleGroup": requests.schedule_group,
+    "aws:sfn/stateMachine:StateMachine": requests.state_machine,
     "aws:appautoscaling/target:Target": requests.scaling_target,
     "aws:appautoscaling/policy:Policy": requests.scaling_policy,
     "aws:appautoscaling/scheduledAction:ScheduledAction": requests.scheduled_action,

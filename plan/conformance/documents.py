@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from . import model
+from . import model, state_machine
 from .model import Finding
 
 # IAM service prefix -> botocore service name, for the prefixes the program's policies use.
@@ -43,6 +43,8 @@ _SERVICES = {
     "firehose": "firehose",
     "lambda": "lambda",
     "elasticfilesystem": "efs",
+    "states": "stepfunctions",
+    "xray": "xray",
 }
 # Actions that authorize something other than one API operation of the same name (Service Authorization
 # Reference): s3:ListBucket authorizes ListObjects/ListObjectsV2, s3:GetObjectVersion a versioned GetObject,
@@ -58,6 +60,13 @@ _PERMISSION_ONLY = frozenset(
         "elasticfilesystem:ClientMount",
         "elasticfilesystem:ClientWrite",
         "elasticfilesystem:ClientRootAccess",
+        # "Actions, resources, and condition keys for Amazon CloudWatch Logs": the vended-log delivery actions
+        # Step Functions logging needs are permissions only.
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
     }
 )
 # Services with actions but no botocore model, their actions from the Service Authorization Reference:
@@ -171,6 +180,7 @@ def dashboard(text: str, path: str) -> list[Finding]:
 
 
 CHECKS: dict[str, Callable[[str, str], list[Finding]]] = {
+    "state-machine": state_machine.check,
     "iam-policy": lambda text, path: policy(text, path, resource_policy=False),
     "trust-policy": lambda text, path: policy(text, path, resource_policy=True),
     "resource-policy": lambda text, path: policy(text, path, resource_policy=True),

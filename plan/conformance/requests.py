@@ -235,6 +235,20 @@ def schedule_group(reg: Registration) -> list[Request]:
     return _one(reg, "scheduler", "CreateScheduleGroup", {"Name": _name(reg)})
 
 
+def state_machine(reg: Registration) -> list[Request]:
+    i = reg.inputs
+    params: dict[str, Any] = {"name": _name(reg), **_pick(i, "tags", "loggingConfiguration", "namePrefix", "publish")}
+    logging = params.pop("loggingConfiguration", None)
+    if logging:
+        # Pulumi's logDestination is CreateStateMachine's one destination, the log group's ARN ending in `:*`.
+        destination = logging.get("logDestination")
+        params["loggingConfiguration"] = {
+            **{k: v for k, v in logging.items() if k != "logDestination"},
+            **({"destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": destination}}]} if destination else {}),
+        }
+    return _one(reg, "stepfunctions", "CreateStateMachine", params, ("definition", "state-machine", i["definition"]))
+
+
 def scaling_target(reg: Registration) -> list[Request]:
     return _one(reg, "application-autoscaling", "RegisterScalableTarget", pascal(_pick(reg.inputs, "tags")))
 
@@ -270,7 +284,8 @@ def lifecycle_policy(reg: Registration) -> list[Request]:
 
 def log_group(reg: Registration) -> list[Request]:
     i = reg.inputs
-    requests = _one(reg, "logs", "CreateLogGroup", {"logGroupName": _name(reg)})
+    params = {"logGroupName": _name(reg), **({"kmsKeyId": i["kmsKeyId"]} if "kmsKeyId" in i else {})}
+    requests = _one(reg, "logs", "CreateLogGroup", params)
     if "retentionInDays" in i:
         retention = {"logGroupName": _name(reg), "retentionInDays": i["retentionInDays"]}
         requests += _one(reg, "logs", "PutRetentionPolicy", retention)

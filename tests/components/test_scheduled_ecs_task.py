@@ -433,7 +433,8 @@ def test_every_declared_output_is_registered_and_the_workload_outputs_are_the_sh
     recording = run_callable(program)
     component = recording.one("ecs-workloads:scheduled_ecs_task:ScheduledEcsTask")
     registered = set(recording.registered_outputs[component.urn])
-    assert registered == set(declared_outputs(ScheduledEcsTask))
+    # A task without a workflow has no state machine (a None output is not registered).
+    assert registered == set(declared_outputs(ScheduledEcsTask)) - {"state_machine_arn"}
     assert {"task_role_arn", "task_role_name", "log_group_name", "security_group_id"} <= registered
     outputs = recording.stack_outputs
     assert outputs["task_role_name"] == outputs["workload_task_role_name"]
@@ -460,8 +461,19 @@ def test_bad_tags_are_refused_before_anything_is_registered():
             "schedule: 'rate(1 minutes)' — 'rate(1 minutes)': use the singular unit when the value is 1",
         ),
         ({"schedule": "every day"}, "schedule: 'every day' — unrecognised schedule expression"),
-        ({"task_count": 11}, "task_count: 11 — an integer from 1 to 10"),
-        ({"task_count": 0}, "task_count: 0 — an integer from 1 to 10"),
+        (
+            {"task_count": 11},
+            "task_count: 11 — at most 10 with target run_task (Scheduler's EcsParameters.TaskCount); target "
+            "workflow starts up to 50",
+        ),
+        ({"task_count": 0}, "task_count: 0 — an integer from 1 to 50"),
+        ({"task_count": 51, "target": "workflow"}, "task_count: 51 — an integer from 1 to 50"),
+        (
+            {"retries": 2},
+            "retries: 2 — only with target workflow: Scheduler retries only runs it could not start "
+            "(max_retry_attempts)",
+        ),
+        ({"target": "step_functions"}, "target: 'step_functions' — one of run_task, workflow"),
         ({"timezone": "Mars/Olympus"}, "timezone: 'Mars/Olympus' — time zone 'Mars/Olympus' is not an IANA time zone"),
         (
             {"start_date": "2030-06-01T00:00:00Z", "end_date": "2030-06-01T00:00:00Z"},
@@ -507,7 +519,7 @@ def test_every_problem_is_listed_in_one_error():
         run_callable(
             lambda: ScheduledEcsTask(
                 "assessor",
-                {**BASE, "schedule": "@fortnightly", "task_count": 11, "timezone": "Nowhere", "placement": {}},
+                {**BASE, "schedule": "@fortnightly", "task_count": 0, "timezone": "Nowhere", "placement": {}},
             ),
             recording=recording,
         )

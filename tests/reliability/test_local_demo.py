@@ -19,7 +19,8 @@ from local.schedule import SimulatedClock, Ticker, rate_seconds
 from local.system import load_stack_settings
 from stack.jobs import ScheduleSettings
 
-DEMO_TIMEOUT_SECONDS = 120
+# The job walk-through fills a queue with 1001 messages, which moto takes a while over (local.job_walkthrough).
+DEMO_TIMEOUT_SECONDS = 240
 KEY_LINES = (
     "check passed: cats API lists 10 pictures",
     "check passed: cats API refuses a delete without the token from Secrets Manager (401)",
@@ -28,6 +29,10 @@ KEY_LINES = (
     "check passed: two RESETPICTURES=1 runs restored all 10 pictures (verified through the API)",
     "check passed: jsonl pipeline wrote 3 lines with review_score and 1 line to the errors report",
     "check passed: images pipeline wrote resized/ 1024x768 and thumbs/ 192x192 JPEGs",
+    "check passed: job API created sleeper-task, long-sleep-task and consumer-task over HTTP (201)",
+    "check passed: a tick at a five-minute occurrence started 1 sleeper-task task, which exited 0",
+    "check passed: 250 queued messages started 3 consumer-task tasks (100 a task, maxCount 10)",
+    "check passed: 1001 queued messages started 10 consumer-task tasks (100 a task, maxCount 10)",
     "all checks passed",
     "all processes stopped",
 )
