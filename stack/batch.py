@@ -160,6 +160,7 @@ def build_batch(foundation: Foundation, pipelines: Mapping[str, BatchPipelineSet
         "queues": {
             name: {
                 "queueUrl": service.queue_url,
+                "queueArn": service.queue_arn,
                 "queueName": _queue_name(service.queue_arn),
                 "dlqUrl": service.dlq_url,
                 "dlqName": _queue_name(service.dlq_arn),

@@ -11,7 +11,7 @@ the state machine may pass only their roles.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -28,6 +28,7 @@ from ecs_workloads.alb_web_service import (
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
 from ecs_workloads.generated_secret import GeneratedSecret
 from ecs_workloads.iam import policy_document, service_assume_role_policy
+from ecs_workloads.job_run_workflow import JobRunWorkflow, JobRunWorkflowArgs
 from ecs_workloads.scheduled_ecs_task import ScheduledEcsTask
 
 from .foundation import Foundation
@@ -75,6 +76,12 @@ class JobApiSettings(Section):
         "definitions API jobs may run; the API allows their families and nothing else.",
     )
 
+    trigger_queues: list[str] = Field(
+        [],
+        description="The stack's batch pipelines (`batch` names) whose queues a job's `trigger` may count; a "
+        "trigger naming another queue fails its run.",
+    )
+
     @field_validator("workload")
     @classmethod
     def _own_environment(cls, value: WorkloadSettings) -> WorkloadSettings:
@@ -87,12 +94,12 @@ class JobApiSettings(Section):
             )
         return value
 
-    @field_validator("allowed_jobs")
+    @field_validator("allowed_jobs", "trigger_queues")
     @classmethod
     def _each_once(cls, value: list[str]) -> list[str]:
         repeated = sorted({name for name in value if value.count(name) > 1})
         if repeated:
-            raise ValueError(f"each job once; repeated: {', '.join(repeated)}")
+            raise ValueError(f"each name once; repeated: {', '.join(repeated)}")
         return value
 
     def service_args(self) -> dict[str, Any]:
@@ -125,10 +132,13 @@ def build_job_api(
     settings: JobApiSettings,
     listener: SharedListenerArgs,
     jobs: Mapping[str, ScheduledEcsTask],
-    state_machine_arn: pulumi.Input[str],
+    trigger_queue_arns: Sequence[pulumi.Input[str]] = (),
 ) -> JobApi:
-    """Creates the schedule group, the role its schedules run with, the API token and the API service on
-    `listener`; the schedules start `state_machine_arn`, which runs the tasks of `jobs`."""
+    """Creates the job-run state machine for the tasks of `jobs`, the schedule group, the role its schedules
+    start the state machine with, the API token and the API service on `listener`. Triggers may count the
+    queues of `trigger_queue_arns`."""
+    workflow = run_workflow(foundation, jobs, trigger_queue_arns)
+    state_machine_arn = workflow.state_machine_arn
     protect = foundation.protect_data
     families = sorted(task.family for task in jobs.values())
     # CreateScheduleGroup Tags (Scheduler API reference): only groups take tags, schedules none, so the group
@@ -182,7 +192,7 @@ def build_job_api(
         "url": url,
         "docsUrl": pulumi.Output.concat(service.url, "/docs"),
         "scheduleGroup": group.name,
-        "stateMachineArn": pulumi.Output.from_input(state_machine_arn),
+        "stateMachineArn": state_machine_arn,
         "schedulerRoleArn": scheduler_role.arn,
         "taskFamilies": families,
     }
@@ -199,6 +209,36 @@ def build_job_api(
         "apiTokenSecretArn": token.arn,
     }
     return JobApi(outputs=outputs, service=entry)
+
+
+def run_workflow(
+    foundation: Foundation, jobs: Mapping[str, ScheduledEcsTask], trigger_queue_arns: Sequence[pulumi.Input[str]]
+) -> JobRunWorkflow:
+    """The state machine each API job's schedule starts: it runs only the task definitions of `jobs`, on the
+    stack's cluster and subnets, and passes only their task and execution roles."""
+    tasks = [jobs[name] for name in sorted(jobs)]
+    # RunTask takes one network configuration per run and the state machine one for every job: the tasks get
+    # the security groups of every allowed job (each job's own group admits what that job needs, EFS for one).
+    groups = pulumi.Output.all(*[task.security_group_ids for task in tasks]).apply(
+        lambda lists: sorted({group for found in lists for group in found})
+    )
+    args: JobRunWorkflowArgs = {
+        "cluster_arn": foundation.cluster_arn,
+        "task_families": sorted(task.family for task in tasks),
+        "pass_role_arns": [arn for task in tasks for arn in (task.task_role_arn, task.workload.execution_role_arn)],
+        # One Output of the list: the workflow takes a list of ids or an Output of one.
+        "subnet_ids": pulumi.Output.from_input(foundation.placement["subnet_ids"]),
+        "security_group_ids": groups,
+        "assign_public_ip": foundation.placement["assign_public_ip"],
+        "capacity": foundation.default_capacity.weights(),
+        "capacity_providers": foundation.capacity_providers,
+        "alarm_topic_arn": foundation.alarm_topic_arn,
+        "log_retention_days": foundation.log_retention_days,
+        "protect_data": foundation.protect_data,
+    }
+    if trigger_queue_arns:
+        args["trigger_queue_arns"] = list(trigger_queue_arns)
+    return JobRunWorkflow(f"{JOB_API_NAME}-runs", args)
 
 
 def scheduler_statements(state_machine_arn: pulumi.Input[str]) -> list[dict[str, Any]]:

@@ -200,6 +200,12 @@ class StackSettings(Section):
         ]
         if not api.allowed_jobs:
             errors.append((("jobApi", "allowedJobs"), [], f"at least one of the stack's jobs: {jobs}"))
+        pipelines = ", ".join(self.batch) or "none"
+        errors += [
+            (("jobApi", "triggerQueues", index), name, f"one of the stack's batch pipelines: {pipelines}")
+            for index, name in enumerate(api.trigger_queues)
+            if name not in self.batch
+        ]
         taken = {self.cats.rule_priority: "cats.rulePriority"}
         if self.cats.deployment.test_traffic_header is not None:
             # The cats test listener rule sits just before its production rule.

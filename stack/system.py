@@ -12,6 +12,7 @@ from ecs_workloads import AlarmTopic, EcsCluster, EcsClusterArgs, Network, Opera
 from .backend import SCORER_NAME, build_backend, scorer_outputs
 from .batch import build_batch
 from .foundation import Foundation
+from .job_api import JOB_API_NAME, build_job_api, runnable_jobs
 from .jobs import build_jobs
 from .settings import StackSettings
 from .web import build_web
@@ -57,6 +58,16 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
     services = {**web_outputs.pop("services"), **batch["services"]}
     if scorer is not None:
         services[SCORER_NAME] = scorer_outputs(scorer, settings.picture_scorer)
+    job_api = None
+    if settings.job_api.enabled:
+        job_api = build_job_api(
+            foundation,
+            settings.job_api,
+            web.listener,
+            runnable_jobs(settings.job_api, jobs.tasks),
+            [batch["queues"][name]["queueArn"] for name in settings.job_api.trigger_queues],
+        )
+        services[JOB_API_NAME] = job_api.service
     dashboard = OperationsDashboard(
         "operations",
         {
@@ -91,6 +102,7 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
         **jobs.outputs,
         "services": services,
         "queues": batch["queues"],
+        **({"jobApi": job_api.outputs} if job_api is not None else {}),
     }
 
 

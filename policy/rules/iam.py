@@ -25,6 +25,15 @@ _NO_RESOURCE_LEVEL = frozenset(
         "kms:listaliases",
         "kms:createkey",
         "logs:describeloggroups",
+        # Vended-log delivery, which a Step Functions state machine's logging needs: no resource-level
+        # permissions (Step Functions Developer Guide, "IAM policies for logging to CloudWatch Logs": "*").
+        "logs:createlogdelivery",
+        "logs:getlogdelivery",
+        "logs:updatelogdelivery",
+        "logs:deletelogdelivery",
+        "logs:listlogdeliveries",
+        "logs:putresourcepolicy",
+        "logs:describeresourcepolicies",
         "dynamodb:listtables",
     }
 )

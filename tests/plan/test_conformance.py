@@ -16,6 +16,7 @@ from plan import conformance
 from plan.__main__ import main
 from plan.conformance.documents import action_problem
 from stack.batch import PIPELINE_NAME_MAX_LENGTH, BatchPipelineSettings
+from stack.job_api import JobApiSettings
 from stack.jobs import JOB_NAME_MAX_LENGTH, JobSettings, RetrySettings
 from stack.settings import NetworkSettings
 from stack.web import CatsAutoscalingSettings
@@ -272,7 +273,7 @@ def test_seeded_documents_inside_requests_are_checked(recordings):
 def test_plan_prints_the_conformance_line(capsys):
     assert main(["prod"]) == 0
     out = capsys.readouterr().out
-    assert "\nAWS rules: 182 requests checked, 0 problems\n" in out
+    assert "\nAWS rules: 213 requests checked, 0 problems\n" in out
 
 
 def _longest_job_name() -> str:
@@ -285,7 +286,9 @@ def _longest_job_name() -> str:
 def test_longest_job_name_conforms():
     config = stack_config("prod")
     job = {**config["ecs-workloads:jobs"][0], "name": _longest_job_name()}
-    recording = run_program("prod", config={**config, "ecs-workloads:jobs": [job]})
+    # The job API may run it, so its family reaches the state machine's definition and role too.
+    api = {**config["ecs-workloads:jobApi"], "allowedJobs": [job["name"]]}
+    recording = run_program("prod", config={**config, "ecs-workloads:jobs": [job], "ecs-workloads:jobApi": api})
     assert [str(p) for p in conformance.check(recording).problems] == []
 
 
@@ -418,6 +421,13 @@ def _extreme_config() -> dict:
     }
     config["ecs-workloads:network"] = {**config["ecs-workloads:network"], **_maxima(NetworkSettings)}
     config["ecs-workloads:executeCommand"] = True
+    # The job API may run both longest jobs and count both pipelines' queues.
+    config["ecs-workloads:jobApi"] = {
+        **config["ecs-workloads:jobApi"],
+        **_maxima(JobApiSettings),
+        "allowedJobs": [job["name"] for job in config["ecs-workloads:jobs"]],
+        "triggerQueues": list(config["ecs-workloads:batch"]),
+    }
     return config
 
 

@@ -19,6 +19,9 @@ TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 # The two workloads that hold the token: the API itself and the job that calls it.
 HOLDERS = ("cats", "image-assessor")
+CATS_TOKEN = "cats-api-token"
+# The job API's own token, held by the job API alone.
+JOB_API_TOKEN = "job-api-token"
 
 
 @pytest.fixture(scope="module", params=["dev", "prod"])
@@ -35,9 +38,9 @@ def _container(recording: Recording, holder: str) -> dict[str, Any]:
     return json.loads(_task_definition(recording, holder).inputs["containerDefinitions"])[0]
 
 
-def _generated_value(recording: Recording) -> str:
+def _generated_value(recording: Recording, token: str = CATS_TOKEN) -> str:
     """The value the stack writes, after checking the program marks it secret (encrypted in state)."""
-    written = recording.one(SECRET_VERSION).inputs["secretStringWo"]
+    written = recording.one(SECRET_VERSION, f"{token}-value").inputs["secretStringWo"]
     assert is_secret(written)
     return written["value"]
 
@@ -49,18 +52,19 @@ def _execution_statements(recording: Recording, holder: str) -> list[dict[str, A
     return json.loads(policy.inputs["policy"])["Statement"]
 
 
-def test_each_stack_generates_one_token_secret_written_write_only(stack):
+@pytest.mark.parametrize("token", [CATS_TOKEN, JOB_API_TOKEN])
+def test_each_stack_generates_each_token_secret_written_write_only(stack, token):
     name, recording = stack
-    secret = recording.one(SECRET)
-    assert secret.name == "cats-api-token"
+    assert sorted(s.name for s in recording.of_type(SECRET)) == [CATS_TOKEN, JOB_API_TOKEN]
+    secret = recording.one(SECRET, token)
     assert "name" not in secret.inputs and "namePrefix" not in secret.inputs  # autonamed
     # The default aws/secretsmanager key: no kmsKeyId, so readers need no kms:Decrypt grant.
     assert "kmsKeyId" not in secret.inputs
-    version = recording.one(SECRET_VERSION)
+    version = recording.one(SECRET_VERSION, f"{token}-value")
     assert version.inputs["secretId"] == secret.outputs["id"]
     # Write-only: the generated value is sent, never kept as `secretString` in the version's state.
     assert "secretString" not in version.inputs
-    value = _generated_value(recording)
+    value = _generated_value(recording, token)
     assert len(value) == PASSWORD_LENGTH and value.isalnum()
     assert version.inputs["secretStringWoVersion"] == 1
     protected = name == "prod"
@@ -68,9 +72,10 @@ def test_each_stack_generates_one_token_secret_written_write_only(stack):
         assert (resource.protect, resource.retain_on_delete) == (protected, protected)
 
 
-def test_the_token_value_is_in_no_config_output_or_container_definition(stack):
+@pytest.mark.parametrize("token", [CATS_TOKEN, JOB_API_TOKEN])
+def test_the_token_value_is_in_no_config_output_or_container_definition(stack, token):
     name, recording = stack
-    value = _generated_value(recording)
+    value = _generated_value(recording, token)
     assert value not in json.dumps(stack_config(name))
     assert value not in json.dumps(recording.stack_outputs)
     for task in recording.of_type(TASK_DEFINITION):
@@ -80,7 +85,7 @@ def test_the_token_value_is_in_no_config_output_or_container_definition(stack):
 @pytest.mark.parametrize("holder", HOLDERS)
 def test_both_holders_receive_the_token_as_a_secret_not_environment(stack, holder):
     _, recording = stack
-    arn = recording.one(SECRET).outputs["arn"]
+    arn = recording.one(SECRET, CATS_TOKEN).outputs["arn"]
     container = _container(recording, holder)
     assert {"name": "API_TOKEN", "valueFrom": arn} in container["secrets"]
     assert "API_TOKEN" not in {variable["name"] for variable in container["environment"]}
@@ -89,7 +94,7 @@ def test_both_holders_receive_the_token_as_a_secret_not_environment(stack, holde
 @pytest.mark.parametrize("holder", HOLDERS)
 def test_execution_roles_may_read_exactly_the_token_secret(stack, holder):
     _, recording = stack
-    arn = recording.one(SECRET).outputs["arn"]
+    arn = recording.one(SECRET, CATS_TOKEN).outputs["arn"]
     reads = [s for s in _execution_statements(recording, holder) if "secretsmanager" in json.dumps(s["Action"])]
     assert reads == [
         {"Sid": "ReadListedSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": [arn]}
@@ -98,14 +103,26 @@ def test_execution_roles_may_read_exactly_the_token_secret(stack, holder):
 
 def test_only_the_token_holders_may_read_the_token(stack):
     _, recording = stack
-    arn = recording.one(SECRET).outputs["arn"]
+    arn = recording.one(SECRET, CATS_TOKEN).outputs["arn"]
     readers = sorted(p.name for p in recording.of_type(ROLE_POLICY) if arn in p.inputs["policy"])
     assert readers == ["cats-execution-policy", "image-assessor-workload-execution-policy"]
 
 
+def test_only_the_job_api_may_read_its_token_and_operators_find_it_in_its_service_output(stack):
+    _, recording = stack
+    arn = recording.one(SECRET, JOB_API_TOKEN).outputs["arn"]
+    readers = sorted(p.name for p in recording.of_type(ROLE_POLICY) if arn in p.inputs["policy"])
+    assert readers == ["job-api-execution-policy"]
+    assert {"name": "API_TOKEN", "valueFrom": arn} in _container(recording, "job-api")["secrets"]
+    assert recording.stack_outputs["services"]["job-api"]["apiTokenSecretArn"] == arn
+
+
 def test_operators_find_the_secret_in_the_cats_service_output(stack):
     _, recording = stack
-    assert recording.stack_outputs["services"]["cats"]["apiTokenSecretArn"] == recording.one(SECRET).outputs["arn"]
+    assert (
+        recording.stack_outputs["services"]["cats"]["apiTokenSecretArn"]
+        == recording.one(SECRET, CATS_TOKEN).outputs["arn"]
+    )
 
 
 def _assessor_alb_url(recording: Recording) -> str:

@@ -118,6 +118,7 @@ def test_stack_outputs_name_where_to_put_and_find_data():
         "inputBucket": input_bucket,
         "outputBucket": output_bucket,
         "queueUrl": queue["url"],
+        "queueArn": queue["arn"],
         "queueName": queue["name"],
         "dlqUrl": dlq["url"],
         "dlqName": dlq["name"],

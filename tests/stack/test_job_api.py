@@ -22,7 +22,7 @@ from stack.settings import StackSettings
 from stack.system import build_foundation
 from stack.web import build_web
 
-STATE_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:job-runs-1a2b3c4"
+STATE_MACHINE_TYPE = "aws:sfn/stateMachine:StateMachine"
 RULE = "aws:lb/listenerRule:ListenerRule"
 POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE = "aws:iam/role:Role"
@@ -43,9 +43,7 @@ def _api(raw: dict[str, Any] | None = None) -> tuple[Recording, dict[str, Any]]:
         foundation = build_foundation(settings)
         web = build_web(foundation, settings.cats)
         jobs = build_jobs(foundation, settings.image_assessor, settings.jobs, web.alb_url, web.api_token_secret_arn)
-        api = build_job_api(
-            foundation, settings.job_api, web.listener, runnable_jobs(settings.job_api, jobs.tasks), STATE_MACHINE
-        )
+        api = build_job_api(foundation, settings.job_api, web.listener, runnable_jobs(settings.job_api, jobs.tasks))
         pulumi.Output.all(outputs=api.outputs, service=api.service).apply(holder.update)
 
     return run_callable(program), holder
@@ -54,6 +52,10 @@ def _api(raw: dict[str, Any] | None = None) -> tuple[Recording, dict[str, Any]]:
 def _container(recording: Recording) -> dict[str, Any]:
     [task] = [t for t in recording.of_type("aws:ecs/taskDefinition:TaskDefinition") if "job-api" in t.inputs["family"]]
     return json.loads(task.inputs["containerDefinitions"])[0]
+
+
+def _state_machine(recording: Recording) -> str:
+    return recording.one(STATE_MACHINE_TYPE).outputs["arn"]
 
 
 def _statements(recording: Recording, name: str) -> list[dict[str, Any]]:
@@ -89,7 +91,7 @@ def test_the_paths_cover_every_route_of_the_app_and_leave_cats_alone():
         {
             "API_TOKEN": "t",
             "JOB_SCHEDULE_GROUP": "g",
-            "JOB_STATE_MACHINE_ARN": STATE_MACHINE,
+            "JOB_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:s",
             "JOB_SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/r",
             "JOB_TASK_FAMILIES": "f",
         }
@@ -111,7 +113,7 @@ def test_the_container_gets_the_group_the_state_machine_the_role_and_the_token_a
     role = recording.one(ROLE, "job-api-scheduler-role")
     assert environment == {
         "JOB_SCHEDULE_GROUP": group.outputs["name"],
-        "JOB_STATE_MACHINE_ARN": STATE_MACHINE,
+        "JOB_STATE_MACHINE_ARN": _state_machine(recording),
         "JOB_SCHEDULER_ROLE_ARN": role.outputs["arn"],
         "JOB_TASK_FAMILIES": "ecs-workloads-test-image-assessor,ecs-workloads-test-job-report",
     }
@@ -121,6 +123,21 @@ def test_the_container_gets_the_group_the_state_machine_the_role_and_the_token_a
     image = next(i for i in recording.of_type("awsx:ecr:Image") if "job-api" in i.name).inputs
     assert image["dockerfile"].endswith("apps/job_api/Dockerfile")
     assert image["dockerfile"] == image["context"] + "/apps/job_api/Dockerfile"
+
+
+def test_the_state_machine_runs_and_passes_only_the_allowed_jobs():
+    recording, _ = _api({"jobs": [REPORT_JOB], "jobApi": _settings(allowedJobs=["report"])})
+    workflow = recording.one("ecs-workloads:job_run_workflow:JobRunWorkflow", "job-api-runs")
+    roles = {r.name: r.outputs["arn"] for r in recording.of_type(ROLE)}
+    policy = json.loads(recording.one(POLICY, "job-api-runs-policy").inputs["policy"])
+    [pass_role] = [s for s in policy["Statement"] if s["Action"] == "iam:PassRole"]
+    assert sorted(pass_role["Resource"]) == sorted(
+        [roles["job-report-workload-task-role"], roles["job-report-workload-execution-role"]]
+    )
+    definition = recording.one(STATE_MACHINE_TYPE).inputs["definition"]
+    assert "ecs-workloads-test-job-report" in definition
+    assert "ecs-workloads-test-image-assessor" not in definition
+    assert recording.children(workflow)
 
 
 def test_the_app_refuses_a_family_the_stack_did_not_allow():
@@ -152,7 +169,12 @@ def test_the_scheduler_role_trusts_scheduler_in_this_account_and_starts_only_the
         }
     ]
     assert _statements(recording, "job-api-scheduler-policy") == [
-        {"Sid": "StartJobRuns", "Effect": "Allow", "Action": "states:StartExecution", "Resource": STATE_MACHINE}
+        {
+            "Sid": "StartJobRuns",
+            "Effect": "Allow",
+            "Action": "states:StartExecution",
+            "Resource": _state_machine(recording),
+        }
     ]
 
 
@@ -163,6 +185,8 @@ def test_the_task_role_may_do_exactly_what_the_app_calls():
     grant = recording.one(POLICY, "job-api-task-schedules")
     assert grant.inputs["role"] == recording.one(ROLE, "job-api-task-role").outputs["id"]
     schedules = group_arn.replace(":schedule-group/", ":schedule/") + "/*"
+    machine = _state_machine(recording)
+    assert machine.startswith("arn:aws:states:us-east-1:123456789012:stateMachine:job-api-runs-state-machine-")
     assert schedules.startswith("arn:aws:scheduler:us-east-1:123456789012:schedule/job-api-jobs-")
     assert _statements(recording, "job-api-task-schedules") == [
         {
@@ -184,12 +208,12 @@ def test_the_task_role_may_do_exactly_what_the_app_calls():
             "Resource": role_arn,
             "Condition": {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
         },
-        {"Sid": "ListJobRuns", "Effect": "Allow", "Action": "states:ListExecutions", "Resource": STATE_MACHINE},
+        {"Sid": "ListJobRuns", "Effect": "Allow", "Action": "states:ListExecutions", "Resource": machine},
         {
             "Sid": "ReadJobRuns",
             "Effect": "Allow",
             "Action": "states:DescribeExecution",
-            "Resource": "arn:aws:states:us-east-1:123456789012:execution:job-runs-1a2b3c4:*",
+            "Resource": machine.replace(":stateMachine:", ":execution:") + ":*",
         },
     ]
     # Nothing else on the task role.
@@ -205,7 +229,7 @@ def test_outputs_name_the_group_the_state_machine_and_the_service():
         "url": f"http://{dns}/jobs",
         "docsUrl": f"http://{dns}/docs",
         "scheduleGroup": group,
-        "stateMachineArn": STATE_MACHINE,
+        "stateMachineArn": _state_machine(recording),
         "schedulerRoleArn": recording.one(ROLE, "job-api-scheduler-role").outputs["arn"],
         "taskFamilies": ["ecs-workloads-test-image-assessor"],
     }
@@ -233,7 +257,7 @@ def test_outputs_name_the_group_the_state_machine_and_the_service():
         ),
         (
             _settings(allowedJobs=["report", "report"]),
-            'ecs-workloads:jobApi.allowedJobs: ["report", "report"] — each job once; repeated: report',
+            'ecs-workloads:jobApi.allowedJobs: ["report", "report"] — each name once; repeated: report',
         ),
         (
             _settings(workload={"environment": {"JOB_TASK_FAMILIES": "anything"}}),
