@@ -10,6 +10,7 @@ import pytest
 from ecs_workloads import name_limits
 from ecs_workloads.alb_web_service import WEB_AUTOSCALING_ARGS
 from ecs_workloads.arguments import Integer, Number, SettingCheck
+from ecs_workloads.scheduled_ecs_task.args import RUN_TASK_COUNT_LIMIT
 from harness.program import list_stacks, run_program, stack_config
 from harness.recording import Recording, Registration
 from plan import conformance
@@ -382,6 +383,9 @@ def _extreme_config() -> dict:
     }
     job = {
         **_maxima(JobSettings),
+        # The stack's jobs run with target run_task, which starts at most this many (the spec's bound is the
+        # workflow target's).
+        "taskCount": RUN_TASK_COUNT_LIMIT,
         "enabled": True,
         "endDate": "2099-12-31T00:00:00Z",
         "command": ["sh", "-c", "true"],
