@@ -221,3 +221,13 @@ def test_job_api_outputs_without_a_group_are_a_usage_error(stack, cli):
 
     assert result.code == 2
     assert "jobApi.scheduleGroup: missing — expected a non-empty string" in result.err
+
+
+def test_status_shows_the_job_apis_jobs_too(stack, cli):
+    _api_jobs(stack, {**REPORT, "id": "weekday-report"})
+
+    result = cli("status", "--json")
+
+    assert result.code == 0, result.err
+    rows = result.json()["schedules"]
+    assert [(row["job"], row["source"]) for row in rows][-1] == ("weekday-report", "api")

@@ -42,3 +42,13 @@ def test_dashboard_url_names_the_stack_dashboard():
     assert outputs["jobs"]["image-assessor"]["capacityProviderStrategy"] == [
         {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}
     ]
+
+
+def test_the_job_api_is_a_service_and_names_its_schedule_group(outputs):
+    api = outputs["jobApi"]
+    assert api["scheduleGroup"].startswith("job-api-jobs-")
+    assert api["url"] == outputs["services"]["job-api"]["url"]
+    assert api["stateMachineArn"].split(":stateMachine:")[1].startswith("job-api-runs-state-machine-")
+    # Only families of the stack's own jobs.
+    families = {job["family"] for job in outputs["jobs"].values()}
+    assert api["taskFamilies"] and set(api["taskFamilies"]) <= families
