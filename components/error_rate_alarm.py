@@ -43,9 +43,10 @@ def error_rate_alarm(
     threshold: float,
     description: str,
     topic: list[pulumi.Input[str]] | None,
+    alarm_name: str | None = None,
 ) -> aws.cloudwatch.MetricAlarm:
     """`<name>-5xx-rate` over `sources`; one source keeps the query ids `errors` and `requests`, several get
-    a numbered pair each."""
+    a numbered pair each. Autonamed unless `alarm_name` is given."""
     ids = [""] if len(sources) == 1 else [str(index) for index in range(len(sources))]
 
     def query(
@@ -72,6 +73,7 @@ def error_rate_alarm(
         rate = f"100 * ({errors}) / ({requests})"
     return aws.cloudwatch.MetricAlarm(
         f"{name}-5xx-rate",
+        name=alarm_name,
         alarm_description=description,
         metric_queries=[
             *(
