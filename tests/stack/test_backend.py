@@ -150,7 +150,8 @@ def test_the_scorer_deploys_blue_green_with_hooks_and_scales_on_a_schedule():
                     {"name": "busy", "schedule": "@weekly", "minCapacity": 1, "maxCapacity": 1},
                 ]
             },
-            "scheduledScaling[1].name: 'busy' — unique among the service's scheduled actions (scheduledScaling[0] has it)",
+            "scheduledScaling[1].name: 'busy' — unique among the service's scheduled actions "
+            "(scheduledScaling[0] has it)",
         ),
         (
             {"deployment": {"lifecycleHooks": [{"functionArn": HOOK_ARN, "stages": ["PRE_SCALE_UP"]}]}},
