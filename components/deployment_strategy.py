@@ -201,7 +201,8 @@ def rollout(
         or None,
     )
     alarms = None
-    if value(strategy, "rollback_on_alarm"):
+    # A shape without an alarm to watch (a backend that reports no HTTP status codes) leaves it out.
+    if value(strategy, "rollback_on_alarm") and alarm_names:
         alarms = aws.ecs.ServiceAlarmsArgs(alarm_names=list(alarm_names), enable=True, rollback=True)
     return Rollout(configuration, alarms)
 
@@ -220,6 +221,7 @@ def infrastructure_role(
     name: str,
     strategy: DeploymentStrategyArgs,
     traffic_statements: list[dict[str, Any]],
+    description: str = "ECS shifts this service's traffic between revisions and runs its deployment hooks",
 ) -> InfrastructureRole:
     """The role ECS assumes to shift traffic (the shape's `traffic_statements`) and to invoke the hooks.
 
@@ -227,7 +229,7 @@ def infrastructure_role(
     target group, listener and rule in the account, this role's inline policy names this service's own."""
     role = aws.iam.Role(
         f"{name}-deploy-role",
-        description="ECS shifts this service's traffic between revisions and runs its deployment hooks",
+        description=description,
         # "Amazon ECS infrastructure IAM role for load balancers": trusted by ecs.amazonaws.com.
         assume_role_policy=service_assume_role_policy("ecs.amazonaws.com"),
         opts=child(parent),

@@ -22,9 +22,10 @@ import pulumi
 import pulumi_aws as aws
 
 from .arguments import MISSING, Arguments, Integer, NestedList, Parsed, Spec, Text
-from .fargate_service import SERVICE_DEPLOYMENT_ARGS
+from .fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs, scaling_target
 from .options import child
 from .schedule_expression import normalize_cron_expression, validate_timezone
+from .target_tracking import TASK_COUNT
 from .validation import ArgumentProblems
 
 # ScheduledActionName (PutScheduledAction, botocore application-autoscaling 2016-02-06): 1 to 256 characters,
@@ -119,6 +120,44 @@ def check_scheduled_scaling(
             value = action.get(key)
             if _COUNT.accepts(value) and not spec.accepts(value):
                 problems.add(f"{where}.{key}", value, f"{spec.allowed()}, as {source} allows here")
+
+
+def scheduled_scaling_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """The rule of a service shape with target tracking (`autoscaling.min_tasks`/`max_tasks`, `TASK_COUNT`) and
+    a fixed `deployment.desired_count` otherwise: scheduled actions set the scalable target's min and max,
+    with autoscaling within what its task counts allow, without it within what the desired count allows."""
+    if "autoscaling" in args:
+        bounds = ScalingBounds(TASK_COUNT, "autoscaling.min_tasks", TASK_COUNT, "autoscaling.max_tasks")
+    else:
+        bounds = ScalingBounds(_COUNT, "deployment.desired_count", _COUNT, "deployment.desired_count")
+    check_scheduled_scaling(args.get("scheduled_scaling"), bounds, problems, f"{prefix}scheduled_scaling")
+
+
+def service_scaling_target(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    cluster_name: pulumi.Input[str],
+    service: aws.ecs.Service,
+    deployment: ServiceDeploymentArgs,
+    scaling: Mapping[str, Any] | None,
+    schedule: Sequence[ScheduledScalingActionArgs],
+) -> aws.appautoscaling.Target | None:
+    """The scalable target of a service with target tracking (`scaling`, its `min_tasks` and `max_tasks`) or a
+    schedule, else None. Without autoscaling the schedule alone moves the count: the target starts at the
+    fixed count."""
+    if scaling is None and not schedule:
+        return None
+    fixed = SERVICE_DEPLOYMENT_ARGS.value(deployment, "desired_count")
+    return scaling_target(
+        parent,
+        name,
+        cluster_name=cluster_name,
+        service=service,
+        min_tasks=scaling["min_tasks"] if scaling is not None else fixed,
+        max_tasks=scaling["max_tasks"] if scaling is not None else fixed,
+        scheduled=bool(schedule),
+    )
 
 
 def scheduled_actions(

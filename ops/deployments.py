@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
 from rich.console import RenderableType
 from rich.text import Text
 
@@ -107,11 +108,33 @@ def _revision(revision: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _service_deployments(ecs: Any, operation: str, **request: Any) -> dict[str, Any]:
+    """`operation` (list_ or describe_service_deployments) called, or one line saying the endpoint has none:
+    moto implements neither, so the local system's moto_server answers the code NotImplemented (and moto in
+    process raises NotImplementedError)."""
+    try:
+        return dict(getattr(ecs, operation)(**request))
+    except NotImplementedError:
+        pass
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "NotImplemented":
+            raise
+    raise OpsError(UNSUPPORTED)
+
+
+UNSUPPORTED = (
+    "this endpoint records no ECS service deployments (local mode's moto has no ListServiceDeployments or "
+    "DescribeServiceDeployments): `ecs-workloads services` shows each service's deployments, and `restart` "
+    "without --wait starts one"
+)
+"""What `deployments` and `restart --wait` say at an endpoint without service deployments."""
+
+
 def describe(ecs: Any, arns: list[str]) -> list[dict[str, Any]]:
     """The deployments of `arns` that ECS knows (a deployment just started may not be described yet)."""
     if not arns:
         return []
-    response = ecs.describe_service_deployments(serviceDeploymentArns=arns)
+    response = _service_deployments(ecs, "describe_service_deployments", serviceDeploymentArns=arns)
     failures = [failure for failure in response.get("failures", []) if failure.get("reason") != _NOT_YET]
     if failures:
         failure = failures[0]
@@ -126,7 +149,7 @@ def recent(ecs: Any, service: Service, created_after: datetime | None = None) ->
     request: dict[str, Any] = {"cluster": service.cluster_name, "service": service.service_name, "maxResults": LISTED}
     if created_after is not None:
         request["createdAt"] = {"after": created_after}
-    briefs = ecs.list_service_deployments(**request).get("serviceDeployments", [])
+    briefs = _service_deployments(ecs, "list_service_deployments", **request).get("serviceDeployments", [])
     # The API does not say in which order it lists them.
     oldest = datetime.min.replace(tzinfo=UTC)
     briefs.sort(key=lambda brief: brief.get("createdAt") or brief.get("startedAt") or oldest, reverse=True)

@@ -508,14 +508,15 @@ def _services(recording: Recording, prices: dict[str, float], report: CostReport
         tasks = _idle_tasks(recording, service)
         if size is None or task_hours <= 0:
             continue
-        # Each task of a service that publishes over Service Connect is a Cloud Map instance; a client
-        # registers nothing (its proxy's lookups are not modelled).
+        # Each task of a service that publishes over Service Connect is a Cloud Map instance for the hours it
+        # runs (so a schedule's quiet hours register none); a client registers nothing (its proxy's lookups
+        # are not modelled).
         published = (service.inputs.get("serviceConnectConfiguration") or {}).get("services") or []
         if published:
             report.add(
                 service,
                 "Cloud Map instances",
-                tasks * len(published),
+                task_hours / HOURS_PER_MONTH * len(published),
                 "instance-months",
                 prices["cloud_map_instance_month"],
             )

@@ -19,9 +19,13 @@ from ecs_workloads.backend_service import (
     BackendServiceArgs,
 )
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
+from ecs_workloads.scheduled_scaling import scheduled_scaling_bounds
+from ecs_workloads.target_tracking import desired_count_within_autoscaling
 
-from .component_rules import raise_component_problems
+from .component_rules import raise_component_problems, raise_rule_problems
+from .deployment import DeploymentSettings
 from .foundation import Foundation
+from .scheduled_scaling import ScheduledScalingSettings
 from .section import Section
 from .workload_settings import WorkloadSettings
 
@@ -71,17 +75,38 @@ class PictureScorerSettings(Section):
         description="Format of the Service Connect access logs, in the scorer's log group."
     )
     autoscaling: ScorerAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
+    scheduled_scaling: list[ScheduledScalingSettings] = Field(
+        [], description="Actions that set the min and max tasks at given times; default none."
+    )
+    deployment: DeploymentSettings = Field(
+        default_factory=DeploymentSettings,
+        description="Deployment strategy, through Service Connect; default: rolling, rollback on the 5xx-rate alarm.",
+    )
 
     @model_validator(mode="after")
-    def _within_autoscaling(self) -> PictureScorerSettings:
-        if self.autoscaling is not None and not (
-            self.autoscaling.min_tasks <= self.desired_count <= self.autoscaling.max_tasks
-        ):
-            raise ValueError(
-                f"desiredCount: {self.desired_count} — within autoscaling minTasks..maxTasks "
-                f"({self.autoscaling.min_tasks}..{self.autoscaling.max_tasks})"
-            )
+    def _component_rules(self) -> PictureScorerSettings:
+        raise_rule_problems(
+            BACKEND_SERVICE_ARGS,
+            (desired_count_within_autoscaling, scheduled_scaling_bounds),
+            self.service_args(),
+            keys={"deployment.desired_count": "desiredCount"},
+        )
         return self
+
+    def service_args(self) -> dict[str, Any]:
+        """The `BackendService` arguments these settings decide; the foundation adds cluster, network,
+        namespace and alarm topic, the stack the container."""
+        args: dict[str, Any] = {
+            "deployment": {"desired_count": self.desired_count},
+            "access_logs": self.access_logs,
+            "deployment_strategy": self.deployment.args(),
+        }
+        if self.autoscaling is not None:
+            args["autoscaling"] = self.autoscaling.args()
+        # Only when given, so a backend without a schedule keeps the arguments it had.
+        if self.scheduled_scaling:
+            args["scheduled_scaling"] = [action.args() for action in self.scheduled_scaling]
+        return args
 
 
 def scorer_outputs(service: BackendService, scorer: PictureScorerSettings) -> dict[str, Any]:
@@ -108,17 +133,17 @@ def build_backend(foundation: Foundation, scorer: PictureScorerSettings) -> Back
     workload = scorer.workload.workload_args(SCORER_APP, foundation.log_retention_days, foundation.execute_command)
     workload["port"] = SCORER_PORT
     capacity = scorer.workload.capacity or foundation.default_capacity
+    chosen = scorer.service_args()
     args: dict[str, Any] = {
+        **chosen,
         "cluster_name": foundation.cluster_name,
         "cluster_arn": foundation.cluster_arn,
         "placement": foundation.placement,
         "capacity_providers": foundation.capacity_providers,
         "workload": workload,
-        "deployment": {"desired_count": scorer.desired_count, "capacity": capacity.weights()},
+        "deployment": {**chosen["deployment"], "capacity": capacity.weights()},
         "namespace": foundation.service_connect_namespace_arn,
-        "access_logs": scorer.access_logs,
+        "alarm_topic_arn": foundation.alarm_topic_arn,
         "protect_data": foundation.protect_data,
     }
-    if scorer.autoscaling is not None:
-        args["autoscaling"] = scorer.autoscaling.args()
     return BackendService(SCORER_NAME, cast(BackendServiceArgs, args))

@@ -27,7 +27,6 @@ from ecs_workloads.alb_web_service import (
     rule_routing,
     scheduled_scaling_bounds,
 )
-from ecs_workloads.deployment_strategy import DEPLOYMENT_STRATEGY_ARGS
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
 from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.generated_secret import GeneratedSecret
@@ -37,6 +36,7 @@ from ecs_workloads.service_connect import ServiceConnectBackend, url_variable
 
 from .backend import SCORER_NAME
 from .component_rules import raise_component_problems, raise_rule_problems
+from .deployment import DeploymentSettings
 from .foundation import Foundation
 from .scheduled_scaling import ScheduledScalingSettings
 from .section import Section
@@ -52,7 +52,6 @@ API_TOKEN_VARIABLE = "API_TOKEN"
 _STACK_ENV = ("BUCKET_NAME", API_TOKEN_VARIABLE, url_variable(SCORER_NAME))
 _WEB = ALB_WEB_SERVICE_ARGS
 _SCALING = WEB_AUTOSCALING_ARGS
-_STRATEGY = DEPLOYMENT_STRATEGY_ARGS
 
 
 class CatsAutoscalingSettings(Section):
@@ -81,42 +80,12 @@ class CatsAutoscalingSettings(Section):
         return args
 
 
-class CatsDeploymentSettings(Section):
+class CatsDeploymentSettings(DeploymentSettings):
     """How a new cats revision replaces the running one; the canary and linear keys apply to their strategy."""
 
-    strategy: str = _STRATEGY["strategy"].setting(
-        description="rolling, or shift traffic between two target groups: blue_green, canary or linear."
-    )
-    bake_time_minutes: int = _STRATEGY["bake_time_minutes"].setting(
-        description="Minutes both revisions run after all traffic has shifted (not with rolling)."
-    )
-    canary_percent: float = _STRATEGY["canary_percent"].setting(
-        description="Share of traffic the new revision gets first (canary)."
-    )
-    canary_bake_minutes: int = _STRATEGY["canary_bake_minutes"].setting(
-        description="Minutes before the rest of the traffic shifts (canary)."
-    )
-    linear_step_percent: float = _STRATEGY["linear_step_percent"].setting(
-        description="Share of traffic shifted at each step (linear)."
-    )
-    linear_step_bake_minutes: int = _STRATEGY["linear_step_bake_minutes"].setting(
-        description="Minutes between steps (linear)."
-    )
-    rollback_on_alarm: bool = _STRATEGY["rollback_on_alarm"].setting(
-        description="Roll back a deployment when the 5xx-rate or unhealthy-task alarm fires during it."
-    )
     test_traffic_header: str | None = _WEB["test_traffic_header"].setting(
         None, description="Requests with this header reach the new revision first (not with rolling)."
     )
-
-    @model_validator(mode="after")
-    def _component_rules(self) -> CatsDeploymentSettings:
-        raise_component_problems(_STRATEGY, self.args())
-        return self
-
-    def args(self) -> dict[str, Any]:
-        """The component's `deployment_strategy`: the keys the stack file sets (the rest are its defaults)."""
-        return {key: getattr(self, key) for key in _STRATEGY.names if key in self.model_fields_set}
 
 
 class CatsSettings(Section):

@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ..error_rate_alarm import RequestCounts, error_rate_alarm
 from ..options import child
 from .args import ALB_WEB_SERVICE_ARGS, AlbWebServiceArgs
 
@@ -29,53 +30,34 @@ def alarms(
     # One group keeps the query ids it always had; two get a numbered id each.
     ids = [""] if len(target_groups) == 1 else [str(index) for index in range(len(target_groups))]
 
-    def metric(
-        query_id: str, metric_name: str, group: aws.lb.TargetGroup, stat: str
-    ) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+    def unhealthy_metric(query_id: str, group: aws.lb.TargetGroup) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
         return aws.cloudwatch.MetricAlarmMetricQueryArgs(
             id=query_id,
             return_data=False,
             metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
                 namespace="AWS/ApplicationELB",
-                metric_name=metric_name,
+                metric_name="UnHealthyHostCount",
                 dimensions={"TargetGroup": group.arn_suffix, "LoadBalancer": lb_arn_suffix},
-                stat=stat,
+                stat="Maximum",
                 period=60,
             ),
         )
 
-    if len(target_groups) == 1:
-        # The ALB publishes no 5xx datapoint for a minute without errors; FILL makes that 0 %.
-        rate = "100 * FILL(errors, 0) / requests"
-    else:
-        # A group without traffic publishes no RequestCount either; FILL keeps the other group's rate.
-        errors = " + ".join(f"FILL(errors{i}, 0)" for i in ids)
-        requests = " + ".join(f"FILL(requests{i}, 0)" for i in ids)
-        rate = f"100 * ({errors}) / ({requests})"
-    error_rate = aws.cloudwatch.MetricAlarm(
-        f"{name}-5xx-rate",
-        alarm_description=f"{name}: more than {threshold}% of requests answered 5xx by the tasks",
-        metric_queries=[
-            *(
-                query
-                for i, group in zip(ids, target_groups, strict=True)
-                for query in (
-                    metric(f"errors{i}", "HTTPCode_Target_5XX_Count", group, "Sum"),
-                    metric(f"requests{i}", "RequestCount", group, "Sum"),
-                )
-            ),
-            aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                id="rate", expression=rate, label="Target 5xx %", return_data=True
-            ),
+    error_rate = error_rate_alarm(
+        parent,
+        name,
+        sources=[
+            RequestCounts(
+                namespace="AWS/ApplicationELB",
+                errors_metric="HTTPCode_Target_5XX_Count",
+                requests_metric="RequestCount",
+                dimensions={"TargetGroup": group.arn_suffix, "LoadBalancer": lb_arn_suffix},
+            )
+            for group in target_groups
         ],
-        comparison_operator="GreaterThanThreshold",
         threshold=threshold,
-        evaluation_periods=5,
-        datapoints_to_alarm=3,
-        treat_missing_data="notBreaching",
-        alarm_actions=topic,
-        ok_actions=topic,
-        opts=child(parent),
+        description=f"{name}: more than {threshold}% of requests answered 5xx by the tasks",
+        topic=topic,
     )
     unhealthy_description = f"{name}: tasks failing the load balancer health check"
     common: dict[str, Any] = {
@@ -103,10 +85,7 @@ def alarms(
             f"{name}-unhealthy-tasks",
             alarm_description=unhealthy_description,
             metric_queries=[
-                *(
-                    metric(f"unhealthy{i}", "UnHealthyHostCount", group, "Maximum")
-                    for i, group in zip(ids, target_groups, strict=True)
-                ),
+                *(unhealthy_metric(f"unhealthy{i}", group) for i, group in zip(ids, target_groups, strict=True)),
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(
                     id="worst",
                     # MAX of an array of time series is a series of the largest value at each time.

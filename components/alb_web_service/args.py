@@ -9,7 +9,7 @@ from typing import Any, Required, TypedDict
 import pulumi
 
 from ..alarm_topic import TOPIC_ARN
-from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, Number, Text
+from ..arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, NestedList, Text
 from ..capacity import CapacityProviderFacts
 from ..deployment_strategy import (
     DEPLOYMENT_STRATEGY_ARGS,
@@ -18,6 +18,7 @@ from ..deployment_strategy import (
     DeploymentStrategyArgs,
     shifts_traffic,
 )
+from ..error_rate_alarm import ERROR_RATE_PERCENT
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
 from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
 from ..name_limits import (
@@ -31,7 +32,7 @@ from ..name_limits import (
     ComponentNames,
 )
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
-from ..scheduled_scaling import SCHEDULED_SCALING, ScalingBounds, ScheduledScalingActionArgs, check_scheduled_scaling
+from ..scheduled_scaling import SCHEDULED_SCALING, ScheduledScalingActionArgs, scheduled_scaling_bounds
 from ..service_connect import SERVICE_CONNECT_CLIENT_ARGS, ServiceConnectClientArgs, client_environment
 from ..tags import TAGS
 from ..target_tracking import (
@@ -347,7 +348,7 @@ ALB_WEB_SERVICE_ARGS = Arguments(
         "autoscaling": Nested(arguments=WEB_AUTOSCALING_ARGS, otherwise="fixed deployment.desired_count"),
         "scheduled_scaling": SCHEDULED_SCALING,
         "alarm_topic_arn": replace(TOPIC_ARN, otherwise="no alarms"),
-        "error_rate_alarm_percent": Number(low=0, high=100, low_open=True, default=5),
+        "error_rate_alarm_percent": ERROR_RATE_PERCENT,
         "protect_data": Flag(default=False),
         "tags": TAGS,
     },
@@ -444,20 +445,6 @@ def _timeout_below_interval(args: Mapping[str, Any], problems: ArgumentProblems,
         return
     if timeout >= interval:
         problems.add(f"{prefix}health_check_timeout", timeout, f"must be less than health_check_interval ({interval})")
-
-
-def scheduled_scaling_bounds(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
-    """Scheduled actions set the scalable target's min and max: with autoscaling within what its task counts
-    allow, without it within what the desired count allows."""
-    if "autoscaling" in args:
-        scaling = WEB_AUTOSCALING_ARGS
-        bounds = ScalingBounds(
-            scaling["min_tasks"], "autoscaling.min_tasks", scaling["max_tasks"], "autoscaling.max_tasks"
-        )
-    else:
-        count = SERVICE_DEPLOYMENT_ARGS["desired_count"]
-        bounds = ScalingBounds(count, "deployment.desired_count", count, "deployment.desired_count")
-    check_scheduled_scaling(args.get("scheduled_scaling"), bounds, problems, f"{prefix}scheduled_scaling")
 
 
 ALB_WEB_SERVICE_RULES = (

@@ -9,11 +9,11 @@ import pulumi_aws as aws
 
 from ..auto_scaling_capacity import DYNAMIC_HOST_PORTS
 from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, rollout, shifts_traffic
-from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs, create_service, scaling_target
+from ..fargate_service import ServiceDeploymentArgs, create_service
 from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
 from ..options import child
 from ..outputs import register_declared_outputs
-from ..scheduled_scaling import scheduled_actions
+from ..scheduled_scaling import scheduled_actions, service_scaling_target
 from ..service_connect import admit_clients, client_configuration, client_environment
 from ..tags import with_tags
 from ..target_tracking import initial_deployment
@@ -190,18 +190,16 @@ class AlbWebService(WorkloadShape):
                 else None
             ),
         )
-        if scaling is not None or schedule:
-            # Without autoscaling the schedule alone moves the count: the target starts at the fixed count.
-            fixed = SERVICE_DEPLOYMENT_ARGS.value(deployment, "desired_count")
-            target = scaling_target(
-                self,
-                name,
-                cluster_name=args["cluster_name"],
-                service=service,
-                min_tasks=scaling["min_tasks"] if scaling is not None else fixed,
-                max_tasks=scaling["max_tasks"] if scaling is not None else fixed,
-                scheduled=bool(schedule),
-            )
+        target = service_scaling_target(
+            self,
+            name,
+            cluster_name=args["cluster_name"],
+            service=service,
+            deployment=deployment,
+            scaling=scaling,
+            schedule=schedule,
+        )
+        if target is not None:
             if scaling is not None:
                 autoscaling(self, name, target, scaling=scaling, lb_arn_suffix=lb.arn_suffix, target_group=group)
             scheduled_actions(self, name, target, schedule)

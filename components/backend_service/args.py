@@ -7,12 +7,16 @@ from typing import Any, Required, TypedDict
 
 import pulumi
 
+from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Flag, Identifier, Nested, NestedList, OneOf
 from ..capacity import CapacityProviderFacts
+from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, DeploymentStrategyArgs
+from ..error_rate_alarm import ERROR_RATE_PERCENT
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
 from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
-from ..name_limits import ECS_SERVICE, SCALING_POLICY, ComponentNames
+from ..name_limits import ALARM, ECS_SERVICE, IAM_ROLE, SCALING_POLICY, ComponentNames
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
+from ..scheduled_scaling import SCHEDULED_SCALING, ScheduledScalingActionArgs, scheduled_scaling_bounds
 from ..service_connect import ALIAS_PORT, APP_PROTOCOL, DNS_NAME, NAMESPACE, PORT_NAME
 from ..tags import TAGS
 from ..target_tracking import (
@@ -97,6 +101,11 @@ class BackendServiceArgs(TypedDict, total=False):
     (this component's own); `port` is required."""
     deployment: ServiceDeploymentArgs
     """Task count, capacity, rollout bounds."""
+    deployment_strategy: DeploymentStrategyArgs
+    """How a new revision replaces the running one: rolling, or blue/green, canary or linear traffic shifting
+    through Service Connect (clients' proxies move requests from the old revision's tasks to the new one's;
+    a request with the header `x-amzn-ecs-blue-green-test` reaches the new revision first), with rollback on
+    the 5xx-rate alarm."""
     namespace: Required[pulumi.Input[str]]
     """The Cloud Map HTTP namespace the backend publishes in (`EcsCluster.service_connect_namespace_arn`)."""
     port_name: str
@@ -115,6 +124,15 @@ class BackendServiceArgs(TypedDict, total=False):
     autoscaling: BackendAutoscalingArgs
     """Target-tracking autoscaling of the task count; the service starts with `min_tasks` tasks unless
     `deployment.desired_count` says otherwise."""
+    scheduled_scaling: list[ScheduledScalingActionArgs]
+    """Cron actions that set the task count's min and max at given times (`ScheduledScalingActionArgs`):
+    within `autoscaling.min_tasks`' and `max_tasks`' bounds with autoscaling, else within
+    `deployment.desired_count`'s, so the backend can be stopped at night."""
+    alarm_topic_arn: pulumi.Input[str]
+    """SNS topic for the 5xx-rate alarm."""
+    error_rate_alarm_percent: float
+    """Alarm when more than this percentage of the requests the Service Connect proxy passes to the tasks
+    are answered 5xx (http and http2 only: the proxy counts no HTTP status codes for grpc)."""
     protect_data: bool
     """Protect and retain the workload's log group and repository."""
     tags: dict[str, str]
@@ -136,9 +154,11 @@ BACKEND_SERVICE_ARGS = Arguments(
         "capacity_providers": CAPACITY_PROVIDERS,
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
         "workload": Nested(arguments=BACKEND_WORKLOAD_ARGS),
-        # The deployment options every service shares (`fargate_service`); deployment strategies added there
-        # apply here too.
+        # The deployment options every service shares (`fargate_service`, `deployment_strategy`).
         "deployment": Nested(arguments=SERVICE_DEPLOYMENT_ARGS, default={}),
+        "deployment_strategy": Nested(
+            arguments=DEPLOYMENT_STRATEGY_ARGS, default={}, otherwise="rolling, alarm rollback"
+        ),
         "namespace": NAMESPACE,
         "port_name": replace(PORT_NAME, default="http"),
         "app_protocol": APP_PROTOCOL,
@@ -150,6 +170,9 @@ BACKEND_SERVICE_ARGS = Arguments(
         "access_logs": OneOf(values=("JSON", "TEXT"), default="JSON"),
         "access_logs_query_parameters": Flag(default=False),
         "autoscaling": Nested(arguments=BACKEND_AUTOSCALING_ARGS, otherwise="fixed deployment.desired_count"),
+        "scheduled_scaling": SCHEDULED_SCALING,
+        "alarm_topic_arn": replace(TOPIC_ARN, otherwise="no notifications"),
+        "error_rate_alarm_percent": ERROR_RATE_PERCENT,
         "protect_data": Flag(default=False),
         "tags": TAGS,
     },
@@ -167,11 +190,36 @@ def _distinct_aliases(args: Mapping[str, Any], problems: ArgumentProblems) -> No
         seen.add(key)
 
 
+# The Service Connect proxy reports HTTPCode_Target_5XX_Count and RequestCount for the http and http2
+# protocols only ("Amazon ECS Service Connect metrics"; for grpc it counts GrpcRequestCount).
+HTTP_METRICS = ("http", "http2")
+
+
+def alarms_wanted(args: Mapping[str, Any]) -> bool:
+    """Whether the backend has its 5xx-rate alarm: it reports HTTP status codes, and something reads the
+    alarm (its topic, or a deployment that rolls back on it)."""
+    strategy = BACKEND_SERVICE_ARGS.value(args, "deployment_strategy")
+    read = "alarm_topic_arn" in args or DEPLOYMENT_STRATEGY_ARGS.value(strategy, "rollback_on_alarm")
+    return read and BACKEND_SERVICE_ARGS.value(args, "app_protocol") in HTTP_METRICS
+
+
+def _alarms_need_http(args: Mapping[str, Any], problems: ArgumentProblems) -> None:
+    if BACKEND_SERVICE_ARGS.value(args, "app_protocol") in HTTP_METRICS:
+        return
+    allowed = f"only with app_protocol {' or '.join(HTTP_METRICS)} (the Service Connect proxy counts no 5xx for grpc)"
+    strategy = args.get("deployment_strategy", {})
+    if strategy.get("rollback_on_alarm") is True:
+        problems.add("deployment_strategy.rollback_on_alarm", True, allowed)
+    for key in ("alarm_topic_arn", "error_rate_alarm_percent"):
+        if key in args:
+            problems.add(key, args[key], allowed)
+
+
 BACKEND_WORKLOAD_NAME = "{name}"
 """The embedded workload's logical name: the service's own."""
 
 BACKEND_SERVICE_NAMES = ComponentNames.of(
-    [("-service", ECS_SERVICE), ("-scale-memory", SCALING_POLICY)],
+    [("-service", ECS_SERVICE), ("-scale-memory", SCALING_POLICY), ("-5xx-rate", ALARM), ("-deploy-role", IAM_ROLE)],
     embeds=[(BACKEND_WORKLOAD_NAME, FARGATE_WORKLOAD_NAMES)],
 )
 
@@ -190,6 +238,8 @@ def validate_backend_service_args(args: BackendServiceArgs, *, name: str | None 
         )
         if not problems:
             _distinct_aliases(given, problems)
+            _alarms_need_http(given, problems)
             desired_count_within_autoscaling(given, problems, "")
+            scheduled_scaling_bounds(given, problems, "")
             validate_capacity(problems, given, ("deployment", "capacity"))
     problems.raise_if_any()

@@ -7,9 +7,12 @@ from typing import cast
 import pulumi
 import pulumi_aws as aws
 
-from ..fargate_service import ServiceDeploymentArgs, create_service, scaling_target
+from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, infrastructure_role, rollout
+from ..error_rate_alarm import RequestCounts, error_rate_alarm
+from ..fargate_service import ServiceDeploymentArgs, create_service
 from ..fargate_workload import FargateWorkloadArgs
 from ..outputs import register_declared_outputs
+from ..scheduled_scaling import scheduled_actions, service_scaling_target
 from ..service_connect import ServiceConnectBackend, proxy_logs
 from ..tags import with_tags
 from ..target_tracking import TrackedMetric, initial_deployment, target_tracking
@@ -19,6 +22,7 @@ from .args import (
     BACKEND_WORKLOAD_NAME,
     CLIENT_ALIAS_ARGS,
     BackendServiceArgs,
+    alarms_wanted,
     validate_backend_service_args,
 )
 
@@ -95,9 +99,23 @@ class BackendService(WorkloadShape):
             ),
         )
         scaling = args.get("autoscaling")
-        # Deployment strategies plug in here as in every service: through `deployment`, which
-        # `create_service` turns into the service's deployment configuration.
+        schedule = value(args, "scheduled_scaling")
+        strategy = value(args, "deployment_strategy")
         deployment = cast(ServiceDeploymentArgs, initial_deployment(value(args, "deployment"), scaling))
+        # A traffic-shifting strategy needs no resources of its own here: ECS registers the new revision's
+        # tasks in Cloud Map as test endpoints and moves the clients' proxies over to them ("Service Connect
+        # resources for Amazon ECS blue/green, linear, and canary deployments"). Only the hooks need a role.
+        hooks = DEPLOYMENT_STRATEGY_ARGS.value(strategy, "lifecycle_hooks")
+        role = (
+            infrastructure_role(self, name, strategy, [], description="ECS runs this service's deployment hooks")
+            if hooks
+            else None
+        )
+        # The alarm selects the service by its name (Service Connect metrics carry ClusterName, ServiceName and
+        # DiscoveryName) and the service names the alarm (deployment alarms): one of them needs a name known
+        # before both exist. The alarm's is the project's, the stack's and the component's, unique per account
+        # and region as an autoname.
+        alarm_name = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}-5xx-rate" if alarms_wanted(args) else None
         service = create_service(
             self,
             name,
@@ -105,28 +123,59 @@ class BackendService(WorkloadShape):
             workload=workload,
             placement=placement,
             deployment=deployment,
-            autoscaled=scaling is not None,
+            autoscaled=scaling is not None or bool(schedule),
             providers=value(args, "capacity_providers"),
             service_connect=service_connect,
+            depends_on=[role.policy] if role is not None else None,
+            rollout=rollout(
+                strategy, alarm_names=[alarm_name] if alarm_name else [], role_arn=role.arn if role else None
+            ),
         )
-        if scaling is not None:
-            metrics = [
-                TrackedMetric(role, metric, scaling[key])  # type: ignore[literal-required]
-                for role, metric, key in (
-                    ("cpu", "ECSServiceAverageCPUUtilization", "cpu_target_percent"),
-                    ("memory", "ECSServiceAverageMemoryUtilization", "memory_target_percent"),
-                )
-                if key in scaling
-            ]
-            target = scaling_target(
+        if alarm_name is not None:
+            threshold = value(args, "error_rate_alarm_percent")
+            error_rate_alarm(
                 self,
                 name,
-                cluster_name=args["cluster_name"],
-                service=service,
-                min_tasks=scaling["min_tasks"],
-                max_tasks=scaling["max_tasks"],
+                # Counted by the Service Connect proxy in the backend's tasks, for the requests it passes to
+                # them: both revisions during a traffic shift, as they are one service.
+                sources=[
+                    RequestCounts(
+                        namespace="AWS/ECS",
+                        errors_metric="HTTPCode_Target_5XX_Count",
+                        requests_metric="RequestCount",
+                        dimensions={
+                            "ClusterName": args["cluster_name"],
+                            "ServiceName": service.name,
+                            "DiscoveryName": self.discovery_name,
+                        },
+                    )
+                ],
+                threshold=threshold,
+                description=f"{name}: more than {threshold}% of requests answered 5xx by the tasks",
+                topic=[args["alarm_topic_arn"]] if "alarm_topic_arn" in args else None,
+                alarm_name=alarm_name,
             )
-            target_tracking(self, name, target, scaling=scaling, metrics=metrics)
+        target = service_scaling_target(
+            self,
+            name,
+            cluster_name=args["cluster_name"],
+            service=service,
+            deployment=deployment,
+            scaling=scaling,
+            schedule=schedule,
+        )
+        if target is not None:
+            if scaling is not None:
+                metrics = [
+                    TrackedMetric(role_name, metric, scaling[key])  # type: ignore[literal-required]
+                    for role_name, metric, key in (
+                        ("cpu", "ECSServiceAverageCPUUtilization", "cpu_target_percent"),
+                        ("memory", "ECSServiceAverageMemoryUtilization", "memory_target_percent"),
+                    )
+                    if key in scaling
+                ]
+                target_tracking(self, name, target, scaling=scaling, metrics=metrics)
+            scheduled_actions(self, name, target, schedule)
 
         self.service_name = service.name
         self.cluster_name = pulumi.Output.from_input(args["cluster_name"])

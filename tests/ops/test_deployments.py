@@ -17,7 +17,7 @@ from botocore.stub import ANY, Stubber
 
 from ecs_workloads.ops.cli import POLL_SECONDS
 from ecs_workloads.ops.clock import Clock
-from ecs_workloads.ops.deployments import LISTED
+from ecs_workloads.ops.deployments import LISTED, UNSUPPORTED
 
 STARTED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ALARM = "cats-5xx-rate"
@@ -417,3 +417,13 @@ def test_progress_is_coloured_on_a_terminal_only(api, run, monkeypatch):
     assert "\x1b[" not in piped
     assert f"\x1b[1;31m: {ALARM}" in coloured
     assert "\x1b[1;31mROLLBACK_SUCCESSFUL" in coloured
+
+
+def test_an_endpoint_without_service_deployments_gets_one_line_saying_what_to_use(run):
+    # moto in process raises NotImplementedError for both operations (moto_server's answer:
+    # tests/reliability/test_local_deployments.py).
+    for args in (("deployments", "cats"), ("restart", "cats", "--wait")):
+        result = run(*args)
+
+        assert result.code == 1
+        assert result.err.splitlines() == [f"error: {UNSUPPORTED}"]

@@ -522,3 +522,36 @@ def test_a_created_efs_share_costs_its_expected_gib_at_the_standard_price():
     assert [(line.item, line.quantity, line.unit_price) for line in _lines(report, "EFS")] == [
         ("EFS Standard storage", 20, PRICES["eu-west-1"]["efs_standard_gb_month"])
     ]
+
+
+def test_a_backend_on_a_schedule_registers_cloud_map_instances_only_for_the_hours_it_runs():
+    from ecs_workloads.backend_service import BackendService
+
+    def program():
+        BackendService(
+            "scorer",
+            {
+                "cluster_name": "c",
+                "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+                "placement": {"vpc_id": "vpc-0abc1234", "subnet_ids": ["subnet-0aaa1111"], "assign_public_ip": False},
+                "namespace": "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-0123456789abcdef",
+                "workload": {"image": "public.ecr.aws/acme/scorer:1.0", "port": 8080},
+                "deployment": {"desired_count": 1},
+                "scheduled_scaling": [
+                    {
+                        "name": name,
+                        "schedule": action.schedule,
+                        "timezone": action.timezone,
+                        "min_capacity": action.min_capacity,
+                        "max_capacity": action.max_capacity,
+                    }
+                    for name, action in (("off", _OFF), ("on", _ON))
+                ],
+            },
+        )
+
+    report = estimate(run_callable(program), "us-east-1")
+    [fargate] = _lines(report, "Fargate")
+    assert fargate.item.endswith("scheduled: 1 task × 282.75 h")
+    [cloud_map] = _lines(report, "Cloud Map")
+    assert cloud_map.quantity == pytest.approx(282.75 / 730)

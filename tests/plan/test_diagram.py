@@ -88,7 +88,7 @@ def test_the_cats_service_calls_the_backend_by_its_service_connect_alias(dev):
 
 def test_every_alarm_notifies_the_topic_or_scales_a_service_and_watches_a_resource(dev_recording, dev):
     alarms = dev_recording.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-    assert len(alarms) == 13
+    assert len(alarms) == 14
     for alarm in alarms:
         node = diagram.node_id(alarm)
         actions = {(e.target, e.label) for e in dev.edges if e.source == node}

@@ -8,7 +8,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from harness.program import run_program
+from harness.program import run_program, stack_config
 from harness.recording import Recording
 from stack.backend import SCORER_NAME, SCORER_PORT, PictureScorerSettings
 
@@ -83,6 +83,84 @@ def test_the_ec2_stack_without_the_scorer_has_no_namespace():
     ],
 )
 def test_bad_scorer_settings_are_refused_with_a_message(raw, message):
+    with pytest.raises(ValidationError) as caught:
+        PictureScorerSettings.model_validate(raw)
+    assert message in str(caught.value)
+
+
+HOOK_ARN = "arn:aws:lambda:us-east-1:123456789012:function:scorer-smoke-test"
+
+
+def _scorer(recording_config):
+    config = stack_config("dev")
+    scorer = {**config.get("ecs-workloads:pictureScorer", {}), **recording_config}
+    return run_program("dev", config={**config, "ecs-workloads:pictureScorer": scorer})
+
+
+def test_the_scorer_deploys_blue_green_with_hooks_and_scales_on_a_schedule():
+    recording = _scorer(
+        {
+            "enabled": True,
+            "desiredCount": 1,
+            "deployment": {
+                "strategy": "blue_green",
+                "bakeTimeMinutes": 10,
+                "lifecycleHooks": [{"functionArn": HOOK_ARN, "stages": ["POST_TEST_TRAFFIC_SHIFT"]}],
+            },
+            "scheduledScaling": [
+                {"name": "night", "schedule": "cron(0 20 * * ? *)", "minCapacity": 0, "maxCapacity": 0},
+                {"name": "morning", "schedule": "cron(0 7 ? * MON-FRI *)", "minCapacity": 1, "maxCapacity": 1},
+            ],
+        }
+    )
+    service = recording.one(SERVICE, f"{SCORER_NAME}-service").inputs
+    role = recording.one("aws:iam/role:Role", f"{SCORER_NAME}-deploy-role")
+    assert service["deploymentConfiguration"] == {
+        "strategy": "BLUE_GREEN",
+        "bakeTimeInMinutes": "10",
+        "lifecycleHooks": [
+            {"hookTargetArn": HOOK_ARN, "roleArn": role.outputs["arn"], "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]}
+        ],
+    }
+    alarm = recording.one("aws:cloudwatch/metricAlarm:MetricAlarm", f"{SCORER_NAME}-5xx-rate")
+    assert service["alarms"]["alarmNames"] == [alarm.inputs["name"]]
+    assert alarm.inputs["alarmActions"] == [recording.one("aws:sns/topic:Topic").outputs["arn"]]
+    actions = {
+        action.inputs["name"]: action.inputs["scalableTargetAction"]
+        for action in recording.of_type("aws:appautoscaling/scheduledAction:ScheduledAction")
+        if action.name.startswith(SCORER_NAME)
+    }
+    assert actions == {"night": {"minCapacity": 0, "maxCapacity": 0}, "morning": {"minCapacity": 1, "maxCapacity": 1}}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            {
+                "autoscaling": {"minTasks": 1, "maxTasks": 3},
+                "scheduledScaling": [{"name": "night", "schedule": "@daily", "minCapacity": 0, "maxCapacity": 4}],
+            },
+            "scheduledScaling[0].minCapacity: 0 — an integer from 1 to 1000, as autoscaling.minTasks allows here",
+        ),
+        (
+            {
+                "scheduledScaling": [
+                    {"name": "busy", "schedule": "@daily", "minCapacity": 2, "maxCapacity": 2},
+                    {"name": "busy", "schedule": "@weekly", "minCapacity": 1, "maxCapacity": 1},
+                ]
+            },
+            "scheduledScaling[1].name: 'busy' — unique among the service's scheduled actions "
+            "(scheduledScaling[0] has it)",
+        ),
+        (
+            {"deployment": {"lifecycleHooks": [{"functionArn": HOOK_ARN, "stages": ["PRE_SCALE_UP"]}]}},
+            "— only with strategy blue_green, canary or linear",
+        ),
+        ({"deployment": {"strategy": "green"}}, "allowed: rolling, blue_green, canary, linear"),
+    ],
+)
+def test_bad_scorer_deployment_and_schedule_settings_are_refused_with_a_message(raw, message):
     with pytest.raises(ValidationError) as caught:
         PictureScorerSettings.model_validate(raw)
     assert message in str(caught.value)

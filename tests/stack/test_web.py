@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from ecs_workloads.deployment_strategy import DEPLOYMENT_STRATEGY_ARGS
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
-from harness.program import run_callable, run_program
+from harness.program import run_callable, run_program, stack_config
 from stack.settings import StackSettings
 from stack.system import build_foundation
 from stack.web import CatsSettings, build_web
@@ -315,3 +315,59 @@ def test_prod_cats_deploy_as_a_canary():
     }
     assert (service["alarms"]["enable"], service["alarms"]["rollback"]) == (True, True)
     assert "advancedConfiguration" in service["loadBalancers"][0]
+
+
+HOOK_ARN = "arn:aws:lambda:us-east-1:123456789012:function:cats-smoke-test"
+
+
+def test_cats_lifecycle_hooks_reach_the_component_and_its_role():
+    settings = {
+        "strategy": "blue_green",
+        "lifecycleHooks": [{"functionArn": HOOK_ARN, "stages": ["POST_TEST_TRAFFIC_SHIFT"]}],
+    }
+    assert CatsSettings.model_validate({"deployment": settings}).service_args()["deployment_strategy"] == {
+        "strategy": "blue_green",
+        "lifecycle_hooks": [{"function_arn": HOOK_ARN, "stages": ["POST_TEST_TRAFFIC_SHIFT"]}],
+    }
+    config = stack_config("dev")
+    cats = {**config.get("ecs-workloads:cats", {}), "deployment": settings}
+    recording = run_program("dev", config={**config, "ecs-workloads:cats": cats})
+    role = recording.one("aws:iam/role:Role", "cats-deploy-role")
+    [hook] = recording.one("aws:ecs/service:Service", "cats-service").inputs["deploymentConfiguration"][
+        "lifecycleHooks"
+    ]
+    assert hook == {
+        "hookTargetArn": HOOK_ARN,
+        "roleArn": role.outputs["arn"],
+        "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+    }
+    statements = json.loads(recording.one("aws:iam/rolePolicy:RolePolicy", "cats-deploy-policy").inputs["policy"])
+    assert {"Sid": "InvokeHooks", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [HOOK_ARN]} in (
+        statements["Statement"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("hooks", "message"),
+    [
+        (
+            [{"functionArn": "smoke-test", "stages": ["PRE_SCALE_UP"]}],
+            "functionArn: 'smoke-test' — a Lambda function ARN",
+        ),
+        ([{"functionArn": HOOK_ARN, "stages": ["AFTER_SHIFT"]}], "stages: ['AFTER_SHIFT'] — a list of at least 1"),
+        ([{"functionArn": HOOK_ARN}], "stages\n  Field required"),
+    ],
+)
+def test_bad_lifecycle_hooks_are_refused_with_a_message(hooks, message):
+    with pytest.raises(ValidationError) as caught:
+        CatsSettings.model_validate({"deployment": {"strategy": "canary", "lifecycleHooks": hooks}})
+    assert message in str(caught.value)
+
+
+def test_lifecycle_hooks_need_a_traffic_shifting_strategy():
+    with pytest.raises(ValidationError) as caught:
+        CatsSettings.model_validate(
+            {"deployment": {"lifecycleHooks": [{"functionArn": HOOK_ARN, "stages": ["PRE_SCALE_UP"]}]}}
+        )
+    assert "lifecycleHooks: [{'function_arn': '" + HOOK_ARN in str(caught.value)
+    assert "— only with strategy blue_green, canary or linear" in str(caught.value)
