@@ -31,6 +31,7 @@ from harness.recording import Recording, Registration
 #   Fargate:           https://aws.amazon.com/fargate/pricing/
 #   CloudWatch:        https://aws.amazon.com/cloudwatch/pricing/
 #   Scheduler:         https://aws.amazon.com/eventbridge/pricing/
+#   Step Functions:    https://aws.amazon.com/step-functions/pricing/ (Standard workflows, state transitions)
 #   SQS:               https://aws.amazon.com/sqs/pricing/
 #   Public IPv4:       https://aws.amazon.com/vpc/pricing/ (Public IPv4 Address tab)
 #   KMS:               https://aws.amazon.com/kms/pricing/
@@ -52,6 +53,7 @@ PRICES: dict[str, dict[str, float]] = {
         "alarm_metric_month": 0.10,
         "logs_ingested_gb": 0.50,
         "scheduler_invocations_million": 1.00,
+        "sfn_transitions_thousand": 0.025,
         "sqs_requests_million": 0.40,
         "public_ipv4_hour": 0.005,
         "kms_key_month": 1.00,
@@ -71,6 +73,7 @@ PRICES: dict[str, dict[str, float]] = {
         "alarm_metric_month": 0.10,
         "logs_ingested_gb": 0.57,
         "scheduler_invocations_million": 1.00,
+        "sfn_transitions_thousand": 0.025,
         "sqs_requests_million": 0.40,
         "public_ipv4_hour": 0.005,
         "kms_key_month": 1.00,
@@ -145,6 +148,11 @@ ASSUMED_LOG_GB_PER_LOG_GROUP = 1.0
 SQS_LONG_POLL_SECONDS = 20
 # Monthly free tiers (per account, so a stack that shares its account may not get them).
 SCHEDULER_FREE_INVOCATIONS = 14_000_000
+SFN_FREE_TRANSITIONS = 4_000
+# State transitions of a job workflow run that succeeds (components/job_run_workflow/definition.py): ReadJob,
+# FamilyAllowed, HasTrigger, CountTasks, AnyTasks, RunTasks, and RunTask, Exited, TaskSucceeded per task.
+WORKFLOW_RUN_TRANSITIONS = 6
+WORKFLOW_TASK_TRANSITIONS = 3
 SQS_FREE_REQUESTS = 1_000_000
 # CDK's ec2.Vpc default: up to 3 AZs (2 in an environment-agnostic stack), one NAT gateway per AZ.
 CDK_DEFAULT_MAX_AZS = 3
@@ -694,8 +702,46 @@ def _matching_days(expression: str) -> int:
     return days
 
 
+def _workflow_run(recording: Recording, schedule: Registration) -> dict[str, Any] | None:
+    """What a schedule that starts a job workflow runs, in the shape of Scheduler's ecsParameters: the task
+    and count of the job it sends, and the placement of the workflow's RunTask."""
+    target = schedule.inputs.get("target") or {}
+    machine = next(
+        (
+            m
+            for m in recording.of_type("aws:sfn/stateMachine:StateMachine")
+            if m.outputs.get("arn") == target.get("arn")
+        ),
+        None,
+    )
+    if machine is None:
+        return None
+    job = json.loads(target.get("input") or "{}")
+    definition = json.loads(machine.inputs.get("definition") or "{}")
+    run_task = (
+        ((definition.get("States", {}).get("RunTasks") or {}).get("ItemProcessor") or {})
+        .get("States", {})
+        .get("RunTask", {})
+    )
+    arguments = run_task.get("Arguments") or {}
+    network = (arguments.get("NetworkConfiguration") or {}).get("AwsvpcConfiguration") or {}
+    return {
+        "workflow": True,
+        "taskDefinitionArn": job.get("taskDefinition"),
+        "taskCount": job.get("taskCount", 1),
+        "launchType": arguments.get("LaunchType"),
+        "capacityProviderStrategies": [
+            {"capacityProvider": e["CapacityProvider"], "weight": e.get("Weight", 0), "base": e.get("Base", 0)}
+            for e in arguments.get("CapacityProviderStrategy") or []
+        ],
+        "networkConfiguration": {"assignPublicIp": network.get("AssignPublicIp") == "ENABLED"},
+    }
+
+
 def _schedules(recording: Recording, prices: dict[str, float], report: CostReport) -> None:
     invocations = 0.0
+    workflow_transitions = 0.0
+    sfn_price = prices["sfn_transitions_thousand"] / 1e3
     for schedule in recording.of_type("aws:scheduler/schedule:Schedule"):
         if schedule.inputs.get("state", "ENABLED") != "ENABLED":
             continue
@@ -704,7 +750,11 @@ def _schedules(recording: Recording, prices: dict[str, float], report: CostRepor
         report.add(
             schedule, "Scheduler invocations", runs, "invocations", prices["scheduler_invocations_million"] / 1e6
         )
-        ecs = (schedule.inputs.get("target") or {}).get("ecsParameters")
+        ecs = (schedule.inputs.get("target") or {}).get("ecsParameters") or _workflow_run(recording, schedule)
+        if ecs and ecs.get("workflow"):
+            transitions = runs * (WORKFLOW_RUN_TRANSITIONS + WORKFLOW_TASK_TRANSITIONS * ecs.get("taskCount", 1))
+            workflow_transitions += transitions
+            report.add(schedule, "Step Functions state transitions", transitions, "transitions", sfn_price)
         size = _task_size(recording, (ecs or {}).get("taskDefinitionArn"))
         if size is None:
             continue
@@ -727,6 +777,9 @@ def _schedules(recording: Recording, prices: dict[str, float], report: CostRepor
             report.add(schedule, "task public IPv4", hours, "IPv4-h", prices["public_ipv4_hour"])
     price = prices["scheduler_invocations_million"] / 1e6
     report.add("stack", "Scheduler free tier", min(invocations, SCHEDULER_FREE_INVOCATIONS), "invocations", -price)
+    if workflow_transitions:
+        free = min(workflow_transitions, SFN_FREE_TRANSITIONS)
+        report.add("stack", "Step Functions free tier", free, "transitions", -sfn_price)
 
 
 def _alarm_metrics(alarm: Registration) -> int:

@@ -33,7 +33,9 @@ _KINDS: dict[str, tuple[str, str, str, str]] = {
     "aws:sns/topic:Topic": ("topic", "SNS topic", "flag", "note"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("alarm", "Alarm", "hexagon", "hexagon"),
     "aws:ecs/capacityProvider:CapacityProvider": ("capacity", "Capacity provider", "box", "box3d"),
+    "aws:sfn/stateMachine:StateMachine": ("workflow", "State machine", "box", "box"),
 }
+_STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
 _CAPACITY_PROVIDER = "aws:ecs/capacityProvider:CapacityProvider"
 _TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 _SERVICE = "aws:ecs/service:Service"
@@ -117,6 +119,7 @@ class _Builder:
         self._load_balancing()
         self._containers()
         self._schedules()
+        self._workflows()
         self._events()
         self._queues()
         self._alarms()
@@ -221,12 +224,26 @@ class _Builder:
 
     def _schedules(self) -> None:
         tasks = {t.outputs.get("arn"): self.runner.get(t.urn) for t in self.recording.of_type(_TASK_DEFINITION)}
+        machines = {m.outputs.get("arn"): m for m in self.recording.of_type(_STATE_MACHINE)}
         for schedule in self.recording.of_type("aws:scheduler/schedule:Schedule"):
             target = schedule.inputs.get("target") or {}
             runs = (target.get("ecsParameters") or {}).get("taskDefinitionArn")
             self._edge(node_id(schedule), tasks.get(runs), _schedule_label(schedule))
+            machine = machines.get(target.get("arn"))
+            if machine is not None:
+                # A schedule that starts a workflow: the workflow runs the task its input names.
+                self._edge(node_id(schedule), node_id(machine), _schedule_label(schedule))
+                job = _json(target.get("input")) or {}
+                self._edge(node_id(machine), tasks.get(job.get("taskDefinition")), "runTask.sync")
             dead_letters = (target.get("deadLetterConfig") or {}).get("arn")
             self._edge(node_id(schedule), self._resolve(dead_letters), "runs it could not start")
+
+    def _workflows(self) -> None:
+        """A state machine to the topics its Task states publish to."""
+        for machine in self.recording.of_type(_STATE_MACHINE):
+            for state in _task_states(_json(machine.inputs.get("definition")) or {}):
+                topic = (state.get("Arguments") or state.get("Parameters") or {}).get("TopicArn")
+                self._edge(node_id(machine), self._resolve(topic), "failed run")
 
     def _events(self) -> None:
         for rule in self.recording.of_type("aws:cloudwatch/eventRule:EventRule"):
@@ -319,6 +336,17 @@ class _Builder:
 
 def _identifier(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def _task_states(scope: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Task states of a States Language definition, those inside Map and Parallel states included."""
+    found = []
+    for state in (scope.get("States") or {}).values():
+        if state.get("Type") == "Task":
+            found.append(state)
+        for inner in [state.get("ItemProcessor") or {}, *(state.get("Branches") or [])]:
+            found.extend(_task_states(inner))
+    return found
 
 
 def _json(value: Any) -> Any:

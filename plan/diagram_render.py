@@ -23,7 +23,7 @@ _MERMAID_SHAPES = {
 # Colour by role: entry points, compute, storage and messaging, alerting.
 _CLASSES = {
     "entry": ("fill:#e8f0fe,stroke:#3367d6", ("alb", "listener", "rule", "tg", "schedule", "events")),
-    "compute": ("fill:#e6f4ea,stroke:#188038", ("service", "task")),
+    "compute": ("fill:#e6f4ea,stroke:#188038", ("service", "task", "workflow")),
     "data": ("fill:#fef7e0,stroke:#b06000", ("bucket", "queue")),
     "alerting": ("fill:#fce8e6,stroke:#c5221f", ("alarm", "topic")),
 }

@@ -33,6 +33,7 @@ from ecs_workloads.scheduled_ecs_task import (
     ScheduledEcsTask,
     ScheduledEcsTaskArgs,
 )
+from ecs_workloads.scheduled_ecs_task.args import RUN_TASK, retries_problem, task_count_problem
 
 from .foundation import Foundation
 from .section import Section
@@ -71,7 +72,9 @@ class ScheduleSettings(Section):
         description="IANA time zone of cron and at expressions, e.g. Europe/London.",
     )
     enabled: bool = SCHEDULED_ECS_TASK_ARGS["enabled"].setting(description="false keeps the schedule but pauses it.")
-    task_count: int = SCHEDULED_ECS_TASK_ARGS["task_count"].setting(description="Tasks started per run.")
+    task_count: int = SCHEDULED_ECS_TASK_ARGS["task_count"].setting(
+        description="Tasks started per run: up to 10 (50 with target workflow)."
+    )
     start_date: UtcTimestamp | None = Field(
         None, description="ISO 8601 date-time with offset; no runs before it (left out once it has passed)."
     )
@@ -85,6 +88,9 @@ class ScheduleSettings(Section):
     def _start_before_end(self) -> ScheduleSettings:
         if problem := end_problem(self.start_date, self.end_date, "startDate"):
             raise field_error("endDate", self.end_date, problem)
+        # Only `jobs` entries choose a target; the ImageAssessor runs its task directly.
+        if problem := task_count_problem(getattr(self, "target", RUN_TASK), self.task_count):
+            raise field_error("taskCount", self.task_count, problem)
         return self
 
     def schedule_args(self) -> dict[str, Any]:
@@ -137,6 +143,19 @@ class JobSettings(ScheduleSettings):
     run_environment: RunEnvironment = Field(
         default_factory=dict, description="Environment added on scheduled runs only (RunTask overrides)."
     )
+    target: str = SCHEDULED_ECS_TASK_ARGS["target"].setting(
+        description="run_task: the schedule starts the task; workflow: a Step Functions run that starts up to 50 "
+        "tasks and starts a failed one again up to `retries` times."
+    )
+    retries: int = SCHEDULED_ECS_TASK_ARGS["retries"].setting(
+        description="target workflow: times a task that fails (non-zero exit, no start) is started again in a run."
+    )
+
+    @model_validator(mode="after")
+    def _retries_need_a_workflow(self) -> JobSettings:
+        if problem := retries_problem(self.target, self.retries):
+            raise field_error("retries", self.retries, problem)
+        return self
 
     @field_validator("name")
     @classmethod
@@ -211,6 +230,10 @@ def build_jobs(
         args = _task_args(foundation, job, job.workload, workload)
         if job.run_environment:
             args["run_environment"] = dict(job.run_environment)
+        if job.target != RUN_TASK:
+            # Jobs that run their task directly keep the arguments (and the plan) they had.
+            args["target"] = job.target
+            args["retries"] = job.retries
         tasks[job.name] = ScheduledEcsTask(job_resource_name(job.name), args)
     outputs = {
         "jobs": {
@@ -289,6 +312,8 @@ def _outputs(
         "assignPublicIp": task.assign_public_ip,
         "logGroupName": task.log_group_name,
         "dlqUrl": task.dlq_url,
+        # Only a job with target workflow has a state machine; the others keep the outputs they had.
+        **({"stateMachineArn": task.state_machine_arn} if task.state_machine_arn is not None else {}),
         # Absent means awsvpc, so stacks on Fargate keep the outputs they had; a bridge job's runs take no
         # network configuration (RunTask refuses one for any mode but awsvpc).
         **({"networkMode": task.workload.network_mode} if task.workload.network_mode != "awsvpc" else {}),

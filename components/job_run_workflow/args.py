@@ -14,7 +14,7 @@ from ..capacity import CAPACITY, CapacityProviderFacts, CapacityWeights
 from ..fargate_workload import LOG_RETENTION_DAYS
 from ..name_limits import IAM_ROLE, IAM_ROLE_POLICY, STATE_MACHINE, ComponentNames
 from ..tags import TAGS
-from ..validation import ArgumentProblems, is_known
+from ..validation import ArgumentProblems, is_id, is_known
 from ..workload_shape import CAPACITY_PROVIDERS, validate_capacity
 
 
@@ -61,7 +61,7 @@ class JobRunWorkflowArgs(TypedDict, total=False):
 
 
 def _is_list_or_output(value: Any) -> bool:
-    return not is_known(value) or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+    return not is_known(value) or (isinstance(value, list) and all(is_id(item) for item in value))
 
 
 # RegisterTaskDefinition family: up to 255 letters, digits, hyphens and underscores.

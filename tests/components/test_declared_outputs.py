@@ -27,8 +27,12 @@ def test_every_component_registers_exactly_its_declared_outputs(recording: Recor
     components = [r for r in recording.registrations if r.type.startswith("ecs-workloads:")]
     assert components
     for component in components:
-        declared = tuple(sorted(declared_outputs(_component_class(component.type))))
-        assert recording.registered_outputs[component.urn] == declared, component.urn
+        declared = declared_outputs(_component_class(component.type))
+        registered = set(recording.registered_outputs[component.urn])
+        # An output annotated `X | None` is None when the component has no such child (a scheduled task that
+        # runs its task directly has no state machine), and the engine receives no None-valued output.
+        optional = {name for name, annotation in declared.items() if type(None) in typing.get_args(annotation)}
+        assert set(declared) - optional <= registered <= set(declared), component.urn
 
 
 def _argument_types(arguments: Arguments) -> set[type]:

@@ -264,7 +264,7 @@ def test_seeded_documents_inside_requests_are_checked(recordings):
         "containerDefinitions[0].essential",
     ]
     pattern = json.dumps({"source": "aws.ecs"})
-    problems = _seeded(recordings["prod"], "job-nightly-report-failed-run", inputs={"eventPattern": pattern})
+    problems = _seeded(recordings["prod"], "image-assessor-failed-run", inputs={"eventPattern": pattern})
     assert [(p.path, p.value) for p in problems] == [("EventPattern.source", "aws.ecs")]
     redrive = json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq", "maxReceiveCount": 0})
     problems = _seeded(recordings["prod"], "batch-jsonl-queue", inputs={"redrivePolicy": redrive})
@@ -274,7 +274,7 @@ def test_seeded_documents_inside_requests_are_checked(recordings):
 def test_plan_prints_the_conformance_line(capsys):
     assert main(["prod"]) == 0
     out = capsys.readouterr().out
-    assert "\nAWS rules: 214 requests checked, 0 problems\n" in out
+    assert "\nAWS rules: 219 requests checked, 0 problems\n" in out
 
 
 def _longest_job_name() -> str:
@@ -383,9 +383,6 @@ def _extreme_config() -> dict:
     }
     job = {
         **_maxima(JobSettings),
-        # The stack's jobs run with target run_task, which starts at most this many (the spec's bound is the
-        # workflow target's).
-        "taskCount": RUN_TASK_COUNT_LIMIT,
         "enabled": True,
         "endDate": "2099-12-31T00:00:00Z",
         "command": ["sh", "-c", "true"],
@@ -393,10 +390,20 @@ def _extreme_config() -> dict:
         "workload": {**workload, "logRouting": routing},
         "retry": _maxima(RetrySettings),
     }
+    # One job runs through its workflow at the counts' maxima, the other runs its task directly, where
+    # Scheduler allows 10 tasks and no retries.
     config["ecs-workloads:jobs"] = [
-        {**job, "name": _longest("a", JOB_NAME_MAX_LENGTH), "schedule": "30 2 * * *", "timezone": "Europe/London"},
         {
             **job,
+            "name": _longest("a", JOB_NAME_MAX_LENGTH),
+            "schedule": "30 2 * * *",
+            "timezone": "Europe/London",
+            "target": "workflow",
+        },
+        {
+            **job,
+            "taskCount": RUN_TASK_COUNT_LIMIT,
+            "retries": 0,
             "name": _longest("b", JOB_NAME_MAX_LENGTH),
             "schedule": "at(2099-01-01T00:00:00)",
             "timezone": "America/Argentina/ComodRivadavia",

@@ -555,3 +555,34 @@ def test_a_backend_on_a_schedule_registers_cloud_map_instances_only_for_the_hour
     assert fargate.item.endswith("scheduled: 1 task × 282.75 h")
     [cloud_map] = _lines(report, "Cloud Map")
     assert cloud_map.quantity == pytest.approx(282.75 / 730)
+
+
+def test_a_workflow_job_pays_for_its_tasks_and_its_state_transitions():
+    from ecs_workloads.scheduled_ecs_task import ScheduledEcsTask
+
+    def program():
+        ScheduledEcsTask(
+            "report",
+            {
+                "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+                "cluster_name": "c",
+                "placement": {"vpc_id": "vpc-1", "subnet_ids": ["subnet-a"], "assign_public_ip": False},
+                "workload": {"image": "busybox:1"},
+                "schedule": "rate(1 hour)",
+                "target": "workflow",
+                "task_count": 20,
+                "capacity": {"fargate": 1, "fargate_spot": 1},
+            },
+        )
+
+    report = estimate(run_callable(program), "us-east-1")
+    runs = 730
+    [fargate] = _lines(report, "Fargate")
+    assert fargate.quantity == pytest.approx(runs * 20 * 60 / 3600)
+    assert fargate.item.startswith("Fargate 730 runs x20, 50% Spot")
+    [transitions] = _lines(report, "Step Functions state transitions")
+    assert transitions.quantity == runs * (6 + 3 * 20)
+    assert transitions.monthly == pytest.approx(runs * 66 * 0.025 / 1000)
+    [free] = _lines(report, "Step Functions free tier")
+    assert free.quantity == 4000
+    assert free.monthly == pytest.approx(-4000 * 0.025 / 1000)

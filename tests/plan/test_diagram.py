@@ -120,9 +120,12 @@ def test_prod_reaches_the_load_balancer_through_its_domain_name(prod):
     assert _edge(prod, "task_image_assessor_workload_task", "alb_cats_alb").label == "ALB_URL"
     assert _edge(prod, "listener_cats_https", "rule_cats_rule").label == "path /cats*"
     assert prod.nodes["listener_cats_http"].lines[-1] == "HTTP :80 → HTTPS :443"
-    assert _edge(prod, "schedule_job_nightly_report_schedule", "task_job_nightly_report_workload_task").label == (
-        "cron(30 2 * * ? *) Europe/London, disabled"
-    )
+    # The nightly report runs through its workflow: schedule -> state machine -> task, and failures to the topic.
+    schedule, workflow = "schedule_job_nightly_report_schedule", "workflow_job_nightly_report_workflow_state_machine"
+    assert _edge(prod, schedule, workflow).label == "cron(30 2 * * ? *) Europe/London, disabled"
+    assert _edge(prod, workflow, "task_job_nightly_report_workload_task").label == "runTask.sync"
+    assert _edge(prod, workflow, "topic_alarms_topic").label == "failed run"
+    assert prod.edges_between(schedule, "task_job_nightly_report_workload_task") == []
 
 
 def test_edges_follow_recorded_values_not_names():

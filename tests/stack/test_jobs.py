@@ -246,7 +246,22 @@ def _job(**fields) -> dict[str, Any]:
         ([{"name": "a", "schedule": "@daily"}], "ecs-workloads:jobs.0.workload: (missing) — required"),
         ([_job(name="Nightly")], 'ecs-workloads:jobs.0.name: "Nightly" — must be 1-28 lowercase letters'),
         ([_job(name="image-assessor")], 'ecs-workloads:jobs.0.name: "image-assessor" — image-assessor is the'),
-        ([_job(taskCount=11)], "ecs-workloads:jobs.0.taskCount: 11 — must be an integer from 1 to 10"),
+        (
+            [_job(taskCount=11)],
+            "ecs-workloads:jobs.0.taskCount: 11 — at most 10 with target run_task (Scheduler's "
+            "EcsParameters.TaskCount); target workflow starts up to 50",
+        ),
+        (
+            [_job(taskCount=51, target="workflow")],
+            "ecs-workloads:jobs.0.taskCount: 51 — must be an integer from 1 to 50",
+        ),
+        (
+            [_job(retries=2)],
+            "ecs-workloads:jobs.0.retries: 2 — only with target workflow: Scheduler retries only runs it could not "
+            "start (max_retry_attempts)",
+        ),
+        ([_job(target="lambda")], 'ecs-workloads:jobs.0.target: "lambda" — must be one of run_task, workflow'),
+        ([_job(target="workflow", retries=11)], "ecs-workloads:jobs.0.retries: 11 — must be an integer from 0 to 10"),
         ([_job(timezone="Mars/Olympus")], 'ecs-workloads:jobs.0.timezone: "Mars/Olympus" — time zone'),
         (
             [_job(startDate="2030-02-01T00:00:00Z", endDate="2030-01-01T00:00:00Z")],
@@ -343,3 +358,18 @@ def test_a_job_whose_start_date_has_passed_keeps_deploying_without_it():
     schedule = _schedule_of(recording, "job-late")
     assert "startDate" not in schedule
     assert schedule["endDate"] == "2030-01-01T00:00:00Z"
+
+
+def test_a_workflow_job_runs_through_its_state_machine_and_outputs_it():
+    job = {**THREE_JOBS[0], "target": "workflow", "retries": 2, "taskCount": 20}
+    recording = _run({"jobs": [job, THREE_JOBS[1]]})
+    machine = recording.one("aws:sfn/stateMachine:StateMachine", "job-nightly-report-workflow-state-machine")
+    schedule = _schedule_of(recording, "job-nightly-report")
+    assert schedule["target"]["arn"] == machine.outputs["arn"]
+    job_input = json.loads(schedule["target"]["input"])
+    assert (job_input["taskCount"], job_input["maxCount"], job_input["retries"]) == (20, 20, 2)
+    jobs = recording.stack_outputs["jobs"]
+    assert jobs["nightly-report"]["stateMachineArn"] == machine.outputs["arn"]
+    # The other job still runs its task directly, with the outputs it had.
+    assert "stateMachineArn" not in jobs["reset-pictures"]
+    assert _schedule_of(recording, "job-reset-pictures")["target"]["ecsParameters"]["taskCount"] == 2
