@@ -14,6 +14,7 @@ from ..capacity import CAPACITY, CapacityProviderFacts, CapacityWeights
 from ..fargate_workload import LOG_RETENTION_DAYS
 from ..name_limits import IAM_ROLE, IAM_ROLE_POLICY, STATE_MACHINE, ComponentNames
 from ..tags import TAGS
+from ..task_placement import PLACEMENT_STRATEGIES, PlacementStrategy
 from ..validation import ArgumentProblems, is_id, is_known
 from ..workload_shape import CAPACITY_PROVIDERS, validate_capacity
 
@@ -42,6 +43,8 @@ class JobRunWorkflowArgs(TypedDict, total=False):
     that name them."""
     launch_type: str
     """A launch type instead of a capacity provider strategy (RunTask refuses both together)."""
+    placement_strategies: list[PlacementStrategy]
+    """How ECS places the tasks on EC2 instances (RunTask `placementStrategy`, EC2 capacity only)."""
     trigger_queue_arns: list[pulumi.Input[str]]
     """SQS queues whose backlog jobs may count (their `trigger.queueName`); the role may read only these."""
     alarm_topic_arn: pulumi.Input[str]
@@ -107,6 +110,7 @@ JOB_RUN_WORKFLOW_ARGS = Arguments(
             what="launch type",
             otherwise="none: the capacity weights",
         ),
+        "placement_strategies": replace(PLACEMENT_STRATEGIES, otherwise="none: ECS's default placement"),
         "trigger_queue_arns": Items(item=_QUEUE_ARN, unique=True, otherwise="none: jobs with a trigger fail"),
         "alarm_topic_arn": replace(TOPIC_ARN, otherwise="none: a failed run is only a failed execution"),
         # LoggingConfiguration level (Step Functions API reference): ALL, ERROR, FATAL or OFF; FATAL logs

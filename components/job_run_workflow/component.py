@@ -6,6 +6,7 @@ What Scheduler's ECS target cannot do is why it exists: it counts tasks from a q
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -279,13 +280,26 @@ def _network(args: JobRunWorkflowArgs) -> dict[str, Any] | None:
 
 
 def _placement(args: JobRunWorkflowArgs) -> dict[str, Any]:
+    # The ECS integration's RunTask parameters include PlacementStrategy (Step Functions Developer Guide,
+    # "Run Amazon ECS or Fargate tasks with Step Functions", supported parameters).
+    placed = (
+        {"PlacementStrategy": [_strategy(entry) for entry in args["placement_strategies"]]}
+        if args.get("placement_strategies")
+        else {}
+    )
     if "launch_type" in args:
-        return {"LaunchType": args["launch_type"]}
+        return {"LaunchType": args["launch_type"], **placed}
     value = JOB_RUN_WORKFLOW_ARGS.value
     strategy = capacity_strategy(value(args, "capacity"), value(args, "capacity_providers"))
     return {
         "CapacityProviderStrategy": [
             {"CapacityProvider": entry["capacity_provider"], "Weight": entry["weight"], "Base": entry["base"]}
             for entry in strategy
-        ]
+        ],
+        **placed,
     }
+
+
+def _strategy(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """RunTask's PlacementStrategy member: Type and, except for random, Field."""
+    return {"Type": entry["type"], **({"Field": entry["field"]} if "field" in entry else {})}

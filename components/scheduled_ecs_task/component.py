@@ -23,7 +23,7 @@ from ..options import child
 from ..outputs import register_declared_outputs
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
 from ..tags import with_tags
-from ..task_placement import strategies
+from ..task_placement import DEFAULT_STRATEGIES, strategies
 from ..workload_shape import WorkloadShape, placed_on_capacity
 from .args import (
     SCHEDULED_ECS_TASK_ARGS,
@@ -318,6 +318,9 @@ def _workflow_args(
         workflow["security_group_ids"] = workload.security_group_id.apply(lambda group_id: [group_id])
         # Only Fargate tasks get public IPs (validation keeps awsvpc EC2 runs off them).
         workflow["assign_public_ip"] = placement["assign_public_ip"] and workload.compatibility == "FARGATE"
+    if workload.compatibility == "EC2":
+        # The same placement as a direct run's (Scheduler EcsParameters placementStrategies).
+        workflow["placement_strategies"] = list(DEFAULT_STRATEGIES)
     if alarm_topic_arn is not None:
         workflow["alarm_topic_arn"] = alarm_topic_arn
     return workflow

@@ -12,6 +12,7 @@ import pytest
 from ecs_workloads import AlbWebService, CapacityProviderFacts, QueueBackedBatchService, ScheduledEcsTask
 from harness.program import run_callable
 from harness.recording import Recording
+from plan.conformance import check as conformance_check
 
 PRIVATE = {"vpc_id": "vpc-0abc1234", "subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222"], "assign_public_ip": False}
 CLUSTER = {"cluster_name": "ecs-cluster", "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/ecs-cluster"}
@@ -267,3 +268,36 @@ def test_a_host_port_needs_bridge_mode_and_a_port():
 def test_a_gpu_web_service_on_fargate_is_refused_too():
     args = {**_web({"gpus": 1}), "deployment": {}}
     assert "workload.gpus: 1 — no GPUs on Fargate" in _refused(lambda: AlbWebService("web", args))
+
+
+def test_a_workflow_run_on_an_auto_scaling_group_is_placed_like_a_direct_one():
+    args = {**CLUSTER, "placement": PRIVATE, "capacity_providers": PROVIDERS, "workload": {"image": IMAGE}}
+    recording = run_callable(
+        lambda: ScheduledEcsTask(
+            "job", {**args, "capacity": on("pipeline"), "schedule": "rate(1 hour)", "target": "workflow"}
+        )
+    )
+    definition = json.loads(recording.one("aws:sfn/stateMachine:StateMachine").inputs["definition"])
+    [run_task] = [
+        state["Arguments"]
+        for state in _states(definition)
+        if state.get("Resource") == "arn:aws:states:::ecs:runTask.sync"
+    ]
+    assert run_task["PlacementStrategy"] == [
+        {"Type": "spread", "Field": "attribute:ecs.availability-zone"},
+        {"Type": "binpack", "Field": "memory"},
+    ]
+    assert run_task["CapacityProviderStrategy"] == [{"CapacityProvider": "pipeline-cp", "Weight": 1, "Base": 0}]
+    # The definition's RunTask arguments match botocore's RunTask input shape.
+    assert conformance_check(recording).problems == []
+
+
+def _states(machine: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every state of a definition, those inside Map and Parallel states included."""
+    found = []
+    for state in machine.get("States", {}).values():
+        found.append(state)
+        for inner in [state.get("ItemProcessor"), *state.get("Branches", [])]:
+            if inner:
+                found.extend(_states(inner))
+    return found
