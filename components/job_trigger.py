@@ -16,6 +16,9 @@ RETRY_LIMIT = 10
 """No failed task is started again more than this many times in one run, whatever a job asks."""
 TASKS_STARTED = "tasksStarted"
 """The key of a run's output (the Step Functions execution's) that holds how many tasks it started."""
+TASK_RESULTS = "tasks"
+"""The key of a run's output that lists each task it ran: `taskArn`, `exitCodes` (one per container) and
+`attempts`."""
 
 
 def tasks_to_start(

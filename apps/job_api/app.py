@@ -108,6 +108,8 @@ def create_app(
             **document,
             "lastRun": _iso(last.started.astimezone(UTC)) if last else None,
             "lastRunTasks": last.tasks if last else None,
+            "lastRunStatus": last.status if last else None,
+            "lastRunTaskResults": last.task_results if last else None,
             "estimatedNextRun": _iso(upcoming),
         }
 

@@ -40,7 +40,7 @@ CONTAINER_NAME = re.compile(rf"^{_FAMILY}$")
 # CreateQueue QueueName: 1-80 letters, digits, hyphens and underscores; a FIFO queue's ends in .fifo.
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.fifo)?$")
 QUEUE_NAME_MAX_LENGTH = 80
-SERVER_FIELDS = ("lastRun", "lastRunTasks", "estimatedNextRun")
+SERVER_FIELDS = ("lastRun", "lastRunTasks", "lastRunStatus", "lastRunTaskResults", "estimatedNextRun")
 """Set by the API; a client may send them back (a GET body edited and PUT), and they are ignored."""
 
 

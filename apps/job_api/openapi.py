@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import JOB_ID_MAX_LENGTH, JobFields
+from .runs import execution_statuses
 
 PAGE_LIMIT_DEFAULT = 20
 PAGE_LIMIT_MAX = 100
@@ -46,6 +47,24 @@ def _schemas() -> dict[str, Any]:
             "lastRunTasks": {
                 "type": ["integer", "null"],
                 "description": "Tasks the last run started; null while it runs or when it failed (server-managed).",
+            },
+            "lastRunStatus": {
+                "type": ["string", "null"],
+                "enum": [*execution_statuses(), None],
+                "description": "The last run's Step Functions execution status (server-managed).",
+            },
+            "lastRunTaskResults": {
+                "type": ["array", "null"],
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "taskArn": {"type": ["string", "null"]},
+                        "exitCodes": {"type": ["array", "null"], "items": {"type": ["integer", "null"]}},
+                        "attempts": {"type": ["integer", "null"]},
+                    },
+                },
+                "description": "Each task of the last run with its exit codes and attempts; null unless the run "
+                "succeeded (server-managed).",
             },
             "estimatedNextRun": {
                 "type": ["string", "null"],

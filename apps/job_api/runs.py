@@ -6,9 +6,12 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol
 
-from ecs_workloads.job_trigger import TASKS_STARTED
+import botocore.session
+
+from ecs_workloads.job_trigger import TASK_RESULTS, TASKS_STARTED
 
 from .model import RUN_NAME_SEPARATOR
 
@@ -17,11 +20,22 @@ SCAN_LIMIT = 1000
 is older than that many runs of all jobs shows no last run."""
 
 
+@cache
+def execution_statuses() -> tuple[str, ...]:
+    """Step Functions' ExecutionStatus values, from the service model botocore ships."""
+    model = botocore.session.get_session().get_service_model("stepfunctions")
+    return tuple(model.shape_for("ExecutionStatus").enum)
+
+
 @dataclass(frozen=True)
 class LastRun:
     started: datetime
-    tasks: int | None
+    status: str
+    """The execution's status, one of `execution_statuses()`."""
+    tasks: int | None = None
     """Tasks the run started, from its output's `tasksStarted`; None while it runs or when it failed."""
+    task_results: list[dict[str, Any]] | None = None
+    """Each task the run ran, from its output's `tasks`: `taskArn`, `exitCodes`, `attempts`."""
 
 
 class RunHistory(Protocol):
@@ -48,17 +62,34 @@ class StepFunctionsRunHistory:
             for execution in page["executions"]:
                 job_id = execution["name"].split(RUN_NAME_SEPARATOR, 1)[0]
                 if job_id in wanted and job_id not in found:
-                    found[job_id] = LastRun(execution["startDate"], self._tasks(execution))
+                    found[job_id] = self._last_run(execution)
                     if len(found) == len(wanted):
                         return found
         return found
 
-    def _tasks(self, execution: dict[str, Any]) -> int | None:
-        if execution["status"] != "SUCCEEDED":
-            return None
+    def _last_run(self, execution: dict[str, Any]) -> LastRun:
+        started, status = execution["startDate"], execution["status"]
+        if status != "SUCCEEDED":
+            return LastRun(started, status)
         output = self._client.describe_execution(executionArn=execution["executionArn"]).get("output")
         try:
-            tasks = json.loads(output or "null")[TASKS_STARTED]
-        except (ValueError, TypeError, KeyError):
-            return None
-        return tasks if isinstance(tasks, int) and not isinstance(tasks, bool) else None
+            document = json.loads(output or "null")
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            return LastRun(started, status)
+        tasks = document.get(TASKS_STARTED)
+        results = document.get(TASK_RESULTS)
+        return LastRun(
+            started,
+            status,
+            tasks if isinstance(tasks, int) and not isinstance(tasks, bool) else None,
+            [_task_result(entry) for entry in results if isinstance(entry, dict)]
+            if isinstance(results, list)
+            else None,
+        )
+
+
+def _task_result(entry: dict[str, Any]) -> dict[str, Any]:
+    """The fields of one task's result the API shows."""
+    return {"taskArn": entry.get("taskArn"), "exitCodes": entry.get("exitCodes"), "attempts": entry.get("attempts")}

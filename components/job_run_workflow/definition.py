@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..job_trigger import RETRY_LIMIT, TASK_LIMIT, TASKS_STARTED
+from ..job_trigger import RETRY_LIMIT, TASK_LIMIT, TASK_RESULTS, TASKS_STARTED
 
 JOB_FAMILY_REFUSED = "Job.FamilyNotAllowed"
 """The error of a run whose task definition's family is not in the allow-list."""
@@ -227,7 +227,7 @@ def definition(
         },
         "NothingToRun": {
             "Type": "Succeed",
-            "Output": {TASKS_STARTED: 0, "tasks": []},
+            "Output": {TASKS_STARTED: 0, TASK_RESULTS: []},
         },
         "RunTasks": {
             "Type": "Map",
@@ -241,7 +241,7 @@ def definition(
                 "attempt": 1,
             },
             "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "RunTask", "States": task_states},
-            "Output": _jsonata(f'{{"{TASKS_STARTED}": $toStart, "tasks": $states.result}}'),
+            "Output": _jsonata(f'{{"{TASKS_STARTED}": $toStart, "{TASK_RESULTS}": $states.result}}'),
             "Catch": catch_all,
             "End": True,
         },

@@ -14,7 +14,7 @@ from ecs_workloads.job_run_workflow.definition import (
     RUN_TASK_SYNC,
     SNS_PUBLISH,
 )
-from ecs_workloads.job_trigger import TASK_LIMIT, TASKS_STARTED, tasks_to_start
+from ecs_workloads.job_trigger import TASK_LIMIT, TASK_RESULTS, TASKS_STARTED, tasks_to_start
 from harness.mocks import ACCOUNT_ID
 from harness.program import run_callable
 from harness.recording import Recording
@@ -182,7 +182,7 @@ def test_the_map_is_bounded_and_the_run_reports_tasks_started():
     states = _definition(_workflow())["States"]
     assert states["RunTasks"]["MaxConcurrency"] == MAP_CONCURRENCY
     assert TASKS_STARTED in states["RunTasks"]["Output"]
-    assert states["NothingToRun"]["Output"] == {TASKS_STARTED: 0, "tasks": []}
+    assert states["NothingToRun"]["Output"] == {TASKS_STARTED: 0, TASK_RESULTS: []}
     assert "NotifyFailure" not in states
     assert states["RunFailed"]["Type"] == "Fail"
 

@@ -90,6 +90,8 @@ def test_create_get_and_the_schedule_behind_the_job(api, aws):
         "overrides": [],
         "lastRun": None,
         "lastRunTasks": None,
+        "lastRunStatus": None,
+        "lastRunTaskResults": None,
         # Monday 7 January 2030, 09:00 in London (GMT in winter).
         "estimatedNextRun": "2030-01-07T09:00:00+00:00",
     }
@@ -221,16 +223,31 @@ def test_last_run_is_read_from_the_state_machine_executions(api, aws):
     # A job whose id starts with another's is told apart by the separator.
     sfn.start_execution(stateMachineArn=arn, name="report-b.aaaa000000000003")
     # What the state machine leaves when a run ends, set on moto's record (moto keeps naive UTC times).
+    task = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/c/0123456789abcdef0123456789abcdef"
+    results = [{"index": 1, "taskArn": task, "exitCodes": [0, 0], "attempts": 2}]
     for execution_arn, tasks, day in ((older, 9, 5), (newer, 4, 6)):
         execution = backend.describe_execution(execution_arn)
         execution.status, execution.start_date = "SUCCEEDED", datetime(2030, 1, day)
-        execution.output = json.dumps({"tasksStarted": tasks})
+        execution.output = json.dumps({"tasksStarted": tasks, "tasks": results})
     job = get(api, "/jobs/report").json()
-    assert (job["lastRun"], job["lastRunTasks"]) == ("2030-01-06T00:00:00+00:00", 4)
+    assert (job["lastRun"], job["lastRunTasks"], job["lastRunStatus"]) == ("2030-01-06T00:00:00+00:00", 4, "SUCCEEDED")
+    assert job["lastRunTaskResults"] == [{"taskArn": task, "exitCodes": [0, 0], "attempts": 2}]
     listed = {job["id"]: job for job in get(api, "/jobs").json()["jobs"]}
     assert listed["report"]["lastRunTasks"] == 4
     assert listed["report-b"]["lastRun"] is not None
-    assert listed["report-b"]["lastRunTasks"] is None  # still running
+    # Still running: no tasks yet.
+    assert (listed["report-b"]["lastRunStatus"], listed["report-b"]["lastRunTasks"]) == ("RUNNING", None)
+    assert listed["report-b"]["lastRunTaskResults"] is None
+
+
+def test_a_failed_last_run_shows_its_status_and_no_tasks(api, aws):
+    _, sfn, arn = aws
+    post(api, {"taskDefinition": "report", "schedule": "@daily"})
+    execution_arn = sfn.start_execution(stateMachineArn=arn, name="report.aaaa000000000009")["executionArn"]
+    execution = stepfunctions_backends[ACCOUNT][REGION].describe_execution(execution_arn)
+    execution.status = "FAILED"
+    job = get(api, "/jobs/report").json()
+    assert (job["lastRunStatus"], job["lastRunTasks"], job["lastRunTaskResults"]) == ("FAILED", None, None)
 
 
 @pytest.mark.parametrize(
