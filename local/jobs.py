@@ -18,8 +18,9 @@ runs them. moto records schedules without firing them, so here:
 - each run is then recorded as an execution of the state machine (in AWS the stack's JobRunWorkflow, which
   moto cannot run: JSONata and `ecs:runTask.sync`), named `<id>.<16 characters>` as
   Scheduler names them, with the job and `tasksStarted` as its input. The local state machine is one Pass
-  state that outputs `tasksStarted`, and moto_server runs it (`local.moto_server`), so the API's
-  `lastRun` and `lastRunTasks` come from Step Functions as in AWS. What differs: in AWS the execution
+  state that outputs `tasksStarted` and `tasks` (each task's ARN; exit codes null, as the ticker does not wait
+  for them), and moto_server runs it (`local.moto_server`), so the API's `lastRun`, `lastRunTasks` and
+  `lastRunTaskResults` come from Step Functions as in AWS. What differs: in AWS the execution
   starts the tasks; here the ticker has started them when the execution begins, and its start date is
   moto's wall clock, not the ticker's (simulated) one.
 
@@ -43,7 +44,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecs_workloads.job_trigger import TASKS_STARTED, tasks_to_start
+from ecs_workloads.job_trigger import TASK_RESULTS, TASKS_STARTED, tasks_to_start
 from ecs_workloads.schedule_expression import next_occurrence
 
 from .api_token import create_token_secret, resolve_secret
@@ -81,7 +82,13 @@ WALKTHROUGH_FAMILIES = {
 STATE_MACHINE_DEFINITION = {
     "Comment": "Local stand-in: the local job ticker starts the tasks; this reports how many",
     "StartAt": "Report",
-    "States": {"Report": {"Type": "Pass", "Parameters": {f"{TASKS_STARTED}.$": f"$.{TASKS_STARTED}"}, "End": True}},
+    "States": {
+        "Report": {
+            "Type": "Pass",
+            "Parameters": {f"{TASKS_STARTED}.$": f"$.{TASKS_STARTED}", f"{TASK_RESULTS}.$": f"$.{TASK_RESULTS}"},
+            "End": True,
+        }
+    },
 }
 
 
@@ -316,7 +323,11 @@ class JobTicker:
         # StartExecution name is 1-80 characters (botocore's stepfunctions model): a 63-character id, the dot
         # and 16 more, as the job API's JOB_ID_MAX_LENGTH leaves room for.
         name = f"{job_id}.{uuid.uuid4().hex[:RUN_ID_LENGTH]}"
+        # The ticker does not wait for the tasks, so their exit codes are unknown (null) when the run is recorded.
+        results = [{"taskArn": arn, "exitCodes": None, "attempts": 1} for arn in run.task_arns]
         run.execution_arn = self._sfn.start_execution(
-            stateMachineArn=self._state_machine_arn, name=name, input=json.dumps({**job, TASKS_STARTED: run.tasks})
+            stateMachineArn=self._state_machine_arn,
+            name=name,
+            input=json.dumps({**job, TASKS_STARTED: run.tasks, TASK_RESULTS: results}),
         )["executionArn"]
         return run

@@ -18,7 +18,7 @@ from job_api.model import parse_job
 from job_api.runs import StepFunctionsRunHistory
 from job_api.schedules import RunTarget, ScheduleStore
 
-from ecs_workloads.job_trigger import TASKS_STARTED
+from ecs_workloads.job_trigger import TASK_RESULTS, TASKS_STARTED
 from local.aws import Aws
 from local.control_plane import ControlPlane
 from local.jobs import STARTED_BY_PREFIX, WALKTHROUGH_FAMILIES, WORK_QUEUE, JobTicker, create_job_api_resources
@@ -184,9 +184,12 @@ def test_each_run_is_an_execution_the_job_api_reads_as_the_last_run(jobs):
     name = execution["name"]
     assert name.startswith("sleeper-task.") and len(name.split(".", 1)[1]) == 16
     assert json.loads(execution["input"])[TASKS_STARTED] == 2
-    assert json.loads(execution["output"]) == {TASKS_STARTED: 2}
+    results = [{"taskArn": arn, "exitCodes": None, "attempts": 1} for arn in run.task_arns]
+    assert len(results) == 2
+    assert json.loads(execution["output"]) == {TASKS_STARTED: 2, TASK_RESULTS: results}
     last = StepFunctionsRunHistory(sfn, jobs.resources["state_machine"]).last_runs(["sleeper-task"])
-    assert last["sleeper-task"].tasks == 2
+    assert (last["sleeper-task"].tasks, last["sleeper-task"].status) == (2, "SUCCEEDED")
+    assert last["sleeper-task"].task_results == results
 
 
 def _finished(sfn: Any, arn: str) -> dict[str, Any]:
