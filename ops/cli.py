@@ -6,21 +6,37 @@ Exit codes: `errors.ExitCode`, each explained in `errors.MEANINGS` (the CLI refe
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shlex
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Group
 from rich.text import Text
 
-from . import api_token, deployments, execute, instances, jobs, queues, redrive, schedules, services, task_logs
+from . import (
+    api_token,
+    deployments,
+    execute,
+    instances,
+    jobs,
+    queues,
+    redrive,
+    schedules,
+    services,
+    task_logs,
+    terminal,
+)
 from .aws import Aws, SessionLike
 from .clock import Clock
 from .console import Console
+from .copilot import report as copilot_report
+from .copilot.conversion import convert
 from .errors import ExitCode, OpsError, explain
 from .outputs import Service, StackOutputs, load_outputs
 
@@ -53,6 +69,13 @@ def main(argv: Sequence[str] | None = None, *, session: SessionLike | None = Non
     if hasattr(args, "exec_command"):
         args.exec_command = tail
     console = Console(json_mode=args.json)
+    if hasattr(args, "offline_handler"):
+        # `import copilot` converts files: no stack outputs, no AWS.
+        try:
+            return int(args.offline_handler(console, args))
+        except OpsError as error:
+            console.error(str(error))
+            return int(error.code)
     try:
         outputs = load_outputs(args.outputs, args.stack)
         aws = Aws(args.region or outputs.region, session)
@@ -158,6 +181,26 @@ def build_parser() -> argparse.ArgumentParser:
     enter.add_argument("--print", dest="print_only", action="store_true", help="print the invocation, do not run it")
     # The command after `--` is split off by `main`; this entry documents it in the help.
     enter.add_argument("exec_command", nargs="*", metavar="-- COMMAND", help="what to run, e.g. -- sh")
+
+    imports = commands.add_parser(
+        "import",
+        help="write a stack file from another tool's description",
+        description="write a stack file from another tool's description of the workloads",
+    )
+    sources = imports.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    copilot = sources.add_parser(
+        "copilot",
+        help="an AWS Copilot application's manifests as Pulumi.<stack>.yaml",
+        description="An AWS Copilot application's manifests (DIR/copilot/*/manifest.yml and the environment's) "
+        "as Pulumi.<stack>.yaml, with a report of every field: mapped, approximated or unsupported. "
+        f"Exit {copilot_report.EXIT_COMPLETE} when every field mapped, {copilot_report.EXIT_INCOMPLETE} when any "
+        "was approximated or unsupported, 2 on unreadable input.",
+    )
+    _add_common(copilot, suppress=True)
+    copilot.add_argument("directory", metavar="DIR", help="the application's directory (it holds copilot/)")
+    copilot.add_argument("--env", help="environment whose overrides apply (default: the only one, if one)")
+    copilot.add_argument("--dry-run", action="store_true", help="print the stack file instead of writing it")
+    copilot.set_defaults(offline_handler=_import_copilot)
 
     command("queues", _queues, "queue depth, messages in flight, DLQ depth, oldest message age")
     move = command("redrive", _redrive, "move a batch service's dead-letter messages back to its queue")
@@ -435,6 +478,22 @@ def _api_token(context: Context, args: argparse.Namespace) -> ExitCode:
     context.console.text(token)
     context.console.result({"service": service.name, "secretArn": service.api_token_secret_arn, "token": token})
     return ExitCode.OK
+
+
+def _import_copilot(console: Console, args: argparse.Namespace) -> int:
+    conversion = convert(Path(args.directory), args.env, args.stack, args.region)
+    if args.dry_run:
+        print(conversion.text, end="", file=console.out, flush=True)
+    else:
+        target = Path(f"Pulumi.{conversion.stack}.yaml")
+        target.write_text(conversion.text, encoding="utf-8")
+        console.progress(f"wrote {target}")
+    rows = conversion.findings
+    if args.json:
+        print(json.dumps([dict(vars(row), outcome=row.outcome.value) for row in rows], indent=2), file=console.err)
+    else:
+        terminal.emit(terminal.console(console.err), copilot_report.render(rows))
+    return copilot_report.exit_code(rows)
 
 
 def _queues(context: Context, _args: argparse.Namespace) -> ExitCode:
