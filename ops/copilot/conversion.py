@@ -9,7 +9,7 @@ from typing import Any
 from .manifests import JOB, WEB, read_application
 from .mappers import DEFAULT_REGION, Mapped, assign_rule_priorities, map_environment, map_workload
 from .report import Finding, findings
-from .rules import TARGET_KEY
+from .rules import TARGET_KEY, Outcome
 from .stack_writer import render_stack_file
 
 
@@ -78,6 +78,16 @@ def _topics(mapped: list[Mapped]) -> list[dict[str, Any]]:
     for item in mapped:
         for name in item.topics:
             publishers.setdefault(name, []).append(item.manifest.name)
+    for item in mapped:
+        for name, path in item.subscribed.items():
+            if name not in publishers:
+                item.outcomes.set(
+                    path,
+                    Outcome.APPROXIMATED,
+                    "ecs-workloads:topics",
+                    f"no imported workload publishes {name}: the topic is created without publishers; give the "
+                    "publisher sns:Publish on it, or subscribe to the existing topic by topicArn",
+                )
     for item in mapped:
         for name in item.subscribed:
             publishers.setdefault(name, [])

@@ -113,8 +113,8 @@ def read_application(directory: Path, env: str | None) -> Application:
         workloads.append(
             Manifest(_relative(path, directory), kind, str(raw.get("name", path.parent.name)), fields, names)
         )
-    if not workloads:
-        raise ImportInputError(f"{root}: no */manifest.yml (no workload manifest)")
+    if not workloads and not environment_files:
+        raise ImportInputError(f"{directory}: no copilot/*/manifest.yml (neither a workload nor an environment)")
     return Application(tuple(workloads), environment, environment_names)
 
 

@@ -50,18 +50,20 @@ class Mapped:
     entry: dict[str, Any]
     outcomes: Outcomes
     topics: list[str] = field(default_factory=list)
-    subscribed: list[str] = field(default_factory=list)
+    subscribed: dict[str, Path_] = field(default_factory=dict)
+    """Topic names it subscribes to, with the path of the subscription's `service` field."""
     log_retention: int | None = None
 
 
 def seconds(text: Any) -> int:
     """A Go duration (`1h30m`, `20s`) in whole seconds; a bare number is seconds."""
+    return round(_exact_seconds(text))
+
+
+def _exact_seconds(text: Any) -> float:
     if isinstance(text, int | float):
-        return int(text)
-    total = 0.0
-    for number, unit in _DURATION.findall(str(text)):
-        total += float(number) * _DURATION_SECONDS[unit]
-    return round(total)
+        return float(text)
+    return sum(float(number) * _DURATION_SECONDS[unit] for number, unit in _DURATION.findall(str(text)))
 
 
 def map_workload(manifest: Manifest, region: str) -> Mapped:
@@ -206,8 +208,8 @@ def _worker(manifest: Manifest, mapped: Mapped) -> dict[str, Any]:
             entry["minTasks"], entry["maxTasks"] = low, high
         delay = count.get("queue_delay") or {}
         if delay.get("acceptable_latency") and delay.get("msg_processing_time"):
-            latency, each = seconds(delay["acceptable_latency"]), max(1, seconds(delay["msg_processing_time"]))
-            entry["messagesPerTask"] = max(1, latency // each)
+            latency, each = _exact_seconds(delay["acceptable_latency"]), _exact_seconds(delay["msg_processing_time"])
+            entry["messagesPerTask"] = max(1, int(latency // each)) if each else 1
     elif count is not None:
         entry["minTasks"] = entry["maxTasks"] = int(count)
     subscribe = fields.get("subscribe") or {}
@@ -220,11 +222,11 @@ def _worker(manifest: Manifest, mapped: Mapped) -> dict[str, Any]:
         if (queue.get("dead_letter") or {}).get("tries") is not None:
             entry["maxReceiveCount"] = int(queue["dead_letter"]["tries"])
     subscriptions = []
-    for topic in subscribe.get("topics") or []:
+    for index, topic in enumerate(subscribe.get("topics") or []):
         if not isinstance(topic, Mapping) or "name" not in topic or "service" not in topic:
             continue
         name = topic_name(str(topic["service"]), str(topic["name"]))
-        mapped.subscribed.append(name)
+        mapped.subscribed.setdefault(name, ("subscribe", "topics", index, "service"))
         subscription: dict[str, Any] = {"topic": name}
         if isinstance(topic.get("filter_policy"), Mapping):
             subscription["filterPolicy"] = topic["filter_policy"]
