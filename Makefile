@@ -70,11 +70,12 @@ clean:
 
 ## docs: the generated reference: component pages (docs/components/) from the argument declarations,
 ## docs/configuration.md from the settings models, the CLI reference in docs/operations.md from its parser,
-## the rules table in docs/guardrails.md
+## the rules table in docs/guardrails.md, the Copilot mapping table in docs/copilot-migration.md
 docs: $(STAMP)
 	$(BIN)/python -m ecs_workloads.reference docs/components
 	$(BIN)/python -m stack.reference > docs/configuration.md
 	$(BIN)/python -m ecs_workloads.ops.reference docs/operations.md
+	$(BIN)/python -m ecs_workloads.ops.copilot.docs docs/copilot-migration.md
 	$(BIN)/python -m policy.docs
 
 ## diagram: docs/diagram.md, the dev stack's architecture as Mermaid (and docs/diagram.svg when Graphviz is
