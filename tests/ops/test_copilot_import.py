@@ -319,3 +319,26 @@ def test_an_unknown_environment(capsys):
     assert err == (
         f"error: {FIXTURES / 'testdata-app' / 'copilot' / 'environments'}: no environment 'prod'; environments: test\n"
     )
+
+
+# --- the converted stack file under the real program ---------------------------------------------------------
+
+EVALUATED = ["docs-job", "docs-worker-single-queue", "docs-web-basic", "docs-backend-serving-internal-traffic"]
+
+
+@pytest.mark.parametrize("case", EVALUATED)
+def test_the_converted_stack_file_evaluates_with_no_aws_conformance_problem(case):
+    from harness.program import run_program
+    from plan import conformance
+    from stack.settings import StackSettings
+
+    config = convert(FIXTURES / case, None, "imported").config
+    keys = {key.split(":", 1)[1] for key in config if key.startswith("ecs-workloads:")}
+    known = {field.alias or name for name, field in StackSettings.model_fields.items()}
+    if not keys <= known:
+        pytest.skip(
+            f"the stack program does not read {', '.join(sorted(keys - known))} yet (branches genweb, genworkers)"
+        )
+    report = conformance.check(run_program("imported", config=config))
+    assert report.requests
+    assert [str(problem) for problem in report.problems] == []
