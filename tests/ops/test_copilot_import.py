@@ -342,3 +342,16 @@ def test_the_converted_stack_file_evaluates_with_no_aws_conformance_problem(case
     report = conformance.check(run_program("imported", config=config))
     assert report.requests
     assert [str(problem) for problem in report.problems] == []
+
+
+def test_a_converted_job_evaluates_in_today_s_stack_program():
+    """Until referenceSystem exists, the job is evaluated beside the reference system."""
+    from harness.program import run_program
+    from plan import conformance
+
+    config = convert(FIXTURES / "docs-job", None, "imported").config
+    config.pop("ecs-workloads:referenceSystem")
+    recording = run_program("imported", config=config)
+    report = conformance.check(recording)
+    assert [str(problem) for problem in report.problems] == []
+    assert any(registration.name == "job-report-generator" for registration in recording.registrations)
