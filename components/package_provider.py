@@ -129,7 +129,7 @@ class EcsWorkloadsProvider(ComponentProvider):
                 given[schema_name] = 0
             else:
                 given[schema_name] = _whole(value)
-        mapped = super().map_input_properties(given, properties, mapping, component_name, property_path)
+        mapped = dict(super().map_input_properties(given, properties, mapping, component_name, property_path))
         for schema_name, output in later.items():
             mapped[mapping[schema_name]] = output
         return mapped
@@ -191,7 +191,10 @@ def _describe(
 
 def schema() -> dict[str, Any]:
     """The schema the plugin serves (GetSchema), as JSON data."""
-    return json.loads(EcsWorkloadsProvider().schema)
+    served = EcsWorkloadsProvider().schema
+    if served is None:  # Provider keeps it optional; EcsWorkloadsProvider always sets it
+        raise RuntimeError("EcsWorkloadsProvider has no schema")
+    return json.loads(served)
 
 
 def schema_text() -> str:
