@@ -5,12 +5,15 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pulumi
 import pytest
 from pulumi.provider.experimental.analyzer import PropertyType
 
+import ecs_workloads
 from ecs_workloads.arguments import MISSING, Arguments, Nested, NestedList, Refused
 from ecs_workloads.package_provider import (
     HOSTED,
+    NOT_HOSTED,
     PACKAGE,
     EcsWorkloadsProvider,
     declaration,
@@ -122,3 +125,10 @@ def test_the_integer_repair_covers_every_integer_the_schema_declares(provider):
     ]
     assert nested == []
     assert any(p.type is PropertyType.INTEGER for p in definitions)
+
+
+def test_every_public_component_is_hosted_or_left_out_with_a_reason():
+    public = {name for name in ecs_workloads.__all__ if isinstance(getattr(ecs_workloads, name), type)}
+    components = {name for name in public if issubclass(getattr(ecs_workloads, name), pulumi.ComponentResource)}
+    assert set(HOSTED) | set(NOT_HOSTED) == components
+    assert not set(HOSTED) & set(NOT_HOSTED)
