@@ -88,8 +88,8 @@ def declaration(component: type) -> Arguments:
 class EcsWorkloadsProvider(ComponentProvider):
     """`ComponentProvider` for the hosted components, with complete descriptions and whole numbers as ints."""
 
-    def __init__(self, components: list[type[pulumi.ComponentResource]] | None = None) -> None:
-        components = hosted_components() if components is None else components
+    def __init__(self) -> None:
+        components = hosted_components()
         super().__init__(components, PACKAGE, None, VERSION)
         defaults = _defaults(declaration(component) for component in components)
         for name, definition in self._component_defs.items():
