@@ -46,8 +46,7 @@ def test_nested_argument_types_carry_descriptions(schema) -> None:
         f"{name}.{prop}"
         for name, definition in schema["type_definitions"].items()
         for prop, p in definition.properties.items()
-        if not p.description
-        and not field_docstrings(definition.python_type).get(definition.properties_mapping[prop])
+        if not p.description and not field_docstrings(definition.python_type).get(definition.properties_mapping[prop])
     }
     assert undescribed == set()
     inherited = {
