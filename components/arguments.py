@@ -330,7 +330,8 @@ class Arguments:
         declared = set(inspect.get_annotations(typed_dict))
         # Besides its own fields, a declaration may refuse fields of `origin` that its TypedDict leaves out
         # (see `refusing`): a caller who passes one is told where its value comes from.
-        extra = {name for name in set(specs) - declared if not isinstance(specs[name], Refused)}
+        fuller = set(inspect.get_annotations(origin or typed_dict))
+        extra = {name for name in set(specs) - declared if not isinstance(specs[name], Refused) or name not in fuller}
         if extra or declared - set(specs):
             # A programming error in this library, caught the first time the module is imported.
             raise TypeError(
@@ -451,7 +452,7 @@ def field_docstrings(cls: type) -> dict[str, str]:
 
 def class_bodies(cls: type) -> list[list[ast.stmt]]:
     """The statements of the class definition of `cls`, preceded by those of the TypedDicts it extends,
-    bases first. A TypedDict keeps no bases at run time (its `__mro__` is `dict`, `object`), so they are
+    bases first. A TypedDict keeps no bases at run time (its `__mro__` is itself, `dict`, `object`), so they are
     read from the class statement and looked up in its module."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     node = next(node for node in tree.body if isinstance(node, ast.ClassDef))

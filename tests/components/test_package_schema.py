@@ -16,7 +16,13 @@ from pulumi.provider.experimental.analyzer import Analyzer, PropertyDefinition, 
 
 from ecs_workloads import reference
 from ecs_workloads.arguments import Arguments, Nested, NestedList, Refused, field_docstrings
-from ecs_workloads.fargate_workload import BackendWorkloadArgs, EmbeddedWorkloadArgs, FargateWorkloadArgs
+from ecs_workloads.fargate_workload import (
+    FARGATE_WORKLOAD_ARGS,
+    BackendWorkloadArgs,
+    EmbeddedWorkloadArgs,
+    FargateWorkloadArgs,
+)
+from ecs_workloads.validation import ArgumentProblems
 from ecs_workloads.workload_shape import EMBEDDED_WORKLOAD_ARGS
 
 COMPONENTS = {
@@ -101,3 +107,21 @@ def test_docstrings_are_read_over_the_typed_dict_bases() -> None:
     assert docs["image"] == field_docstrings(BackendWorkloadArgs)["image"]
     assert docs["port_name"] == field_docstrings(EmbeddedWorkloadArgs)["port_name"]
     assert "vpc_id" not in field_docstrings(EmbeddedWorkloadArgs)
+
+
+def test_a_refused_field_left_out_of_the_type_still_gets_its_message_in_python() -> None:
+    problems = ArgumentProblems("Shape")
+    EMBEDDED_WORKLOAD_ARGS.check({"image": "nginx:1.27", "vpc_id": "vpc-0abc1234"}, problems, "workload.")
+    assert problems.lines() == ["workload.vpc_id: 'vpc-0abc1234' — comes from placement.vpc_id; remove it"]
+
+
+def test_a_narrowed_declaration_must_refuse_exactly_what_its_type_leaves_out() -> None:
+    specs = {name: spec for name, spec in EMBEDDED_WORKLOAD_ARGS.specs.items() if name != "port_name"}
+    with pytest.raises(TypeError, match=r"specs for \[\] are not fields, fields \['port_name'\] have no spec"):
+        Arguments(EmbeddedWorkloadArgs, specs, origin=FargateWorkloadArgs)
+    # A field the narrowed type leaves out must be refused, not accepted.
+    left_in = {**EMBEDDED_WORKLOAD_ARGS.specs, "protect_data": FARGATE_WORKLOAD_ARGS["protect_data"]}
+    with pytest.raises(TypeError, match=r"specs for \['protect_data'\] are not fields"):
+        Arguments(EmbeddedWorkloadArgs, left_in, origin=FargateWorkloadArgs)
+    with pytest.raises(TypeError, match=r"specs for \['no_such_field'\] are not fields"):
+        FARGATE_WORKLOAD_ARGS.refusing({"no_such_field": "never"}, FargateWorkloadArgs)
