@@ -21,6 +21,7 @@ _EXPORTS = {
     "WebAutoscalingArgs": "alb_web_service",
     "AutoScalingCapacityArgs": "auto_scaling_capacity",
     "AutoScalingCapacityProvider": "auto_scaling_capacity",
+    "ClusterAutoScalingArgs": "auto_scaling_capacity",
     "BackendAutoscalingArgs": "backend_service",
     "BackendService": "backend_service",
     "BackendServiceArgs": "backend_service",
@@ -37,6 +38,7 @@ _EXPORTS = {
     "JobRunWorkflowArgs": "job_run_workflow",
     "ManagedInstancesCapacityArgs": "managed_instances_capacity",
     "ManagedInstancesCapacityProvider": "managed_instances_capacity",
+    "ClusterManagedInstancesArgs": "managed_instances_capacity",
     "PlacementConstraint": "task_placement",
     "PlacementStrategy": "task_placement",
     "ContainerDependency": "fargate_workload",
@@ -49,7 +51,10 @@ _EXPORTS = {
     "EfsFileSystemArgs": "efs_file_system",
     "FargateWorkload": "fargate_workload",
     "FargateWorkloadArgs": "fargate_workload",
+    "EmbeddedWorkloadArgs": "fargate_workload",
+    "BackendWorkloadArgs": "fargate_workload",
     "ServiceDeploymentArgs": "fargate_service",
+    "AutoscaledDeploymentArgs": "fargate_service",
     "DeploymentStrategyArgs": "deployment_strategy",
     "LifecycleHookArgs": "deployment_strategy",
     "GeneratedSecret": "generated_secret",
@@ -84,18 +89,20 @@ if TYPE_CHECKING:
         SharedListenerArgs,
         WebAutoscalingArgs,
     )
-    from .auto_scaling_capacity import AutoScalingCapacityArgs, AutoScalingCapacityProvider
+    from .auto_scaling_capacity import AutoScalingCapacityArgs, AutoScalingCapacityProvider, ClusterAutoScalingArgs
     from .backend_service import BackendAutoscalingArgs, BackendService, BackendServiceArgs, ClientAliasArgs
     from .capacity import CapacityProviderFacts, CapacityWeights, ProviderWeight
     from .cluster import ClusterCapacityProvider, EcsCluster, EcsClusterArgs
     from .deployment_strategy import DeploymentStrategyArgs, LifecycleHookArgs
     from .efs_file_system import EfsFileSystem, EfsFileSystemArgs
-    from .fargate_service import ServiceDeploymentArgs
+    from .fargate_service import AutoscaledDeploymentArgs, ServiceDeploymentArgs
     from .fargate_workload import (
+        BackendWorkloadArgs,
         ContainerDependency,
         ContainerHealthCheck,
         EfsShare,
         EfsVolume,
+        EmbeddedWorkloadArgs,
         FargateWorkload,
         FargateWorkloadArgs,
         LogRouting,
@@ -103,7 +110,11 @@ if TYPE_CHECKING:
     )
     from .generated_secret import GeneratedSecret, GeneratedSecretArgs
     from .job_run_workflow import JobRunWorkflow, JobRunWorkflowArgs
-    from .managed_instances_capacity import ManagedInstancesCapacityArgs, ManagedInstancesCapacityProvider
+    from .managed_instances_capacity import (
+        ClusterManagedInstancesArgs,
+        ManagedInstancesCapacityArgs,
+        ManagedInstancesCapacityProvider,
+    )
     from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
     from .operations_dashboard import (
         OperationsDashboard,

@@ -20,7 +20,7 @@ from ..deployment_strategy import (
 )
 from ..error_rate_alarm import ERROR_RATE_PERCENT
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
-from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_NAMES, EmbeddedWorkloadArgs
 from ..name_limits import (
     ALARM,
     ECS_SERVICE,
@@ -188,7 +188,7 @@ class AlbWebServiceArgs(TypedDict, total=False):
     that name them."""
     placement: Required[WorkloadPlacement]
     """VPC, task subnets and whether tasks get a public IP."""
-    workload: Required[FargateWorkloadArgs]
+    workload: Required[EmbeddedWorkloadArgs]
     """The container: FargateWorkloadArgs without `vpc_id` (from `placement`) and `protect_data` (this
     component's own); `port` is required."""
     deployment: ServiceDeploymentArgs

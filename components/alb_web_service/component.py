@@ -10,7 +10,7 @@ import pulumi_aws as aws
 from ..auto_scaling_capacity import DYNAMIC_HOST_PORTS
 from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, rollout, shifts_traffic
 from ..fargate_service import ServiceDeploymentArgs, create_service
-from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, EmbeddedWorkloadArgs
 from ..options import child
 from ..outputs import register_declared_outputs
 from ..scheduled_scaling import scheduled_actions, service_scaling_target
@@ -79,7 +79,7 @@ class AlbWebService(WorkloadShape):
         placement = args["placement"]
         port = args["workload"]["port"]
         client = args.get("service_connect")
-        calling: FargateWorkloadArgs = {
+        calling: EmbeddedWorkloadArgs = {
             **args["workload"],
             "environment": {
                 **FARGATE_WORKLOAD_ARGS.value(args["workload"], "environment"),

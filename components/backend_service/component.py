@@ -10,7 +10,7 @@ import pulumi_aws as aws
 from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, infrastructure_role, rollout
 from ..error_rate_alarm import RequestCounts, error_rate_alarm
 from ..fargate_service import ServiceDeploymentArgs, create_service
-from ..fargate_workload import FargateWorkloadArgs
+from ..fargate_workload import EmbeddedWorkloadArgs
 from ..outputs import register_declared_outputs
 from ..scheduled_scaling import scheduled_actions, service_scaling_target
 from ..service_connect import ServiceConnectBackend, proxy_logs
@@ -63,7 +63,7 @@ class BackendService(WorkloadShape):
         alias_port = lambda alias: CLIENT_ALIAS_ARGS.value(alias, "port") or self.port  # noqa: E731
         self.url = f"http://{aliases[0]['dns_name']}:{alias_port(aliases[0])}"
 
-        named: FargateWorkloadArgs = {
+        named: EmbeddedWorkloadArgs = {
             **args["workload"],
             "port_name": port_name,
             "app_protocol": value(args, "app_protocol"),

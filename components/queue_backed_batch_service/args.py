@@ -11,8 +11,8 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Flag, Identifier, Integer, Nested, OneOf, Spec, Text
 from ..capacity import CapacityProviderFacts
-from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
-from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, AutoscaledDeploymentArgs
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FARGATE_WORKLOAD_NAMES, EmbeddedWorkloadArgs
 from ..name_limits import ALARM, EVENT_RULE, S3_BUCKET, SCALING_POLICY, SQS_QUEUE, ComponentNames
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..private_bucket import PRIVATE_BUCKET_ARGS
@@ -108,10 +108,10 @@ class QueueBackedBatchServiceArgs(TypedDict, total=False):
     that name them."""
     placement: Required[WorkloadPlacement]
     """VPC, subnets and public-IP choice of the workers (`Network.placement()`)."""
-    workload: Required[FargateWorkloadArgs]
+    workload: Required[EmbeddedWorkloadArgs]
     """The worker container (`FargateWorkloadArgs` without `vpc_id` and `protect_data`). Its `stop_timeout`
     also sets the worker's SHUTDOWN_GRACE_SECONDS, 5 s less, so it must be at least 10 here."""
-    deployment: ServiceDeploymentArgs
+    deployment: AutoscaledDeploymentArgs
     """Capacity weights and rollout of the service; `desired_count` is not allowed (autoscaling owns it)."""
     protect_data: bool
     """Protect and retain the buckets, queues and log group on delete."""
@@ -195,7 +195,9 @@ QUEUE_BACKED_BATCH_SERVICE_ARGS = Arguments(
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
         "workload": EMBEDDED_WORKLOAD,
         "deployment": Nested(
-            arguments=SERVICE_DEPLOYMENT_ARGS.refusing({"desired_count": "autoscaling owns the count; set min_tasks"}),
+            arguments=SERVICE_DEPLOYMENT_ARGS.refusing(
+                {"desired_count": "autoscaling owns the count; set min_tasks"}, AutoscaledDeploymentArgs
+            ),
             default={},
         ),
         "protect_data": Flag(default=False),

@@ -6,7 +6,7 @@ import pulumi_aws as aws
 
 from ..dead_letters import dead_letter_queue
 from ..fargate_service import create_service, scaling_target
-from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, EmbeddedWorkloadArgs
 from ..options import stateful
 from ..outputs import register_declared_outputs
 from ..scheduled_scaling import scheduled_actions
@@ -125,7 +125,7 @@ class QueueBackedBatchService(WorkloadShape):
             environment["INPUT_PREFIXES"] = ",".join(prefixes)
         if suffixes:
             environment["INPUT_SUFFIXES"] = ",".join(suffixes)
-        worker: FargateWorkloadArgs = {**args["workload"], "stop_timeout": stop_timeout, "environment": environment}
+        worker: EmbeddedWorkloadArgs = {**args["workload"], "stop_timeout": stop_timeout, "environment": environment}
         workload = self._embed_workload(
             name,
             worker,
