@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from ecs_workloads import AlarmTopic, EcsCluster, EcsClusterArgs, Network, OperationsDashboard
 
-from .backend import SCORER_NAME, build_backend, scorer_outputs
+from .backend import SCORER_NAME, backend_outputs, build_backend
 from .batch import build_batch
 from .foundation import Foundation
 from .job_api import JOB_API_NAME, build_job_api, runnable_jobs
@@ -57,7 +57,7 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
     web_outputs = dict(web.outputs)
     services = {**web_outputs.pop("services"), **batch["services"]}
     if scorer is not None:
-        services[SCORER_NAME] = scorer_outputs(scorer, settings.picture_scorer)
+        services[SCORER_NAME] = backend_outputs(scorer, settings.picture_scorer)
     job_api = None
     if settings.job_api.enabled:
         job_api = build_job_api(
