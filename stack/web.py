@@ -174,7 +174,7 @@ class WebServiceBaseSettings(Section):
         taken = {self.rule_priority: "rulePriority"}
         if self.deployment.test_traffic_header is not None:
             # The test listener rule sits just before the production rule.
-            taken[self.rule_priority - TEST_RULE_OFFSET] = f"its test rule, rulePriority - {TEST_RULE_OFFSET}"
+            taken[self.rule_priority - TEST_RULE_OFFSET] = f"rulePriority - {TEST_RULE_OFFSET} (its test rule)"
         return taken
 
     def min_max_tasks(self) -> tuple[int, int]:

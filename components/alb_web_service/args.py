@@ -403,7 +403,8 @@ def _load_balancer_owner(args: Mapping[str, Any], problems: ArgumentProblems, pr
         problems.add(f"{prefix}priority", None, "required with shared_listener, unique per listener")
 
 
-def _own_load_balancer(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+def own_load_balancer_inputs(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """An own internal load balancer names who may call it; access logs' prefix needs their bucket."""
     if "shared_listener" in args:
         return
     if args.get("internal") is True and "allowed_cidrs" not in args:
@@ -499,7 +500,7 @@ def _timeout_below_interval(args: Mapping[str, Any], problems: ArgumentProblems,
 
 ALB_WEB_SERVICE_RULES = (
     _load_balancer_owner,
-    _own_load_balancer,
+    own_load_balancer_inputs,
     certificate_source,
     rule_routing,
     rule_condition_values,
