@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from pydantic import Field, model_validator
@@ -25,8 +25,8 @@ from ecs_workloads.alb_web_service import (
     ALB_WEB_SERVICE_ARGS,
     ALB_WEB_SERVICE_NAMES,
     AlbWebService,
+    AlbWebServiceArgs,
     SharedListenerArgs,
-    certificate_source,
 )
 from ecs_workloads.alb_web_service.args import ALB_WEB_SERVICE_SHIFTING_NAMES, own_load_balancer_inputs
 from ecs_workloads.backend_service import BACKEND_SERVICE_NAMES, BackendService, backend_url
@@ -55,8 +55,9 @@ BACKEND_NAME_MAX_LENGTH = BACKEND_SERVICE_NAMES.max_length - len(BACKEND_RESOURC
 
 
 class LoadBalancerSettings(Section):
-    """`ecs-workloads:loadBalancer` — the stack's Application Load Balancer of `webServices` when the reference
-    system is off (with it on, web services join the cats listener, which `cats` configures)."""
+    """`ecs-workloads:loadBalancer` — the stack's load balancer of `webServices` when `referenceSystem` is false.
+
+    With the reference system on, web services join the cats listener, which `cats` configures."""
 
     certificate_arn: str | None = _WEB["certificate_arn"].setting(
         None, description="ACM certificate ARN: serve HTTPS on 443, redirect HTTP to it. Default HTTP only."
@@ -70,7 +71,7 @@ class LoadBalancerSettings(Section):
 
     @model_validator(mode="after")
     def _component_rules(self) -> LoadBalancerSettings:
-        raise_rule_problems(_WEB, (own_load_balancer_inputs, certificate_source), self.args())
+        raise_rule_problems(_WEB, (own_load_balancer_inputs,), self.args())
         return self
 
     def args(self) -> dict[str, Any]:
@@ -97,8 +98,7 @@ class WebServiceSettings(WebServiceBaseSettings):
 
 
 class BackendSettings(BackendBaseSettings):
-    """One of `ecs-workloads:backends` — an internal service other services reach over Service Connect at
-    `http://<name>:<port>`."""
+    """One of `ecs-workloads:backends` — an internal service reached over Service Connect at http://<name>:<port>."""
 
     workload: ServiceWorkloadSettings = Field(description="Container: image (or app) and port; required.")
     calls: list[str] | None = Field(None, description=f"{_CALLS_DESCRIPTION} but itself.")
@@ -146,8 +146,8 @@ def build_services(
         if listener is not None:
             args["shared_listener"] = listener
         else:
-            owner = load_balancer.args()
-            args.update(owner)  # type: ignore[typeddict-item]
+            # The owner's load balancer keys come from the validated `loadBalancer` section.
+            args.update(cast(AlbWebServiceArgs, load_balancer.args()))
             # An internal load balancer sits with the tasks; an internet-facing one in the public subnets.
             args["load_balancer_subnet_ids"] = (
                 foundation.placement["subnet_ids"] if load_balancer.internal else foundation.load_balancer_subnet_ids

@@ -189,19 +189,6 @@ class StackSettings(Section):
     alarms: AlarmsSettings = Field(
         default_factory=AlarmsSettings, description="Where alarms and failed-run alerts are sent."
     )
-    reference_system: bool = Field(
-        True,
-        description="Build the catsndogs reference system (cats, pictureScorer, imageAssessor, jobApi and the "
-        "default batch pipelines); false builds only the network, cluster, alarms, dashboard and the generic keys.",
-    )
-    load_balancer: LoadBalancerSettings = Field(
-        default_factory=LoadBalancerSettings,
-        description="The stack's load balancer of webServices, when referenceSystem is false.",
-    )
-    web_services: WebServices = Field(
-        default_factory=dict, description="Web services behind the stack's load balancer, by name."
-    )
-    backends: Backends = Field(default_factory=dict, description="Internal services reached over Service Connect.")
     cats: CatsSettings = Field(default_factory=CatsSettings, description="The cats web service.")
     picture_scorer: PictureScorerSettings = Field(
         default_factory=PictureScorerSettings, description="The picture scorer the cats API calls over Service Connect."
@@ -217,6 +204,19 @@ class StackSettings(Section):
     job_api: JobApiSettings = Field(
         default_factory=JobApiSettings, description="The job API: scheduled jobs created at run time over REST."
     )
+    reference_system: bool = Field(
+        True,
+        description="Build the catsndogs reference system (cats, pictureScorer, imageAssessor, jobApi and the "
+        "default batch pipelines); false builds only the network, cluster, alarms, dashboard and the generic keys.",
+    )
+    load_balancer: LoadBalancerSettings = Field(
+        default_factory=LoadBalancerSettings,
+        description="The stack's load balancer of webServices, when referenceSystem is false.",
+    )
+    web_services: WebServices = Field(
+        default_factory=dict, description="Web services behind the stack's load balancer, by name."
+    )
+    backends: Backends = Field(default_factory=dict, description="Internal services reached over Service Connect.")
 
     @model_validator(mode="after")
     def _job_api_fits_the_stack(self) -> StackSettings:

@@ -83,8 +83,7 @@ class WebAutoscalingSettings(Section):
 
 
 class WebDeploymentSettings(DeploymentSettings):
-    """How a new revision of a web service replaces the running one; the canary and linear keys apply to their
-    strategy."""
+    """How a new web service revision replaces the running one; the canary and linear keys apply to their strategy."""
 
     test_traffic_header: str | None = _WEB["test_traffic_header"].setting(
         None, description="Requests with this header reach the new revision first (not with rolling)."

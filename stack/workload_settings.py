@@ -338,8 +338,7 @@ class WorkloadSettings(Section):
 
 
 class ServiceWorkloadSettings(WorkloadSettings):
-    """The container of one of `webServices` or `backends`: an image (or an app) and the port it listens on;
-    the stack has no default container for them."""
+    """The container of a web service or backend: an image (or an app) and its port; there is no default app."""
 
     port: int = FARGATE_WORKLOAD_ARGS["port"].setting(
         description="Container port the load balancer or Service Connect reaches the service on."
