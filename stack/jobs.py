@@ -210,16 +210,18 @@ class ScheduledJobs:
 
 def build_jobs(
     foundation: Foundation,
-    assessor: ImageAssessorSettings,
+    assessor: AssessorTarget | None,
     jobs: Sequence[JobSettings],
-    alb_url: pulumi.Input[str],
-    api_token_secret_arn: pulumi.Input[str],
 ) -> ScheduledJobs:
-    """Creates the ImageAssessor and every configured job."""
-    tasks = {ASSESSOR_JOB: _image_assessor(foundation, assessor, alb_url, api_token_secret_arn)}
+    """Creates the ImageAssessor (with the reference system) and every configured job."""
+    tasks: dict[str, ScheduledEcsTask] = {}
     # Where each job's settings live, so operators are told which config key to change.
-    config_paths = {ASSESSOR_JOB: "imageAssessor"}
-    capacities = {ASSESSOR_JOB: _capacity(foundation, assessor.workload)}
+    config_paths: dict[str, str] = {}
+    capacities: dict[str, CapacitySettings] = {}
+    if assessor is not None:
+        tasks[ASSESSOR_JOB] = _image_assessor(foundation, assessor)
+        config_paths[ASSESSOR_JOB] = "imageAssessor"
+        capacities[ASSESSOR_JOB] = _capacity(foundation, assessor.settings.workload)
     for index, job in enumerate(jobs):
         config_paths[job.name] = f"jobs[{index}]"
         capacities[job.name] = _capacity(foundation, job.workload)
@@ -249,16 +251,24 @@ def job_resource_name(name: str) -> str:
     return _JOB_RESOURCE_NAME.format(name=name)
 
 
-def _image_assessor(
-    foundation: Foundation, settings: ImageAssessorSettings, alb_url, api_token_secret_arn
-) -> ScheduledEcsTask:
+@dataclass(frozen=True)
+class AssessorTarget:
+    """The ImageAssessor's settings and the cats API it calls: the load balancer's URL and the token secret."""
+
+    settings: ImageAssessorSettings
+    alb_url: pulumi.Input[str]
+    api_token_secret_arn: pulumi.Input[str]
+
+
+def _image_assessor(foundation: Foundation, assessor: AssessorTarget) -> ScheduledEcsTask:
+    settings = assessor.settings
     workload = _workload(foundation, settings.workload, ASSESSOR_APP)
     workload["environment"] = {
         **workload["environment"],
-        "ALB_URL": alb_url,
+        "ALB_URL": assessor.alb_url,
         "DELETE_COUNT": str(settings.delete_count),
     }
-    workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: api_token_secret_arn}
+    workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: assessor.api_token_secret_arn}
     return ScheduledEcsTask(ASSESSOR_JOB, _task_args(foundation, settings, settings.workload, workload))
 
 

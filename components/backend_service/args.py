@@ -216,6 +216,24 @@ def _alarms_need_http(args: Mapping[str, Any], problems: ArgumentProblems) -> No
             problems.add(key, args[key], allowed)
 
 
+def backend_aliases(name: str, args: Mapping[str, Any]) -> list[ClientAliasArgs]:
+    """The client aliases the backend publishes: the given ones, else its discovery name (default `name`)."""
+    value = BACKEND_SERVICE_ARGS.value
+    return value(args, "client_aliases") or [{"dns_name": value(args, "discovery_name") or name}]
+
+
+def alias_port(alias: ClientAliasArgs, args: Mapping[str, Any]) -> int:
+    """The port clients call an alias on: its own, else the container port."""
+    return CLIENT_ALIAS_ARGS.value(alias, "port") or args["workload"]["port"]
+
+
+def backend_url(name: str, args: Mapping[str, Any]) -> str:
+    """`http://<first client alias>:<its port>`, what clients call: known from the arguments before the
+    service exists, so two backends can each hold the other's URL."""
+    first = backend_aliases(name, args)[0]
+    return f"http://{first['dns_name']}:{alias_port(first, args)}"
+
+
 BACKEND_WORKLOAD_NAME = "{name}"
 """The embedded workload's logical name: the service's own."""
 

@@ -20,9 +20,11 @@ from ..workload_shape import WorkloadShape, placed_on_capacity
 from .args import (
     BACKEND_SERVICE_ARGS,
     BACKEND_WORKLOAD_NAME,
-    CLIENT_ALIAS_ARGS,
     BackendServiceArgs,
     alarms_wanted,
+    alias_port,
+    backend_aliases,
+    backend_url,
     validate_backend_service_args,
 )
 
@@ -59,9 +61,8 @@ class BackendService(WorkloadShape):
         self.port = args["workload"]["port"]
         port_name = value(args, "port_name")
         self.discovery_name = value(args, "discovery_name") or name
-        aliases = value(args, "client_aliases") or [{"dns_name": self.discovery_name}]
-        alias_port = lambda alias: CLIENT_ALIAS_ARGS.value(alias, "port") or self.port  # noqa: E731
-        self.url = f"http://{aliases[0]['dns_name']}:{alias_port(aliases[0])}"
+        aliases = backend_aliases(name, args)
+        self.url = backend_url(name, args)
 
         named: EmbeddedWorkloadArgs = {
             **args["workload"],
@@ -86,7 +87,7 @@ class BackendService(WorkloadShape):
                     # pulumi-aws names the list `client_alias` (ECS: clientAliases).
                     client_alias=[
                         aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
-                            port=alias_port(alias), dns_name=alias["dns_name"]
+                            port=alias_port(alias, args), dns_name=alias["dns_name"]
                         )
                         for alias in aliases
                     ],

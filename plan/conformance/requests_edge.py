@@ -182,7 +182,12 @@ def listener(reg: Registration) -> list[Request]:
     return _one(reg, "elbv2", "CreateListener", params)
 
 
-_CONDITIONS = {"pathPattern": "PathPatternConfig", "hostHeader": "HostHeaderConfig", "httpHeader": "HttpHeaderConfig"}
+_CONDITIONS = {
+    "pathPattern": "PathPatternConfig",
+    "hostHeader": "HostHeaderConfig",
+    "httpHeader": "HttpHeaderConfig",
+    "sourceIp": "SourceIpConfig",
+}
 
 
 def listener_rule(reg: Registration) -> list[Request]:
