@@ -51,9 +51,13 @@ def component_type(class_name: str) -> str:
 
 def with_former_type(class_name: str, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
     """The caller's `opts` with an alias to the component's former type token added after the caller's own
-    aliases (ResourceOptions.merge concatenates alias lists). A type-only alias keeps the name and the
-    parent, so the engine tries the former URN under the current parent, and under the parent's matched
-    former URN for nested components (see tests/plan/test_type_tokens.py)."""
+    aliases (ResourceOptions.merge concatenates alias lists; the caller's `opts` is not changed).
+
+    The SDK sends the alias to the engine as a spec, type only (pulumi/runtime/resource.py `prepare_aliases`,
+    as the engine announces `aliasSpecs`), and the engine resolves it: the former type under the current
+    parent, and, for a resource whose parent was found under an old URN, the resource and its aliases under
+    that old URN (pulumi/pulumi step_generator.go `generateAliases`). So a nested component and the custom
+    resources inside need no alias of their own: tests/plan/test_type_tokens.py replays this on the stacks."""
     return pulumi.ResourceOptions.merge(
         opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPES[class_name])])
     )
