@@ -5,10 +5,11 @@ now, the token of the package's schema (ecs_workloads.options.FORMER_TYPES says 
 of the resource and of each of its ancestors (`<parent chain>$<type>`), so every resource of the stacks gets a
 new URN, and only the aliases let `pulumi up` find it in the state under its old one.
 
-These tests evaluate the stacks under the mocks and replay on the recorded registrations what the engine does
-with them, from pulumi/pulumi pkg/resource/deploy/step_generator.go (engine 3.x with alias specs, which the
-SDK sends when the engine supports them: pulumi/runtime/resource.py `prepare_aliases`, feature `aliasSpecs`
-in pulumi/runtime/settings.py):
+These tests evaluate the dev, prod and ec2 stacks under the mocks and replay on the recorded registrations
+what the engine does with them, from pulumi/pulumi pkg/resource/deploy/step_generator.go (an engine with alias
+specs, which the SDK sends when the engine supports them: pulumi/runtime/resource.py `prepare_aliases`,
+feature `aliasSpecs` in pulumi/runtime/settings.py; the recording keeps them as sent). The old state was
+checked once against main's own registrations: the same URNs for dev and prod.
 
 - the URN (`generateURN`, resource.NewURN): `urn:pulumi:<stack>::<project>::<type chain>::<name>`, the
   chain being the parent's qualified type plus `$<type>`, without the root stack. (The mock monitor's URNs
@@ -41,7 +42,8 @@ from ecs_workloads.options import FORMER_TYPES, PACKAGE, component_type
 from harness.program import project_name, run_program
 from harness.recording import Recording, Registration
 
-STACKS = ("dev", "prod")
+# ec2 too: its cluster has the two EC2 capacity providers, which dev and prod do not.
+STACKS = ("dev", "prod", "ec2")
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
 
