@@ -24,7 +24,7 @@ from .capacity import CapacityProviderFacts, instance_facts
 from .iam import service_assume_role_policy
 from .instance_types import INSTANCE_TYPE, ami_parameter, architecture, has_gpus
 from .network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
-from .options import child
+from .options import child, component_type, with_former_type
 from .outputs import register_declared_outputs
 from .security_groups import egress_only_group
 from .tags import TAGS, with_tags
@@ -190,10 +190,10 @@ class AutoScalingCapacityProvider(pulumi.ComponentResource):
         AUTO_SCALING_CAPACITY_ARGS.check(args, problems)
         problems.raise_if_any()
         super().__init__(
-            "ecs-workloads:auto_scaling_capacity:AutoScalingCapacityProvider",
+            component_type("AutoScalingCapacityProvider"),
             name,
             None,
-            with_tags(args.get("tags"), opts),
+            with_former_type("AutoScalingCapacityProvider", with_tags(args.get("tags"), opts)),
         )
         value = AUTO_SCALING_CAPACITY_ARGS.value
         types = list(args["instance_types"])

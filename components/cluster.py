@@ -23,7 +23,7 @@ from .managed_instances_capacity import (
     ManagedInstancesCapacityProvider,
 )
 from .network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
-from .options import child
+from .options import child, component_type, with_former_type
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
@@ -158,7 +158,9 @@ class EcsCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: EcsClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         _validate(args)
         default_capacity = ECS_CLUSTER_ARGS.value(args, "default_capacity")
-        super().__init__("ecs-workloads:cluster:EcsCluster", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            component_type("EcsCluster"), name, None, with_former_type("EcsCluster", with_tags(args.get("tags"), opts))
+        )
         namespace = None
         if ECS_CLUSTER_ARGS.value(args, "service_connect"):
             # Service Connect publishes in an HTTP namespace (ECS Developer Guide, "Service Connect

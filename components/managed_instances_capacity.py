@@ -20,7 +20,7 @@ from .auto_scaling_capacity import PROVIDER_NAME_SPEC
 from .capacity import CapacityProviderFacts
 from .iam import policy_document, service_assume_role_policy
 from .network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
-from .options import child
+from .options import child, component_type, with_former_type
 from .outputs import register_declared_outputs
 from .security_groups import egress_only_group
 from .tags import TAGS, with_tags
@@ -131,10 +131,10 @@ class ManagedInstancesCapacityProvider(pulumi.ComponentResource):
         MANAGED_INSTANCES_CAPACITY_ARGS.check(args, problems)
         problems.raise_if_any()
         super().__init__(
-            "ecs-workloads:managed_instances_capacity:ManagedInstancesCapacityProvider",
+            component_type("ManagedInstancesCapacityProvider"),
             name,
             None,
-            with_tags(args.get("tags"), opts),
+            with_former_type("ManagedInstancesCapacityProvider", with_tags(args.get("tags"), opts)),
         )
         value = MANAGED_INSTANCES_CAPACITY_ARGS.value
         placement = args["placement"]

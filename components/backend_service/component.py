@@ -11,6 +11,7 @@ from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, infrastructure_role,
 from ..error_rate_alarm import RequestCounts, error_rate_alarm
 from ..fargate_service import ServiceDeploymentArgs, create_service
 from ..fargate_workload import EmbeddedWorkloadArgs
+from ..options import component_type, with_former_type
 from ..outputs import register_declared_outputs
 from ..scheduled_scaling import scheduled_actions, service_scaling_target
 from ..service_connect import ServiceConnectBackend, proxy_logs
@@ -55,7 +56,12 @@ class BackendService(WorkloadShape):
     def __init__(self, name: str, args: BackendServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = placed_on_capacity(args, ("deployment", "capacity"))
         validate_backend_service_args(args, name=name)
-        super().__init__("ecs-workloads:backend_service:BackendService", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            component_type("BackendService"),
+            name,
+            None,
+            with_former_type("BackendService", with_tags(args.get("tags"), opts)),
+        )
         value = BACKEND_SERVICE_ARGS.value
         placement = args["placement"]
         self.port = args["workload"]["port"]

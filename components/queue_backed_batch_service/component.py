@@ -7,7 +7,7 @@ import pulumi_aws as aws
 from ..dead_letters import dead_letter_queue
 from ..fargate_service import create_service, scaling_target
 from ..fargate_workload import FARGATE_WORKLOAD_ARGS, EmbeddedWorkloadArgs
-from ..options import stateful
+from ..options import component_type, stateful, with_former_type
 from ..outputs import register_declared_outputs
 from ..scheduled_scaling import scheduled_actions
 from ..tags import with_tags
@@ -61,10 +61,10 @@ class QueueBackedBatchService(WorkloadShape):
         args = placed_on_capacity(args, ("deployment", "capacity"))
         validate_batch_args(name, args)
         super().__init__(
-            "ecs-workloads:queue_backed_batch_service:QueueBackedBatchService",
+            component_type("QueueBackedBatchService"),
             name,
             None,
-            with_tags(args.get("tags"), opts),
+            with_former_type("QueueBackedBatchService", with_tags(args.get("tags"), opts)),
         )
         protect = ARGS.value(args, "protect_data")
         prefixes = list(ARGS.value(args, "prefixes"))

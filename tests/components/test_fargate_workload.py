@@ -297,7 +297,7 @@ def test_bad_tags_are_refused_before_anything_is_registered():
 
 def test_every_declared_output_is_registered():
     recording = run_callable(lambda: FargateWorkload("job", BASE))
-    registered = set(recording.registered_outputs[recording.one("ecs-workloads:fargate_workload:FargateWorkload").urn])
+    registered = set(recording.registered_outputs[recording.one("ecs-workloads:index:FargateWorkload").urn])
     assert registered == set(declared_outputs(FargateWorkload))
     assert {"execution_role_arn", "task_role_name", "task_role_arn", "security_group_id"} <= registered
     assert all(output_docs(FargateWorkload).values())

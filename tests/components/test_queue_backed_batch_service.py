@@ -668,7 +668,7 @@ def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(changes, f
 def test_every_taggable_resource_carries_the_tags_and_tasks_inherit_them(trigger):
     tags = {"team": "data", "cost-centre": "4711"}
     recording, _ = _service(trigger=trigger, tags=tags)
-    component = recording.one("ecs-workloads:queue_backed_batch_service:QueueBackedBatchService", "pipe")
+    component = recording.one("ecs-workloads:index:QueueBackedBatchService", "pipe")
     taggable = [r for r in recording.descendants(component) if r.custom and takes_tags(r.type)]
     assert {r.type for r in taggable} >= {QUEUE, BUCKET, ALARM, "aws:ecs/service:Service"}
     assert [r.name for r in taggable if dict(r.inputs.get("tags") or {}) != tags] == []

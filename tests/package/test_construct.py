@@ -15,7 +15,6 @@ from typing import Any
 import pulumi
 import pytest
 from google.protobuf import struct_pb2
-from pulumi.errors import InputPropertyError
 from pulumi.provider.experimental.analyzer import PropertyDefinition
 from pulumi.provider.server import ProviderServicer
 from pulumi.runtime import rpc
@@ -29,21 +28,6 @@ CLUSTER_ARN = f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/ecs-cluster"
 PLACEMENT = {"vpc_id": "vpc-0abc1234", "subnet_ids": ["subnet-0aaa1111", "subnet-0bbb2222"], "assign_public_ip": True}
 ON_CLUSTER = {"cluster_name": "ecs-cluster", "cluster_arn": CLUSTER_ARN, "placement": PLACEMENT}
 HEALTH = {"command": ["CMD-SHELL", "curl -f http://localhost:8080/health || exit 1"], "interval": 10, "retries": 5}
-
-# Strict, and only for the schema's missing-input error: each flips to a failure (to remove the mark) when the
-# argument types are reshaped, and any other error fails at once.
-SHAPES_BLOCKED = pytest.mark.xfail(
-    strict=True,
-    raises=InputPropertyError,
-    reason="the schema's embedded workload type (FargateWorkloadArgs) requires vpcId, which a shape refuses; "
-    "passes once the shapes take an embedded workload type without vpc_id/subnet_ids/protect_data",
-)
-CAPACITY_BLOCKED = pytest.mark.xfail(
-    strict=True,
-    raises=InputPropertyError,
-    reason="the schema's capacity provider types require clusterName and providerName, which EcsCluster "
-    "refuses; passes once EcsCluster's capacity entries get their own types",
-)
 
 # Component -> Python arguments; the wire form is derived from them with the schema's names.
 CASES: list[Any] = [
@@ -60,7 +44,6 @@ CASES: list[Any] = [
             "capacity_providers": [{"name": "pipeline", "auto_scaling": {"instance_types": ["m6i.large"]}}],
         },
         id="EcsCluster-capacity",
-        marks=CAPACITY_BLOCKED,
     ),
     pytest.param(
         "FargateWorkload",
@@ -115,7 +98,6 @@ CASES: list[Any] = [
             "workload": {"image": "nginx:1.27", "port": 8080, "health_check": HEALTH},
         },
         id="AlbWebService",
-        marks=SHAPES_BLOCKED,
     ),
     pytest.param(
         "BackendService",
@@ -125,19 +107,16 @@ CASES: list[Any] = [
             "workload": {"image": "scorer:1.0", "port": 8080},
         },
         id="BackendService",
-        marks=SHAPES_BLOCKED,
     ),
     pytest.param(
         "QueueBackedBatchService",
         {**ON_CLUSTER, "workload": {"image": "batch-worker:1.0", "cpu": 512, "memory": 1024}, "max_tasks": 4},
         id="QueueBackedBatchService",
-        marks=SHAPES_BLOCKED,
     ),
     pytest.param(
         "ScheduledEcsTask",
         {**ON_CLUSTER, "workload": {"image": "image-assessor:1"}, "schedule": "rate(2 minutes)", "task_count": 2},
         id="ScheduledEcsTask",
-        marks=SHAPES_BLOCKED,
     ),
 ]
 

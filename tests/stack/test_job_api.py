@@ -129,7 +129,7 @@ def test_the_container_gets_the_group_the_state_machine_the_role_and_the_token_a
 
 def test_the_state_machine_runs_and_passes_only_the_allowed_jobs():
     recording, _ = _api({"jobs": [REPORT_JOB], "jobApi": _settings(allowedJobs=["report"])})
-    workflow = recording.one("ecs-workloads:job_run_workflow:JobRunWorkflow", "job-api-runs")
+    workflow = recording.one("ecs-workloads:index:JobRunWorkflow", "job-api-runs")
     roles = {r.name: r.outputs["arn"] for r in recording.of_type(ROLE)}
     policy = json.loads(recording.one(POLICY, "job-api-runs-policy").inputs["policy"])
     [pass_role] = [s for s in policy["Statement"] if s["Action"] == "iam:PassRole"]
