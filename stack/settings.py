@@ -27,7 +27,9 @@ from .component_rules import config_wording, raise_component_problems
 from .job_api import JobApiSettings
 from .jobs import ASSESSOR_JOB, ImageAssessorSettings, JobList
 from .section import Section
+from .topics import TOPIC_ARNS_VARIABLE, TopicList
 from .web import CatsSettings
+from .workers import Workers
 from .workload_settings import CapacitySettings, WorkloadSettings
 
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
@@ -184,6 +186,81 @@ class StackSettings(Section):
     job_api: JobApiSettings = Field(
         default_factory=JobApiSettings, description="The job API: scheduled jobs created at run time over REST."
     )
+    workers: Workers = Field(
+        default_factory=dict, description="Queue workers by name (trigger queue), fed by producers or SNS topics."
+    )
+    topics: TopicList = Field(
+        default_factory=list, description="SNS topics the stack's services publish to, each with its publishers."
+    )
+
+    @model_validator(mode="after")
+    def _workers_and_topics_fit(self) -> StackSettings:
+        """Worker names of their own; publishers are the stack's services, which leave SNS_TOPIC_ARNS to the
+        stack; subscriptions by name name a topic. Each problem is reported at its key."""
+        errors: list[tuple[tuple[str | int, ...], Any, str]] = []
+        owners = {job.name: f"jobs[{index}].name" for index, job in enumerate(self.jobs)}
+        owners.update({name: f"batch.{name}" for name in self.batch})
+        for name in self.workers:
+            if name in owners:
+                errors.append(
+                    (
+                        ("workers", name),
+                        name,
+                        f"a name of its own across workers, jobs and batch; {owners[name]} has it",
+                    )
+                )
+        publishers = self.publisher_workloads()
+        choices = ", ".join(publishers) or "none"
+        for index, topic in enumerate(self.topics):
+            errors += [
+                (("topics", index, "publishers", position), publisher, f"one of the stack's services: {choices}")
+                for position, publisher in enumerate(topic.publishers)
+                if publisher not in publishers
+            ]
+        publishing = sorted({name for topic in self.topics for name in topic.publishers if name in publishers})
+        for publisher in publishing:
+            where, workload = publishers[publisher]
+            for field in ("environment", "secrets"):
+                if TOPIC_ARNS_VARIABLE in getattr(workload, field):
+                    errors.append(
+                        (
+                            (*where, "workload", field, TOPIC_ARNS_VARIABLE),
+                            getattr(workload, field)[TOPIC_ARNS_VARIABLE],
+                            "set by the stack: the ARNs of the topics the service publishes to; remove it",
+                        )
+                    )
+        topics = [topic.name for topic in self.topics]
+        for name, worker in self.workers.items():
+            for index, entry in enumerate(worker.subscriptions):
+                if entry.topic is not None and entry.topic not in topics:
+                    errors.append(
+                        (
+                            ("workers", name, "subscriptions", index, "topic"),
+                            entry.topic,
+                            f"one of the stack's topics: {', '.join(topics) or 'none'} (or topicArn for another)",
+                        )
+                    )
+        if errors:
+            raise ValidationError.from_exception_data(
+                "StackSettings",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("value_error", "{allowed}", {"allowed": allowed}),
+                        loc=loc,
+                        input=value,
+                    )
+                    for loc, value, allowed in errors
+                ],
+            )
+        return self
+
+    def publisher_workloads(self) -> dict[str, tuple[tuple[str | int, ...], WorkloadSettings]]:
+        """The services that may publish to topics: name → (config location, workload)."""
+        found: dict[str, tuple[tuple[str | int, ...], WorkloadSettings]] = {
+            name: (("workers", name), worker.workload) for name, worker in self.workers.items()
+        }
+        found.update({job.name: (("jobs", index), job.workload) for index, job in enumerate(self.jobs)})
+        return found
 
     @model_validator(mode="after")
     def _job_api_fits_the_stack(self) -> StackSettings:
@@ -288,6 +365,7 @@ class StackSettings(Section):
         ]
         found += [(f"jobs[{index}].workload", job.workload) for index, job in enumerate(self.jobs)]
         found += [(f"batch.{name}.workload", pipeline.workload) for name, pipeline in self.batch.items()]
+        found += [(f"workers.{name}.workload", worker.workload) for name, worker in self.workers.items()]
         if self.job_api.enabled:
             found.append(("jobApi.workload", self.job_api.workload))
         return found

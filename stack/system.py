@@ -15,7 +15,9 @@ from .foundation import Foundation
 from .job_api import JOB_API_NAME, build_job_api, runnable_jobs
 from .jobs import build_jobs
 from .settings import StackSettings
+from .topics import build_topics, grant_publish, publisher_environment
 from .web import build_web
+from .workers import build_workers
 
 
 def build_foundation(settings: StackSettings) -> Foundation:
@@ -52,10 +54,20 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
     web = build_web(foundation, settings.cats, [scorer.endpoint()] if scorer is not None else [])
     # The assessor reaches the cats API through the load balancer's URL output, never a typed value, and
     # holds the same token secret as the service.
-    jobs = build_jobs(foundation, settings.image_assessor, settings.jobs, web.alb_url, web.api_token_secret_arn)
+    topics = build_topics(settings.topics)
+    publishing = publisher_environment(settings.topics, topics)
+    jobs = build_jobs(
+        foundation, settings.image_assessor, settings.jobs, web.alb_url, web.api_token_secret_arn, publishing
+    )
     batch = build_batch(foundation, settings.batch)
+    workers, worker_outputs = build_workers(
+        foundation, settings.workers, {name: topic.arn for name, topic in topics.items()}, publishing
+    )
+    # Every service that may publish, by name: settings have checked that each publisher is one of them.
+    grant_publish(settings.topics, topics, {**jobs.tasks, **workers})
+    queues = {**batch["queues"], **worker_outputs["queues"]}
     web_outputs = dict(web.outputs)
-    services = {**web_outputs.pop("services"), **batch["services"]}
+    services = {**web_outputs.pop("services"), **batch["services"], **worker_outputs["services"]}
     if scorer is not None:
         services[SCORER_NAME] = scorer_outputs(scorer, settings.picture_scorer)
     job_api = None
@@ -84,7 +96,7 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
                     "cluster_name": foundation.cluster_name,
                     "service_name": services[name]["serviceName"],
                 }
-                for name, queue in batch["queues"].items()
+                for name, queue in queues.items()
             ],
             "web_services": [web.metrics],
         },
@@ -101,7 +113,8 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
         **web_outputs,
         **jobs.outputs,
         "services": services,
-        "queues": batch["queues"],
+        "queues": queues,
+        **({"topicArns": {name: topic.arn for name, topic in topics.items()}} if topics else {}),
         **({"jobApi": job_api.outputs} if job_api is not None else {}),
     }
 
