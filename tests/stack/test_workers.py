@@ -3,6 +3,7 @@ told the ARNs, all conformant to AWS."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -214,3 +215,31 @@ def _error(extra: dict[str, Any]) -> str:
 )
 def test_config_errors_name_the_key(extra, expected):
     assert _error(extra) == f"invalid stack config:\n  ecs-workloads:{expected}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "rule"),
+    [
+        (
+            {"filterPolicy": json.dumps({f"k{n}": ["v"] for n in range(6)})},
+            "Attributes.FilterPolicy",
+            "at most 5 keys, not 6",
+        ),
+        (
+            {"filterPolicy": json.dumps({"a": list(range(10)), "b": list(range(16))})},
+            "Attributes.FilterPolicy",
+            "at most 150 combinations of values (the product of the arrays' lengths), not 160",
+        ),
+        ({"filterPolicyScope": "Body"}, "Attributes.FilterPolicyScope", "one of MessageAttributes, MessageBody"),
+        ({"endpoint": "https://sqs.example/queue"}, "Endpoint", "the ARN of an SQS queue"),
+    ],
+)
+def test_the_conformance_check_catches_a_subscription_sns_would_refuse(recording, changes, path, rule):
+    original = next(
+        r
+        for r in recording.registrations
+        if r.type == "aws:sns/topicSubscription:TopicSubscription" and "filterPolicy" in r.inputs
+    )
+    seeded = dataclasses.replace(original, inputs={**original.inputs, **changes})
+    problems = conformance.check(Recording(registrations=[seeded])).problems
+    assert [(p.path, p.rule.split(" [")[0]) for p in problems] == [(path, rule)]
