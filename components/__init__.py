@@ -73,6 +73,7 @@ _EXPORTS = {
     "CapacityStep": "queue_backed_batch_service",
     "QueueBackedBatchService": "queue_backed_batch_service",
     "QueueBackedBatchServiceArgs": "queue_backed_batch_service",
+    "SubscriptionArgs": "queue_backed_batch_service",
     "ScheduledEcsTask": "scheduled_ecs_task",
     "ScheduledEcsTaskArgs": "scheduled_ecs_task",
     "ScheduledScalingActionArgs": "scheduled_scaling",
@@ -124,7 +125,12 @@ if TYPE_CHECKING:
         WebMetrics,
     )
     from .private_bucket import PrivateBucket, PrivateBucketArgs
-    from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
+    from .queue_backed_batch_service import (
+        CapacityStep,
+        QueueBackedBatchService,
+        QueueBackedBatchServiceArgs,
+        SubscriptionArgs,
+    )
     from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
     from .scheduled_scaling import ScheduledScalingActionArgs
     from .service_connect import ServiceConnectBackend, ServiceConnectClientArgs

@@ -8,7 +8,7 @@ create/modify/suspend API: change the list and run `pulumi up`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
@@ -212,8 +212,10 @@ def build_jobs(
     foundation: Foundation,
     assessor: AssessorTarget | None,
     jobs: Sequence[JobSettings],
+    environment: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
 ) -> ScheduledJobs:
-    """Creates the ImageAssessor (with the reference system) and every configured job."""
+    """Creates the ImageAssessor (with the reference system) and every configured job; `environment` adds the
+    stack's variables by job name (the ARNs of the topics a job publishes to)."""
     tasks: dict[str, ScheduledEcsTask] = {}
     # Where each job's settings live, so operators are told which config key to change.
     config_paths: dict[str, str] = {}
@@ -227,6 +229,8 @@ def build_jobs(
         capacities[job.name] = _capacity(foundation, job.workload)
         # JobSettings guarantees an image or an app, so no default app is needed.
         workload = _workload(foundation, job.workload, default_app="")
+        if environment and job.name in environment:
+            workload["environment"] = {**workload["environment"], **environment[job.name]}
         if job.command:
             workload["command"] = list(job.command)
         args = _task_args(foundation, job, job.workload, workload)

@@ -125,6 +125,8 @@ class Services:
     """The web services' dashboard widgets."""
     load_balancer_url: pulumi.Output[str] | None
     """Base URL of the load balancer the web services are reached through; None without web services."""
+    components: dict[str, AlbWebService | BackendService]
+    """The web services and backends by name (the stack grants their task roles what else they use)."""
 
 
 def build_services(
@@ -133,15 +135,20 @@ def build_services(
     backends: Mapping[str, BackendSettings],
     load_balancer: LoadBalancerSettings,
     listener: SharedListenerArgs | None,
+    environment: Mapping[str, Mapping[str, pulumi.Input[str]]],
 ) -> Services:
     """Creates the backends, then the web services: on `listener` when given (the reference system's),
-    else the first owns the stack's load balancer and the others join its listener."""
-    built = _backends(foundation, backends)
+    else the first owns the stack's load balancer and the others join its listener. `environment` adds the
+    stack's variables by service name (the ARNs of the topics a service publishes to)."""
+    built = _backends(foundation, backends, environment)
+    components: dict[str, AlbWebService | BackendService] = dict(built)
     outputs = {name: backend_outputs(service, backends[name]) for name, service in built.items()}
     metrics: list[WebMetrics] = []
     url: pulumi.Output[str] | None = None
     for name, settings in web_services.items():
         workload = settings.workload.service_workload(foundation.log_retention_days, foundation.execute_command)
+        if name in environment:
+            workload["environment"] = {**workload.get("environment", {}), **environment[name]}
         args = web_service_args(foundation, settings, settings.workload, workload)
         if listener is not None:
             args["shared_listener"] = listener
@@ -156,6 +163,7 @@ def build_services(
         if client is not None:
             args["service_connect"] = client
         service = AlbWebService(WEB_SERVICE_RESOURCE_NAME.format(name=name), args)
+        components[name] = service
         if listener is None:
             listener = service.shared_listener()
         if url is None:
@@ -179,10 +187,14 @@ def build_services(
                 target_group_arn_suffix=service.target_group_arn_suffix,
             )
         )
-    return Services(services=outputs, metrics=metrics, load_balancer_url=url)
+    return Services(services=outputs, metrics=metrics, load_balancer_url=url, components=components)
 
 
-def _backends(foundation: Foundation, backends: Mapping[str, BackendSettings]) -> dict[str, BackendService]:
+def _backends(
+    foundation: Foundation,
+    backends: Mapping[str, BackendSettings],
+    environment: Mapping[str, Mapping[str, pulumi.Input[str]]],
+) -> dict[str, BackendService]:
     """Every backend, each with the URLs of the backends it calls; then the rules that let each caller in.
     The URLs are known from the arguments, so two backends may call each other."""
     args = {}
@@ -193,8 +205,12 @@ def _backends(foundation: Foundation, backends: Mapping[str, BackendSettings]) -
     built = {}
     for name, given in args.items():
         called = called_backends(name, backends[name].calls, backends)
-        environment = {**given["workload"].get("environment", {}), **{url_variable(b): urls[b] for b in called}}
-        given["workload"] = {**given["workload"], "environment": environment}
+        variables = {
+            **given["workload"].get("environment", {}),
+            **environment.get(name, {}),
+            **{url_variable(b): urls[b] for b in called},
+        }
+        given["workload"] = {**given["workload"], "environment": variables}
         built[name] = BackendService(BACKEND_RESOURCE_NAME.format(name=name), given)
     for name, service in built.items():
         # A backend is a Service Connect client already (it has the namespace); the callee admits it.

@@ -46,7 +46,9 @@ from .services import (
     WebServices,
     called_backends,
 )
+from .topics import TOPIC_ARNS_VARIABLE, TopicList
 from .web import CATS_APP, CatsSettings
+from .workers import Workers
 from .workload_settings import CapacitySettings, WorkloadSettings
 
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
@@ -217,6 +219,61 @@ class StackSettings(Section):
         default_factory=dict, description="Web services behind the stack's load balancer, by name."
     )
     backends: Backends = Field(default_factory=dict, description="Internal services reached over Service Connect.")
+    workers: Workers = Field(
+        default_factory=dict, description="Queue workers by name (trigger queue), fed by producers or SNS topics."
+    )
+    topics: TopicList = Field(
+        default_factory=list, description="SNS topics the stack's services publish to, each with its publishers."
+    )
+
+    @model_validator(mode="after")
+    def _workers_and_topics_fit(self) -> StackSettings:
+        """Publishers are the stack's services, which leave SNS_TOPIC_ARNS to the stack; subscriptions by name
+        name a topic. Each problem is reported at its key (names of their own: `_name_errors`)."""
+        errors: list[_Error] = []
+        publishers = self.publisher_workloads()
+        choices = ", ".join(publishers) or "none"
+        for index, topic in enumerate(self.topics):
+            errors += [
+                (("topics", index, "publishers", position), publisher, f"one of the stack's services: {choices}")
+                for position, publisher in enumerate(topic.publishers)
+                if publisher not in publishers
+            ]
+        publishing = sorted({name for topic in self.topics for name in topic.publishers if name in publishers})
+        for publisher in publishing:
+            where, workload = publishers[publisher]
+            for field in ("environment", "secrets"):
+                if TOPIC_ARNS_VARIABLE in getattr(workload, field):
+                    errors.append(
+                        (
+                            (*where, "workload", field, TOPIC_ARNS_VARIABLE),
+                            getattr(workload, field)[TOPIC_ARNS_VARIABLE],
+                            "set by the stack: the ARNs of the topics the service publishes to; remove it",
+                        )
+                    )
+        topics = [topic.name for topic in self.topics]
+        for name, worker in self.workers.items():
+            for index, entry in enumerate(worker.subscriptions):
+                if entry.topic is not None and entry.topic not in topics:
+                    errors.append(
+                        (
+                            ("workers", name, "subscriptions", index, "topic"),
+                            entry.topic,
+                            f"one of the stack's topics: {', '.join(topics) or 'none'} (or topicArn for another)",
+                        )
+                    )
+        _raise_at_keys(errors)
+        return self
+
+    def publisher_workloads(self) -> dict[str, tuple[tuple[str | int, ...], WorkloadSettings]]:
+        """The services that may publish to topics: name → (config location, workload)."""
+        found: dict[str, tuple[tuple[str | int, ...], WorkloadSettings]] = {
+            name: (("webServices", name), service.workload) for name, service in self.web_services.items()
+        }
+        found.update({name: (("backends", name), backend.workload) for name, backend in self.backends.items()})
+        found.update({name: (("workers", name), worker.workload) for name, worker in self.workers.items()})
+        found.update({job.name: (("jobs", index), job.workload) for index, job in enumerate(self.jobs)})
+        return found
 
     @model_validator(mode="after")
     def _job_api_fits_the_stack(self) -> StackSettings:
@@ -331,16 +388,13 @@ class StackSettings(Section):
             if problem := job_name_problem(name, bound):
                 errors.append(((key, name), name, f"must be {problem} ({names.reason(pattern.format(name='<name>'))})"))
             elif name in owners:
-                errors.append(
-                    (
-                        (key, name),
-                        name,
-                        "a name of its own across webServices, backends, jobs, batch and the reference system; "
-                        f"{owners[name]} has it",
-                    )
-                )
+                errors.append(((key, name), name, f"{_OWN_NAME}; {owners[name]} has it"))
             else:
                 owners[name] = f"{key}.{name}"
+        # Worker names are bounded by their own key type (stack/workers.py).
+        errors += [
+            (("workers", name), name, f"{_OWN_NAME}; {owners[name]} has it") for name in self.workers if name in owners
+        ]
         return errors
 
     def _priority_errors(self) -> list[_Error]:
@@ -432,10 +486,15 @@ class StackSettings(Section):
         found += [(f"backends.{name}.workload", backend.workload) for name, backend in self.backends.items()]
         found += [(f"jobs[{index}].workload", job.workload) for index, job in enumerate(self.jobs)]
         found += [(f"batch.{name}.workload", pipeline.workload) for name, pipeline in self.batch.items()]
+        found += [(f"workers.{name}.workload", worker.workload) for name, worker in self.workers.items()]
         if self.job_api.enabled and self.reference_system:
             found.append(("jobApi.workload", self.job_api.workload))
         return found
 
+
+_OWN_NAME = "a name of its own across webServices, backends, workers, jobs, batch and the reference system"
+"""The stack's services share the `services` stack output (and the operator CLI's NAME), so each has a name
+of its own."""
 
 _REFERENCE_FIELDS = ("cats", "picture_scorer", "image_assessor", "job_api")
 """The settings of the reference system's parts, refused when `referenceSystem` is false."""

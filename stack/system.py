@@ -17,7 +17,9 @@ from .job_api import JOB_API_NAME, build_job_api, runnable_jobs
 from .jobs import AssessorTarget, build_jobs
 from .services import build_services
 from .settings import StackSettings
+from .topics import build_topics, grant_publish, publisher_environment
 from .web import CatsWeb, build_web
+from .workers import build_workers
 
 
 def build_foundation(settings: StackSettings) -> Foundation:
@@ -51,6 +53,9 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
     """Creates the stack's resources and returns the stack outputs (the operator CLI reads them)."""
     foundation = build_foundation(settings)
     reference = _build_reference(foundation, settings) if settings.reference_system else None
+    topics = build_topics(settings.topics)
+    # The ARNs of the topics each publisher publishes to, in its environment.
+    publishing = publisher_environment(settings.topics, topics)
     batch = build_batch(foundation, settings.batch)
     own = build_services(
         foundation,
@@ -58,9 +63,21 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
         settings.backends,
         settings.load_balancer,
         reference.web.listener if reference is not None else None,
+        publishing,
     )
-    services = {**(reference.services if reference is not None else {}), **batch["services"], **own.services}
-    jobs = build_jobs(foundation, reference.assessor if reference is not None else None, settings.jobs)
+    jobs = build_jobs(foundation, reference.assessor if reference is not None else None, settings.jobs, publishing)
+    workers, worker_outputs = build_workers(
+        foundation, settings.workers, {name: topic.arn for name, topic in topics.items()}, publishing
+    )
+    # Every service that may publish, by name: settings have checked that each publisher is one of them.
+    grant_publish(settings.topics, topics, {**own.components, **jobs.tasks, **workers})
+    queues = {**batch["queues"], **worker_outputs["queues"]}
+    services = {
+        **(reference.services if reference is not None else {}),
+        **batch["services"],
+        **own.services,
+        **worker_outputs["services"],
+    }
     job_api = None
     if reference is not None and settings.job_api.enabled:
         job_api = build_job_api(
@@ -87,7 +104,7 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
                     "cluster_name": foundation.cluster_name,
                     "service_name": services[name]["serviceName"],
                 }
-                for name, queue in batch["queues"].items()
+                for name, queue in queues.items()
             ],
             "web_services": [*([reference.web.metrics] if reference is not None else []), *own.metrics],
         },
@@ -104,7 +121,8 @@ def build_system(settings: StackSettings) -> dict[str, Any]:
         **(reference.outputs if reference is not None else {}),
         **jobs.outputs,
         "services": services,
-        "queues": batch["queues"],
+        "queues": queues,
+        **({"topicArns": {name: topic.arn for name, topic in topics.items()}} if topics else {}),
         **({"jobApi": job_api.outputs} if job_api is not None else {}),
         # The URL the stack's own web services are reached through: the cats load balancer's, or the stack's.
         **({"loadBalancerUrl": own.load_balancer_url} if own.load_balancer_url is not None else {}),

@@ -9,7 +9,7 @@ from typing import Any, Required, TypedDict
 import pulumi
 
 from ..alarm_topic import TOPIC_ARN
-from ..arguments import Arguments, Flag, Identifier, Integer, Nested, OneOf, Spec, Text
+from ..arguments import Arguments, Flag, Identifier, Integer, Nested, NestedList, OneOf, Spec, Text
 from ..capacity import CapacityProviderFacts
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, AutoscaledDeploymentArgs
 from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FARGATE_WORKLOAD_NAMES, EmbeddedWorkloadArgs
@@ -20,6 +20,7 @@ from ..scheduled_scaling import SCHEDULED_SCALING, ScalingBounds, ScheduledScali
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_int_in, is_known
 from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity, validate_embedded_workload
+from .subscriptions import SUBSCRIPTION_ARGS, SubscriptionArgs, distinct_topics
 
 # The main queue keeps SQS's default 4 days; an oldest-message alarm above that could never fire.
 QUEUE_RETENTION_SECONDS = 345_600
@@ -154,6 +155,9 @@ class QueueBackedBatchServiceArgs(TypedDict, total=False):
     scheduled_scaling: list[ScheduledScalingActionArgs]
     """Cron actions that set the task count's min and max at given times (`ScheduledScalingActionArgs`),
     within `min_tasks`' and `max_tasks`' bounds; the backlog policies work inside the range in force."""
+    subscriptions: list[SubscriptionArgs]
+    """With `queue`: SNS topics that deliver to the queue (`SubscriptionArgs`), one subscription per topic; the
+    queue policy lets SNS send only for these topics."""
     tags: dict[str, str]
     """Tags of every resource of the pipeline, and of its tasks."""
 
@@ -178,6 +182,14 @@ def _expiry_needs_a_new_bucket(args: Mapping[str, Any], problems: ArgumentProble
         creates = f"{role}_bucket_name" not in args and (role == "output" or from_s3)
         if key in args and not creates:
             problems.add(f"{prefix}{key}", args[key], f"only for an {role} bucket this component creates")
+
+
+def _subscriptions_need_the_queue_trigger(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    subscriptions = QUEUE_BACKED_BATCH_SERVICE_ARGS.value(args, "subscriptions")
+    if subscriptions and QUEUE_BACKED_BATCH_SERVICE_ARGS.value(args, "trigger") != "queue":
+        # With `s3` the queue policy is the event route's, which admits only its EventBridge rule.
+        problems.add(f"{prefix}subscriptions", subscriptions, "only with trigger queue")
+    distinct_topics(subscriptions, problems, f"{prefix}subscriptions")
 
 
 _BUCKET = Text(
@@ -230,9 +242,15 @@ QUEUE_BACKED_BATCH_SERVICE_ARGS = Arguments(
         # An alarm may look back at most one day of 1-minute periods.
         "idle_minutes": Integer(low=1, high=1440, default=5),
         "scheduled_scaling": SCHEDULED_SCALING,
+        "subscriptions": NestedList(arguments=SUBSCRIPTION_ARGS, default=[]),
         "tags": TAGS,
     },
-    rules=[_tasks_within_bounds, _scheduled_scaling_bounds, _expiry_needs_a_new_bucket],
+    rules=[
+        _tasks_within_bounds,
+        _scheduled_scaling_bounds,
+        _expiry_needs_a_new_bucket,
+        _subscriptions_need_the_queue_trigger,
+    ],
 )
 
 _RECEIVES = QUEUE_BACKED_BATCH_SERVICE_ARGS["max_receive_count"]

@@ -25,6 +25,7 @@ from .capacity import CapacityStep, capacity_steps
 from .event_route import object_created_route
 from .iam import worker_statements
 from .scaling import backlog_scaling, queue_alarms
+from .subscriptions import subscribe_queue
 
 ARGS = QUEUE_BACKED_BATCH_SERVICE_ARGS
 
@@ -93,8 +94,8 @@ class QueueBackedBatchService(WorkloadShape):
             visibility_timeout_seconds=visibility,
             message_retention_seconds=QUEUE_RETENTION_SECONDS,
             receive_wait_time_seconds=20,
-            # SSE-SQS rather than a KMS key: EventBridge can deliver to it without a key policy, and the
-            # workers need no kms:Decrypt.
+            # SSE-SQS rather than a KMS key: EventBridge and SNS can deliver to it without a key policy, and
+            # the workers need no kms:Decrypt.
             sqs_managed_sse_enabled=True,
             redrive_policy=pulumi.Output.json_dumps(
                 {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": ARGS.value(args, "max_receive_count")}
@@ -105,6 +106,9 @@ class QueueBackedBatchService(WorkloadShape):
         rule = None
         if from_s3 and input_bucket is not None:
             rule = object_created_route(self, name, input_bucket, queue, prefixes, suffixes)
+        subscriptions = ARGS.value(args, "subscriptions")
+        if subscriptions:
+            subscribe_queue(self, name, queue, list(subscriptions))
 
         # The worker's grace must fit inside whichever stop timeout applies, FargateWorkload's default included.
         stop_timeout = FARGATE_WORKLOAD_ARGS.value(args["workload"], "stop_timeout")

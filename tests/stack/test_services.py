@@ -240,8 +240,8 @@ def test_names_are_unique_across_the_keys_and_fit_the_components():
         f'  {NS}:webServices.{shifting}: "{shifting}" — must be 1-{WEB_SERVICE_SHIFTING_NAME_MAX_LENGTH} lowercase '
         "letters, digits or -, starting with a letter (the longest resource name <name>-tg-alt plus the "
         "8-character autoname suffix must fit the 32 characters a target group name allows)\n"
-        f'  {NS}:backends.api: "api" — a name of its own across webServices, backends, jobs, batch and the '
-        "reference system; webServices.api has it\n"
+        f'  {NS}:backends.api: "api" — a name of its own across webServices, backends, workers, jobs, batch '
+        "and the reference system; webServices.api has it\n"
         f'  {NS}:backends.{long_backend}: "{long_backend}" — must be 1-{BACKEND_NAME_MAX_LENGTH} lowercase letters, '
         "digits or -, starting with a letter (the longest resource name <name>-execution-role plus the 8-character "
         "autoname suffix must fit the 64 characters an IAM role name allows)"
