@@ -244,3 +244,35 @@ def test_the_conformance_check_catches_a_subscription_sns_would_refuse(recording
     seeded = dataclasses.replace(original, inputs={**original.inputs, **changes})
     problems = conformance.check(Recording(registrations=[seeded])).problems
     assert [(p.path, p.rule.split(" [")[0]) for p in problems] == [(path, rule)]
+
+
+def test_web_services_and_backends_publish_to_their_topics_without_the_reference_system():
+    base = {
+        k: v
+        for k, v in stack_config("dev").items()
+        if k.split(":", 1)[1] not in ("cats", "imageAssessor", "jobApi", "pictureScorer")
+    }
+    recording = run_program(
+        "dev",
+        {
+            **base,
+            "ecs-workloads:referenceSystem": False,
+            "ecs-workloads:webServices": {"front": {"workload": {"image": IMAGE, "port": 8080}, "rulePriority": 100}},
+            "ecs-workloads:backends": {"api": {"workload": {"image": IMAGE, "port": 9000}}},
+            "ecs-workloads:workers": {"orders": {"workload": {"image": IMAGE}, "subscriptions": [{"topic": "events"}]}},
+            "ecs-workloads:topics": [{"name": "events", "publishers": ["front", "api"]}],
+        },
+    )
+    events = _topic_arn(recording, "events")
+    for component_type, component in (
+        ("ecs-workloads:index:AlbWebService", "front"),
+        ("ecs-workloads:index:BackendService", "api"),
+    ):
+        assert json.loads(_environment(recording, component_type, component)[TOPIC_ARNS_VARIABLE]) == {"events": events}
+        (grant,) = [
+            r
+            for r in _under(recording, component_type, component, "aws:iam/rolePolicy:RolePolicy")
+            if r.name.endswith("-task-publish")
+        ]
+        assert json.loads(grant.inputs["policy"])["Statement"][0]["Resource"] == [events]
+    assert conformance.check(recording).problems == []
