@@ -8,10 +8,11 @@ scorer's tasks admit the cats tasks on its port and nobody else.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from pydantic import Field, model_validator
 
+from ecs_workloads.alb_web_service import AlbWebService
 from ecs_workloads.backend_service import (
     BACKEND_AUTOSCALING_ARGS,
     BACKEND_SERVICE_ARGS,
@@ -121,8 +122,17 @@ class PictureScorerSettings(BackendBaseSettings):
     )
 
 
-def backend_outputs(service: BackendService, settings: BackendBaseSettings) -> dict[str, Any]:
-    """A backend's entry in the stack's `services` output, which the operator CLI reads."""
+class ScaledSettings(Protocol):
+    """What a service's settings tell its outputs: whether it autoscales, and its task bounds."""
+
+    @property
+    def autoscaling(self) -> object | None: ...
+
+    def min_max_tasks(self) -> tuple[int, int]: ...
+
+
+def service_outputs(service: BackendService | AlbWebService, settings: ScaledSettings) -> dict[str, Any]:
+    """A backend's or web service's entry in the stack's `services` output, which the operator CLI reads."""
     low, high = settings.min_max_tasks()
     return {
         "serviceName": service.service_name,

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 import pulumi
-from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ecs_workloads.capacity import CapacityProviderFacts
 from ecs_workloads.fargate_workload import FargateWorkloadArgs
@@ -36,9 +35,9 @@ from ecs_workloads.scheduled_ecs_task import (
 from ecs_workloads.scheduled_ecs_task.args import RUN_TASK, retries_problem, task_count_problem
 
 from .foundation import Foundation
-from .section import Section
+from .section import Section, unique_names
 from .web import API_TOKEN_VARIABLE
-from .workload_settings import CapacitySettings, WorkloadSettings
+from .workload_settings import CapacitySettings, WorkloadSettings, require_image_or_app
 
 ASSESSOR_JOB = "image-assessor"
 ASSESSOR_APP = "image_assessor"
@@ -169,9 +168,7 @@ class JobSettings(ScheduleSettings):
     @field_validator("workload")
     @classmethod
     def _image_or_app(cls, value: WorkloadSettings) -> WorkloadSettings:
-        if not value.image and not value.app:
-            raise ValueError("set image (an image URI) or app (a directory under apps/ with a Dockerfile)")
-        return value
+        return require_image_or_app(value)
 
     @field_validator("command")
     @classmethod
@@ -181,22 +178,7 @@ class JobSettings(ScheduleSettings):
         return value
 
 
-def _unique_names(jobs: list[JobSettings]) -> list[JobSettings]:
-    first: dict[str, int] = {}
-    errors = []
-    for index, job in enumerate(jobs):
-        if job.name in first:
-            message = PydanticCustomError(
-                "value_error", "duplicate job name; also used by jobs.{first}", {"first": first[job.name]}
-            )
-            errors.append(InitErrorDetails(type=message, loc=(index, "name"), input=job.name))
-        first.setdefault(job.name, index)
-    if errors:
-        raise ValidationError.from_exception_data("jobs", errors)
-    return jobs
-
-
-JobList = Annotated[list[JobSettings], AfterValidator(_unique_names)]
+JobList = Annotated[list[JobSettings], AfterValidator(unique_names("jobs", "job"))]
 """`ecs-workloads:jobs`: job names must be unique."""
 
 

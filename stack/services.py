@@ -34,7 +34,7 @@ from ecs_workloads.deployment_strategy import ROLLING
 from ecs_workloads.operations_dashboard import WebMetrics
 from ecs_workloads.service_connect import ServiceConnectClientArgs, admit_clients, url_variable
 
-from .backend import BackendBaseSettings, backend_args, backend_outputs
+from .backend import BackendBaseSettings, backend_args, service_outputs
 from .component_rules import raise_rule_problems
 from .foundation import Foundation
 from .section import Section
@@ -142,7 +142,7 @@ def build_services(
     stack's variables by service name (the ARNs of the topics a service publishes to)."""
     built = _backends(foundation, backends, environment)
     components: dict[str, AlbWebService | BackendService] = dict(built)
-    outputs = {name: backend_outputs(service, backends[name]) for name, service in built.items()}
+    outputs = {name: service_outputs(service, backends[name]) for name, service in built.items()}
     metrics: list[WebMetrics] = []
     url: pulumi.Output[str] | None = None
     for name, settings in web_services.items():
@@ -168,18 +168,7 @@ def build_services(
             listener = service.shared_listener()
         if url is None:
             url = service.url
-        low, high = settings.min_max_tasks()
-        outputs[name] = {
-            "serviceName": service.service_name,
-            "clusterName": service.cluster_name,
-            "logGroupName": service.log_group_name,
-            "executeCommand": service.workload.execute_command,
-            "containerNames": service.workload.container_names,
-            "autoscaled": settings.autoscaling is not None,
-            "minTasks": low,
-            "maxTasks": high,
-            "url": service.url,
-        }
+        outputs[name] = service_outputs(service, settings)
         metrics.append(
             WebMetrics(
                 title=name,

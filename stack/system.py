@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from ecs_workloads import AlarmTopic, EcsCluster, EcsClusterArgs, Network, OperationsDashboard
 
-from .backend import SCORER_NAME, backend_outputs, build_backend
+from .backend import SCORER_NAME, build_backend, service_outputs
 from .batch import build_batch
 from .foundation import Foundation
 from .job_api import JOB_API_NAME, build_job_api, runnable_jobs
@@ -146,7 +146,7 @@ def _build_reference(foundation: Foundation, settings: StackSettings) -> _Refere
     outputs = dict(web.outputs)
     services = dict(outputs.pop("services"))
     if scorer is not None:
-        services[SCORER_NAME] = backend_outputs(scorer, settings.picture_scorer)
+        services[SCORER_NAME] = service_outputs(scorer, settings.picture_scorer)
     # The assessor reaches the cats API through the load balancer's URL output, never a typed value, and
     # holds the same token secret as the service.
     assessor = AssessorTarget(settings.image_assessor, web.alb_url, web.api_token_secret_arn)

@@ -14,12 +14,11 @@ from typing import Annotated, Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import AfterValidator, Field, ValidationError, field_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import AfterValidator, Field, field_validator
 
 from ecs_workloads.name_limits import AUTONAME_SUFFIX, SNS_TOPIC
 
-from .section import Section
+from .section import Section, unique_names
 
 TOPIC_ARNS_VARIABLE = "SNS_TOPIC_ARNS"
 """The environment variable of a publisher: a JSON object of the name → ARN of each topic it publishes to."""
@@ -69,22 +68,7 @@ class TopicSettings(Section):
         return value
 
 
-def _unique_names(topics: list[TopicSettings]) -> list[TopicSettings]:
-    first: dict[str, int] = {}
-    errors = []
-    for index, topic in enumerate(topics):
-        if topic.name in first:
-            message = PydanticCustomError(
-                "value_error", "duplicate topic name; also used by topics.{first}", {"first": first[topic.name]}
-            )
-            errors.append(InitErrorDetails(type=message, loc=(index, "name"), input=topic.name))
-        first.setdefault(topic.name, index)
-    if errors:
-        raise ValidationError.from_exception_data("topics", errors)
-    return topics
-
-
-TopicList = Annotated[list[TopicSettings], AfterValidator(_unique_names)]
+TopicList = Annotated[list[TopicSettings], AfterValidator(unique_names("topics", "topic"))]
 """`ecs-workloads:topics`: topic names must be unique."""
 
 

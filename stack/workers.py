@@ -26,7 +26,7 @@ from .batch import QueueServiceSettings, queue_service, queue_service_outputs
 from .component_rules import raise_rule_problems
 from .foundation import Foundation
 from .section import Section
-from .workload_settings import WorkloadSettings
+from .workload_settings import WorkloadSettings, require_image_or_app
 
 _WORKER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _WORKER_RESOURCE_NAME = "worker-{name}"
@@ -83,9 +83,7 @@ class WorkerSettings(QueueServiceSettings):
     @field_validator("workload")
     @classmethod
     def _image_or_app(cls, value: WorkloadSettings) -> WorkloadSettings:
-        if not value.image and not value.app:
-            raise ValueError("set image (an image URI) or app (a directory under apps/ with a Dockerfile)")
-        return value
+        return require_image_or_app(value)
 
     @field_validator("subscriptions")
     @classmethod

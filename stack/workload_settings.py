@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import Field, field_validator, model_validator
 
@@ -346,12 +346,20 @@ class ServiceWorkloadSettings(WorkloadSettings):
 
     @model_validator(mode="after")
     def _image_or_app(self) -> ServiceWorkloadSettings:
-        if not self.image and not self.app:
-            raise ValueError("set image (an image URI) or app (a directory under apps/ with a Dockerfile)")
-        return self
+        return require_image_or_app(self)
 
     def service_workload(self, log_retention_days: int, execute_command_default: bool) -> FargateWorkloadArgs:
         """The `FargateWorkloadArgs` of the service, its port included."""
         workload = self.workload_args("", log_retention_days, execute_command_default)
         workload["port"] = self.port
         return workload
+
+
+_Workload = TypeVar("_Workload", bound="WorkloadSettings")
+
+
+def require_image_or_app(workload: _Workload) -> _Workload:
+    """The workload of a service or job with no default app: it names an image or an app to build."""
+    if not workload.image and not workload.app:
+        raise ValueError("set image (an image URI) or app (a directory under apps/ with a Dockerfile)")
+    return workload
