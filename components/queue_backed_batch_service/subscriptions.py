@@ -18,9 +18,9 @@ import pulumi_aws as aws
 
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Flag, OneOf, Spec
-from ..iam import policy_document
 from ..options import child
 from ..validation import ArgumentProblems, is_known
+from .queue_access import allow_service_to_send
 
 # SNS Developer Guide, "Filter policy constraints in Amazon SNS" (subscription-filter-policy-constraints):
 # "A filter policy can have a maximum of five keys", "The total combination of values in a filter policy
@@ -144,24 +144,15 @@ def subscribe_queue(
 ) -> list[aws.sns.TopicSubscription]:
     """The queue policy for the topics and one sqs subscription per topic."""
     arns = [entry["topic_arn"] for entry in subscriptions]
-    queue_policy = aws.sqs.QueuePolicy(
-        f"{name}-queue-policy",
-        queue_url=queue.url,
-        policy=policy_document(
-            [
-                {
-                    "Sid": "OnlyTheSubscribedTopics",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": queue.arn,
-                    # SNS Developer Guide, "Fanout to Amazon SQS queues" (subscribe-sqs-queue-to-sns-topic):
-                    # the queue policy allows sns.amazonaws.com sqs:SendMessage with aws:SourceArn the topic.
-                    "Condition": {"ArnEquals": {"aws:SourceArn": arns}},
-                }
-            ]
-        ),
-        opts=child(parent),
+    # SNS Developer Guide, "Fanout to Amazon SQS queues" (subscribe-sqs-queue-to-sns-topic): the queue policy
+    # allows sns.amazonaws.com sqs:SendMessage with aws:SourceArn the topic.
+    queue_policy = allow_service_to_send(
+        parent,
+        name,
+        queue,
+        sid="OnlyTheSubscribedTopics",
+        service="sns.amazonaws.com",
+        condition={"ArnEquals": {"aws:SourceArn": arns}},
     )
     created = []
     for index, entry in enumerate(subscriptions):
