@@ -66,7 +66,7 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-.PHONY: diagram snapshots bench-scale docs
+.PHONY: diagram snapshots bench-scale docs schema
 
 ## docs: the generated reference: component pages (docs/components/) from the argument declarations,
 ## docs/configuration.md from the settings models, the CLI reference in docs/operations.md from its parser,
@@ -77,6 +77,11 @@ docs: $(STAMP)
 	$(BIN)/python -m ecs_workloads.ops.reference docs/operations.md
 	$(BIN)/python -m ecs_workloads.ops.copilot.docs docs/copilot-migration.md
 	$(BIN)/python -m policy.docs
+
+## schema: provider/schema.json, the schema the ecs-workloads package serves to other languages, from the
+## components' declarations (docs/package.md); a test fails while the committed file is stale
+schema: $(STAMP)
+	$(BIN)/python -m ecs_workloads.package_provider --schema provider/schema.json
 
 ## diagram: docs/diagram.md, the dev stack's architecture as Mermaid (and docs/diagram.svg when Graphviz is
 ## installed); the only target that writes them, and a test fails while the committed file is stale

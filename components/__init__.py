@@ -21,6 +21,7 @@ _EXPORTS = {
     "WebAutoscalingArgs": "alb_web_service",
     "AutoScalingCapacityArgs": "auto_scaling_capacity",
     "AutoScalingCapacityProvider": "auto_scaling_capacity",
+    "ClusterAutoScalingArgs": "auto_scaling_capacity",
     "BackendAutoscalingArgs": "backend_service",
     "BackendService": "backend_service",
     "BackendServiceArgs": "backend_service",
@@ -37,6 +38,7 @@ _EXPORTS = {
     "JobRunWorkflowArgs": "job_run_workflow",
     "ManagedInstancesCapacityArgs": "managed_instances_capacity",
     "ManagedInstancesCapacityProvider": "managed_instances_capacity",
+    "ClusterManagedInstancesArgs": "managed_instances_capacity",
     "PlacementConstraint": "task_placement",
     "PlacementStrategy": "task_placement",
     "ContainerDependency": "fargate_workload",
@@ -49,7 +51,10 @@ _EXPORTS = {
     "EfsFileSystemArgs": "efs_file_system",
     "FargateWorkload": "fargate_workload",
     "FargateWorkloadArgs": "fargate_workload",
+    "EmbeddedWorkloadArgs": "fargate_workload",
+    "BackendWorkloadArgs": "fargate_workload",
     "ServiceDeploymentArgs": "fargate_service",
+    "AutoscaledDeploymentArgs": "fargate_service",
     "DeploymentStrategyArgs": "deployment_strategy",
     "LifecycleHookArgs": "deployment_strategy",
     "GeneratedSecret": "generated_secret",
@@ -68,6 +73,7 @@ _EXPORTS = {
     "CapacityStep": "queue_backed_batch_service",
     "QueueBackedBatchService": "queue_backed_batch_service",
     "QueueBackedBatchServiceArgs": "queue_backed_batch_service",
+    "SubscriptionArgs": "queue_backed_batch_service",
     "ScheduledEcsTask": "scheduled_ecs_task",
     "ScheduledEcsTaskArgs": "scheduled_ecs_task",
     "ScheduledScalingActionArgs": "scheduled_scaling",
@@ -84,18 +90,20 @@ if TYPE_CHECKING:
         SharedListenerArgs,
         WebAutoscalingArgs,
     )
-    from .auto_scaling_capacity import AutoScalingCapacityArgs, AutoScalingCapacityProvider
+    from .auto_scaling_capacity import AutoScalingCapacityArgs, AutoScalingCapacityProvider, ClusterAutoScalingArgs
     from .backend_service import BackendAutoscalingArgs, BackendService, BackendServiceArgs, ClientAliasArgs
     from .capacity import CapacityProviderFacts, CapacityWeights, ProviderWeight
     from .cluster import ClusterCapacityProvider, EcsCluster, EcsClusterArgs
     from .deployment_strategy import DeploymentStrategyArgs, LifecycleHookArgs
     from .efs_file_system import EfsFileSystem, EfsFileSystemArgs
-    from .fargate_service import ServiceDeploymentArgs
+    from .fargate_service import AutoscaledDeploymentArgs, ServiceDeploymentArgs
     from .fargate_workload import (
+        BackendWorkloadArgs,
         ContainerDependency,
         ContainerHealthCheck,
         EfsShare,
         EfsVolume,
+        EmbeddedWorkloadArgs,
         FargateWorkload,
         FargateWorkloadArgs,
         LogRouting,
@@ -103,7 +111,11 @@ if TYPE_CHECKING:
     )
     from .generated_secret import GeneratedSecret, GeneratedSecretArgs
     from .job_run_workflow import JobRunWorkflow, JobRunWorkflowArgs
-    from .managed_instances_capacity import ManagedInstancesCapacityArgs, ManagedInstancesCapacityProvider
+    from .managed_instances_capacity import (
+        ClusterManagedInstancesArgs,
+        ManagedInstancesCapacityArgs,
+        ManagedInstancesCapacityProvider,
+    )
     from .network import ExistingVpcArgs, Network, NetworkArgs, WorkloadPlacement
     from .operations_dashboard import (
         OperationsDashboard,
@@ -113,7 +125,12 @@ if TYPE_CHECKING:
         WebMetrics,
     )
     from .private_bucket import PrivateBucket, PrivateBucketArgs
-    from .queue_backed_batch_service import CapacityStep, QueueBackedBatchService, QueueBackedBatchServiceArgs
+    from .queue_backed_batch_service import (
+        CapacityStep,
+        QueueBackedBatchService,
+        QueueBackedBatchServiceArgs,
+        SubscriptionArgs,
+    )
     from .scheduled_ecs_task import ScheduledEcsTask, ScheduledEcsTaskArgs
     from .scheduled_scaling import ScheduledScalingActionArgs
     from .service_connect import ServiceConnectBackend, ServiceConnectClientArgs

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from .arguments import Arguments, Text
 from .iam import policy_document
-from .options import child
+from .options import child, component_type, with_former_type
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
@@ -70,7 +70,9 @@ class AlarmTopic(pulumi.ComponentResource):
         ALARM_TOPIC_ARGS.check(args, problems)
         problems.raise_if_any()
         email = args.get("email")
-        super().__init__("ecs-workloads:alarm_topic:AlarmTopic", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            component_type("AlarmTopic"), name, None, with_former_type("AlarmTopic", with_tags(args.get("tags"), opts))
+        )
 
         account_id = aws.get_caller_identity_output().account_id
         root = pulumi.Output.concat("arn:aws:iam::", account_id, ":root")

@@ -19,7 +19,9 @@ import inspect
 import itertools
 import math
 import re
+import sys
 import textwrap
+import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -322,15 +324,23 @@ Rule = Callable[[Mapping[str, Any], ArgumentProblems, str], None]
 class Arguments:
     """The declaration of one args TypedDict: a `Spec` per field, and the rules that span fields."""
 
-    def __init__(self, typed_dict: type, specs: Mapping[str, Spec], rules: Sequence[Rule] = ()) -> None:
+    def __init__(
+        self, typed_dict: type, specs: Mapping[str, Spec], rules: Sequence[Rule] = (), *, origin: type | None = None
+    ) -> None:
         declared = set(inspect.get_annotations(typed_dict))
-        if set(specs) != declared:
+        # Besides its own fields, a declaration may refuse fields of `origin` that its TypedDict leaves out
+        # (see `refusing`): a caller who passes one is told where its value comes from.
+        fuller = set(inspect.get_annotations(origin or typed_dict))
+        extra = {name for name in set(specs) - declared if not isinstance(specs[name], Refused) or name not in fuller}
+        if extra or declared - set(specs):
             # A programming error in this library, caught the first time the module is imported.
             raise TypeError(
-                f"{typed_dict.__name__}: specs for {sorted(set(specs) - declared)} are not fields, "
+                f"{typed_dict.__name__}: specs for {sorted(extra)} are not fields, "
                 f"fields {sorted(declared - set(specs))} have no spec"
             )
         self.typed_dict = typed_dict
+        self.origin = origin or typed_dict
+        """The TypedDict declaring every field of `specs`: `typed_dict` itself, or the fuller one it narrows."""
         self.specs = dict(specs)
         self.rules = tuple(rules)
         # A field the embedding component sets is never the caller's to give, required or not.
@@ -342,18 +352,23 @@ class Arguments:
         """The fields a caller may give."""
         return sorted(name for name, spec in self.specs.items() if not isinstance(spec, Refused))
 
-    def refusing(self, set_by_embedder: Mapping[str, str]) -> Arguments:
+    def refusing(self, set_by_embedder: Mapping[str, str], typed_dict: type | None = None) -> Arguments:
         """This declaration as a component that embeds it takes it: the fields of `set_by_embedder` (name ->
         where the value comes from instead) are the embedder's own and refused; every other fact and rule
-        stays. Docs tables and the fuzz tests see the same fields, so they see the refusals too."""
+        stays. Docs tables and the fuzz tests see the same fields, so they see the refusals too.
+
+        `typed_dict` is the TypedDict the embedder declares for it: this one's fields without the refused
+        ones (a base class of this one), so that Pulumi's analyzer offers other languages only what is
+        accepted. A Python caller who passes a refused field still hears where its value comes from."""
         refused = {name: Refused(says=why) for name, why in set_by_embedder.items()}
-        return Arguments(self.typed_dict, {**self.specs, **refused}, self.rules)
+        # `Arguments` checks that every field `typed_dict` leaves out is refused.
+        return Arguments(typed_dict or self.typed_dict, {**self.specs, **refused}, self.rules, origin=self.origin)
 
     def defaulting(self, supplied_by_embedder: Mapping[str, str]) -> Arguments:
         """This declaration with the fields of `supplied_by_embedder` (name -> where the value comes from when
         absent) no longer required: the embedding component fills them in. Every other fact and rule stays."""
         specs = {name: replace(self.specs[name], otherwise=why) for name, why in supplied_by_embedder.items()}
-        loosened = Arguments(self.typed_dict, {**self.specs, **specs}, self.rules)
+        loosened = Arguments(self.typed_dict, {**self.specs, **specs}, self.rules, origin=self.origin)
         loosened.required = loosened.required - set(supplied_by_embedder)
         return loosened
 
@@ -400,11 +415,12 @@ class Arguments:
                 spec.arguments.check(entry, problems, f"{where}[{index}].")
 
     def fields(self) -> Iterator[FieldFacts]:
-        """Every field with all its facts, in declaration order: what docs tables are made of."""
-        docs = field_docstrings(self.typed_dict)
-        for name in inspect.get_annotations(self.typed_dict):
-            spec = self.specs[name]
-            yield FieldFacts(name, spec, name in self.required, docs.get(name, ""))
+        """Every field with all its facts, in declaration order (the refused fields a narrowed TypedDict
+        leaves out included): what docs tables are made of."""
+        docs = {**field_docstrings(self.origin), **field_docstrings(self.typed_dict)}
+        for name in inspect.get_annotations(self.origin):
+            if name in self.specs:
+                yield FieldFacts(name, self.specs[name], name in self.required, docs.get(name, ""))
 
 
 @dataclass(frozen=True)
@@ -417,21 +433,37 @@ class FieldFacts:
 
 @cache
 def field_docstrings(cls: type) -> dict[str, str]:
-    """The docstring under each annotated field of `cls`, read from its source the way Pulumi's component
-    analyzer reads it (docstrings of attributes do not exist at run time)."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = next(node for node in tree.body if isinstance(node, ast.ClassDef)).body
+    """The docstring under each annotated field of `cls` and of the TypedDicts it extends, read from their
+    source the way Pulumi's component analyzer reads it (docstrings of attributes do not exist at run time;
+    the analyzer itself reads the class's own source only)."""
     found: dict[str, str] = {}
-    for current, following in itertools.pairwise(body):
-        if (
-            isinstance(current, ast.AnnAssign)
-            and isinstance(current.target, ast.Name)
-            and isinstance(following, ast.Expr)
-            and isinstance(following.value, ast.Constant)
-            and isinstance(following.value.value, str)
-        ):
-            found[current.target.id] = " ".join(following.value.value.split())
+    for body in class_bodies(cls):
+        for current, following in itertools.pairwise(body):
+            if (
+                isinstance(current, ast.AnnAssign)
+                and isinstance(current.target, ast.Name)
+                and isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant)
+                and isinstance(following.value.value, str)
+            ):
+                found[current.target.id] = " ".join(following.value.value.split())
     return found
+
+
+def class_bodies(cls: type) -> list[list[ast.stmt]]:
+    """The statements of the class definition of `cls`, preceded by those of the TypedDicts it extends,
+    bases first. A TypedDict keeps no bases at run time (its `__mro__` is itself, `dict`, `object`), so they are
+    read from the class statement and looked up in its module."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    node = next(node for node in tree.body if isinstance(node, ast.ClassDef))
+    bodies: list[list[ast.stmt]] = []
+    if typing.is_typeddict(cls):
+        module = sys.modules[cls.__module__]
+        for base in node.bases:
+            found = getattr(module, base.id, None) if isinstance(base, ast.Name) else None
+            if isinstance(found, type) and typing.is_typeddict(found):
+                bodies += class_bodies(found)
+    return [*bodies, node.body]
 
 
 def _number(value: float) -> str:

@@ -24,7 +24,7 @@ from .capacity import CapacityProviderFacts, instance_facts
 from .iam import service_assume_role_policy
 from .instance_types import INSTANCE_TYPE, ami_parameter, architecture, has_gpus
 from .network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
-from .options import child
+from .options import child, component_type, with_former_type
 from .outputs import register_declared_outputs
 from .security_groups import egress_only_group
 from .tags import TAGS, with_tags
@@ -52,15 +52,10 @@ INSTANCE_ROLE_POLICIES = (
 )
 
 
-class AutoScalingCapacityArgs(TypedDict, total=False):
-    """Arguments of `AutoScalingCapacityProvider`: the instances and how ECS scales them."""
+class AutoScalingGroupArgs(TypedDict, total=False):
+    """The Auto Scaling group of a capacity provider: its instances and how ECS scales them. Both
+    `AutoScalingCapacityArgs` and `ClusterAutoScalingArgs` extend it."""
 
-    cluster_name: Required[pulumi.Input[str]]
-    """Cluster the instances join (the user data writes it to /etc/ecs/ecs.config)."""
-    provider_name: Required[str]
-    """Name of the ECS capacity provider, unique in the region (CreateCapacityProvider)."""
-    placement: Required[WorkloadPlacement]
-    """VPC and subnets of the instances; `assign_public_ip` gives them a public IP (subnets without NAT)."""
     instance_types: Required[list[str]]
     """Instance types, all of one architecture and all with or all without GPUs (one AMI serves them);
     the first is preferred for on-demand capacity."""
@@ -84,8 +79,27 @@ class AutoScalingCapacityArgs(TypedDict, total=False):
     """EC2 key pair for SSH. Default none: use Session Manager."""
     ssh_cidrs: list[str]
     """CIDR blocks admitted on port 22; only with `key_name`, never the whole internet."""
+
+
+class AutoScalingCapacityArgs(AutoScalingGroupArgs, total=False):
+    """Arguments of `AutoScalingCapacityProvider`: the instances and how ECS scales them."""
+
+    cluster_name: Required[pulumi.Input[str]]
+    """Cluster the instances join (the user data writes it to /etc/ecs/ecs.config)."""
+    provider_name: Required[str]
+    """Name of the ECS capacity provider, unique in the region (CreateCapacityProvider)."""
+    placement: Required[WorkloadPlacement]
+    """VPC and subnets of the instances; `assign_public_ip` gives them a public IP (subnets without NAT)."""
     tags: dict[str, str]
     """Tags of the provider's resources."""
+
+
+class ClusterAutoScalingArgs(AutoScalingGroupArgs, total=False):
+    """An Auto Scaling group provider as `EcsCluster` creates it: the cluster, the provider's name and the
+    tags are the cluster's, and the placement defaults to the cluster's."""
+
+    placement: WorkloadPlacement
+    """VPC and subnets of the instances; `assign_public_ip` gives them a public IP (subnets without NAT)."""
 
 
 def _cidr_blocks(value: Any) -> bool:
@@ -176,10 +190,10 @@ class AutoScalingCapacityProvider(pulumi.ComponentResource):
         AUTO_SCALING_CAPACITY_ARGS.check(args, problems)
         problems.raise_if_any()
         super().__init__(
-            "ecs-workloads:auto_scaling_capacity:AutoScalingCapacityProvider",
+            component_type("AutoScalingCapacityProvider"),
             name,
             None,
-            with_tags(args.get("tags"), opts),
+            with_former_type("AutoScalingCapacityProvider", with_tags(args.get("tags"), opts)),
         )
         value = AUTO_SCALING_CAPACITY_ARGS.value
         types = list(args["instance_types"])

@@ -13,15 +13,17 @@ from .auto_scaling_capacity import (
     PROVIDER_NAME,
     AutoScalingCapacityArgs,
     AutoScalingCapacityProvider,
+    ClusterAutoScalingArgs,
 )
 from .capacity import CAPACITY, CapacityProviderFacts, CapacityWeights, capacity_strategy
 from .managed_instances_capacity import (
     MANAGED_INSTANCES_CAPACITY_ARGS,
+    ClusterManagedInstancesArgs,
     ManagedInstancesCapacityArgs,
     ManagedInstancesCapacityProvider,
 )
 from .network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
-from .options import child
+from .options import child, component_type, with_former_type
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
@@ -33,9 +35,9 @@ class ClusterCapacityProvider(TypedDict, total=False):
     name: Required[str]
     """The provider's name in the cluster, which workloads' capacity weights use; the ECS name adds the
     project and stack."""
-    auto_scaling: AutoScalingCapacityArgs
+    auto_scaling: ClusterAutoScalingArgs
     """An Auto Scaling group of ECS-optimized instances (give this or `managed_instances`)."""
-    managed_instances: ManagedInstancesCapacityArgs
+    managed_instances: ClusterManagedInstancesArgs
     """ECS Managed Instances (give this or `auto_scaling`)."""
 
 
@@ -66,10 +68,15 @@ CLUSTER_CAPACITY_PROVIDER_ARGS = Arguments(
             max_length=24,
         ),
         "auto_scaling": Nested(
-            arguments=AUTO_SCALING_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER).defaulting(_PLACEMENT), otherwise="none"
+            arguments=AUTO_SCALING_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER, ClusterAutoScalingArgs).defaulting(
+                _PLACEMENT
+            ),
+            otherwise="none",
         ),
         "managed_instances": Nested(
-            arguments=MANAGED_INSTANCES_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER).defaulting(_PLACEMENT),
+            arguments=MANAGED_INSTANCES_CAPACITY_ARGS.refusing(_SET_BY_CLUSTER, ClusterManagedInstancesArgs).defaulting(
+                _PLACEMENT
+            ),
             otherwise="none",
         ),
     },
@@ -151,7 +158,9 @@ class EcsCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: EcsClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         _validate(args)
         default_capacity = ECS_CLUSTER_ARGS.value(args, "default_capacity")
-        super().__init__("ecs-workloads:cluster:EcsCluster", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            component_type("EcsCluster"), name, None, with_former_type("EcsCluster", with_tags(args.get("tags"), opts))
+        )
         namespace = None
         if ECS_CLUSTER_ARGS.value(args, "service_connect"):
             # Service Connect publishes in an HTTP namespace (ECS Developer Guide, "Service Connect

@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from .arguments import Arguments, Check, Flag, Integer, Items, Text
 from .iam import policy_document
 from .name_limits import SECURITY_GROUP, ComponentNames
-from .options import child, stateful
+from .options import child, component_type, stateful, with_former_type
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems, is_id
@@ -129,7 +129,12 @@ class EfsFileSystem(pulumi.ComponentResource):
         EFS_FILE_SYSTEM_NAMES.check(name, problems)
         EFS_FILE_SYSTEM_ARGS.check(args, problems)
         problems.raise_if_any()
-        super().__init__("ecs-workloads:efs_file_system:EfsFileSystem", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            component_type("EfsFileSystem"),
+            name,
+            None,
+            with_former_type("EfsFileSystem", with_tags(args.get("tags"), opts)),
+        )
         value = EFS_FILE_SYSTEM_ARGS.value
         protect = value(args, "protect_data")
         self.expected_gib = value(args, "expected_gib")

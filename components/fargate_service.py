@@ -25,11 +25,10 @@ from .task_placement import (
 )
 
 
-class ServiceDeploymentArgs(TypedDict, total=False):
-    """How a service's tasks are placed and rolled out."""
+class AutoscaledDeploymentArgs(TypedDict, total=False):
+    """How a service's tasks are placed and rolled out when autoscaling owns their count
+    (`QueueBackedBatchService`); `ServiceDeploymentArgs` adds the count."""
 
-    desired_count: int
-    """Tasks to run when autoscaling is off."""
     capacity: CapacityWeights
     """FARGATE / FARGATE_SPOT weights, or the cluster's EC2 capacity providers by name."""
     placement_strategies: list[PlacementStrategy]
@@ -40,6 +39,13 @@ class ServiceDeploymentArgs(TypedDict, total=False):
     """Lower bound of running tasks during a deployment, in percent of the desired count."""
     max_percent: int
     """Upper bound of running tasks during a deployment, in percent of the desired count."""
+
+
+class ServiceDeploymentArgs(AutoscaledDeploymentArgs, total=False):
+    """How a service's tasks are placed and rolled out."""
+
+    desired_count: int
+    """Tasks to run when autoscaling is off."""
 
 
 SERVICE_DEPLOYMENT_ARGS = Arguments(

@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .arguments import Arguments, Flag, Text
-from .options import stateful
+from .options import component_type, stateful, with_former_type
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
@@ -70,7 +70,10 @@ class GeneratedSecret(pulumi.ComponentResource):
         GENERATED_SECRET_ARGS.check(args, problems)
         problems.raise_if_any()
         super().__init__(
-            "ecs-workloads:generated_secret:GeneratedSecret", name, None, with_tags(args.get("tags"), opts)
+            component_type("GeneratedSecret"),
+            name,
+            None,
+            with_former_type("GeneratedSecret", with_tags(args.get("tags"), opts)),
         )
         protect = GENERATED_SECRET_ARGS.value(args, "protect_data")
         description = args.get("description")

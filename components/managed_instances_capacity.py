@@ -20,7 +20,7 @@ from .auto_scaling_capacity import PROVIDER_NAME_SPEC
 from .capacity import CapacityProviderFacts
 from .iam import policy_document, service_assume_role_policy
 from .network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
-from .options import child
+from .options import child, component_type, with_former_type
 from .outputs import register_declared_outputs
 from .security_groups import egress_only_group
 from .tags import TAGS, with_tags
@@ -34,15 +34,10 @@ CPU_MANUFACTURERS = {"X86_64": ["intel", "amd"], "ARM64": ["amazon-web-services"
 GPU_NAMES = ("a100", "a10g", "h100", "k80", "l4", "l40s", "m60", "t4", "v100")
 
 
-class ManagedInstancesCapacityArgs(TypedDict, total=False):
-    """Arguments of `ManagedInstancesCapacityProvider`: what instances ECS may choose and how they are bought."""
+class ManagedInstancesOptionsArgs(TypedDict, total=False):
+    """What instances ECS Managed Instances may choose and how they are bought. Both
+    `ManagedInstancesCapacityArgs` and `ClusterManagedInstancesArgs` extend it."""
 
-    cluster_name: Required[pulumi.Input[str]]
-    """Cluster the provider belongs to (Managed Instances providers are created in their cluster)."""
-    provider_name: Required[str]
-    """Name of the ECS capacity provider."""
-    placement: Required[WorkloadPlacement]
-    """VPC and subnets of the instances; use subnets with NAT, as the instances get no public IP."""
     min_vcpus: Required[int]
     """Fewest vCPUs an instance type may have."""
     max_vcpus: int
@@ -61,8 +56,27 @@ class ManagedInstancesCapacityArgs(TypedDict, total=False):
     """How the instances are bought: ON_DEMAND or SPOT."""
     storage_gib: int
     """Size of each instance's volume for tasks, in GiB."""
+
+
+class ManagedInstancesCapacityArgs(ManagedInstancesOptionsArgs, total=False):
+    """Arguments of `ManagedInstancesCapacityProvider`: what instances ECS may choose and how they are bought."""
+
+    cluster_name: Required[pulumi.Input[str]]
+    """Cluster the provider belongs to (Managed Instances providers are created in their cluster)."""
+    provider_name: Required[str]
+    """Name of the ECS capacity provider."""
+    placement: Required[WorkloadPlacement]
+    """VPC and subnets of the instances; use subnets with NAT, as the instances get no public IP."""
     tags: dict[str, str]
     """Tags of the provider's resources."""
+
+
+class ClusterManagedInstancesArgs(ManagedInstancesOptionsArgs, total=False):
+    """A Managed Instances provider as `EcsCluster` creates it: the cluster, the provider's name and the
+    tags are the cluster's, and the placement defaults to the cluster's."""
+
+    placement: WorkloadPlacement
+    """VPC and subnets of the instances; use subnets with NAT, as the instances get no public IP."""
 
 
 def _ranges(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
@@ -117,10 +131,10 @@ class ManagedInstancesCapacityProvider(pulumi.ComponentResource):
         MANAGED_INSTANCES_CAPACITY_ARGS.check(args, problems)
         problems.raise_if_any()
         super().__init__(
-            "ecs-workloads:managed_instances_capacity:ManagedInstancesCapacityProvider",
+            component_type("ManagedInstancesCapacityProvider"),
             name,
             None,
-            with_tags(args.get("tags"), opts),
+            with_former_type("ManagedInstancesCapacityProvider", with_tags(args.get("tags"), opts)),
         )
         value = MANAGED_INSTANCES_CAPACITY_ARGS.value
         placement = args["placement"]

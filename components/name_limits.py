@@ -61,6 +61,12 @@ ECR_REPOSITORY = NameLimit(
 SQS_QUEUE = NameLimit(
     "aws:sqs/queue:Queue", "an SQS queue name", 80, "SQS API Reference, CreateQueue QueueName: up to 80 characters"
 )
+SNS_TOPIC = NameLimit(
+    "aws:sns/topic:Topic",
+    "an SNS topic name",
+    256,
+    "SNS API Reference, CreateTopic Name: up to 256 letters, digits, hyphens and underscores",
+)
 ALARM = NameLimit(
     "aws:cloudwatch/metricAlarm:MetricAlarm",
     "an alarm name",
@@ -131,6 +137,7 @@ NAME_LIMITS = {
         SECURITY_GROUP,
         ECR_REPOSITORY,
         SQS_QUEUE,
+        SNS_TOPIC,
         ALARM,
         SCHEDULE,
         SCHEDULE_GROUP,

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_awsx as awsx
 
 from .arguments import Arguments, Check, Flag, Identifier, Integer, Items, Nested, OneOf
+from .options import component_type, with_former_type
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
@@ -141,7 +142,7 @@ class Network(pulumi.ComponentResource):
         NETWORK_ARGS.check(args, problems)
         problems.raise_if_any()
         tags = NETWORK_ARGS.value(args, "tags")
-        super().__init__("ecs-workloads:network:Network", name, None, with_tags(tags, opts))
+        super().__init__(component_type("Network"), name, None, with_former_type("Network", with_tags(tags, opts)))
         existing = args.get("existing")
         if existing is not None:
             self.vpc_id = pulumi.Output.from_input(existing["vpc_id"])

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from .arguments import Arguments, Identifier, NestedList, Text
 from .json_document import resolved
-from .options import child
+from .options import child, component_type, with_former_type
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
@@ -127,7 +127,10 @@ class OperationsDashboard(pulumi.ComponentResource):
         OPERATIONS_DASHBOARD_ARGS.check(args, problems)
         problems.raise_if_any()
         super().__init__(
-            "ecs-workloads:operations_dashboard:OperationsDashboard", name, None, with_tags(args.get("tags"), opts)
+            component_type("OperationsDashboard"),
+            name,
+            None,
+            with_former_type("OperationsDashboard", with_tags(args.get("tags"), opts)),
         )
 
         region = aws.get_region_output().region

@@ -8,7 +8,7 @@ import pulumi_aws as aws
 
 from .arguments import Arguments, Flag, Integer
 from .iam import policy_document
-from .options import child, stateful
+from .options import child, component_type, stateful, with_former_type
 from .outputs import register_declared_outputs
 from .tags import TAGS, with_tags
 from .validation import ArgumentProblems
@@ -49,7 +49,12 @@ class PrivateBucket(pulumi.ComponentResource):
         problems = ArgumentProblems("PrivateBucket")
         PRIVATE_BUCKET_ARGS.check(args, problems)
         problems.raise_if_any()
-        super().__init__("ecs-workloads:private_bucket:PrivateBucket", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            component_type("PrivateBucket"),
+            name,
+            None,
+            with_former_type("PrivateBucket", with_tags(args.get("tags"), opts)),
+        )
         protect = PRIVATE_BUCKET_ARGS.value(args, "protect_data")
         expiry = args.get("expiry_days")
 

@@ -13,13 +13,12 @@ import ast
 import inspect
 import re
 import sys
-import textwrap
 from functools import cache
 from importlib import import_module
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .arguments import Arguments, FieldFacts, Nested, NestedList
+from .arguments import Arguments, FieldFacts, Nested, NestedList, class_bodies
 from .markdown_section import Section
 from .name_limits import ComponentNames
 from .outputs import declared_outputs, output_docs
@@ -127,7 +126,9 @@ def _arguments_table(arguments: Arguments, title: str) -> list[str]:
 
 
 def _row(arguments: Arguments, facts: FieldFacts) -> str:
-    kind = _written_type(arguments.typed_dict, facts.name)
+    own = inspect.get_annotations(arguments.typed_dict)
+    declaring = arguments.typed_dict if facts.name in own else arguments.origin
+    kind = _written_type(declaring, facts.name)
     default = "**required**" if facts.required else facts.spec.default_text()
     allowed = "" if isinstance(facts.spec, Nested | NestedList) else facts.spec.allowed()
     return f"| `{facts.name}` | {kind} | {_cell(default)} | {_cell(allowed)} | {_cell(facts.description)} |"
@@ -156,10 +157,9 @@ _REQUIRED = re.compile(r"^(Not)?Required\[(.*)\]$")
 
 @cache
 def _annotations_as_written(cls: type) -> dict[str, str]:
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = next(node for node in tree.body if isinstance(node, ast.ClassDef)).body
     return {
         node.target.id: ast.unparse(node.annotation)
+        for body in class_bodies(cls)
         for node in body
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
     }

@@ -1,9 +1,10 @@
 """What the four shapes share about the `FargateWorkload` they embed, handled in one place.
 
 `ScheduledEcsTask`, `QueueBackedBatchService`, `AlbWebService` and `BackendService` each derive from `WorkloadShape`:
-their `workload` argument is `FargateWorkloadArgs` without `vpc_id` (it comes from `placement`) and
-without `protect_data` (the shape's own `protect_data` decides), the environment names the shape sets
-itself are refused, and the task definition family defaults the same way. Every shape exposes the
+their `workload` argument is `EmbeddedWorkloadArgs`: `FargateWorkloadArgs` without `vpc_id` and
+`subnet_ids` (they come from `placement`) and without `protect_data` (the shape's own `protect_data`
+decides); the environment names the shape sets itself are refused, and the task definition family
+defaults the same way. Every shape exposes the
 same workload outputs and `grant()`.
 """
 
@@ -16,7 +17,14 @@ import pulumi_aws as aws
 
 from .arguments import Check, Nested
 from .capacity import COMPATIBILITY_BY_KIND, CapacityProviderFacts
-from .fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkload, FargateWorkloadArgs, host_port_needs_port
+from .fargate_workload import (
+    FARGATE_WORKLOAD_ARGS,
+    BackendWorkloadArgs,
+    EmbeddedWorkloadArgs,
+    FargateWorkload,
+    FargateWorkloadArgs,
+    host_port_needs_port,
+)
 from .fargate_workload.volumes import subnets_for_mount_targets
 from .options import child
 from .validation import ArgumentProblems
@@ -26,9 +34,11 @@ EMBEDDED_WORKLOAD_ARGS = FARGATE_WORKLOAD_ARGS.refusing(
         "vpc_id": "comes from placement.vpc_id; remove it",
         "subnet_ids": "comes from placement.subnet_ids; remove it",
         "protect_data": "set protect_data on the component itself; remove it here",
-    }
+    },
+    EmbeddedWorkloadArgs,
 )
-"""`FargateWorkloadArgs` as a shape takes them: the shape sets `vpc_id` and `protect_data` itself."""
+"""`FargateWorkloadArgs` as a shape takes them (`EmbeddedWorkloadArgs`, which leaves the three fields out): the
+shape sets `vpc_id`, `subnet_ids` and `protect_data` itself, and a caller who gives one is told so."""
 
 EMBEDDED_WORKLOAD = Nested(arguments=EMBEDDED_WORKLOAD_ARGS)
 """The spec of every shape's `workload` argument; `validate_embedded_workload` adds each shape's own limits."""
@@ -73,7 +83,7 @@ class WorkloadShape(pulumi.ComponentResource):
     def _embed_workload(
         self,
         name: str,
-        workload: FargateWorkloadArgs,
+        workload: BackendWorkloadArgs,
         *,
         vpc_id: pulumi.Input[str],
         subnet_ids: pulumi.Input[list[str]],

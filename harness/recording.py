@@ -26,6 +26,9 @@ class Registration:
     dependencies: tuple[str, ...]
     ignore_changes: tuple[str, ...]
     outputs: dict[str, Any] = field(default_factory=dict)
+    # The aliases as the SDK sent them: alias specs (`type`, `name`, `parentUrn`, `noParent`, ... as in
+    # pulumi's alias.proto), or `{"urn": ...}` for an alias given as a URN.
+    aliases: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -79,6 +82,20 @@ def is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
 
 
+def _alias(alias: Any) -> dict[str, Any]:
+    if alias.WhichOneof("alias") == "urn":
+        return {"urn": alias.urn}
+    spec = alias.spec
+    return {
+        "name": spec.name,
+        "type": spec.type,
+        "stack": spec.stack,
+        "project": spec.project,
+        "parentUrn": spec.parentUrn if spec.WhichOneof("parent") == "parentUrn" else "",
+        "noParent": spec.noParent if spec.WhichOneof("parent") == "noParent" else False,
+    }
+
+
 class RecordingMonitor(MockMonitor):
     """The SDK's mock monitor, plus a record of the request fields the plain mocks drop."""
 
@@ -115,6 +132,7 @@ class RecordingMonitor(MockMonitor):
                 dependencies=tuple(request.dependencies),
                 ignore_changes=tuple(request.ignoreChanges),
                 outputs=dict(outputs),
+                aliases=tuple(_alias(alias) for alias in request.aliases),
             )
         )
         return response

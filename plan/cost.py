@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ecs_workloads.ops import terminal
+from ecs_workloads.options import component_type
 from ecs_workloads.schedule_expression import cron_occurrences, next_occurrence
 from harness.program import list_stacks, reports_bad_config, run_program, stack_config
 from harness.recording import Recording, Registration
@@ -228,7 +229,7 @@ def estimate(recording: Recording, region: str) -> CostReport:
 def _file_systems(recording: Recording, prices: dict[str, float], report: CostReport) -> None:
     """Each created EFS file system's expected data (`expected_gib`, which the component declares) at the
     Standard storage price: an upper bound, as files unread for 30 days move to the cheaper IA class."""
-    for share in recording.of_type("ecs-workloads:efs_file_system:EfsFileSystem"):
+    for share in recording.of_type(component_type("EfsFileSystem")):
         expected = recording.registered_output_values.get(share.urn, {}).get("expected_gib", 0)
         report.add(share, "EFS Standard storage", expected, "GB-months", prices["efs_standard_gb_month"])
 

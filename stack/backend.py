@@ -8,10 +8,11 @@ scorer's tasks admit the cats tasks on its port and nobody else.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from pydantic import Field, model_validator
 
+from ecs_workloads.alb_web_service import AlbWebService
 from ecs_workloads.backend_service import (
     BACKEND_AUTOSCALING_ARGS,
     BACKEND_SERVICE_ARGS,
@@ -19,6 +20,7 @@ from ecs_workloads.backend_service import (
     BackendServiceArgs,
 )
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
+from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.scheduled_scaling import scheduled_scaling_bounds
 from ecs_workloads.target_tracking import desired_count_within_autoscaling
 
@@ -37,8 +39,8 @@ SCORER_PORT = 8080
 _SCALING = BACKEND_AUTOSCALING_ARGS
 
 
-class ScorerAutoscalingSettings(Section):
-    """Target-tracking autoscaling of the scorer's tasks on CPU and memory."""
+class BackendAutoscalingSettings(Section):
+    """Target-tracking autoscaling of a backend's tasks on CPU and memory."""
 
     min_tasks: int = _SCALING["min_tasks"].setting(1, description="Fewest tasks.")
     max_tasks: int = _SCALING["max_tasks"].setting(3, description="Most tasks.")
@@ -48,7 +50,7 @@ class ScorerAutoscalingSettings(Section):
     memory_target_percent: float | None = Field(None, description="Average memory % to hold; null (default) for none.")
 
     @model_validator(mode="after")
-    def _component_rules(self) -> ScorerAutoscalingSettings:
+    def _component_rules(self) -> BackendAutoscalingSettings:
         raise_component_problems(_SCALING, self.args())
         return self
 
@@ -60,21 +62,17 @@ class ScorerAutoscalingSettings(Section):
         return args
 
 
-class PictureScorerSettings(Section):
-    """`ecs-workloads:pictureScorer` — the internal picture scorer the cats API calls over Service Connect."""
+class BackendBaseSettings(Section):
+    """What every backend section shares (`ecs-workloads:pictureScorer`, each of `ecs-workloads:backends`):
+    task count, access logs, scaling and deployment through Service Connect."""
 
-    enabled: bool = Field(False, description="Run the scorer, its Service Connect namespace and the cats client.")
-    workload: WorkloadSettings = Field(
-        default_factory=WorkloadSettings,
-        description="Container; default: build apps/picture_scorer, 256 CPU / 512 MiB.",
-    )
     desired_count: int = SERVICE_DEPLOYMENT_ARGS["desired_count"].setting(
         description="Tasks to run (initial count when autoscaling)."
     )
     access_logs: str = BACKEND_SERVICE_ARGS["access_logs"].setting(
-        description="Format of the Service Connect access logs, in the scorer's log group."
+        description="Format of the Service Connect access logs, in the backend's log group."
     )
-    autoscaling: ScorerAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
+    autoscaling: BackendAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
     scheduled_scaling: list[ScheduledScalingSettings] = Field(
         [], description="Actions that set the min and max tasks at given times; default none."
     )
@@ -84,7 +82,7 @@ class PictureScorerSettings(Section):
     )
 
     @model_validator(mode="after")
-    def _component_rules(self) -> PictureScorerSettings:
+    def _component_rules(self) -> BackendBaseSettings:
         raise_rule_problems(
             BACKEND_SERVICE_ARGS,
             (desired_count_within_autoscaling, scheduled_scaling_bounds),
@@ -108,19 +106,43 @@ class PictureScorerSettings(Section):
             args["scheduled_scaling"] = [action.args() for action in self.scheduled_scaling]
         return args
 
+    def min_max_tasks(self) -> tuple[int, int]:
+        """The fewest and most tasks, for the `services` stack output."""
+        scaling = self.autoscaling
+        return (scaling.min_tasks, scaling.max_tasks) if scaling else (self.desired_count, self.desired_count)
 
-def scorer_outputs(service: BackendService, scorer: PictureScorerSettings) -> dict[str, Any]:
-    """The scorer's entry in the stack's `services` output, which the operator CLI reads."""
-    scaling = scorer.autoscaling
+
+class PictureScorerSettings(BackendBaseSettings):
+    """`ecs-workloads:pictureScorer` — the internal picture scorer the cats API calls over Service Connect."""
+
+    enabled: bool = Field(False, description="Run the scorer, its Service Connect namespace and the cats client.")
+    workload: WorkloadSettings = Field(
+        default_factory=WorkloadSettings,
+        description="Container; default: build apps/picture_scorer, 256 CPU / 512 MiB.",
+    )
+
+
+class ScaledSettings(Protocol):
+    """What a service's settings tell its outputs: whether it autoscales, and its task bounds."""
+
+    @property
+    def autoscaling(self) -> object | None: ...
+
+    def min_max_tasks(self) -> tuple[int, int]: ...
+
+
+def service_outputs(service: BackendService | AlbWebService, settings: ScaledSettings) -> dict[str, Any]:
+    """A backend's or web service's entry in the stack's `services` output, which the operator CLI reads."""
+    low, high = settings.min_max_tasks()
     return {
         "serviceName": service.service_name,
         "clusterName": service.cluster_name,
         "logGroupName": service.log_group_name,
         "executeCommand": service.workload.execute_command,
         "containerNames": service.workload.container_names,
-        "autoscaled": scaling is not None,
-        "minTasks": scaling.min_tasks if scaling else scorer.desired_count,
-        "maxTasks": scaling.max_tasks if scaling else scorer.desired_count,
+        "autoscaled": settings.autoscaling is not None,
+        "minTasks": low,
+        "maxTasks": high,
         "url": service.url,
     }
 
@@ -129,11 +151,19 @@ def build_backend(foundation: Foundation, scorer: PictureScorerSettings) -> Back
     """Creates the scorer as a `BackendService` in the cluster's namespace; None when it is disabled."""
     if not scorer.enabled:
         return None
-    assert foundation.service_connect_namespace_arn is not None, "the foundation makes a namespace for the scorer"
     workload = scorer.workload.workload_args(SCORER_APP, foundation.log_retention_days, foundation.execute_command)
     workload["port"] = SCORER_PORT
-    capacity = scorer.workload.capacity or foundation.default_capacity
-    chosen = scorer.service_args()
+    return BackendService(SCORER_NAME, backend_args(foundation, scorer, scorer.workload, workload))
+
+
+def backend_args(
+    foundation: Foundation, settings: BackendBaseSettings, container: WorkloadSettings, workload: FargateWorkloadArgs
+) -> BackendServiceArgs:
+    """The `BackendService` arguments of a backend section with its built `workload`, in the foundation's
+    cluster and namespace."""
+    assert foundation.service_connect_namespace_arn is not None, "the foundation makes a namespace for backends"
+    capacity = container.capacity or foundation.default_capacity
+    chosen = settings.service_args()
     args: dict[str, Any] = {
         **chosen,
         "cluster_name": foundation.cluster_name,
@@ -146,4 +176,4 @@ def build_backend(foundation: Foundation, scorer: PictureScorerSettings) -> Back
         "alarm_topic_arn": foundation.alarm_topic_arn,
         "protect_data": foundation.protect_data,
     }
-    return BackendService(SCORER_NAME, cast(BackendServiceArgs, args))
+    return cast(BackendServiceArgs, args)

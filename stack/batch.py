@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Self, cast
 
 import pulumi
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -36,20 +36,12 @@ PIPELINE_NAME_MAX_LENGTH = QUEUE_BACKED_BATCH_SERVICE_NAMES.max_length - len(_PI
 _ARGS = QUEUE_BACKED_BATCH_SERVICE_ARGS
 
 
-class BatchPipelineSettings(Section):
-    """One pipeline of `ecs-workloads:batch`."""
+class QueueServiceSettings(Section):
+    """What every queue-fed service of the stack sets (`batch` pipelines and `workers`): the worker
+    container, the backlog scaling and the queue's redrive and alarm."""
 
     workload: WorkloadSettings = Field(
         default_factory=WorkloadSettings, description="Worker container; default: build apps/batch_worker."
-    )
-    processor: str = _ARGS["processor"].setting(
-        description="PROCESSOR of the worker: jsonl, thumbnails or module:function."
-    )
-    prefixes: list[str] = _ARGS["prefixes"].setting(
-        description="Only keys under these prefixes (case-sensitive). Default: whole bucket."
-    )
-    suffixes: list[str] = _ARGS["suffixes"].setting(
-        description="Only keys with these suffixes, ignoring case. Default: any key."
     )
     min_tasks: int = _ARGS["min_tasks"].setting(description="Tasks kept while the queue is idle.")
     max_tasks: int = _ARGS["max_tasks"].setting(description="Upper bound of the task count.")
@@ -62,12 +54,6 @@ class BatchPipelineSettings(Section):
     )
     max_receive_count: int = _ARGS["max_receive_count"].setting(
         description="Receives before a message goes to the DLQ."
-    )
-    input_expiry_days: int | None = _ARGS["input_expiry_days"].setting(
-        None, description="Delete inputs after N days. Default: keep."
-    )
-    output_expiry_days: int | None = _ARGS["output_expiry_days"].setting(
-        None, description="Delete outputs after N days. Default: keep."
     )
     max_message_age_seconds: int = _ARGS["max_message_age_seconds"].setting(
         description="Alarm when the oldest queued message is older than this."
@@ -85,16 +71,13 @@ class BatchPipelineSettings(Section):
         return value
 
     @model_validator(mode="after")
-    def _component_rules(self) -> BatchPipelineSettings:
+    def _component_rules(self) -> Self:
         raise_rule_problems(_ARGS, _ARGS.rules, self.component_args())
         return self
 
     def component_args(self) -> dict[str, Any]:
         """The `QueueBackedBatchService` arguments these settings pass through."""
         args: dict[str, Any] = {
-            "processor": self.processor,
-            "prefixes": list(self.prefixes),
-            "suffixes": list(self.suffixes),
             "min_tasks": self.min_tasks,
             "max_tasks": self.max_tasks,
             "messages_per_task": self.messages_per_task,
@@ -103,12 +86,41 @@ class BatchPipelineSettings(Section):
             "max_receive_count": self.max_receive_count,
             "max_message_age_seconds": self.max_message_age_seconds,
         }
+        # Only when given, so services without a schedule keep the arguments they had.
+        if self.scheduled_scaling:
+            args["scheduled_scaling"] = [action.args() for action in self.scheduled_scaling]
+        return args
+
+
+class BatchPipelineSettings(QueueServiceSettings):
+    """One pipeline of `ecs-workloads:batch`."""
+
+    processor: str = _ARGS["processor"].setting(
+        description="PROCESSOR of the worker: jsonl, thumbnails or module:function."
+    )
+    prefixes: list[str] = _ARGS["prefixes"].setting(
+        description="Only keys under these prefixes (case-sensitive). Default: whole bucket."
+    )
+    suffixes: list[str] = _ARGS["suffixes"].setting(
+        description="Only keys with these suffixes, ignoring case. Default: any key."
+    )
+    input_expiry_days: int | None = _ARGS["input_expiry_days"].setting(
+        None, description="Delete inputs after N days. Default: keep."
+    )
+    output_expiry_days: int | None = _ARGS["output_expiry_days"].setting(
+        None, description="Delete outputs after N days. Default: keep."
+    )
+
+    def component_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {
+            "processor": self.processor,
+            "prefixes": list(self.prefixes),
+            "suffixes": list(self.suffixes),
+            **super().component_args(),
+        }
         for key in ("input_expiry_days", "output_expiry_days"):
             if getattr(self, key) is not None:
                 args[key] = getattr(self, key)
-        # Only when given, so pipelines without a schedule keep the arguments they had.
-        if self.scheduled_scaling:
-            args["scheduled_scaling"] = [action.args() for action in self.scheduled_scaling]
         return args
 
 
@@ -141,7 +153,17 @@ def default_pipelines() -> dict[str, BatchPipelineSettings]:
 
 def build_batch(foundation: Foundation, pipelines: Mapping[str, BatchPipelineSettings]) -> dict[str, Any]:
     """Creates every pipeline; returns the `batch` stack output (pipeline name → where to put and find data)."""
-    services = {name: _pipeline(foundation, name, settings) for name, settings in pipelines.items()}
+    services = {
+        name: queue_service(foundation, _PIPELINE_RESOURCE_NAME.format(name=name), settings, WORKER_APP)
+        for name, settings in pipelines.items()
+    }
+    return queue_service_outputs(services, pipelines)
+
+
+def queue_service_outputs(
+    services: Mapping[str, QueueBackedBatchService], settings: Mapping[str, QueueServiceSettings]
+) -> dict[str, Any]:
+    """The `services` and `queues` stack outputs of queue-fed services (the operator CLI reads them)."""
     return {
         "services": {
             name: {
@@ -152,8 +174,8 @@ def build_batch(foundation: Foundation, pipelines: Mapping[str, BatchPipelineSet
                 "executeCommand": service.workload.execute_command,
                 "containerNames": service.workload.container_names,
                 "autoscaled": True,
-                "minTasks": pipelines[name].min_tasks,
-                "maxTasks": pipelines[name].max_tasks,
+                "minTasks": settings[name].min_tasks,
+                "maxTasks": settings[name].max_tasks,
             }
             for name, service in services.items()
         },
@@ -177,21 +199,31 @@ def _queue_name(arn: pulumi.Output[str]) -> pulumi.Output[str]:
     return arn.apply(lambda value: value.rsplit(":", 1)[-1])
 
 
-def _pipeline(foundation: Foundation, name: str, settings: BatchPipelineSettings) -> QueueBackedBatchService:
+def queue_service(
+    foundation: Foundation,
+    resource_name: str,
+    settings: QueueServiceSettings,
+    default_app: str,
+    extra: Mapping[str, Any] | None = None,
+    environment: Mapping[str, pulumi.Input[str]] | None = None,
+) -> QueueBackedBatchService:
+    """The `QueueBackedBatchService` of one queue-fed service; `extra` adds arguments its settings do not
+    hold (a worker's trigger and subscriptions), `environment` variables the stack sets (topic ARNs)."""
     capacity = settings.workload.capacity or foundation.default_capacity
+    workload = settings.workload.workload_args(default_app, foundation.log_retention_days, foundation.execute_command)
+    if environment:
+        workload["environment"] = {**workload["environment"], **environment}
     args: QueueBackedBatchServiceArgs = {
-        # The pipeline's own part comes from the validated config (declared fields; the component checks
+        # The service's own part comes from the validated config (declared fields; the component checks
         # them again): the one place config enters the typed arguments.
-        **cast(QueueBackedBatchServiceArgs, settings.component_args()),
+        **cast(QueueBackedBatchServiceArgs, {**settings.component_args(), **(extra or {})}),
         "cluster_name": foundation.cluster_name,
         "cluster_arn": foundation.cluster_arn,
         "placement": foundation.placement,
         "capacity_providers": foundation.capacity_providers,
-        "workload": settings.workload.workload_args(
-            WORKER_APP, foundation.log_retention_days, foundation.execute_command
-        ),
+        "workload": workload,
         "deployment": {"capacity": capacity.weights()},
         "protect_data": foundation.protect_data,
         "alarm_topic_arn": foundation.alarm_topic_arn,
     }
-    return QueueBackedBatchService(_PIPELINE_RESOURCE_NAME.format(name=name), args)
+    return QueueBackedBatchService(resource_name, args)

@@ -8,13 +8,12 @@ create/modify/suspend API: change the list and run `pulumi up`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 import pulumi
-from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from ecs_workloads.capacity import CapacityProviderFacts
 from ecs_workloads.fargate_workload import FargateWorkloadArgs
@@ -36,9 +35,9 @@ from ecs_workloads.scheduled_ecs_task import (
 from ecs_workloads.scheduled_ecs_task.args import RUN_TASK, retries_problem, task_count_problem
 
 from .foundation import Foundation
-from .section import Section
+from .section import Section, unique_names
 from .web import API_TOKEN_VARIABLE
-from .workload_settings import CapacitySettings, WorkloadSettings
+from .workload_settings import CapacitySettings, WorkloadSettings, require_image_or_app
 
 ASSESSOR_JOB = "image-assessor"
 ASSESSOR_APP = "image_assessor"
@@ -169,9 +168,7 @@ class JobSettings(ScheduleSettings):
     @field_validator("workload")
     @classmethod
     def _image_or_app(cls, value: WorkloadSettings) -> WorkloadSettings:
-        if not value.image and not value.app:
-            raise ValueError("set image (an image URI) or app (a directory under apps/ with a Dockerfile)")
-        return value
+        return require_image_or_app(value)
 
     @field_validator("command")
     @classmethod
@@ -181,22 +178,7 @@ class JobSettings(ScheduleSettings):
         return value
 
 
-def _unique_names(jobs: list[JobSettings]) -> list[JobSettings]:
-    first: dict[str, int] = {}
-    errors = []
-    for index, job in enumerate(jobs):
-        if job.name in first:
-            message = PydanticCustomError(
-                "value_error", "duplicate job name; also used by jobs.{first}", {"first": first[job.name]}
-            )
-            errors.append(InitErrorDetails(type=message, loc=(index, "name"), input=job.name))
-        first.setdefault(job.name, index)
-    if errors:
-        raise ValidationError.from_exception_data("jobs", errors)
-    return jobs
-
-
-JobList = Annotated[list[JobSettings], AfterValidator(_unique_names)]
+JobList = Annotated[list[JobSettings], AfterValidator(unique_names("jobs", "job"))]
 """`ecs-workloads:jobs`: job names must be unique."""
 
 
@@ -210,21 +192,27 @@ class ScheduledJobs:
 
 def build_jobs(
     foundation: Foundation,
-    assessor: ImageAssessorSettings,
+    assessor: AssessorTarget | None,
     jobs: Sequence[JobSettings],
-    alb_url: pulumi.Input[str],
-    api_token_secret_arn: pulumi.Input[str],
+    environment: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
 ) -> ScheduledJobs:
-    """Creates the ImageAssessor and every configured job."""
-    tasks = {ASSESSOR_JOB: _image_assessor(foundation, assessor, alb_url, api_token_secret_arn)}
+    """Creates the ImageAssessor (with the reference system) and every configured job; `environment` adds the
+    stack's variables by job name (the ARNs of the topics a job publishes to)."""
+    tasks: dict[str, ScheduledEcsTask] = {}
     # Where each job's settings live, so operators are told which config key to change.
-    config_paths = {ASSESSOR_JOB: "imageAssessor"}
-    capacities = {ASSESSOR_JOB: _capacity(foundation, assessor.workload)}
+    config_paths: dict[str, str] = {}
+    capacities: dict[str, CapacitySettings] = {}
+    if assessor is not None:
+        tasks[ASSESSOR_JOB] = _image_assessor(foundation, assessor)
+        config_paths[ASSESSOR_JOB] = "imageAssessor"
+        capacities[ASSESSOR_JOB] = _capacity(foundation, assessor.settings.workload)
     for index, job in enumerate(jobs):
         config_paths[job.name] = f"jobs[{index}]"
         capacities[job.name] = _capacity(foundation, job.workload)
         # JobSettings guarantees an image or an app, so no default app is needed.
         workload = _workload(foundation, job.workload, default_app="")
+        if environment and job.name in environment:
+            workload["environment"] = {**workload["environment"], **environment[job.name]}
         if job.command:
             workload["command"] = list(job.command)
         args = _task_args(foundation, job, job.workload, workload)
@@ -249,16 +237,24 @@ def job_resource_name(name: str) -> str:
     return _JOB_RESOURCE_NAME.format(name=name)
 
 
-def _image_assessor(
-    foundation: Foundation, settings: ImageAssessorSettings, alb_url, api_token_secret_arn
-) -> ScheduledEcsTask:
+@dataclass(frozen=True)
+class AssessorTarget:
+    """The ImageAssessor's settings and the cats API it calls: the load balancer's URL and the token secret."""
+
+    settings: ImageAssessorSettings
+    alb_url: pulumi.Input[str]
+    api_token_secret_arn: pulumi.Input[str]
+
+
+def _image_assessor(foundation: Foundation, assessor: AssessorTarget) -> ScheduledEcsTask:
+    settings = assessor.settings
     workload = _workload(foundation, settings.workload, ASSESSOR_APP)
     workload["environment"] = {
         **workload["environment"],
-        "ALB_URL": alb_url,
+        "ALB_URL": assessor.alb_url,
         "DELETE_COUNT": str(settings.delete_count),
     }
-    workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: api_token_secret_arn}
+    workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: assessor.api_token_secret_arn}
     return ScheduledEcsTask(ASSESSOR_JOB, _task_args(foundation, settings, settings.workload, workload))
 
 

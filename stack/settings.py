@@ -10,24 +10,45 @@ import re
 from typing import Any, cast
 
 from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ecs_workloads.alarm_topic import ALARM_TOPIC_ARGS
-from ecs_workloads.alb_web_service.args import TEST_RULE_OFFSET
+from ecs_workloads.alb_web_service.args import (
+    ALB_WEB_SERVICE_NAMES,
+    ALB_WEB_SERVICE_SHIFTING_NAMES,
+    TEST_RULE_OFFSET,
+)
+from ecs_workloads.backend_service import BACKEND_SERVICE_NAMES
 from ecs_workloads.capacity import COMPATIBILITY_BY_KIND
 from ecs_workloads.cluster import ECS_CLUSTER_ARGS
 from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, where_it_runs
+from ecs_workloads.job_fields import job_name_problem
 from ecs_workloads.network import NETWORK_ARGS, ExistingVpcArgs, NetworkArgs
+from ecs_workloads.service_connect import url_variable
 from ecs_workloads.validation import ArgumentProblems
 
-from .backend import PictureScorerSettings
+from .backend import SCORER_NAME, PictureScorerSettings
 from .batch import BatchPipelines, default_pipelines
 from .capacity_providers import CapacityProviderSettings
 from .component_rules import config_wording, raise_component_problems
-from .job_api import JobApiSettings
+from .job_api import JOB_API_NAME, JobApiSettings
 from .jobs import ASSESSOR_JOB, ImageAssessorSettings, JobList
 from .section import Section
-from .web import CatsSettings
+from .services import (
+    BACKEND_NAME_MAX_LENGTH,
+    BACKEND_RESOURCE_NAME,
+    WEB_SERVICE_NAME_MAX_LENGTH,
+    WEB_SERVICE_RESOURCE_NAME,
+    WEB_SERVICE_SHIFTING_NAME_MAX_LENGTH,
+    Backends,
+    LoadBalancerSettings,
+    WebServices,
+    called_backends,
+)
+from .topics import TOPIC_ARNS_VARIABLE, TopicList
+from .web import CATS_APP, CatsSettings
+from .workers import Workers
 from .workload_settings import CapacitySettings, WorkloadSettings
 
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
@@ -179,21 +200,90 @@ class StackSettings(Section):
     )
     jobs: JobList = Field(default_factory=list, description="Further scheduled jobs.")
     batch: BatchPipelines = Field(
-        default_factory=default_pipelines, description="Batch pipelines by name; default: jsonl and images."
+        default_factory=default_pipelines,
+        description="Batch pipelines by name; default: jsonl and images (none when referenceSystem is false).",
     )
     job_api: JobApiSettings = Field(
         default_factory=JobApiSettings, description="The job API: scheduled jobs created at run time over REST."
     )
+    reference_system: bool = Field(
+        True,
+        description="Build the catsndogs reference system (cats, pictureScorer, imageAssessor, jobApi and the "
+        "default batch pipelines); false builds only the network, cluster, alarms, dashboard and the generic keys.",
+    )
+    load_balancer: LoadBalancerSettings = Field(
+        default_factory=LoadBalancerSettings,
+        description="The stack's load balancer of webServices, when referenceSystem is false.",
+    )
+    web_services: WebServices = Field(
+        default_factory=dict, description="Web services behind the stack's load balancer, by name."
+    )
+    backends: Backends = Field(default_factory=dict, description="Internal services reached over Service Connect.")
+    workers: Workers = Field(
+        default_factory=dict, description="Queue workers by name (trigger queue), fed by producers or SNS topics."
+    )
+    topics: TopicList = Field(
+        default_factory=list, description="SNS topics the stack's services publish to, each with its publishers."
+    )
+
+    @model_validator(mode="after")
+    def _workers_and_topics_fit(self) -> StackSettings:
+        """Publishers are the stack's services, which leave SNS_TOPIC_ARNS to the stack; subscriptions by name
+        name a topic. Each problem is reported at its key (names of their own: `_name_errors`)."""
+        errors: list[_Error] = []
+        publishers = self.publisher_workloads()
+        choices = ", ".join(publishers) or "none"
+        for index, topic in enumerate(self.topics):
+            errors += [
+                (("topics", index, "publishers", position), publisher, f"one of the stack's services: {choices}")
+                for position, publisher in enumerate(topic.publishers)
+                if publisher not in publishers
+            ]
+        publishing = sorted({name for topic in self.topics for name in topic.publishers if name in publishers})
+        for publisher in publishing:
+            where, workload = publishers[publisher]
+            for field in ("environment", "secrets"):
+                if TOPIC_ARNS_VARIABLE in getattr(workload, field):
+                    errors.append(
+                        (
+                            (*where, "workload", field, TOPIC_ARNS_VARIABLE),
+                            getattr(workload, field)[TOPIC_ARNS_VARIABLE],
+                            "set by the stack: the ARNs of the topics the service publishes to; remove it",
+                        )
+                    )
+        topics = [topic.name for topic in self.topics]
+        for name, worker in self.workers.items():
+            for index, entry in enumerate(worker.subscriptions):
+                if entry.topic is not None and entry.topic not in topics:
+                    errors.append(
+                        (
+                            ("workers", name, "subscriptions", index, "topic"),
+                            entry.topic,
+                            f"one of the stack's topics: {', '.join(topics) or 'none'} (or topicArn for another)",
+                        )
+                    )
+        _raise_at_keys(errors)
+        return self
+
+    def publisher_workloads(self) -> dict[str, tuple[tuple[str | int, ...], WorkloadSettings]]:
+        """The services that may publish to topics: name → (config location, workload)."""
+        found: dict[str, tuple[tuple[str | int, ...], WorkloadSettings]] = {
+            name: (("webServices", name), service.workload) for name, service in self.web_services.items()
+        }
+        found.update({name: (("backends", name), backend.workload) for name, backend in self.backends.items()})
+        found.update({name: (("workers", name), worker.workload) for name, worker in self.workers.items()})
+        found.update({job.name: (("jobs", index), job.workload) for index, job in enumerate(self.jobs)})
+        return found
 
     @model_validator(mode="after")
     def _job_api_fits_the_stack(self) -> StackSettings:
         """The API runs only the stack's own jobs, and its path rule has a priority of its own on the cats
         listener. Each problem is reported at its key."""
         api = self.job_api
-        if not api.enabled:
+        if not api.enabled or not self.reference_system:
             return self
         jobs = ", ".join([ASSESSOR_JOB, *(job.name for job in self.jobs)])
-        errors: list[tuple[tuple[str | int, ...], Any, str]] = [
+        errors: list[_Error] = [
             (("jobApi", "allowedJobs", index), name, f"one of the stack's jobs: {jobs}")
             for index, name in enumerate(api.allowed_jobs)
             if name not in jobs.split(", ")
@@ -218,18 +308,7 @@ class StackSettings(Section):
                     f"a priority of its own on the cats listener, not that of {taken[api.rule_priority]}",
                 )
             )
-        if errors:
-            raise ValidationError.from_exception_data(
-                "StackSettings",
-                [
-                    InitErrorDetails(
-                        type=PydanticCustomError("value_error", "{allowed}", {"allowed": allowed}),
-                        loc=loc,
-                        input=value,
-                    )
-                    for loc, value, allowed in errors
-                ],
-            )
+        _raise_at_keys(errors)
         return self
         jobs = [ASSESSOR_JOB, *(job.name for job in self.jobs)]
         lines = [
@@ -251,6 +330,121 @@ class StackSettings(Section):
         if lines:
             raise ValueError("; ".join(lines))
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_reference_pipelines(cls, data: Any) -> Any:
+        # Without the reference system its default batch pipelines go too; a `batch` the stack file sets stays.
+        if isinstance(data, dict) and data.get("referenceSystem") is False and "batch" not in data:
+            return {**data, "batch": {}}
+        return data
+
+    @model_validator(mode="after")
+    def _generic_services_fit(self) -> StackSettings:
+        """Reference keys only with the reference system and `loadBalancer` only without; names of the generic
+        services unique and within their components' bounds; listener priorities unique; `calls` names
+        backends. Each problem is reported at its key."""
+        errors: list[_Error] = []
+        if not self.reference_system:
+            errors += [
+                (
+                    (to_camel(field),),
+                    getattr(self, field).model_dump(by_alias=True, exclude_unset=True),
+                    "only with referenceSystem true (a part of the reference system); remove it, or set "
+                    "referenceSystem: true",
+                )
+                for field in _REFERENCE_FIELDS
+                if field in self.model_fields_set
+            ]
+        elif "load_balancer" in self.model_fields_set:
+            errors.append(
+                (
+                    ("loadBalancer",),
+                    self.load_balancer.model_dump(by_alias=True, exclude_unset=True),
+                    "only with referenceSystem false: with the reference system, webServices join the cats "
+                    "listener, whose load balancer cats.allowedCidrs and cats.certificateArn configure",
+                )
+            )
+        errors += self._name_errors() + self._priority_errors() + self._calls_errors()
+        _raise_at_keys(errors)
+        return self
+
+    def _name_errors(self) -> list[_Error]:
+        owners: dict[str, str] = {}
+        if self.reference_system:
+            owners = {CATS_APP: "cats", SCORER_NAME: "pictureScorer", JOB_API_NAME: "jobApi"}
+        owners.update({job.name: f"jobs[{index}].name" for index, job in enumerate(self.jobs)})
+        owners.update({name: f"batch.{name}" for name in self.batch})
+        errors: list[_Error] = []
+        generic = [("webServices", name) for name in self.web_services] + [("backends", name) for name in self.backends]
+        for key, name in generic:
+            if key == "webServices":
+                shifting = self.web_services[name].shifts_traffic()
+                names = ALB_WEB_SERVICE_SHIFTING_NAMES if shifting else ALB_WEB_SERVICE_NAMES
+                bound = WEB_SERVICE_SHIFTING_NAME_MAX_LENGTH if shifting else WEB_SERVICE_NAME_MAX_LENGTH
+                pattern = WEB_SERVICE_RESOURCE_NAME
+            else:
+                names, bound, pattern = BACKEND_SERVICE_NAMES, BACKEND_NAME_MAX_LENGTH, BACKEND_RESOURCE_NAME
+            if problem := job_name_problem(name, bound):
+                errors.append(((key, name), name, f"must be {problem} ({names.reason(pattern.format(name='<name>'))})"))
+            elif name in owners:
+                errors.append(((key, name), name, f"{_OWN_NAME}; {owners[name]} has it"))
+            else:
+                owners[name] = f"{key}.{name}"
+        # Worker names are bounded by their own key type (stack/workers.py).
+        errors += [
+            (("workers", name), name, f"{_OWN_NAME}; {owners[name]} has it") for name in self.workers if name in owners
+        ]
+        return errors
+
+    def _priority_errors(self) -> list[_Error]:
+        taken: dict[int, str] = {}
+        if self.reference_system:
+            taken = {priority: f"cats.{what}" for priority, what in self.cats.rule_priorities().items()}
+            if self.job_api.enabled:
+                taken.setdefault(self.job_api.rule_priority, "jobApi.rulePriority")
+        errors: list[_Error] = []
+        for name, service in self.web_services.items():
+            for priority, what in service.rule_priorities().items():
+                if priority in taken:
+                    errors.append(
+                        (
+                            ("webServices", name, "rulePriority"),
+                            service.rule_priority,
+                            f"a priority of its own on the listener ({what} takes {priority}), not that of "
+                            f"{taken[priority]}",
+                        )
+                    )
+                else:
+                    taken[priority] = f"webServices.{name}.{what}"
+        return errors
+
+    def _calls_errors(self) -> list[_Error]:
+        errors: list[_Error] = []
+        callers = [("webServices", name, s.calls, s.workload) for name, s in self.web_services.items()]
+        callers += [("backends", name, s.calls, s.workload) for name, s in self.backends.items()]
+        for key, name, calls, workload in callers:
+            choices = [backend for backend in self.backends if backend != name]
+            for index, called in enumerate(calls or []):
+                if called not in choices:
+                    errors.append(
+                        (
+                            (key, name, "calls", index),
+                            called,
+                            f"one of the stack's backends: {', '.join(choices) or 'none'}",
+                        )
+                    )
+            urls = {url_variable(b): b for b in called_backends(name, calls, self.backends) if b in choices}
+            for field in ("environment", "secrets"):
+                for variable in sorted(set(urls) & set(getattr(workload, field))):
+                    errors.append(
+                        (
+                            (key, name, "workload", field, variable),
+                            getattr(workload, field)[variable],
+                            f"set by the stack: the URL of the backend {urls[variable]}; remove it",
+                        )
+                    )
+        return errors
 
     @model_validator(mode="after")
     def _workloads_fit_their_capacity(self) -> StackSettings:
@@ -281,13 +475,45 @@ class StackSettings(Section):
         return self
 
     def _workloads(self) -> list[tuple[str, WorkloadSettings]]:
-        found = [
-            ("cats.workload", self.cats.workload),
-            ("pictureScorer.workload", self.picture_scorer.workload),
-            ("imageAssessor.workload", self.image_assessor.workload),
-        ]
+        found: list[tuple[str, WorkloadSettings]] = []
+        if self.reference_system:
+            found += [
+                ("cats.workload", self.cats.workload),
+                ("pictureScorer.workload", self.picture_scorer.workload),
+                ("imageAssessor.workload", self.image_assessor.workload),
+            ]
+        found += [(f"webServices.{name}.workload", service.workload) for name, service in self.web_services.items()]
+        found += [(f"backends.{name}.workload", backend.workload) for name, backend in self.backends.items()]
         found += [(f"jobs[{index}].workload", job.workload) for index, job in enumerate(self.jobs)]
         found += [(f"batch.{name}.workload", pipeline.workload) for name, pipeline in self.batch.items()]
-        if self.job_api.enabled:
+        found += [(f"workers.{name}.workload", worker.workload) for name, worker in self.workers.items()]
+        if self.job_api.enabled and self.reference_system:
             found.append(("jobApi.workload", self.job_api.workload))
         return found
+
+
+_OWN_NAME = "a name of its own across webServices, backends, workers, jobs, batch and the reference system"
+"""The stack's services share the `services` stack output (and the operator CLI's NAME), so each has a name
+of its own."""
+
+_REFERENCE_FIELDS = ("cats", "picture_scorer", "image_assessor", "job_api")
+"""The settings of the reference system's parts, refused when `referenceSystem` is false."""
+
+_Error = tuple[tuple[str | int, ...], Any, str]
+"""A problem at a config location: its key path, the value given there and what is allowed."""
+
+
+def _raise_at_keys(errors: list[_Error]) -> None:
+    """One validation error listing every problem, each at its key (the config loader words them)."""
+    if errors:
+        raise ValidationError.from_exception_data(
+            "StackSettings",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("value_error", "{allowed}", {"allowed": allowed}),
+                    loc=loc,
+                    input=value,
+                )
+                for loc, value, allowed in errors
+            ],
+        )

@@ -24,9 +24,11 @@ from ecs_workloads.alb_web_service import (
     SharedListenerArgs,
     certificate_source,
     desired_count_within_autoscaling,
+    rule_condition_values,
     rule_routing,
     scheduled_scaling_bounds,
 )
+from ecs_workloads.alb_web_service.args import TEST_RULE_OFFSET
 from ecs_workloads.fargate_service import SERVICE_DEPLOYMENT_ARGS
 from ecs_workloads.fargate_workload import FargateWorkloadArgs
 from ecs_workloads.generated_secret import GeneratedSecret
@@ -54,8 +56,8 @@ _WEB = ALB_WEB_SERVICE_ARGS
 _SCALING = WEB_AUTOSCALING_ARGS
 
 
-class CatsAutoscalingSettings(Section):
-    """Target-tracking autoscaling of the cats tasks."""
+class WebAutoscalingSettings(Section):
+    """Target-tracking autoscaling of a web service's tasks."""
 
     min_tasks: int = _SCALING["min_tasks"].setting(2, description="Fewest tasks.")
     max_tasks: int = _SCALING["max_tasks"].setting(4, description="Most tasks.")
@@ -67,7 +69,7 @@ class CatsAutoscalingSettings(Section):
     )
 
     @model_validator(mode="after")
-    def _component_rules(self) -> CatsAutoscalingSettings:
+    def _component_rules(self) -> WebAutoscalingSettings:
         raise_component_problems(_SCALING, self.args())
         return self
 
@@ -80,27 +82,115 @@ class CatsAutoscalingSettings(Section):
         return args
 
 
-class CatsDeploymentSettings(DeploymentSettings):
-    """How a new cats revision replaces the running one; the canary and linear keys apply to their strategy."""
+class WebDeploymentSettings(DeploymentSettings):
+    """How a new web service revision replaces the running one; the canary and linear keys apply to their strategy."""
 
     test_traffic_header: str | None = _WEB["test_traffic_header"].setting(
         None, description="Requests with this header reach the new revision first (not with rolling)."
     )
 
 
-class CatsSettings(Section):
+# Component fields whose config key is not simply their camelCase.
+_CONFIG_KEYS = {
+    "deployment.desired_count": "desiredCount",
+    "priority": "rulePriority",
+    "path_patterns": "pathPattern",
+    "test_traffic_header": "deployment.testTrafficHeader",
+}
+
+
+class WebServiceBaseSettings(Section):
+    """What every web service section shares (`ecs-workloads:cats`, each of `ecs-workloads:webServices`): its
+    tasks, its listener rule, scaling and deployment. The load balancer is the section's (cats) or the stack's."""
+
+    desired_count: int = SERVICE_DEPLOYMENT_ARGS["desired_count"].setting(
+        description="Tasks to run (initial count when autoscaling)."
+    )
+    path_pattern: str = PATH_PATTERN.setting(
+        "/*", description="Requests whose path matches go to the service; others get 404."
+    )
+    rule_priority: int = _WEB["priority"].setting(
+        description="Priority of the service's rule on the listener, unique across the stack's web services."
+    )
+    host_header: str | None = _WEB["host_header"].setting(
+        None, description="Only requests for this host name (Host header) go to the service. Default any host."
+    )
+    source_cidrs: list[str] | None = _WEB["source_cidrs"].setting(
+        None, description="Only requests from these client CIDR blocks go to the service (others get 404)."
+    )
+    autoscaling: WebAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
+    scheduled_scaling: list[ScheduledScalingSettings] = Field(
+        [], description="Actions that set the min and max tasks at given times; default none."
+    )
+    deployment: WebDeploymentSettings = Field(
+        default_factory=WebDeploymentSettings, description="Deployment strategy; default: rolling, alarm rollback."
+    )
+    health_check_path: str = _WEB["health_check_path"].setting(
+        description="Path the load balancer probes on each task."
+    )
+
+    @model_validator(mode="after")
+    def _component_rules(self) -> WebServiceBaseSettings:
+        raise_rule_problems(
+            _WEB,
+            (
+                certificate_source,
+                desired_count_within_autoscaling,
+                scheduled_scaling_bounds,
+                rule_routing,
+                rule_condition_values,
+            ),
+            self.service_args(),
+            keys=_CONFIG_KEYS,
+        )
+        return self
+
+    def service_args(self) -> dict[str, Any]:
+        """The `AlbWebService` arguments these settings decide; the foundation adds cluster, network and
+        alarm topic, the stack the container and the load balancer."""
+        args: dict[str, Any] = {
+            "deployment": {"desired_count": self.desired_count},
+            "path_patterns": [self.path_pattern],
+            "priority": self.rule_priority,
+        }
+        # Only when given, so services without them keep the arguments they had.
+        if self.host_header is not None:
+            args["host_header"] = self.host_header
+        if self.source_cidrs is not None:
+            args["source_cidrs"] = list(self.source_cidrs)
+        args["health_check_path"] = self.health_check_path
+        if self.autoscaling:
+            args["autoscaling"] = self.autoscaling.args()
+        if self.scheduled_scaling:
+            args["scheduled_scaling"] = [action.args() for action in self.scheduled_scaling]
+        args["deployment_strategy"] = self.deployment.args()
+        if self.deployment.test_traffic_header is not None:
+            args["test_traffic_header"] = self.deployment.test_traffic_header
+        return args
+
+    def rule_priorities(self) -> dict[int, str]:
+        """The listener priorities the service's rules take, each with the config key that sets it."""
+        taken = {self.rule_priority: "rulePriority"}
+        if self.deployment.test_traffic_header is not None:
+            # The test listener rule sits just before the production rule.
+            taken[self.rule_priority - TEST_RULE_OFFSET] = f"rulePriority - {TEST_RULE_OFFSET} (its test rule)"
+        return taken
+
+    def min_max_tasks(self) -> tuple[int, int]:
+        """The fewest and most tasks, for the `services` stack output."""
+        scaling = self.autoscaling
+        return (scaling.min_tasks, scaling.max_tasks) if scaling else (self.desired_count, self.desired_count)
+
+
+class CatsSettings(WebServiceBaseSettings):
     """`ecs-workloads:cats` — the cats picture API behind the load balancer."""
 
     workload: WorkloadSettings = Field(
         default_factory=WorkloadSettings, description="Container; default: build apps/cats, 256 CPU / 512 MiB."
     )
-    desired_count: int = SERVICE_DEPLOYMENT_ARGS["desired_count"].setting(
-        description="Tasks to run (initial count when autoscaling)."
-    )
     path_pattern: str = PATH_PATTERN.setting(
         "/cats*", description="Requests whose path matches go to the service; others get 404."
     )
-    rule_priority: int = _WEB["priority"].setting(description="Priority of the path rule on the listener.")
     allowed_cidrs: list[str] = _WEB["allowed_cidrs"].setting(
         description="CIDR blocks that may reach the load balancer."
     )
@@ -111,13 +201,6 @@ class CatsSettings(Section):
         None, description="Domain to serve on HTTPS with a DNS-validated certificate and an alias record."
     )
     hosted_zone_id: str | None = _WEB["hosted_zone_id"].setting(None, description="Route 53 hosted zone of domainName.")
-    autoscaling: CatsAutoscalingSettings | None = Field(None, description="Autoscaling; default: fixed count.")
-    scheduled_scaling: list[ScheduledScalingSettings] = Field(
-        [], description="Actions that set the min and max tasks at given times; default none."
-    )
-    deployment: CatsDeploymentSettings = Field(
-        default_factory=CatsDeploymentSettings, description="Deployment strategy; default: rolling, alarm rollback."
-    )
     health_check_path: str = _WEB["health_check_path"].setting(
         "/health", description="Path the load balancer probes on each task."
     )
@@ -150,42 +233,39 @@ class CatsSettings(Section):
                 raise ValueError("; ".join(problems))
         return value
 
-    @model_validator(mode="after")
-    def _component_rules(self) -> CatsSettings:
-        raise_rule_problems(
-            _WEB,
-            (certificate_source, desired_count_within_autoscaling, scheduled_scaling_bounds, rule_routing),
-            self.service_args(),
-            keys={
-                "deployment.desired_count": "desiredCount",
-                "priority": "rulePriority",
-                "test_traffic_header": "deployment.testTrafficHeader",
-            },
-        )
-        return self
-
     def service_args(self) -> dict[str, Any]:
-        """The `AlbWebService` arguments these settings decide; the foundation adds cluster, network and
-        alarm topic, the stack the container."""
-        args: dict[str, Any] = {
-            "deployment": {"desired_count": self.desired_count},
-            "path_patterns": [self.path_pattern],
-            "priority": self.rule_priority,
-            "allowed_cidrs": list(self.allowed_cidrs),
-            "health_check_path": self.health_check_path,
-        }
+        """The shared part, with the load balancer cats owns: who may reach it and its certificate."""
+        args = super().service_args()
+        args["allowed_cidrs"] = list(self.allowed_cidrs)
         for key in ("certificate_arn", "domain_name", "hosted_zone_id"):
             if getattr(self, key) is not None:
                 args[key] = getattr(self, key)
-        if self.autoscaling:
-            args["autoscaling"] = self.autoscaling.args()
-        # Only when given, so services without a schedule keep the arguments they had.
-        if self.scheduled_scaling:
-            args["scheduled_scaling"] = [action.args() for action in self.scheduled_scaling]
-        args["deployment_strategy"] = self.deployment.args()
-        if self.deployment.test_traffic_header is not None:
-            args["test_traffic_header"] = self.deployment.test_traffic_header
         return args
+
+
+def web_service_args(
+    foundation: Foundation,
+    settings: WebServiceBaseSettings,
+    container: WorkloadSettings,
+    workload: FargateWorkloadArgs,
+) -> AlbWebServiceArgs:
+    """The `AlbWebService` arguments of a web service section with its built `workload`, in the foundation's
+    cluster and network; the caller adds the load balancer (its own, or a shared listener)."""
+    capacity = container.capacity or foundation.default_capacity
+    # The settings' part is built from the validated config (its keys are declared fields; the component
+    # checks them again): the one place config enters the typed arguments.
+    chosen = cast(AlbWebServiceArgs, settings.service_args())
+    return {
+        **chosen,
+        "deployment": {**chosen["deployment"], "capacity": capacity.weights()},
+        "cluster_name": foundation.cluster_name,
+        "cluster_arn": foundation.cluster_arn,
+        "placement": foundation.placement,
+        "capacity_providers": foundation.capacity_providers,
+        "workload": workload,
+        "alarm_topic_arn": foundation.alarm_topic_arn,
+        "protect_data": foundation.protect_data,
+    }
 
 
 @dataclass(frozen=True)
@@ -217,22 +297,8 @@ def build_web(foundation: Foundation, cats: CatsSettings, backends: Sequence[Ser
     workload["secrets"] = {**workload["secrets"], API_TOKEN_VARIABLE: token.arn}
     workload = cast(FargateWorkloadArgs, with_collector(dict(workload), cats.telemetry, CATS_APP))
 
-    capacity = cats.workload.capacity or foundation.default_capacity
-    # The settings' part is built from the validated config (its keys are declared fields; the component
-    # checks them again): the one place config enters the typed arguments.
-    chosen = cast(AlbWebServiceArgs, cats.service_args())
-    args: AlbWebServiceArgs = {
-        **chosen,
-        "deployment": {**chosen["deployment"], "capacity": capacity.weights()},
-        "cluster_name": foundation.cluster_name,
-        "cluster_arn": foundation.cluster_arn,
-        "placement": foundation.placement,
-        "capacity_providers": foundation.capacity_providers,
-        "load_balancer_subnet_ids": foundation.load_balancer_subnet_ids,
-        "workload": workload,
-        "alarm_topic_arn": foundation.alarm_topic_arn,
-        "protect_data": protect,
-    }
+    args = web_service_args(foundation, cats, cats.workload, workload)
+    args["load_balancer_subnet_ids"] = foundation.load_balancer_subnet_ids
     if backends:
         assert foundation.service_connect_namespace_arn is not None, "backends publish in the cluster's namespace"
         args["service_connect"] = {"namespace": foundation.service_connect_namespace_arn, "backends": list(backends)}
@@ -271,8 +337,8 @@ def build_web(foundation: Foundation, cats: CatsSettings, backends: Sequence[Ser
                 "executeCommand": service.workload.execute_command,
                 "containerNames": service.workload.container_names,
                 "autoscaled": cats.autoscaling is not None,
-                "minTasks": cats.autoscaling.min_tasks if cats.autoscaling else cats.desired_count,
-                "maxTasks": cats.autoscaling.max_tasks if cats.autoscaling else cats.desired_count,
+                "minTasks": cats.min_max_tasks()[0],
+                "maxTasks": cats.min_max_tasks()[1],
                 "url": pulumi.Output.concat(service.url, "/cats/"),
                 "apiTokenSecretArn": token.arn,
             }

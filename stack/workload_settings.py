@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import Field, field_validator, model_validator
 
@@ -335,3 +335,31 @@ class WorkloadSettings(Section):
         if self.efs_volumes:
             sizing["efs_volumes"] = [volume.args() for volume in self.efs_volumes]
         return sizing
+
+
+class ServiceWorkloadSettings(WorkloadSettings):
+    """The container of a web service or backend: an image (or an app) and its port; there is no default app."""
+
+    port: int = FARGATE_WORKLOAD_ARGS["port"].setting(
+        description="Container port the load balancer or Service Connect reaches the service on."
+    )
+
+    @model_validator(mode="after")
+    def _image_or_app(self) -> ServiceWorkloadSettings:
+        return require_image_or_app(self)
+
+    def service_workload(self, log_retention_days: int, execute_command_default: bool) -> FargateWorkloadArgs:
+        """The `FargateWorkloadArgs` of the service, its port included."""
+        workload = self.workload_args("", log_retention_days, execute_command_default)
+        workload["port"] = self.port
+        return workload
+
+
+_Workload = TypeVar("_Workload", bound="WorkloadSettings")
+
+
+def require_image_or_app(workload: _Workload) -> _Workload:
+    """The workload of a service or job with no default app: it names an image or an app to build."""
+    if not workload.image and not workload.app:
+        raise ValueError("set image (an image URI) or app (a directory under apps/ with a Dockerfile)")
+    return workload

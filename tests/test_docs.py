@@ -15,7 +15,8 @@ Every fenced block carries an info string saying what it is and how it is checke
   `sh aws` / `console aws` (need the Pulumi CLI, AWS credentials or a deployed stack), `sh local` (run in
   order, in one shell, against a started local system by tests/reliability/test_local_cli.py), `sh manual` (offline,
   but minutes long, on the network or writing into the repository: `make test`, benchmarks, `pip install`),
-  `text` (output, messages, sketches) and `mermaid`.
+  `text` (output, messages, sketches), `mermaid` and `typescript` (programs using the package from TypeScript;
+  tests/package/test_examples.py checks examples/typescript against the package's schema).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ NOT_RUN = {
     "sh manual": "minutes long, on the network or writing into the repository (make test, benchmarks): run by hand",
     "text": "shown, not run",
     "mermaid": "a diagram",
+    "typescript": "another language's program: examples/typescript is checked against the schema by tests/package",
 }
 RUN = ("sh", "console", "python", "yaml", "json")
 BLOCKS = blocks()

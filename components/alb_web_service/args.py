@@ -20,7 +20,7 @@ from ..deployment_strategy import (
 )
 from ..error_rate_alarm import ERROR_RATE_PERCENT
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
-from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_NAMES, EmbeddedWorkloadArgs
 from ..name_limits import (
     ALARM,
     ECS_SERVICE,
@@ -79,6 +79,17 @@ _PATH = re.compile(r"/.*")
 TEST_RULE_OFFSET = 1
 # PathPatternConditionConfig: each value up to 128 characters, `*` and `?` wildcards.
 PATH_PATTERN = Text(pattern=_PATH, shape="a path starting with / (* and ? are wildcards)", max_length=128)
+# HostHeaderConditionConfig.Values: up to 128 characters of A-Z, a-z, 0-9, - and ., with `*` and `?` wildcards;
+# "You must include at least one "." character. You can include only alphabetical characters after the final
+# "." character."
+HOST_HEADER = Text(
+    pattern=re.compile(r"[A-Za-z0-9*?-][A-Za-z0-9*?.-]*\.[A-Za-z]+"),
+    shape="a host name such as api.example.com (* and ? are wildcards)",
+    max_length=128,
+)
+# "Quotas for your Application Load Balancers": at most 5 condition values per rule, counted over all its
+# conditions; SourceIpConditionConfig.Values: "The total number of values must be less than, or equal to five."
+RULE_CONDITION_VALUES = 5
 # Arguments of the load balancer itself, which only the service that owns it may set.
 _OWN_ALB_ONLY = (
     "load_balancer_subnet_ids",
@@ -188,7 +199,7 @@ class AlbWebServiceArgs(TypedDict, total=False):
     that name them."""
     placement: Required[WorkloadPlacement]
     """VPC, task subnets and whether tasks get a public IP."""
-    workload: Required[FargateWorkloadArgs]
+    workload: Required[EmbeddedWorkloadArgs]
     """The container: FargateWorkloadArgs without `vpc_id` (from `placement`) and `protect_data` (this
     component's own); `port` is required."""
     deployment: ServiceDeploymentArgs
@@ -211,6 +222,12 @@ class AlbWebServiceArgs(TypedDict, total=False):
     404. Required with `shared_listener`."""
     priority: int
     """Priority of the path rule, unique per listener (lower wins). Required with `shared_listener`."""
+    host_header: str
+    """Route only requests for this host name (the `Host` header) to the service: a host-header condition of
+    its listener rule."""
+    source_cidrs: list[str]
+    """Route only requests from these client CIDR blocks to the service: a source-ip condition of its listener
+    rule (others get the listener's 404). The load balancer's `allowed_cidrs` still decide who reaches it."""
     certificate_arn: pulumi.Input[str]
     """ACM certificate for HTTPS on 443; port 80 then redirects."""
     domain_name: str
@@ -307,6 +324,13 @@ ALB_WEB_SERVICE_ARGS = Arguments(
         ),
         # CreateRule Priority (RulePriority): 1 to 50000.
         "priority": Integer(low=1, high=50000, default=100),
+        "host_header": replace(HOST_HEADER, otherwise="any host"),
+        "source_cidrs": Check(
+            test=lambda value: _cidr_blocks(value) and len(value) <= RULE_CONDITION_VALUES,
+            says=f"a list of 1 to {RULE_CONDITION_VALUES} distinct CIDR blocks with no host bits set, such as "
+            "203.0.113.0/24",
+            otherwise="any client",
+        ),
         "certificate_arn": Text(
             pattern=CERTIFICATE_ARN,
             shape="an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
@@ -379,7 +403,8 @@ def _load_balancer_owner(args: Mapping[str, Any], problems: ArgumentProblems, pr
         problems.add(f"{prefix}priority", None, "required with shared_listener, unique per listener")
 
 
-def _own_load_balancer(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+def own_load_balancer_inputs(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """An own internal load balancer names who may call it; access logs' prefix needs their bucket."""
     if "shared_listener" in args:
         return
     if args.get("internal") is True and "allowed_cidrs" not in args:
@@ -402,10 +427,34 @@ def certificate_source(args: Mapping[str, Any], problems: ArgumentProblems, pref
         problems.add(f"{prefix}hosted_zone_id", args["hosted_zone_id"], "only with domain_name")
 
 
+RULE_CONDITIONS = ("path_patterns", "host_header", "source_cidrs")
+"""The arguments that become conditions of the service's listener rule."""
+
+
 def routes_by_rule(args: Mapping[str, Any]) -> bool:
-    """Whether a listener rule forwards to the service: for `path_patterns`, and always when traffic shifts
+    """Whether a listener rule forwards to the service: for a rule condition, and always when traffic shifts
     (ECS moves production traffic by rewriting a listener rule, never a listener's default action)."""
-    return "path_patterns" in args or shifts_traffic(args.get("deployment_strategy") or {})
+    return any(key in args for key in RULE_CONDITIONS) or shifts_traffic(args.get("deployment_strategy") or {})
+
+
+def rule_condition_values(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    """The rule's condition values (paths, host, source CIDRs, and the test rule's header) fit the ALB's quota."""
+    declared = ALB_WEB_SERVICE_ARGS
+    counts = {
+        key: (len(args[key]) if isinstance(args[key], list) else 1)
+        for key in RULE_CONDITIONS
+        if _valid(declared, args, key)
+    }
+    test_header = 1 if _valid(declared, args, "test_traffic_header") else 0
+    total = sum(counts.values()) + test_header
+    if total > RULE_CONDITION_VALUES:
+        given = ", ".join(f"{key} {count}" for key, count in counts.items())
+        header = ", test_traffic_header 1" if test_header else ""
+        problems.add(
+            f"{prefix}{next(reversed(counts))}",
+            args[next(reversed(counts))],
+            f"at most {RULE_CONDITION_VALUES} condition values per listener rule in all ({given}{header})",
+        )
 
 
 def rule_routing(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
@@ -416,9 +465,11 @@ def rule_routing(args: Mapping[str, Any], problems: ArgumentProblems, prefix: st
     ):
         return
     shifting = shifts_traffic(strategy)
-    if "priority" in args and "path_patterns" not in args and not shifting:
+    if "priority" in args and not routes_by_rule(args):
         problems.add(
-            f"{prefix}priority", args["priority"], f"only with path_patterns or a {SHIFTING_STRATEGIES} strategy"
+            f"{prefix}priority",
+            args["priority"],
+            f"only with {', '.join(RULE_CONDITIONS)} or a {SHIFTING_STRATEGIES} strategy",
         )
     if "test_traffic_header" not in args:
         return
@@ -449,9 +500,10 @@ def _timeout_below_interval(args: Mapping[str, Any], problems: ArgumentProblems,
 
 ALB_WEB_SERVICE_RULES = (
     _load_balancer_owner,
-    _own_load_balancer,
+    own_load_balancer_inputs,
     certificate_source,
     rule_routing,
+    rule_condition_values,
     _timeout_below_interval,
     desired_count_within_autoscaling,
     scheduled_scaling_bounds,

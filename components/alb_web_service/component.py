@@ -10,8 +10,8 @@ import pulumi_aws as aws
 from ..auto_scaling_capacity import DYNAMIC_HOST_PORTS
 from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, rollout, shifts_traffic
 from ..fargate_service import ServiceDeploymentArgs, create_service
-from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
-from ..options import child
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, EmbeddedWorkloadArgs
+from ..options import child, component_type, with_former_type
 from ..outputs import register_declared_outputs
 from ..scheduled_scaling import scheduled_actions, service_scaling_target
 from ..service_connect import admit_clients, client_configuration, client_environment
@@ -74,12 +74,17 @@ class AlbWebService(WorkloadShape):
     def __init__(self, name: str, args: AlbWebServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = placed_on_capacity(args, ("deployment", "capacity"))
         validate_alb_web_service_args(args, name=name)
-        super().__init__("ecs-workloads:alb_web_service:AlbWebService", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            component_type("AlbWebService"),
+            name,
+            None,
+            with_former_type("AlbWebService", with_tags(args.get("tags"), opts)),
+        )
         value = ALB_WEB_SERVICE_ARGS.value
         placement = args["placement"]
         port = args["workload"]["port"]
         client = args.get("service_connect")
-        calling: FargateWorkloadArgs = {
+        calling: EmbeddedWorkloadArgs = {
             **args["workload"],
             "environment": {
                 **FARGATE_WORKLOAD_ARGS.value(args["workload"], "environment"),

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..options import child
-from .args import ALB_WEB_SERVICE_ARGS, TEST_RULE_OFFSET, AlbWebServiceArgs, routes_by_rule
+from .args import ALB_WEB_SERVICE_ARGS, RULE_CONDITIONS, TEST_RULE_OFFSET, AlbWebServiceArgs, routes_by_rule
 from .load_balancer import LoadBalancer, wants_https
 from .traffic_shift import TargetGroups, forward
 
@@ -150,17 +150,38 @@ def path_rule(
         f"{name}{suffix}",
         listener_arn=listener_arn,
         priority=ALB_WEB_SERVICE_ARGS.value(args, "priority") - priority_offset,
-        conditions=[
-            aws.lb.ListenerRuleConditionArgs(
-                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=args.get("path_patterns", [ALL_PATHS]))
-            ),
-            *extra_conditions,
-        ],
+        conditions=[*_conditions(args), *extra_conditions],
         actions=[forward(groups)],
         # During and after a deployment ECS sets the weights of the two target groups itself ("Application
         # Load Balancer resources for blue/green deployments"); a later `pulumi up` must not set them back.
         opts=child(parent, ignore_changes=["actions"] if groups.alternate is not None else None),
     )
+
+
+def _conditions(args: AlbWebServiceArgs) -> list[aws.lb.ListenerRuleConditionArgs]:
+    """One condition per routing argument given: a rule holds at most one path-pattern, host-header and
+    source-ip condition each (elbv2 RuleCondition), and at least one condition, all paths when nothing else."""
+    conditions = []
+    if "path_patterns" in args or not any(key in args for key in RULE_CONDITIONS):
+        conditions.append(
+            aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=args.get("path_patterns", [ALL_PATHS]))
+            )
+        )
+    if "host_header" in args:
+        conditions.append(
+            aws.lb.ListenerRuleConditionArgs(
+                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=[args["host_header"]])
+            )
+        )
+    if "source_cidrs" in args:
+        # SourceIpConditionConfig: the client's address as the ALB sees it, not X-Forwarded-For.
+        conditions.append(
+            aws.lb.ListenerRuleConditionArgs(
+                source_ip=aws.lb.ListenerRuleConditionSourceIpArgs(values=list(args["source_cidrs"]))
+            )
+        )
+    return conditions
 
 
 def _certificate(parent: pulumi.Resource, name: str, args: AlbWebServiceArgs, lb: LoadBalancer) -> pulumi.Output[str]:

@@ -13,6 +13,7 @@ from .args import (
     BackendAutoscalingArgs,
     BackendServiceArgs,
     ClientAliasArgs,
+    backend_url,
     validate_backend_service_args,
 )
 from .component import BackendService
@@ -26,5 +27,6 @@ __all__ = [
     "BackendService",
     "BackendServiceArgs",
     "ClientAliasArgs",
+    "backend_url",
     "validate_backend_service_args",
 ]

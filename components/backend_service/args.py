@@ -13,7 +13,7 @@ from ..capacity import CapacityProviderFacts
 from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, DeploymentStrategyArgs
 from ..error_rate_alarm import ERROR_RATE_PERCENT
 from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
-from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_NAMES, BackendWorkloadArgs
 from ..name_limits import ALARM, ECS_SERVICE, IAM_ROLE, SCALING_POLICY, ComponentNames
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..scheduled_scaling import SCHEDULED_SCALING, ScheduledScalingActionArgs, scheduled_scaling_bounds
@@ -96,7 +96,7 @@ class BackendServiceArgs(TypedDict, total=False):
     that name them."""
     placement: Required[WorkloadPlacement]
     """VPC, task subnets and whether tasks get a public IP."""
-    workload: Required[FargateWorkloadArgs]
+    workload: Required[BackendWorkloadArgs]
     """The container: FargateWorkloadArgs without `vpc_id`, `protect_data`, `port_name` and `app_protocol`
     (this component's own); `port` is required."""
     deployment: ServiceDeploymentArgs
@@ -143,7 +143,8 @@ BACKEND_WORKLOAD_ARGS = EMBEDDED_WORKLOAD_ARGS.refusing(
     {
         "port_name": "set port_name on the component itself; remove it here",
         "app_protocol": "set app_protocol on the component itself; remove it here",
-    }
+    },
+    BackendWorkloadArgs,
 )
 
 BACKEND_SERVICE_ARGS = Arguments(
@@ -213,6 +214,24 @@ def _alarms_need_http(args: Mapping[str, Any], problems: ArgumentProblems) -> No
     for key in ("alarm_topic_arn", "error_rate_alarm_percent"):
         if key in args:
             problems.add(key, args[key], allowed)
+
+
+def backend_aliases(name: str, args: Mapping[str, Any]) -> list[ClientAliasArgs]:
+    """The client aliases the backend publishes: the given ones, else its discovery name (default `name`)."""
+    value = BACKEND_SERVICE_ARGS.value
+    return value(args, "client_aliases") or [{"dns_name": value(args, "discovery_name") or name}]
+
+
+def alias_port(alias: ClientAliasArgs, args: Mapping[str, Any]) -> int:
+    """The port clients call an alias on: its own, else the container port."""
+    return CLIENT_ALIAS_ARGS.value(alias, "port") or args["workload"]["port"]
+
+
+def backend_url(name: str, args: Mapping[str, Any]) -> str:
+    """`http://<first client alias>:<its port>`, what clients call: known from the arguments before the
+    service exists, so two backends can each hold the other's URL."""
+    first = backend_aliases(name, args)[0]
+    return f"http://{first['dns_name']}:{alias_port(first, args)}"
 
 
 BACKEND_WORKLOAD_NAME = "{name}"

@@ -10,7 +10,8 @@ import pulumi_aws as aws
 from ..deployment_strategy import DEPLOYMENT_STRATEGY_ARGS, infrastructure_role, rollout
 from ..error_rate_alarm import RequestCounts, error_rate_alarm
 from ..fargate_service import ServiceDeploymentArgs, create_service
-from ..fargate_workload import FargateWorkloadArgs
+from ..fargate_workload import EmbeddedWorkloadArgs
+from ..options import component_type, with_former_type
 from ..outputs import register_declared_outputs
 from ..scheduled_scaling import scheduled_actions, service_scaling_target
 from ..service_connect import ServiceConnectBackend, proxy_logs
@@ -20,9 +21,11 @@ from ..workload_shape import WorkloadShape, placed_on_capacity
 from .args import (
     BACKEND_SERVICE_ARGS,
     BACKEND_WORKLOAD_NAME,
-    CLIENT_ALIAS_ARGS,
     BackendServiceArgs,
     alarms_wanted,
+    alias_port,
+    backend_aliases,
+    backend_url,
     validate_backend_service_args,
 )
 
@@ -53,17 +56,21 @@ class BackendService(WorkloadShape):
     def __init__(self, name: str, args: BackendServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args = placed_on_capacity(args, ("deployment", "capacity"))
         validate_backend_service_args(args, name=name)
-        super().__init__("ecs-workloads:backend_service:BackendService", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            component_type("BackendService"),
+            name,
+            None,
+            with_former_type("BackendService", with_tags(args.get("tags"), opts)),
+        )
         value = BACKEND_SERVICE_ARGS.value
         placement = args["placement"]
         self.port = args["workload"]["port"]
         port_name = value(args, "port_name")
         self.discovery_name = value(args, "discovery_name") or name
-        aliases = value(args, "client_aliases") or [{"dns_name": self.discovery_name}]
-        alias_port = lambda alias: CLIENT_ALIAS_ARGS.value(alias, "port") or self.port  # noqa: E731
-        self.url = f"http://{aliases[0]['dns_name']}:{alias_port(aliases[0])}"
+        aliases = backend_aliases(name, args)
+        self.url = backend_url(name, args)
 
-        named: FargateWorkloadArgs = {
+        named: EmbeddedWorkloadArgs = {
             **args["workload"],
             "port_name": port_name,
             "app_protocol": value(args, "app_protocol"),
@@ -86,7 +93,7 @@ class BackendService(WorkloadShape):
                     # pulumi-aws names the list `client_alias` (ECS: clientAliases).
                     client_alias=[
                         aws.ecs.ServiceServiceConnectConfigurationServiceClientAliasArgs(
-                            port=alias_port(alias), dns_name=alias["dns_name"]
+                            port=alias_port(alias, args), dns_name=alias["dns_name"]
                         )
                         for alias in aliases
                     ],

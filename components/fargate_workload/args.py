@@ -146,14 +146,11 @@ class SidecarContainer(TypedDict, total=False):
     """Containers that must reach a condition before this one starts."""
 
 
-class FargateWorkloadArgs(TypedDict, total=False):
-    """Arguments of `FargateWorkload`: what runs and how it is sized, secured and logged."""
+class BackendWorkloadArgs(TypedDict, total=False):
+    """The workload as `BackendService` embeds it: what runs and how it is sized, secured and logged. The
+    shape gives the VPC, subnets and data protection, and the backend names and speaks the port itself.
+    `EmbeddedWorkloadArgs` and `FargateWorkloadArgs` extend it."""
 
-    vpc_id: Required[pulumi.Input[str]]
-    """VPC of the workload's security group (a shape takes it from its placement)."""
-    subnet_ids: list[pulumi.Input[str]]
-    """Subnets of the tasks, where a file system that `efs_volumes` creates gets its mount targets (a shape
-    takes them from its placement)."""
     image: pulumi.Input[str]
     """Container image URI. Give this or `build_context`."""
     build_context: str
@@ -201,10 +198,6 @@ class FargateWorkloadArgs(TypedDict, total=False):
     The execution role may read exactly these."""
     port: int
     """Container port (TCP) the workload listens on."""
-    port_name: str
-    """Name of the port mapping of `port`, by which ECS Service Connect publishes it."""
-    app_protocol: str
-    """Application protocol of the named port, which Service Connect's proxy speaks and measures."""
     health_check: ContainerHealthCheck
     """Container health check."""
     stop_timeout: int
@@ -227,10 +220,31 @@ class FargateWorkloadArgs(TypedDict, total=False):
     """EFS file systems, existing or created, mounted over TLS with the task role as IAM identity."""
     log_retention_days: int
     """CloudWatch Logs retention in days."""
-    protect_data: bool
-    """Protect and retain the log group and ECR repository on delete."""
     tags: dict[str, str]
     """Tags of the workload's resources (roles, log group, security group, task definition, repository)."""
+
+
+class EmbeddedWorkloadArgs(BackendWorkloadArgs, total=False):
+    """The workload as `AlbWebService`, `QueueBackedBatchService` and `ScheduledEcsTask` embed it: every
+    field of `FargateWorkloadArgs` but `vpc_id`, `subnet_ids` (from the shape's placement) and `protect_data`
+    (the shape's own)."""
+
+    port_name: str
+    """Name of the port mapping of `port`, by which ECS Service Connect publishes it."""
+    app_protocol: str
+    """Application protocol of the named port, which Service Connect's proxy speaks and measures."""
+
+
+class FargateWorkloadArgs(EmbeddedWorkloadArgs, total=False):
+    """Arguments of `FargateWorkload`: what runs and how it is sized, secured and logged."""
+
+    vpc_id: Required[pulumi.Input[str]]
+    """VPC of the workload's security group (a shape takes it from its placement)."""
+    subnet_ids: list[pulumi.Input[str]]
+    """Subnets of the tasks, where a file system that `efs_volumes` creates gets its mount targets (a shape
+    takes them from its placement)."""
+    protect_data: bool
+    """Protect and retain the log group and ECR repository on delete."""
 
 
 def _is_image_uri(value: Any) -> bool:

@@ -9,7 +9,7 @@ import pulumi_awsx as awsx
 
 from ..iam import policy_document, service_assume_role_policy
 from ..json_document import json_document
-from ..options import child, stateful
+from ..options import child, component_type, stateful, with_former_type
 from ..outputs import register_declared_outputs
 from ..security_groups import egress_only_group
 from ..tags import with_tags
@@ -57,7 +57,10 @@ class FargateWorkload(pulumi.ComponentResource):
     def __init__(self, name: str, args: FargateWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_workload_args(args, name=name)
         super().__init__(
-            "ecs-workloads:fargate_workload:FargateWorkload", name, None, with_tags(args.get("tags"), opts)
+            component_type("FargateWorkload"),
+            name,
+            None,
+            with_former_type("FargateWorkload", with_tags(args.get("tags"), opts)),
         )
         value = FARGATE_WORKLOAD_ARGS.value
         self._name = name

@@ -15,7 +15,7 @@ import pulumi_aws as aws
 from ..capacity import capacity_strategy
 from ..iam import policy_document, service_assume_role_policy
 from ..json_document import json_document
-from ..options import child, stateful
+from ..options import child, component_type, stateful, with_former_type
 from ..outputs import register_declared_outputs
 from ..tags import with_tags
 from .args import JOB_RUN_WORKFLOW_ARGS, JobRunWorkflowArgs, validate_job_run_workflow_args
@@ -42,7 +42,12 @@ class JobRunWorkflow(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: JobRunWorkflowArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_job_run_workflow_args(args, name=name)
-        super().__init__("ecs-workloads:job_run_workflow:JobRunWorkflow", name, None, with_tags(args.get("tags"), opts))
+        super().__init__(
+            component_type("JobRunWorkflow"),
+            name,
+            None,
+            with_former_type("JobRunWorkflow", with_tags(args.get("tags"), opts)),
+        )
         value = JOB_RUN_WORKFLOW_ARGS.value
         cluster_arn = pulumi.Output.from_input(args["cluster_arn"])
         families = list(args["task_families"])

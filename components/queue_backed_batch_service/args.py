@@ -9,10 +9,10 @@ from typing import Any, Required, TypedDict
 import pulumi
 
 from ..alarm_topic import TOPIC_ARN
-from ..arguments import Arguments, Flag, Identifier, Integer, Nested, OneOf, Spec, Text
+from ..arguments import Arguments, Flag, Identifier, Integer, Nested, NestedList, OneOf, Spec, Text
 from ..capacity import CapacityProviderFacts
-from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, ServiceDeploymentArgs
-from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..fargate_service import SERVICE_DEPLOYMENT_ARGS, AutoscaledDeploymentArgs
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FARGATE_WORKLOAD_NAMES, EmbeddedWorkloadArgs
 from ..name_limits import ALARM, EVENT_RULE, S3_BUCKET, SCALING_POLICY, SQS_QUEUE, ComponentNames
 from ..network import WORKLOAD_PLACEMENT_ARGS, WorkloadPlacement
 from ..private_bucket import PRIVATE_BUCKET_ARGS
@@ -20,6 +20,7 @@ from ..scheduled_scaling import SCHEDULED_SCALING, ScalingBounds, ScheduledScali
 from ..tags import TAGS
 from ..validation import ArgumentProblems, is_int_in, is_known
 from ..workload_shape import CAPACITY_PROVIDERS, EMBEDDED_WORKLOAD, validate_capacity, validate_embedded_workload
+from .subscriptions import SUBSCRIPTION_ARGS, SubscriptionArgs, distinct_topics
 
 # The main queue keeps SQS's default 4 days; an oldest-message alarm above that could never fire.
 QUEUE_RETENTION_SECONDS = 345_600
@@ -108,10 +109,10 @@ class QueueBackedBatchServiceArgs(TypedDict, total=False):
     that name them."""
     placement: Required[WorkloadPlacement]
     """VPC, subnets and public-IP choice of the workers (`Network.placement()`)."""
-    workload: Required[FargateWorkloadArgs]
+    workload: Required[EmbeddedWorkloadArgs]
     """The worker container (`FargateWorkloadArgs` without `vpc_id` and `protect_data`). Its `stop_timeout`
     also sets the worker's SHUTDOWN_GRACE_SECONDS, 5 s less, so it must be at least 10 here."""
-    deployment: ServiceDeploymentArgs
+    deployment: AutoscaledDeploymentArgs
     """Capacity weights and rollout of the service; `desired_count` is not allowed (autoscaling owns it)."""
     protect_data: bool
     """Protect and retain the buckets, queues and log group on delete."""
@@ -154,6 +155,9 @@ class QueueBackedBatchServiceArgs(TypedDict, total=False):
     scheduled_scaling: list[ScheduledScalingActionArgs]
     """Cron actions that set the task count's min and max at given times (`ScheduledScalingActionArgs`),
     within `min_tasks`' and `max_tasks`' bounds; the backlog policies work inside the range in force."""
+    subscriptions: list[SubscriptionArgs]
+    """With `queue`: SNS topics that deliver to the queue (`SubscriptionArgs`), one subscription per topic; the
+    queue policy lets SNS send only for these topics."""
     tags: dict[str, str]
     """Tags of every resource of the pipeline, and of its tasks."""
 
@@ -180,6 +184,14 @@ def _expiry_needs_a_new_bucket(args: Mapping[str, Any], problems: ArgumentProble
             problems.add(f"{prefix}{key}", args[key], f"only for an {role} bucket this component creates")
 
 
+def _subscriptions_need_the_queue_trigger(args: Mapping[str, Any], problems: ArgumentProblems, prefix: str) -> None:
+    subscriptions = QUEUE_BACKED_BATCH_SERVICE_ARGS.value(args, "subscriptions")
+    if subscriptions and QUEUE_BACKED_BATCH_SERVICE_ARGS.value(args, "trigger") != "queue":
+        # With `s3` the queue policy is the event route's, which admits only its EventBridge rule.
+        problems.add(f"{prefix}subscriptions", subscriptions, "only with trigger queue")
+    distinct_topics(subscriptions, problems, f"{prefix}subscriptions")
+
+
 _BUCKET = Text(
     pattern=_BUCKET_NAME,
     shape="an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)",
@@ -195,7 +207,9 @@ QUEUE_BACKED_BATCH_SERVICE_ARGS = Arguments(
         "placement": Nested(arguments=WORKLOAD_PLACEMENT_ARGS),
         "workload": EMBEDDED_WORKLOAD,
         "deployment": Nested(
-            arguments=SERVICE_DEPLOYMENT_ARGS.refusing({"desired_count": "autoscaling owns the count; set min_tasks"}),
+            arguments=SERVICE_DEPLOYMENT_ARGS.refusing(
+                {"desired_count": "autoscaling owns the count; set min_tasks"}, AutoscaledDeploymentArgs
+            ),
             default={},
         ),
         "protect_data": Flag(default=False),
@@ -228,9 +242,15 @@ QUEUE_BACKED_BATCH_SERVICE_ARGS = Arguments(
         # An alarm may look back at most one day of 1-minute periods.
         "idle_minutes": Integer(low=1, high=1440, default=5),
         "scheduled_scaling": SCHEDULED_SCALING,
+        "subscriptions": NestedList(arguments=SUBSCRIPTION_ARGS, default=[]),
         "tags": TAGS,
     },
-    rules=[_tasks_within_bounds, _scheduled_scaling_bounds, _expiry_needs_a_new_bucket],
+    rules=[
+        _tasks_within_bounds,
+        _scheduled_scaling_bounds,
+        _expiry_needs_a_new_bucket,
+        _subscriptions_need_the_queue_trigger,
+    ],
 )
 
 _RECEIVES = QUEUE_BACKED_BATCH_SERVICE_ARGS["max_receive_count"]

@@ -6,8 +6,8 @@ import pulumi_aws as aws
 
 from ..dead_letters import dead_letter_queue
 from ..fargate_service import create_service, scaling_target
-from ..fargate_workload import FARGATE_WORKLOAD_ARGS, FargateWorkloadArgs
-from ..options import stateful
+from ..fargate_workload import FARGATE_WORKLOAD_ARGS, EmbeddedWorkloadArgs
+from ..options import component_type, stateful, with_former_type
 from ..outputs import register_declared_outputs
 from ..scheduled_scaling import scheduled_actions
 from ..tags import with_tags
@@ -25,6 +25,7 @@ from .capacity import CapacityStep, capacity_steps
 from .event_route import object_created_route
 from .iam import worker_statements
 from .scaling import backlog_scaling, queue_alarms
+from .subscriptions import subscribe_queue
 
 ARGS = QUEUE_BACKED_BATCH_SERVICE_ARGS
 
@@ -61,10 +62,10 @@ class QueueBackedBatchService(WorkloadShape):
         args = placed_on_capacity(args, ("deployment", "capacity"))
         validate_batch_args(name, args)
         super().__init__(
-            "ecs-workloads:queue_backed_batch_service:QueueBackedBatchService",
+            component_type("QueueBackedBatchService"),
             name,
             None,
-            with_tags(args.get("tags"), opts),
+            with_former_type("QueueBackedBatchService", with_tags(args.get("tags"), opts)),
         )
         protect = ARGS.value(args, "protect_data")
         prefixes = list(ARGS.value(args, "prefixes"))
@@ -93,8 +94,8 @@ class QueueBackedBatchService(WorkloadShape):
             visibility_timeout_seconds=visibility,
             message_retention_seconds=QUEUE_RETENTION_SECONDS,
             receive_wait_time_seconds=20,
-            # SSE-SQS rather than a KMS key: EventBridge can deliver to it without a key policy, and the
-            # workers need no kms:Decrypt.
+            # SSE-SQS rather than a KMS key: EventBridge and SNS can deliver to it without a key policy, and
+            # the workers need no kms:Decrypt.
             sqs_managed_sse_enabled=True,
             redrive_policy=pulumi.Output.json_dumps(
                 {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": ARGS.value(args, "max_receive_count")}
@@ -105,6 +106,9 @@ class QueueBackedBatchService(WorkloadShape):
         rule = None
         if from_s3 and input_bucket is not None:
             rule = object_created_route(self, name, input_bucket, queue, prefixes, suffixes)
+        subscriptions = ARGS.value(args, "subscriptions")
+        if subscriptions:
+            subscribe_queue(self, name, queue, list(subscriptions))
 
         # The worker's grace must fit inside whichever stop timeout applies, FargateWorkload's default included.
         stop_timeout = FARGATE_WORKLOAD_ARGS.value(args["workload"], "stop_timeout")
@@ -125,7 +129,7 @@ class QueueBackedBatchService(WorkloadShape):
             environment["INPUT_PREFIXES"] = ",".join(prefixes)
         if suffixes:
             environment["INPUT_SUFFIXES"] = ",".join(suffixes)
-        worker: FargateWorkloadArgs = {**args["workload"], "stop_timeout": stop_timeout, "environment": environment}
+        worker: EmbeddedWorkloadArgs = {**args["workload"], "stop_timeout": stop_timeout, "environment": environment}
         workload = self._embed_workload(
             name,
             worker,

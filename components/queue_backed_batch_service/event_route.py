@@ -11,9 +11,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ..iam import policy_document
 from ..options import child
 from .buckets import Bucket
+from .queue_access import allow_service_to_send
 
 
 def object_created_pattern(bucket_name: pulumi.Input[str], prefixes: list[str], suffixes: list[str]) -> dict[str, Any]:
@@ -49,25 +49,16 @@ def object_created_route(
         opts=child(parent),
     )
     account_id = aws.get_caller_identity_output().account_id
-    queue_policy = aws.sqs.QueuePolicy(
-        f"{name}-queue-policy",
-        queue_url=queue.url,
-        policy=policy_document(
-            [
-                {
-                    "Sid": "OnlyTheObjectCreatedRule",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "events.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": queue.arn,
-                    "Condition": {
-                        "ArnEquals": {"aws:SourceArn": rule.arn},
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                    },
-                }
-            ]
-        ),
-        opts=child(parent),
+    queue_policy = allow_service_to_send(
+        parent,
+        name,
+        queue,
+        sid="OnlyTheObjectCreatedRule",
+        service="events.amazonaws.com",
+        condition={
+            "ArnEquals": {"aws:SourceArn": rule.arn},
+            "StringEquals": {"aws:SourceAccount": account_id},
+        },
     )
     aws.cloudwatch.EventTarget(
         f"{name}-to-queue", rule=rule.name, arn=queue.arn, opts=child(parent, depends_on=[queue_policy])

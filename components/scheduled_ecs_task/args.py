@@ -11,7 +11,7 @@ import pulumi
 from ..alarm_topic import TOPIC_ARN
 from ..arguments import Arguments, Check, Flag, Identifier, Integer, Nested, OneOf, Parsed, Text
 from ..capacity import CAPACITY, CapacityProviderFacts, CapacityWeights
-from ..fargate_workload import FARGATE_WORKLOAD_NAMES, FargateWorkloadArgs
+from ..fargate_workload import FARGATE_WORKLOAD_NAMES, EmbeddedWorkloadArgs
 from ..job_fields import HIDDEN, SECRET_LOOKING_NAME, run_environment_problem, utc_timestamp
 from ..job_run_workflow import JOB_RUN_WORKFLOW_NAMES
 from ..job_trigger import RETRY_LIMIT, TASK_LIMIT
@@ -44,7 +44,7 @@ class ScheduledEcsTaskArgs(TypedDict, total=False):
     that name them."""
     placement: Required[WorkloadPlacement]
     """VPC, subnets and public-IP decision for the task."""
-    workload: Required[FargateWorkloadArgs]
+    workload: Required[EmbeddedWorkloadArgs]
     """The container: `FargateWorkloadArgs` without `vpc_id` (taken from `placement`) and without
     `protect_data` (taken from this component)."""
     schedule: Required[str]

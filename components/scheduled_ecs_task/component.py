@@ -19,7 +19,7 @@ from ..iam import policy_document, service_assume_role_policy
 from ..job_fields import start_date_to_send, utc_timestamp
 from ..job_run_workflow import JobRunWorkflow, JobRunWorkflowArgs
 from ..json_document import json_document
-from ..options import child
+from ..options import child, component_type, with_former_type
 from ..outputs import register_declared_outputs
 from ..schedule_expression import normalize_schedule_expression, validate_timezone
 from ..tags import with_tags
@@ -83,7 +83,10 @@ class ScheduledEcsTask(WorkloadShape):
         args = placed_on_capacity(args, ("capacity",))
         validate_scheduled_task_args(args, name=name)
         super().__init__(
-            "ecs-workloads:scheduled_ecs_task:ScheduledEcsTask", name, None, with_tags(args.get("tags"), opts)
+            component_type("ScheduledEcsTask"),
+            name,
+            None,
+            with_former_type("ScheduledEcsTask", with_tags(args.get("tags"), opts)),
         )
         value = SCHEDULED_ECS_TASK_ARGS.value
         expression = normalize_schedule_expression(args["schedule"])

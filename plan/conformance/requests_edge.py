@@ -31,9 +31,25 @@ def topic_policy(reg: Registration) -> list[Request]:
     return _one(reg, "sns", "SetTopicAttributes", params, ("AttributeValue", "resource-policy", i["policy"]))
 
 
+# The subscription inputs the provider sends as Subscribe's Attributes (SNS API Reference, Subscribe:
+# FilterPolicy, FilterPolicyScope and RawMessageDelivery are attributes, every value a string).
+_SUBSCRIPTION_ATTRIBUTES = {
+    "filterPolicy": "FilterPolicy",
+    "filterPolicyScope": "FilterPolicyScope",
+    "rawMessageDelivery": "RawMessageDelivery",
+}
+
+
 def subscription(reg: Registration) -> list[Request]:
     i = reg.inputs
-    params = {"TopicArn": i["topic"], "Protocol": i["protocol"], "Endpoint": i.get("endpoint")}
+    params: dict[str, Any] = {"TopicArn": i["topic"], "Protocol": i["protocol"], "Endpoint": i.get("endpoint")}
+    attributes = {
+        attribute: ("true" if i[key] else "false") if isinstance(i[key], bool) else i[key]
+        for key, attribute in _SUBSCRIPTION_ATTRIBUTES.items()
+        if i.get(key) is not None
+    }
+    if attributes:
+        params["Attributes"] = attributes
     return _one(reg, "sns", "Subscribe", {k: v for k, v in params.items() if v is not None})
 
 
@@ -182,7 +198,12 @@ def listener(reg: Registration) -> list[Request]:
     return _one(reg, "elbv2", "CreateListener", params)
 
 
-_CONDITIONS = {"pathPattern": "PathPatternConfig", "hostHeader": "HostHeaderConfig", "httpHeader": "HttpHeaderConfig"}
+_CONDITIONS = {
+    "pathPattern": "PathPatternConfig",
+    "hostHeader": "HostHeaderConfig",
+    "httpHeader": "HttpHeaderConfig",
+    "sourceIp": "SourceIpConfig",
+}
 
 
 def listener_rule(reg: Registration) -> list[Request]:

@@ -17,6 +17,7 @@ from ecs_workloads import name_limits
 from ecs_workloads.arguments import Text
 from ecs_workloads.fargate_sizes import FARGATE_MEMORY_BY_CPU, fargate_memory_problem
 from ecs_workloads.name_limits import NameLimit
+from ecs_workloads.queue_backed_batch_service.subscriptions import FILTER_POLICY_SCOPES, filter_policy_problem
 from ecs_workloads.schedule_expression import normalize_schedule_expression
 from ecs_workloads.service_connect import DNS_NAME, PORT_NAME
 
@@ -377,6 +378,32 @@ def _principal_conditions(request: Request) -> list[Finding]:
     return found
 
 
+def _subscription_attributes(request: Request) -> list[Finding]:
+    """Subscribe's attributes as SNS accepts them: the filter policy within SNS's documented limits for its
+    scope, the scope one of two values, raw delivery true or false, and an sqs endpoint a queue ARN."""
+    found = []
+    params = request.params
+    attributes = params.get("Attributes", {})
+    scope = attributes.get("FilterPolicyScope", "MessageAttributes")
+    if scope not in FILTER_POLICY_SCOPES:
+        found.append(Finding("Attributes.FilterPolicyScope", scope, f"one of {', '.join(FILTER_POLICY_SCOPES)}"))
+    if "FilterPolicy" in attributes:
+        text = attributes["FilterPolicy"]
+        try:
+            problem = filter_policy_problem(json.loads(text), scope)
+        except (TypeError, ValueError):
+            problem = "a JSON object"
+        if problem:
+            found.append(Finding("Attributes.FilterPolicy", text, problem))
+    raw = attributes.get("RawMessageDelivery", "false")
+    if raw not in ("true", "false"):
+        found.append(Finding("Attributes.RawMessageDelivery", raw, "true or false"))
+    endpoint = params.get("Endpoint")
+    if params.get("Protocol") == "sqs" and not (isinstance(endpoint, str) and endpoint.startswith("arn:aws:sqs:")):
+        found.append(Finding("Endpoint", endpoint, "the ARN of an SQS queue"))
+    return found
+
+
 _C = {
     "sc-names": "ECS API Reference, ServiceConnectService portName/discoveryName and PortMapping name: up to 64 "
     "lowercase letters, numbers, _ and -, not starting with -; ServiceConnectClientAlias dnsName: up to 127, also .",
@@ -410,6 +437,9 @@ _C = {
     "placement": "ECS Developer Guide, How Amazon ECS places tasks on container instances: EC2 capacity only",
     "ec2-text": "EC2 API Reference, CreateSecurityGroup GroupDescription and IpRange Description: allowed characters",
     "secret-arn": "Secrets Manager User Guide, Authentication and access control: resource is the secret ARN",
+    "subscription": "SNS Developer Guide, Filter policy constraints (at most 5 keys, 150 combinations, 256 KB; no "
+    "nesting with MessageAttributes); SNS API Reference, Subscribe (Attributes FilterPolicyScope, RawMessageDelivery; "
+    "sqs endpoint: the queue ARN)",
     "principal-conditions": "EventBridge User Guide (eb-use-resource-based): no Condition blocks in SNS topic "
     "policies for EventBridge; SNS Developer Guide (sns-key-management): aws:SourceAccount/SourceArn/SourceOrgID "
     "not supported in a KMS key policy for EventBridge-to-encrypted topics",
@@ -508,6 +538,8 @@ RULES: dict[tuple[str, str], tuple[Rule, ...]] = {
         Rule("tg-timeout", _C["tg-timeout"], _timeout_below_interval),
     ),
     ("sqs", "CreateQueue"): (_name_length("sqs-name", "QueueName", name_limits.SQS_QUEUE),),
+    ("sns", "CreateTopic"): (_name_length("sns-name", "Name", name_limits.SNS_TOPIC),),
+    ("sns", "Subscribe"): (Rule("sns-subscription", _C["subscription"], _subscription_attributes),),
     ("scheduler", "CreateSchedule"): (
         _name_length("schedule-name", "Name", name_limits.SCHEDULE),
         Rule("schedule-start", _C["start"], _start_date_not_past),

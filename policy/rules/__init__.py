@@ -8,7 +8,23 @@ functions, so a rule that passes in the tests passes in `pulumi preview --policy
 
 from __future__ import annotations
 
-from . import cloudwatch, ec2, ecr, ecs, efs, elb, iam, instances, kms, protection, s3, scheduler, sqs_sns, tags
+from . import (
+    cloudwatch,
+    ec2,
+    ecr,
+    ecs,
+    efs,
+    elb,
+    iam,
+    instances,
+    kms,
+    protection,
+    s3,
+    scheduler,
+    sqs_sns,
+    stepfunctions,
+    tags,
+)
 from .framework import (
     ADVISORY,
     MANDATORY,
@@ -26,7 +42,23 @@ from .framework import (
 from .values import UnknownValueError, identities, known, refers_to
 
 # The order of the table in docs/guardrails.md and of the pack's policies.
-MODULES = (s3, sqs_sns, ecs, efs, elb, ec2, instances, iam, ecr, protection, scheduler, kms, cloudwatch, tags)
+MODULES = (
+    s3,
+    sqs_sns,
+    ecs,
+    efs,
+    elb,
+    ec2,
+    instances,
+    iam,
+    ecr,
+    protection,
+    scheduler,
+    stepfunctions,
+    kms,
+    cloudwatch,
+    tags,
+)
 RULES: tuple[Rule, ...] = tuple(r for module in MODULES for r in rules_of(module))
 
 __all__ = [

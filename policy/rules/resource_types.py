@@ -25,6 +25,7 @@ LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 ROLE = "aws:iam/role:Role"
 IDENTITY_POLICIES = frozenset({"aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", ROLE})
 SCHEDULE = "aws:scheduler/schedule:Schedule"
+STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
 KMS_KEY = "aws:kms/key:Key"
 SECRETS = frozenset({"aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"})
 SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"

@@ -25,7 +25,7 @@ class CountingMocks(FloorMocks):
 def recorded():
     recording = run_program("dev", config=jobs_config(1), project_dir=PROJECT_DIR)
     name = JOB_NAME.format(index=0)
-    job = recording.one("ecs-workloads:scheduled_ecs_task:ScheduledEcsTask", job_resource_name(name))
+    job = recording.one("ecs-workloads:index:ScheduledEcsTask", job_resource_name(name))
     return recording, job, job_template(recording, job.urn, name)
 
 

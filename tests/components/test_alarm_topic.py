@@ -112,12 +112,12 @@ def test_tags_on_the_topic_and_its_key():
     recording = run_callable(lambda: AlarmTopic("alarms", {"email": "ops@example.com", "tags": TAGS}))
     assert recording.one("aws:kms/key:Key").inputs["tags"] == TAGS
     assert recording.one("aws:sns/topic:Topic").inputs["tags"] == TAGS
-    assert untagged(recording, "ecs-workloads:alarm_topic:AlarmTopic", TAGS) == []
+    assert untagged(recording, "ecs-workloads:index:AlarmTopic", TAGS) == []
 
 
 def test_every_declared_output_is_registered():
     recording = run_callable(lambda: AlarmTopic("alarms", {}))
-    registered = registered_output_names(recording, "ecs-workloads:alarm_topic:AlarmTopic")
+    registered = registered_output_names(recording, "ecs-workloads:index:AlarmTopic")
     assert registered == set(declared_outputs(AlarmTopic)) == {"arn"}
 
 

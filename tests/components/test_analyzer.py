@@ -11,6 +11,7 @@ import pytest
 from pulumi.provider.experimental.analyzer import Analyzer
 
 from ecs_workloads import AlbWebService, QueueBackedBatchService, ScheduledEcsTask
+from ecs_workloads.arguments import field_docstrings
 from ecs_workloads.outputs import declared_outputs
 
 SHAPES = (AlbWebService, QueueBackedBatchService, ScheduledEcsTask)
@@ -38,10 +39,19 @@ def test_the_analyzer_sees_exactly_the_declared_outputs(schema, shape) -> None:
 
 
 def test_nested_argument_types_carry_descriptions(schema) -> None:
+    """The analyzer reads the docstrings of a TypedDict's own source only, so a field inherited from a base
+    TypedDict (`EmbeddedWorkloadArgs` from `BackendWorkloadArgs`) arrives without one; `field_docstrings`,
+    which reads the bases too, has it for every such field."""
     undescribed = {
         f"{name}.{prop}"
         for name, definition in schema["type_definitions"].items()
         for prop, p in definition.properties.items()
-        if not p.description
+        if not p.description and not field_docstrings(definition.python_type).get(definition.properties_mapping[prop])
     }
     assert undescribed == set()
+    inherited = {
+        name
+        for name, definition in schema["type_definitions"].items()
+        if any(not p.description for p in definition.properties.values())
+    }
+    assert inherited == {"EmbeddedWorkloadArgs", "ServiceDeploymentArgs"}

@@ -35,7 +35,7 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 POLICY = "aws:appautoscaling/policy:Policy"
 TARGET = "aws:appautoscaling/target:Target"
-TOKEN = "ecs-workloads:backend_service:BackendService"
+TOKEN = "ecs-workloads:index:BackendService"
 
 
 def _backend(name="picture-scorer", **args):

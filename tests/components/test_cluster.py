@@ -57,7 +57,7 @@ def test_tags_on_the_cluster_and_defaults_from_the_declaration():
     assert providers.inputs["defaultCapacityProviderStrategies"] == [
         {"capacityProvider": "FARGATE", "weight": 1, "base": 0}
     ]
-    assert untagged(recording, "ecs-workloads:cluster:EcsCluster", TAGS) == []
+    assert untagged(recording, "ecs-workloads:index:EcsCluster", TAGS) == []
 
 
 def test_without_tags_the_cluster_gets_none():
@@ -67,7 +67,7 @@ def test_without_tags_the_cluster_gets_none():
 
 def test_every_declared_output_is_registered():
     recording = run_callable(lambda: EcsCluster("ecs", {"service_connect": True}))
-    registered = registered_output_names(recording, "ecs-workloads:cluster:EcsCluster")
+    registered = registered_output_names(recording, "ecs-workloads:index:EcsCluster")
     assert registered == set(declared_outputs(EcsCluster)) == {"name", "arn", "service_connect_namespace_arn"}
 
 
@@ -75,7 +75,7 @@ def test_without_service_connect_there_is_no_namespace():
     recording = run_callable(lambda: EcsCluster("ecs", {}))
     assert recording.of_type("aws:servicediscovery/httpNamespace:HttpNamespace") == []
     assert "serviceConnectDefaults" not in recording.one("aws:ecs/cluster:Cluster").inputs
-    registered = registered_output_names(recording, "ecs-workloads:cluster:EcsCluster")
+    registered = registered_output_names(recording, "ecs-workloads:index:EcsCluster")
     assert registered == {"name", "arn"}
 
 

@@ -357,7 +357,8 @@ def test_strategy_problems_reach_the_component_before_anything_is_registered():
         ),
         (
             {"priority": 5},
-            "priority: 5 — only with path_patterns or a blue_green, canary or linear strategy",
+            "priority: 5 — only with path_patterns, host_header, source_cidrs or a blue_green, canary or linear "
+            "strategy",
         ),
     ],
 )

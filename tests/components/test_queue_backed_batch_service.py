@@ -668,7 +668,7 @@ def test_wrongly_typed_arguments_raise_a_value_error_naming_the_field(changes, f
 def test_every_taggable_resource_carries_the_tags_and_tasks_inherit_them(trigger):
     tags = {"team": "data", "cost-centre": "4711"}
     recording, _ = _service(trigger=trigger, tags=tags)
-    component = recording.one("ecs-workloads:queue_backed_batch_service:QueueBackedBatchService", "pipe")
+    component = recording.one("ecs-workloads:index:QueueBackedBatchService", "pipe")
     taggable = [r for r in recording.descendants(component) if r.custom and takes_tags(r.type)]
     assert {r.type for r in taggable} >= {QUEUE, BUCKET, ALARM, "aws:ecs/service:Service"}
     assert [r.name for r in taggable if dict(r.inputs.get("tags") or {}) != tags] == []
@@ -735,3 +735,129 @@ def test_a_name_too_long_for_the_worker_role_is_refused():
         f"  name: '{'p' * 35}' — at most 34 characters: the longest resource name <name>-worker-execution-role plus "
         "the 8-character autoname suffix must fit the 64 characters an IAM role name allows"
     )
+
+
+# --- SNS subscriptions ---------------------------------------------------------------------------------------
+
+ORDERS = f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:orders"
+AUDIT = f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:audit"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+
+
+def test_each_topic_delivers_to_the_queue_with_its_filter_policy_and_raw_choice():
+    recording, holder = _service(
+        trigger="queue",
+        subscriptions=[
+            {
+                "topic_arn": ORDERS,
+                "filter_policy": {"store": ["example_corp"], "price": [{"numeric": [">=", 100]}]},
+                "raw_message_delivery": True,
+            },
+            {"topic_arn": AUDIT, "filter_policy": {"kind": {"type": ["audit"]}}, "filter_policy_scope": "MessageBody"},
+            {"topic_arn": f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:plain"},
+        ],
+    )
+    queue_arn = recording.one(QUEUE, "pipe-queue").outputs["arn"]
+    orders, audit, plain = (recording.one(SUBSCRIPTION, f"pipe-subscription-{index}").inputs for index in range(3))
+    assert {s["protocol"] for s in (orders, audit, plain)} == {"sqs"}
+    assert {s["endpoint"] for s in (orders, audit, plain)} == {queue_arn}
+    assert orders["topic"] == ORDERS and orders["rawMessageDelivery"] is True
+    assert json.loads(orders["filterPolicy"]) == {"store": ["example_corp"], "price": [{"numeric": [">=", 100]}]}
+    assert orders["filterPolicyScope"] == "MessageAttributes"
+    assert json.loads(audit["filterPolicy"]) == {"kind": {"type": ["audit"]}}
+    assert audit["filterPolicyScope"] == "MessageBody" and audit["rawMessageDelivery"] is False
+    assert "filterPolicy" not in plain and "filterPolicyScope" not in plain
+    policy = recording.one("aws:sqs/queuePolicy:QueuePolicy", "pipe-queue-policy")
+    assert policy.inputs["queueUrl"] == recording.one(QUEUE, "pipe-queue").outputs["url"]
+    assert json.loads(policy.inputs["policy"])["Statement"] == [
+        {
+            "Sid": "OnlyTheSubscribedTopics",
+            "Effect": "Allow",
+            "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {"ArnEquals": {"aws:SourceArn": [ORDERS, AUDIT, f"arn:aws:sns:eu-west-1:{ACCOUNT_ID}:plain"]}},
+        }
+    ]
+    # The subscriptions wait for the policy, so SQS never refuses SNS's first delivery.
+    for index in range(3):
+        assert policy.urn in recording.one(SUBSCRIPTION, f"pipe-subscription-{index}").dependencies
+    assert _environment(recording)["QUEUE_URL"] == recording.one(QUEUE, "pipe-queue").outputs["url"]
+    assert holder["service"].input_bucket_name is None
+
+
+def test_the_queue_stays_sse_sqs_so_sns_needs_no_key_policy():
+    recording, _ = _service(trigger="queue", subscriptions=[{"topic_arn": ORDERS}])
+    queue = recording.one(QUEUE, "pipe-queue").inputs
+    assert queue["sqsManagedSseEnabled"] is True and "kmsMasterKeyId" not in queue
+    assert recording.of_type("aws:kms/key:Key") == []
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            {"trigger": "s3", "subscriptions": [{"topic_arn": ORDERS}]},
+            f"subscriptions: [{{'topic_arn': '{ORDERS}'}}] — only with trigger queue",
+        ),
+        (
+            {"trigger": "queue", "subscriptions": [{"topic_arn": ORDERS}, {"topic_arn": ORDERS}]},
+            f"subscriptions[1].topic_arn: '{ORDERS}' — a topic not subscribed already",
+        ),
+        (
+            {"trigger": "queue", "subscriptions": [{"topic_arn": "arn:aws:sqs:us-east-1:1:q"}]},
+            "subscriptions[0].topic_arn: 'arn:aws:sqs:us-east-1:1:q' — an SNS topic ARN such as "
+            "arn:aws:sns:us-east-1:123456789012:alarms",
+        ),
+        (
+            {"trigger": "queue", "subscriptions": [{"topic_arn": ORDERS, "filter_policy": {"a": "b"}}]},
+            "subscriptions[0].filter_policy: {'a': 'b'} — a JSON object whose keys each hold a non-empty array of "
+            "values; at most 5 keys, 150 combinations and 256 KB",
+        ),
+        (
+            {
+                "trigger": "queue",
+                "subscriptions": [{"topic_arn": ORDERS, "filter_policy": {f"k{n}": ["v"] for n in range(6)}}],
+            },
+            "subscriptions[0].filter_policy: {'k0': ['v'], 'k1': ['v'], 'k2': ['v'], 'k3': ['v'], 'k4': ['v'], "
+            "'k5': ['v']} — at most 5 keys, not 6",
+        ),
+        (
+            {
+                "trigger": "queue",
+                "subscriptions": [{"topic_arn": ORDERS, "filter_policy": {"a": list(range(10)), "b": list(range(16))}}],
+            },
+            f"subscriptions[0].filter_policy: {{'a': {list(range(10))}, 'b': {list(range(16))}}} — at most 150 "
+            "combinations of values (the product of the arrays' lengths), not 160",
+        ),
+        (
+            {
+                "trigger": "queue",
+                "subscriptions": [{"topic_arn": ORDERS, "filter_policy": {"big": ["x" * 262_144]}}],
+            },
+            None,
+        ),
+        (
+            {"trigger": "queue", "subscriptions": [{"topic_arn": ORDERS, "filter_policy": {"a": {"b": ["c"]}}}]},
+            "subscriptions[0].filter_policy: {'a': {'b': ['c']}} — flat with filter_policy_scope MessageAttributes: "
+            "nested keys only with MessageBody",
+        ),
+        (
+            {"trigger": "queue", "subscriptions": [{"topic_arn": ORDERS, "filter_policy_scope": "MessageBody"}]},
+            "subscriptions[0].filter_policy_scope: 'MessageBody' — only with a filter_policy",
+        ),
+        (
+            {"trigger": "queue", "subscriptions": [{"topic_arn": ORDERS, "raw_message_delivery": "yes"}]},
+            "subscriptions[0].raw_message_delivery: 'yes' — true or false",
+        ),
+    ],
+)
+def test_bad_subscriptions_are_refused_exactly(args, line):
+    message = _rejected("pipe", {**BASE, **args})
+    if line is None:
+        assert "subscriptions[0].filter_policy: " in message
+        assert message.endswith(
+            f"— at most {256 * 1024} bytes of JSON, not {len(json.dumps({'big': ['x' * 262_144]}))}"
+        )
+    else:
+        assert message == f"invalid QueueBackedBatchService arguments:\n  {line}"

@@ -416,8 +416,8 @@ def test_tags_reach_every_taggable_resource_and_the_runs_take_the_task_definitio
 
 def test_workload_is_embedded_under_its_first_release_names():
     recording = _task()
-    task = recording.one("ecs-workloads:scheduled_ecs_task:ScheduledEcsTask", "assessor")
-    workload = recording.one("ecs-workloads:fargate_workload:FargateWorkload", "assessor-workload")
+    task = recording.one("ecs-workloads:index:ScheduledEcsTask", "assessor")
+    workload = recording.one("ecs-workloads:index:FargateWorkload", "assessor-workload")
     assert workload.parent == task.urn
     assert recording.one("aws:ecs/taskDefinition:TaskDefinition").inputs["family"] == FAMILY
     assert {r.name for r in recording.children(task) if r.custom} >= {"assessor-dlq", "assessor-dlq-alarm"}
@@ -431,7 +431,7 @@ def test_every_declared_output_is_registered_and_the_workload_outputs_are_the_sh
         pulumi.export("workload_task_role_name", task.workload.task_role_name)
 
     recording = run_callable(program)
-    component = recording.one("ecs-workloads:scheduled_ecs_task:ScheduledEcsTask")
+    component = recording.one("ecs-workloads:index:ScheduledEcsTask")
     registered = set(recording.registered_outputs[component.urn])
     # A task without a workflow has no state machine (a None output is not registered).
     assert registered == set(declared_outputs(ScheduledEcsTask)) - {"state_machine_arn"}

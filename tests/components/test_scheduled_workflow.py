@@ -61,9 +61,9 @@ def test_the_scheduler_may_only_start_this_workflow_and_dead_letter():
 
 def test_the_workflow_runs_only_this_family_with_its_roles_network_and_capacity():
     recording = _task(placement=PRIVATE_PLACEMENT, capacity={"fargate": 1, "fargate_spot": 2})
-    workflow = recording.one("ecs-workloads:job_run_workflow:JobRunWorkflow")
+    workflow = recording.one("ecs-workloads:index:JobRunWorkflow")
     assert workflow.name == "report-workflow"
-    assert workflow.parent == recording.one("ecs-workloads:scheduled_ecs_task:ScheduledEcsTask").urn
+    assert workflow.parent == recording.one("ecs-workloads:index:ScheduledEcsTask").urn
     policy = json.loads(recording.one("aws:iam/rolePolicy:RolePolicy", "report-workflow-policy").inputs["policy"])
     statements = {statement["Sid"]: statement for statement in policy["Statement"]}
     family = recording.one("aws:ecs/taskDefinition:TaskDefinition").inputs["family"]
@@ -101,6 +101,6 @@ def test_the_workflow_alerts_instead_of_the_failed_run_rule():
 
 def test_every_output_is_registered_and_the_plan_conforms():
     recording = _task(alarm_topic_arn=TOPIC, task_count=50, retries=10)
-    component = recording.one("ecs-workloads:scheduled_ecs_task:ScheduledEcsTask")
+    component = recording.one("ecs-workloads:index:ScheduledEcsTask")
     assert set(recording.registered_outputs[component.urn]) == set(declared_outputs(ScheduledEcsTask))
     assert conformance_check(recording).problems == []

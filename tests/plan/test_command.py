@@ -52,7 +52,7 @@ def _section(text: str, heading: str) -> str:
 
 
 def test_plan_command_prints_tree_and_outputs(piped):
-    assert "+ ecs-workloads:network:Network  network" in piped["dev"]
+    assert "+ ecs-workloads:index:Network  network" in piped["dev"]
     assert "awsx:ec2:Vpc  network-vpc" in piped["dev"]
     assert "clusterName" in piped["dev"]
 
@@ -108,7 +108,7 @@ def test_piped_plan_is_plain_text_of_at_most_120_columns(piped, stack):
 def test_resources_are_grouped_by_top_level_component_with_their_count(piped):
     text = piped["dev"]
     # Each top-level component starts a group at the margin, after a blank line, with its resource count.
-    assert re.search(r"\n\n\+ ecs-workloads:alb_web_service:AlbWebService  cats  \(\d+ resources\)\n", text)
+    assert re.search(r"\n\n\+ ecs-workloads:index:AlbWebService  cats  \(\d+ resources\)\n", text)
     # The counts add up to the stack's (the awsx VPC is opaque under the mocks: it has none); a plain resource
     # at the top level (the job API's schedule group) is one.
     counts = [int(n) for n in re.findall(r"^\+ \S+  \S+  \((\d+) resources?\)$", text, re.MULTILINE)]

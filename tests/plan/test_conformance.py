@@ -20,7 +20,7 @@ from stack.batch import PIPELINE_NAME_MAX_LENGTH, BatchPipelineSettings
 from stack.job_api import JobApiSettings
 from stack.jobs import JOB_NAME_MAX_LENGTH, JobSettings, RetrySettings
 from stack.settings import NetworkSettings
-from stack.web import CatsAutoscalingSettings
+from stack.web import WebAutoscalingSettings
 
 
 @pytest.fixture(scope="module")
@@ -421,7 +421,7 @@ def _extreme_config() -> dict:
         },
     }
     autoscaling = {
-        **_maxima(CatsAutoscalingSettings),
+        **_maxima(WebAutoscalingSettings),
         "cpuTargetPercent": WEB_AUTOSCALING_ARGS["cpu_target_percent"].high,
     }
     config["ecs-workloads:cats"] = {

@@ -187,7 +187,7 @@ def test_plan_command_prints_policy_cost_and_outputs_and_writes_the_diagram(tmp_
     assert plan_command.main(["dev", "--diagram", str(target)]) == 0
     out = capsys.readouterr().out
     sections = [
-        "+ ecs-workloads:network:Network  network",
+        "+ ecs-workloads:index:Network  network",
         "Policy (",
         "Estimated monthly cost",
         "Outputs:",

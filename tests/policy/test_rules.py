@@ -24,6 +24,8 @@ DEV = StackContext("dev", protect_data=False, is_production=False, default_tags=
 PROD = StackContext("prod", protect_data=True, is_production=True, default_tags=dict.fromkeys(REQUIRED_TAGS, "prod"))
 UNTAGGED = StackContext("dev", protect_data=False, is_production=False)
 BY_ID = {rule.id: rule for rule in RULES}
+STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
+LOG_DESTINATION = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs-workloads/run:*"
 
 
 def res(typ: str, name: str, props: dict[str, Any] | None = None, **options: Any) -> ResourceView:
@@ -392,6 +394,14 @@ CASES: dict[str, tuple[Case, Case]] = {
         PROD,
     ),
     "scheduler-retry-and-dlq": _pair([schedule(deadLetterConfig=None)], [schedule()]),
+    "stepfunctions-logging-enabled": _pair(
+        [res(STATE_MACHINE, "run", {"loggingConfiguration": {"level": "OFF", "logDestination": LOG_DESTINATION}})],
+        [res(STATE_MACHINE, "run", {"loggingConfiguration": {"level": "ERROR", "logDestination": LOG_DESTINATION}})],
+    ),
+    "stepfunctions-execution-data-not-logged": _pair(
+        [res(STATE_MACHINE, "run", {"loggingConfiguration": {"level": "ALL", "includeExecutionData": True}})],
+        [res(STATE_MACHINE, "run", {"loggingConfiguration": {"level": "ALL", "includeExecutionData": False}})],
+    ),
     "efs-encrypted-at-rest": _pair(
         [res("aws:efs/fileSystem:FileSystem", "share-fs", {"encrypted": False})],
         [res("aws:efs/fileSystem:FileSystem", "share-fs", {"encrypted": True})],
@@ -783,3 +793,10 @@ def test_a_workload_with_a_created_efs_share_passes_every_mandatory_rule_in_prod
     unprotected = run_callable(lambda: FargateWorkload("job", args))
     flagged = {v.resource_name for v in evaluate(unprotected, PROD) if v.rule_id == "stateful-resources-protected"}
     assert "job-reports-fs" in flagged
+
+
+def test_a_state_machine_without_logging_is_reported_for_level_and_destination():
+    assert BY_ID["stepfunctions-logging-enabled"].check(res(STATE_MACHINE, "run"), DEV) == [
+        "loggingConfiguration.level is not set: failed runs leave no log",
+        "loggingConfiguration.logDestination is not set",
+    ]

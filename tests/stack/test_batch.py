@@ -25,7 +25,7 @@ from stack.section import Section
 from stack.settings import StackSettings
 from stack.system import build_foundation
 
-SERVICE = "ecs-workloads:queue_backed_batch_service:QueueBackedBatchService"
+SERVICE = "ecs-workloads:index:QueueBackedBatchService"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 DEV_LIKE = {"cluster": {"defaultCapacity": {"fargate": 0, "fargateSpot": 1}}, "logs": {"retentionDays": 14}}
 

@@ -17,7 +17,7 @@ from harness.program import run_callable
 from harness.recording import Recording
 from stack.config import settings_from_raw
 from stack.job_api import HEALTH_CHECK_PATH, JOB_API_PATHS, JobApiSettings, build_job_api, runnable_jobs
-from stack.jobs import build_jobs
+from stack.jobs import AssessorTarget, build_jobs
 from stack.settings import StackSettings
 from stack.system import build_foundation
 from stack.web import build_web
@@ -42,7 +42,9 @@ def _api(raw: dict[str, Any] | None = None) -> tuple[Recording, dict[str, Any]]:
     def program():
         foundation = build_foundation(settings)
         web = build_web(foundation, settings.cats)
-        jobs = build_jobs(foundation, settings.image_assessor, settings.jobs, web.alb_url, web.api_token_secret_arn)
+        jobs = build_jobs(
+            foundation, AssessorTarget(settings.image_assessor, web.alb_url, web.api_token_secret_arn), settings.jobs
+        )
         api = build_job_api(foundation, settings.job_api, web.listener, runnable_jobs(settings.job_api, jobs.tasks))
         pulumi.Output.all(outputs=api.outputs, service=api.service).apply(holder.update)
 
@@ -127,7 +129,7 @@ def test_the_container_gets_the_group_the_state_machine_the_role_and_the_token_a
 
 def test_the_state_machine_runs_and_passes_only_the_allowed_jobs():
     recording, _ = _api({"jobs": [REPORT_JOB], "jobApi": _settings(allowedJobs=["report"])})
-    workflow = recording.one("ecs-workloads:job_run_workflow:JobRunWorkflow", "job-api-runs")
+    workflow = recording.one("ecs-workloads:index:JobRunWorkflow", "job-api-runs")
     roles = {r.name: r.outputs["arn"] for r in recording.of_type(ROLE)}
     policy = json.loads(recording.one(POLICY, "job-api-runs-policy").inputs["policy"])
     [pass_role] = [s for s in policy["Statement"] if s["Action"] == "iam:PassRole"]

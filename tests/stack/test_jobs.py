@@ -12,7 +12,7 @@ from pydantic import Field, ValidationError
 from harness.program import run_callable
 from harness.recording import Recording
 from stack.config import _describe
-from stack.jobs import ImageAssessorSettings, JobList, JobSettings, build_jobs
+from stack.jobs import AssessorTarget, ImageAssessorSettings, JobList, JobSettings, build_jobs
 from stack.section import Section
 from stack.settings import StackSettings
 from stack.system import build_foundation
@@ -60,13 +60,10 @@ def _run(raw: dict[str, Any] | None = None, stack_raw: dict[str, Any] | None = N
 
     def program():
         foundation = build_foundation(settings)
-        built = build_jobs(
-            foundation,
-            config.image_assessor,
-            config.jobs,
-            pulumi.Output.from_input(CATS_URL),
-            pulumi.Output.from_input(TOKEN_ARN),
+        assessor = AssessorTarget(
+            config.image_assessor, pulumi.Output.from_input(CATS_URL), pulumi.Output.from_input(TOKEN_ARN)
         )
+        built = build_jobs(foundation, assessor, config.jobs)
         for key, value in built.outputs.items():
             pulumi.export(key, value)
 

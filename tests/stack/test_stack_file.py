@@ -174,8 +174,8 @@ def test_settings_errors_name_the_line_of_a_value_from_the_file(tmp_path):
         "invalid stack config:",
         '  Pulumi.broken.yaml:8:5: ecs-workloads:cats.desiredCount: "many" — must be an integer',
         "  Pulumi.broken.yaml:9:5: ecs-workloads:cats.cpuu: 1 — unknown key; allowed: allowedCidrs, autoscaling, "
-        "certificateArn, deployment, desiredCount, domainName, healthCheckPath, hostedZoneId, pathPattern, "
-        "rulePriority, scheduledScaling, telemetry, workload",
+        "certificateArn, deployment, desiredCount, domainName, healthCheckPath, hostHeader, hostedZoneId, "
+        "pathPattern, rulePriority, scheduledScaling, sourceCidrs, telemetry, workload",
     ]
 
 
