@@ -89,8 +89,6 @@ def map_workload(manifest: Manifest, region: str) -> Mapped:
         if manifest.type == WEB:
             entry.update(_http(fields))
         mapped.entry = entry
-    if manifest.type != JOB and "command" in fields:
-        workload["command"] = _words(fields["command"])
     for item in (fields.get("publish") or {}).get("topics") or []:
         if isinstance(item, Mapping) and "name" in item:
             mapped.topics.append(topic_name(manifest.name, str(item["name"])))
@@ -128,8 +126,6 @@ def _workload(manifest: Manifest, region: str, outcomes: Outcomes) -> dict[str, 
             )
             number = UNPRIVILEGED_PORT
         workload["port"] = number
-    if isinstance(image, Mapping) and isinstance(image.get("healthcheck"), Mapping):
-        workload["healthCheck"] = _health_check(image["healthcheck"])
     if isinstance(image, Mapping) and isinstance(image.get("depends_on"), Mapping):
         workload["dependsOn"] = _depends_on(image["depends_on"])
     for key in ("cpu", "memory"):
@@ -137,8 +133,6 @@ def _workload(manifest: Manifest, region: str, outcomes: Outcomes) -> dict[str, 
             workload[key] = int(fields[key])
     if fields.get("platform") is not None:
         workload["cpuArchitecture"] = _architecture(fields["platform"])
-    if "entrypoint" in fields:
-        workload["entryPoint"] = _words(fields["entrypoint"])
     environment = _variables(fields.get("variables"))
     if environment:
         workload["environment"] = environment
@@ -148,8 +142,6 @@ def _workload(manifest: Manifest, region: str, outcomes: Outcomes) -> dict[str, 
     if fields.get("exec") is not None:
         workload["enableExecuteCommand"] = bool(fields["exec"])
     storage = fields.get("storage") or {}
-    if storage.get("readonly_fs") is not None:
-        workload["readonlyRootFilesystem"] = bool(storage["readonly_fs"])
     volumes = [_volume(name, volume) for name, volume in (storage.get("volumes") or {}).items()]
     volumes = [volume for volume in volumes if volume is not None]
     if volumes:
@@ -185,8 +177,11 @@ def _service_count(manifest: Manifest, outcomes: Outcomes) -> dict[str, Any]:
         entry["desiredCount"] = int(count["spot"])
     low, high = _range(count.get("range"))
     if low is not None:
-        scaling: dict[str, Any] = {"minCount": low, "maxCount": high}
-        for key, target in (("cpu_percentage", "cpuPercent"), ("memory_percentage", "memoryPercent")):
+        scaling: dict[str, Any] = {"minTasks": low, "maxTasks": high}
+        metrics = [("cpu_percentage", "cpuTargetPercent")]
+        if manifest.type == BACKEND:
+            metrics.append(("memory_percentage", "memoryTargetPercent"))
+        for key, target in metrics:
             if (value := _metric(count.get(key))) is not None:
                 scaling[target] = value
         if manifest.type == WEB and (value := _metric(count.get("requests"))) is not None:
@@ -276,7 +271,9 @@ def _capacity(manifest: Manifest, workload: dict[str, Any], outcomes: Outcomes) 
     if count.get("spot") is not None:
         workload["capacity"] = {"fargate": 0, "fargateSpot": 1, "base": 0}
     elif spot_from is not None:
-        workload["capacity"] = {"fargate": 0, "fargateSpot": 1, "base": max(0, int(spot_from) - 1)}
+        base = max(0, int(spot_from) - 1)
+        # A base runs on FARGATE, whose weight must then be above 0 (ECS capacity provider strategy).
+        workload["capacity"] = {"fargate": 1 if base else 0, "fargateSpot": 1, "base": base}
 
 
 def _range(value: Any) -> tuple[int | None, int | None]:
@@ -392,7 +389,16 @@ def _sidecar(name: str, sidecar: Mapping[str, Any], region: str, outcomes: Outco
     if sidecar.get("command") is not None:
         entry["command"] = _words(sidecar["command"])
     if sidecar.get("port") is not None:
-        entry["port"] = int(str(sidecar["port"]).split("/")[0])
+        port = int(str(sidecar["port"]).split("/")[0])
+        if port < 1024:
+            outcomes.set(
+                ("sidecars", str(name), "port"),
+                Outcome.UNSUPPORTED,
+                "-",
+                f"{port} needs root and the containers run as non-root; the sidecar gets no port mapping",
+            )
+        else:
+            entry["port"] = port
     if sidecar.get("essential") is not None:
         entry["essential"] = bool(sidecar["essential"])
     environment = _variables(sidecar.get("variables"))
@@ -447,4 +453,5 @@ def map_environment(manifest: Manifest) -> tuple[dict[str, Any], dict[str, Any],
     if sources:
         balancer["allowedCidrs"] = [str(cidr) for cidr in sources]
     insights = (fields.get("observability") or {}).get("container_insights")
-    return network, balancer, None if insights is None else ("enabled" if insights else "disabled"), outcomes
+    # Off is the cluster's default, so false writes nothing.
+    return network, balancer, "enabled" if insights else None, outcomes
