@@ -156,6 +156,12 @@ class JobSettings(ScheduleSettings):
             raise field_error("retries", self.retries, problem)
         return self
 
+    @model_validator(mode="after")
+    def _one_command(self) -> JobSettings:
+        if self.command is not None and self.workload.command is not None:
+            raise field_error("command", self.command, "the command once: here or as workload.command, not both")
+        return self
+
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:

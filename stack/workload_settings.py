@@ -247,6 +247,18 @@ class WorkloadSettings(Section):
     user: str | None = FARGATE_WORKLOAD_ARGS["user"].setting(
         None, description="uid[:gid] the container runs as. Default: 10001:10001 for apps/ builds, else the image's."
     )
+    command: list[str] | None = FARGATE_WORKLOAD_ARGS["command"].setting(
+        None, description="Command of the main container. Default: the image's CMD."
+    )
+    entry_point: list[str] | None = FARGATE_WORKLOAD_ARGS["entry_point"].setting(
+        None, description="Entry point of the main container. Default: the image's ENTRYPOINT."
+    )
+    health_check: HealthCheckSettings | None = Field(
+        None, description="Health check of the main container, run by the ECS agent. Default: none."
+    )
+    readonly_root_filesystem: bool = FARGATE_WORKLOAD_ARGS["readonly_root_filesystem"].setting(
+        description="Main container's root filesystem read-only (a writable scratch volume at /tmp)."
+    )
     depends_on: list[DependencySettings] = Field([], description="Sidecars the main container waits for.")
     sidecars: list[SidecarSettings] = Field([], description="Further containers of the task.")
     log_routing: LogRoutingSettings | None = Field(
@@ -322,9 +334,13 @@ class WorkloadSettings(Section):
         # Only where it differs from the default, so Fargate workloads' arguments stay as they were.
         if self.network_mode != FARGATE_WORKLOAD_ARGS["network_mode"].default:
             sizing["network_mode"] = self.network_mode
-        for key in ("host_port", "gpus", "memory_reservation"):
+        for key in ("host_port", "gpus", "memory_reservation", "command", "entry_point"):
             if getattr(self, key) is not None:
                 sizing[key] = getattr(self, key)
+        if self.health_check is not None:
+            sizing["health_check"] = self.health_check.args()
+        if self.readonly_root_filesystem != FARGATE_WORKLOAD_ARGS["readonly_root_filesystem"].default:
+            sizing["readonly_root_filesystem"] = self.readonly_root_filesystem
         # Only when given, like the placement fields: workloads without sidecars keep their arguments.
         if self.depends_on:
             sizing["depends_on"] = [dependency.model_dump() for dependency in self.depends_on]
