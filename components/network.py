@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the annotations at run time.
 import functools
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -36,6 +37,11 @@ class ExistingVpcArgs(TypedDict):
     private_subnet_ids: NotRequired[list[pulumi.Input[str]]]
     """Subnets with outbound access through NAT. When given, workloads run here without a public IP."""
 
+
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+"""A VPC id as EC2 issues them: `vpc-` and 8 (older) or 17 hex digits."""
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+"""A subnet id as EC2 issues them: `subnet-` and 8 (older) or 17 hex digits."""
 
 EXISTING_VPC_ARGS = Arguments(
     ExistingVpcArgs,

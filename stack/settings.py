@@ -6,7 +6,6 @@ description, from which docs/configuration.md is generated (`make docs`).
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -24,7 +23,7 @@ from ecs_workloads.capacity import COMPATIBILITY_BY_KIND
 from ecs_workloads.cluster import ECS_CLUSTER_ARGS
 from ecs_workloads.fargate_workload import FARGATE_WORKLOAD_ARGS, where_it_runs
 from ecs_workloads.job_fields import job_name_problem
-from ecs_workloads.network import NETWORK_ARGS, ExistingVpcArgs, NetworkArgs
+from ecs_workloads.network import NETWORK_ARGS, SUBNET_ID, VPC_ID, ExistingVpcArgs, NetworkArgs
 from ecs_workloads.service_connect import url_variable
 from ecs_workloads.validation import ArgumentProblems
 
@@ -51,9 +50,6 @@ from .web import CATS_APP, CatsSettings
 from .workers import Workers
 from .workload_settings import CapacitySettings, WorkloadSettings
 
-_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-
 
 class NetworkSettings(Section):
     """`ecs-workloads:network` — a new VPC, or an existing one when `vpcId` is set."""
@@ -74,14 +70,14 @@ class NetworkSettings(Section):
     @field_validator("vpc_id")
     @classmethod
     def _vpc(cls, value: str | None) -> str | None:
-        if value is not None and not _VPC_ID.match(value):
+        if value is not None and not VPC_ID.match(value):
             raise ValueError("must be a VPC id such as vpc-0abc1234")
         return value
 
     @field_validator("public_subnet_ids", "private_subnet_ids")
     @classmethod
     def _subnets(cls, value: list[str]) -> list[str]:
-        bad = [subnet for subnet in value if not _SUBNET_ID.match(subnet)]
+        bad = [subnet for subnet in value if not SUBNET_ID.match(subnet)]
         if bad:
             raise ValueError(f"must be subnet ids such as subnet-0abc1234; not: {', '.join(bad)}")
         return value

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import re
 import shlex
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .manifests import BACKEND, JOB, WEB, WORKER, Manifest, Path_
+from ecs_workloads.alb_web_service import ALB_WEB_SERVICE_ARGS
+from ecs_workloads.network import NETWORK_ARGS, SUBNET_ID, VPC_ID
+
+from .manifests import BACKEND, JOB, WEB, WORKER, Manifest, Path_, leaf_paths
 from .rules import Outcome, Rule
 
 PLACEHOLDER_ACCOUNT = "123456789012"
@@ -114,6 +118,18 @@ def _workload(manifest: Manifest, region: str, outcomes: Outcomes) -> dict[str, 
     else:
         workload["image"] = f"{manifest.name}:latest"
     port = image.get("port") if isinstance(image, Mapping) else None
+    if port is None and manifest.type == BACKEND:
+        # A Backend Service without a port only runs its tasks; the stack's backends publish one over Service
+        # Connect, which nothing calls until a client is given it.
+        # On `type`, as the port the backend lacks has no field of its own to report.
+        outcomes.set(
+            ("type",),
+            Outcome.APPROXIMATED,
+            "ecs-workloads:backends, workload.port",
+            f"a Backend Service without image.port: the backend is written with port {UNPRIVILEGED_PORT}, which "
+            "nothing calls unless a service lists it in calls",
+        )
+        port = UNPRIVILEGED_PORT
     if port is not None and manifest.type in (WEB, BACKEND):
         number = int(str(port).split("/")[0])
         if number < 1024:
@@ -142,10 +158,23 @@ def _workload(manifest: Manifest, region: str, outcomes: Outcomes) -> dict[str, 
     if fields.get("exec") is not None:
         workload["enableExecuteCommand"] = bool(fields["exec"])
     storage = fields.get("storage") or {}
-    volumes = [_volume(name, volume) for name, volume in (storage.get("volumes") or {}).items()]
-    volumes = [volume for volume in volumes if volume is not None]
+    given = [_volume(name, volume, manifest.name) for name, volume in (storage.get("volumes") or {}).items()]
+    volumes = [volume for volume in given if volume is not None]
     if volumes:
         workload["efsVolumes"] = volumes
+    created = [volume["name"] for volume in volumes if "create" in volume]
+    if created:
+        workload["user"] = _managed_efs_user(manifest.name, (storage.get("volumes") or {})[created[0]]["efs"])
+        for name in created:
+            at = ("storage", "volumes", name, "efs")
+            for path in leaf_paths({"efs": storage["volumes"][name]["efs"]}):
+                outcomes.set(
+                    (*at[:-1], *path),
+                    Outcome.APPROXIMATED,
+                    "workload.user",
+                    f"a created file system: the main container runs as {workload['user']}, the access point's "
+                    "POSIX user (Copilot sets only the access point's)",
+                )
     destination = ((fields.get("logging") or {}).get("destination") or {}).get("Name")
     if destination is not None:
         workload["logRouting"] = {"destination": str(destination)}
@@ -360,7 +389,7 @@ def _architecture(value: Any) -> str:
     return _PLATFORMS.get(str(value).rsplit("/", 1)[-1].lower(), "X86_64")
 
 
-def _volume(name: str, volume: Any) -> dict[str, Any] | None:
+def _volume(name: str, volume: Any, service: str) -> dict[str, Any] | None:
     if not isinstance(volume, Mapping) or not volume.get("efs"):
         return None
     efs = volume["efs"]
@@ -377,8 +406,18 @@ def _volume(name: str, volume: Any) -> dict[str, Any] | None:
     elif isinstance(efs, Mapping) and isinstance(efs.get("id"), Mapping):
         return None  # from_cfn: reported unsupported by the rules
     else:
-        entry["create"] = {"rootDirectory": f"/{name}"}
+        # Copilot's managed EFS: an access point on a directory named after the service (docs/developing/storage).
+        entry["create"] = {"rootDirectory": f"/{service}"}
     return entry
+
+
+def _managed_efs_user(service: str, efs: Any) -> str:
+    """uid:gid of a Copilot-managed file system's access point: `efs.uid`/`efs.gid`, else what Copilot picks
+    (docs/developing/storage: "a pseudorandom UID and GID ... based on the CRC32 checksum of the service's
+    name")."""
+    default = zlib.crc32(service.encode())
+    given = efs if isinstance(efs, Mapping) else {}
+    return f"{int(given.get('uid', default))}:{int(given.get('gid', default))}"
 
 
 def _sidecar(name: str, sidecar: Mapping[str, Any], region: str, outcomes: Outcomes) -> dict[str, Any]:
@@ -421,14 +460,40 @@ def map_environment(manifest: Manifest) -> tuple[dict[str, Any], dict[str, Any],
     vpc = (fields.get("network") or {}).get("vpc") or {}
     network: dict[str, Any] = {}
     if vpc.get("id"):
-        network["vpcId"] = str(vpc["id"])
+        existing: dict[str, Any] = {"vpcId": str(vpc["id"])}
         subnets = vpc.get("subnets") or {}
         for kind, key in (("public", "publicSubnetIds"), ("private", "privateSubnetIds")):
             ids = [str(item["id"]) for item in subnets.get(kind) or [] if isinstance(item, Mapping) and "id" in item]
             if ids:
-                network[key] = ids
+                existing[key] = ids
+        refused = [existing["vpcId"]] if not VPC_ID.match(existing["vpcId"]) else []
+        refused += [
+            subnet
+            for key in ("publicSubnetIds", "privateSubnetIds")
+            for subnet in existing.get(key, [])
+            if not SUBNET_ID.match(subnet)
+        ]
+        if not refused:
+            network.update(existing)
+        else:
+            # An id EC2 never issues (a documentation placeholder) would fail the stack file: a new VPC instead.
+            note = (
+                f"not ids EC2 issues ({', '.join(refused)}; vpc- or subnet- and 8 or 17 hex digits): the stack "
+                "creates a new VPC; set network.vpcId and the subnet ids to the real ones to use that VPC"
+            )
+            for path in leaf_paths({"network": {"vpc": {"id": vpc["id"], "subnets": subnets}}}):
+                outcomes.set(path, Outcome.APPROXIMATED, "ecs-workloads:network", note)
     elif vpc.get("cidr"):
-        network["cidrBlock"] = str(vpc["cidr"])
+        cidr = str(vpc["cidr"])
+        if (problem := NETWORK_ARGS["cidr_block"].problem(cidr)) is None:
+            network["cidrBlock"] = cidr
+        else:
+            outcomes.set(
+                ("network", "vpc", "cidr"),
+                Outcome.APPROXIMATED,
+                "ecs-workloads:network.cidrBlock",
+                f"{cidr!r} is not {problem}: the new VPC takes the default {NETWORK_ARGS['cidr_block'].default}",
+            )
         zones = {
             str(item["az"])
             for kind in ("public", "private")
@@ -440,7 +505,15 @@ def map_environment(manifest: Manifest) -> tuple[dict[str, Any], dict[str, Any],
     public = (fields.get("http") or {}).get("public") or {}
     balancer: dict[str, Any] = {}
     certificates = public.get("certificates") or []
-    if certificates:
+    refusal = ALB_WEB_SERVICE_ARGS["certificate_arn"].problem(str(certificates[0])) if certificates else None
+    if refusal is not None:
+        outcomes.set(
+            ("http", "public", "certificates"),
+            Outcome.UNSUPPORTED,
+            "ecs-workloads:loadBalancer.certificateArn",
+            f"{certificates[0]!r} is not {refusal}: the load balancer serves HTTP; set certificateArn to serve HTTPS",
+        )
+    elif certificates:
         balancer["certificateArn"] = str(certificates[0])
         if len(certificates) > 1:
             outcomes.set(

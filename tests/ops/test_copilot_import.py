@@ -4,6 +4,7 @@ and bad input gets exit 2 with one exact line."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from ecs_workloads.ops.copilot.manifests import apply_override, leaf_paths, read
 from ecs_workloads.ops.copilot.rules import RULES, Outcome
 
 FIXTURES = Path(__file__).with_name("fixtures") / "copilot"
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f"
 # Copilot's docs sample "Shared file system" of the Backend Service page spells its type "Backend Serivce".
 MISTYPED = "docs-backend-shared-file-system"
 CASES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir() and path.name != MISTYPED)
@@ -233,14 +235,28 @@ def test_queue_delay_becomes_messages_per_task():
     assert (worker["cost-analyzer"]["minTasks"], worker["cost-analyzer"]["maxTasks"]) == (1, 10)
 
 
-def test_the_environment_manifest_becomes_network_and_load_balancer():
-    config = convert(FIXTURES / "testdata-placement", None, None).config
+def test_the_environment_manifest_becomes_network_and_load_balancer(tmp_path):
+    # testdata-placement's environment with ids and a certificate as AWS issues them (its own are placeholders).
+    shutil.copytree(FIXTURES / "testdata-placement", tmp_path / "app")
+    manifest = tmp_path / "app" / "copilot" / "environments" / "test" / "manifest.yml"
+    text = manifest.read_text()
+    for placeholder, real in {
+        "mock-vpc-id": "vpc-0abc1234",
+        "mock-subnet-id-1": "subnet-0aaa1111",
+        "mock-subnet-id-2": "subnet-0bbb2222",
+        "mock-subnet-id-3": "subnet-0ccc3333",
+        "mock-subnet-id-4": "subnet-0ddd4444",
+        "mock-cert-1": CERTIFICATE,
+    }.items():
+        text = text.replace(placeholder, real)
+    manifest.write_text(text)
+    config = convert(tmp_path / "app", None, None).config
     assert config["ecs-workloads:network"] == {
-        "vpcId": "mock-vpc-id",
-        "publicSubnetIds": ["mock-subnet-id-1", "mock-subnet-id-2"],
-        "privateSubnetIds": ["mock-subnet-id-3", "mock-subnet-id-4"],
+        "vpcId": "vpc-0abc1234",
+        "publicSubnetIds": ["subnet-0aaa1111", "subnet-0bbb2222"],
+        "privateSubnetIds": ["subnet-0ccc3333", "subnet-0ddd4444"],
     }
-    assert config["ecs-workloads:loadBalancer"] == {"allowedCidrs": ["0.0.0.0/0"], "certificateArn": "mock-cert-1"}
+    assert config["ecs-workloads:loadBalancer"] == {"allowedCidrs": ["0.0.0.0/0"], "certificateArn": CERTIFICATE}
 
 
 def test_every_rule_says_why_when_it_is_not_a_plain_mapping():
@@ -253,10 +269,10 @@ def test_every_rule_says_why_when_it_is_not_a_plain_mapping():
 
 
 def test_exit_0_when_every_field_mapped(capsys):
-    assert main(["import", "copilot", str(FIXTURES / "docs-env-imported-vpc"), "--dry-run"]) == 0
+    assert main(["import", "copilot", str(FIXTURES / "docs-env-basic"), "--dry-run"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("# Imported from the Copilot application in docs-env-imported-vpc/copilot")
-    assert "7 fields: 7 mapped, 0 approximated, 0 unsupported" in captured.err
+    assert captured.out.startswith("# Imported from the Copilot application in docs-env-basic/copilot")
+    assert "3 fields: 3 mapped, 0 approximated, 0 unsupported" in captured.err
 
 
 def test_exit_3_with_the_report_when_anything_is_approximated(capsys):
@@ -323,45 +339,61 @@ def test_an_unknown_environment(capsys):
 
 # --- the converted stack file under the real program ---------------------------------------------------------
 
-# The others carry Copilot's placeholder values (vpc-12345, mock-cidr-0) that the stack refuses, as it should.
-EVALUATED = [
-    "docs-backend-event-driven",
-    "docs-backend-expose-multiple-ports",
-    "docs-backend-internal-application-load-balancer",
-    "docs-backend-serving-internal-traffic",
-    "docs-backend-with-a-domain",
-    "docs-env-configured-vpc",
-    "docs-env-with-public-certificates",
-    "docs-job",
-    "docs-web-autoscaling",
-    "docs-web-basic",
-    "docs-web-end-to-end-encryption",
-    "docs-web-event-driven",
-    "docs-web-larger-containers",
-    "docs-web-with-a-domain",
-    "docs-worker-separate-queues",
-    "docs-worker-single-queue",
-    "docs-worker-spot-autoscaling",
-    "testdata-app",
-]
+
+def _environments(case: str) -> list[str | None]:
+    """No --env (the only environment, or none), then each environment the case has."""
+    directory = FIXTURES / case / "copilot" / "environments"
+    return [None, *sorted(path.name for path in directory.iterdir())] if directory.is_dir() else [None]
 
 
-@pytest.mark.parametrize("case", EVALUATED)
-def test_the_converted_stack_file_evaluates_with_no_aws_conformance_problem(case):
+@pytest.mark.parametrize(("case", "env"), [(case, env) for case in CASES for env in _environments(case)])
+def test_the_converted_stack_file_evaluates_with_no_aws_conformance_problem(case, env):
     from harness.program import run_program
     from plan import conformance
-    from stack.settings import StackSettings
 
-    config = convert(FIXTURES / case, None, "imported").config
-    keys = {key.split(":", 1)[1] for key in config if key.startswith("ecs-workloads:")}
-    known = {field.alias or name for name, field in StackSettings.model_fields.items()}
-    if not keys <= known:
-        pytest.skip(
-            f"the stack program does not read {', '.join(sorted(keys - known))} yet (branches genweb, genworkers)"
-        )
+    config = convert(FIXTURES / case, env, "imported").config
     report = conformance.check(run_program("imported", config=config))
     assert report.requests
     assert [str(problem) for problem in report.problems] == []
+
+
+def test_placeholder_ids_of_an_imported_vpc_become_a_new_vpc_and_say_so():
+    conversion = convert(FIXTURES / "docs-env-imported-vpc", None, "imported")
+    assert "ecs-workloads:network" not in conversion.config
+    rows = {row.path: row for row in conversion.findings if row.file.startswith("copilot/environments")}
+    assert rows["network.vpc.id"].outcome is Outcome.APPROXIMATED
+    assert rows["network.vpc.id"].note.startswith("not ids EC2 issues (vpc-12345, subnet-11111, subnet-22222")
+    assert rows["network.vpc.subnets.public[0].id"].outcome is Outcome.APPROXIMATED
+
+
+def test_a_placeholder_cidr_leaves_the_new_vpc_its_default():
+    conversion = convert(FIXTURES / "testdata-adjust-vpc", None, "imported")
+    assert "cidrBlock" not in conversion.config.get("ecs-workloads:network", {})
+    (row,) = [row for row in conversion.findings if row.path == "network.vpc.cidr"]
+    assert row.outcome is Outcome.APPROXIMATED
+    assert row.note == (
+        "'mock-cidr-0' is not an IPv4 CIDR block from /16 to /24 such as 10.0.0.0/16: the new VPC takes the "
+        "default 10.0.0.0/16"
+    )
+
+
+def test_a_managed_efs_volume_runs_the_container_as_copilots_access_point_user():
+    import zlib
+
+    config = convert(FIXTURES / "docs-web-shared-file-system", None, "imported").config
+    workload = config["ecs-workloads:webServices"]["frontend"]["workload"]
+    checksum = zlib.crc32(b"frontend")
+    assert workload["user"] == f"{checksum}:{checksum}"
+    assert workload["efsVolumes"][0]["create"] == {"rootDirectory": "/frontend"}
+
+
+def test_a_backend_without_a_port_is_approximated_on_its_type():
+    conversion = convert(FIXTURES / "testdata-placement", None, "imported")
+    assert conversion.config["ecs-workloads:backends"]["subscribers"]["workload"]["port"] == 8080
+    (row,) = [
+        row for row in conversion.findings if row.file == "copilot/subscribers/manifest.yml" and row.path == "type"
+    ]
+    assert row.outcome is Outcome.APPROXIMATED
 
 
 def test_a_converted_job_evaluates_beside_the_reference_system():
