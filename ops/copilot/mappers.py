@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecs_workloads.alb_web_service import ALB_WEB_SERVICE_ARGS
+from ecs_workloads.fargate_workload import CONTAINER_HEALTH_CHECK_ARGS
 from ecs_workloads.network import NETWORK_ARGS, SUBNET_ID, VPC_ID
 
 from .manifests import BACKEND, JOB, WEB, WORKER, Manifest, Path_, leaf_paths
@@ -157,6 +158,16 @@ def _workload(manifest: Manifest, region: str, outcomes: Outcomes) -> dict[str, 
         workload["secrets"] = secrets
     if fields.get("exec") is not None:
         workload["enableExecuteCommand"] = bool(fields["exec"])
+    # A job's command is the job's own `command` key (map_workload); a service's is its workload's.
+    if fields.get("command") is not None and manifest.type != JOB:
+        workload["command"] = _words(fields["command"])
+    if fields.get("entrypoint") is not None:
+        workload["entryPoint"] = _words(fields["entrypoint"])
+    if isinstance(image, Mapping) and isinstance(image.get("healthcheck"), Mapping):
+        workload["healthCheck"] = _health_check(image["healthcheck"], outcomes, ("image", "healthcheck"))
+    readonly = (fields.get("storage") or {}).get("readonly_fs")
+    if readonly is not None:
+        workload["readonlyRootFilesystem"] = bool(readonly)
     storage = fields.get("storage") or {}
     given = [_volume(name, volume, manifest.name) for name, volume in (storage.get("volumes") or {}).items()]
     volumes = [volume for volume in given if volume is not None]
@@ -364,16 +375,27 @@ def _secrets(value: Any, region: str, outcomes: Outcomes, at: Path_) -> dict[str
     return secrets
 
 
-def _health_check(check: Mapping[str, Any]) -> dict[str, Any]:
+def _health_check(check: Mapping[str, Any], outcomes: Outcomes, at: Path_) -> dict[str, Any]:
+    """The health check at `at`; a value the component refuses (Copilot takes `retries: 0`, ECS 1 to 10) is left
+    to the component's default and reported."""
     given: dict[str, Any] = {}
     if check.get("command") is not None:
         given["command"] = _words(check["command"])
-    for key, target in (("interval", "interval"), ("timeout", "timeout"), ("start_period", "startPeriod")):
+    for key in ("interval", "timeout", "start_period"):
         if check.get(key) is not None:
-            given[target] = seconds(check[key])
+            given[key] = seconds(check[key])
     if check.get("retries") is not None:
         given["retries"] = int(check["retries"])
-    return given
+    for key in [key for key in given if key != "command"]:
+        spec = CONTAINER_HEALTH_CHECK_ARGS[key]
+        if (problem := spec.problem(given[key])) is not None:
+            outcomes.set(
+                (*at, key),  # Copilot's keys are the component's
+                Outcome.APPROXIMATED,
+                "-",
+                f"{given.pop(key)} is not {problem}: the default {spec.default} is used",
+            )
+    return {("startPeriod" if key == "start_period" else key): value for key, value in given.items()}
 
 
 def _depends_on(value: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -447,7 +469,7 @@ def _sidecar(name: str, sidecar: Mapping[str, Any], region: str, outcomes: Outco
     if secrets:
         entry["secrets"] = secrets
     if isinstance(sidecar.get("healthcheck"), Mapping):
-        entry["healthCheck"] = _health_check(sidecar["healthcheck"])
+        entry["healthCheck"] = _health_check(sidecar["healthcheck"], outcomes, ("sidecars", str(name), "healthcheck"))
     if isinstance(sidecar.get("depends_on"), Mapping):
         entry["dependsOn"] = _depends_on(sidecar["depends_on"])
     return entry

@@ -407,3 +407,34 @@ def test_a_converted_job_evaluates_beside_the_reference_system():
     report = conformance.check(recording)
     assert [str(problem) for problem in report.problems] == []
     assert any(registration.name == "job-report-generator" for registration in recording.registrations)
+
+
+def test_the_main_containers_health_check_maps_and_a_refused_retries_keeps_the_default():
+    conversion = convert(FIXTURES / "testdata-app", None, "imported")
+    workload = conversion.config["ecs-workloads:backends"]["subscribers"]["workload"]
+    assert workload["healthCheck"] == {
+        "command": ["CMD-SHELL", "curl -f http://localhost:8080 || exit 1"],
+        "interval": 6,
+        "timeout": 20,
+        "startPeriod": 15,
+    }
+    rows = {row.path: row for row in conversion.findings if row.file == "copilot/subscribers/manifest.yml"}
+    assert rows["image.healthcheck.retries"].outcome is Outcome.APPROXIMATED
+    assert rows["image.healthcheck.retries"].note == "0 is not an integer from 1 to 10: the default 3 is used"
+    assert rows["image.healthcheck.command"].outcome is Outcome.MAPPED
+
+
+def test_command_entrypoint_and_readonly_fs_reach_the_service_workload(tmp_path):
+    service = tmp_path / "app" / "copilot" / "api"
+    service.mkdir(parents=True)
+    (service / "manifest.yml").write_text(
+        "name: api\ntype: Backend Service\nimage:\n  location: public.ecr.aws/nginx/nginx:1.27\n  port: 8080\n"
+        "command: serve --port 8080\nentrypoint: [/bin/app]\nstorage:\n  readonly_fs: false\n"
+    )
+    conversion = convert(tmp_path / "app", None, "imported")
+    workload = conversion.config["ecs-workloads:backends"]["api"]["workload"]
+    assert workload["command"] == ["serve", "--port", "8080"]
+    assert workload["entryPoint"] == ["/bin/app"]
+    assert workload["readonlyRootFilesystem"] is False
+    outcomes = {row.path: row.outcome for row in conversion.findings}
+    assert {outcomes[path] for path in ("command", "entrypoint", "storage.readonly_fs")} == {Outcome.MAPPED}
