@@ -8,7 +8,7 @@ reference pipelines: `jsonl` (line-delimited JSON files, jobs that may outlast L
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Self, cast
 
 import pulumi
@@ -29,7 +29,7 @@ from .section import Section
 from .workload_settings import WorkloadSettings
 
 WORKER_APP = "batch_worker"
-_PIPELINE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_QUEUE_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _PIPELINE_RESOURCE_NAME = "batch-{name}"
 PIPELINE_NAME_MAX_LENGTH = QUEUE_BACKED_BATCH_SERVICE_NAMES.max_length - len(_PIPELINE_RESOURCE_NAME.format(name=""))
 """A pipeline's `QueueBackedBatchService` is `batch-<name>`, so the component's name bound less the prefix."""
@@ -124,16 +124,24 @@ class BatchPipelineSettings(QueueServiceSettings):
         return args
 
 
-def _pipeline_name(name: str) -> str:
-    if not _PIPELINE_NAME.match(name) or len(name) > PIPELINE_NAME_MAX_LENGTH:
-        raise ValueError(
-            f"pipeline names are 1-{PIPELINE_NAME_MAX_LENGTH} lowercase letters, digits or -, starting with a letter "
-            f"({QUEUE_BACKED_BATCH_SERVICE_NAMES.reason(_PIPELINE_RESOURCE_NAME.format(name='<name>'))})"
-        )
-    return name
+def queue_service_name(noun: str, resource_name: str, max_length: int) -> Callable[[str], str]:
+    """A validator of the names under a config key whose `QueueBackedBatchService` is `resource_name`."""
+
+    def check(name: str) -> str:
+        if not _QUEUE_SERVICE_NAME.match(name) or len(name) > max_length:
+            raise ValueError(
+                f"{noun} names are 1-{max_length} lowercase letters, digits or -, starting with a letter "
+                f"({QUEUE_BACKED_BATCH_SERVICE_NAMES.reason(resource_name.format(name='<name>'))})"
+            )
+        return name
+
+    return check
 
 
-BatchPipelines = dict[Annotated[str, AfterValidator(_pipeline_name)], BatchPipelineSettings]
+BatchPipelines = dict[
+    Annotated[str, AfterValidator(queue_service_name("pipeline", _PIPELINE_RESOURCE_NAME, PIPELINE_NAME_MAX_LENGTH))],
+    BatchPipelineSettings,
+]
 """`ecs-workloads:batch`: pipeline name → settings."""
 
 

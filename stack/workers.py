@@ -8,7 +8,6 @@ worker it reads QUEUE_URL (and DEAD_LETTER_QUEUE_URL, OUTPUT_BUCKET) from its en
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
 
@@ -22,13 +21,12 @@ from ecs_workloads.queue_backed_batch_service import (
     SubscriptionArgs,
 )
 
-from .batch import QueueServiceSettings, queue_service, queue_service_outputs
+from .batch import QueueServiceSettings, queue_service, queue_service_name, queue_service_outputs
 from .component_rules import raise_rule_problems
 from .foundation import Foundation
 from .section import Section
 from .workload_settings import WorkloadSettings, require_image_or_app
 
-_WORKER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _WORKER_RESOURCE_NAME = "worker-{name}"
 WORKER_NAME_MAX_LENGTH = QUEUE_BACKED_BATCH_SERVICE_NAMES.max_length - len(_WORKER_RESOURCE_NAME.format(name=""))
 """A worker's `QueueBackedBatchService` is `worker-<name>`, so the component's name bound less the prefix."""
@@ -98,16 +96,10 @@ class WorkerSettings(QueueServiceSettings):
         return {**super().component_args(), "trigger": "queue"}
 
 
-def _worker_name(name: str) -> str:
-    if not _WORKER_NAME.match(name) or len(name) > WORKER_NAME_MAX_LENGTH:
-        raise ValueError(
-            f"worker names are 1-{WORKER_NAME_MAX_LENGTH} lowercase letters, digits or -, starting with a letter "
-            f"({QUEUE_BACKED_BATCH_SERVICE_NAMES.reason(_WORKER_RESOURCE_NAME.format(name='<name>'))})"
-        )
-    return name
-
-
-Workers = dict[Annotated[str, AfterValidator(_worker_name)], WorkerSettings]
+Workers = dict[
+    Annotated[str, AfterValidator(queue_service_name("worker", _WORKER_RESOURCE_NAME, WORKER_NAME_MAX_LENGTH))],
+    WorkerSettings,
+]
 """`ecs-workloads:workers`: worker name → settings."""
 
 

@@ -14,6 +14,7 @@ from ecs_workloads.ops.cli import main
 from ecs_workloads.ops.copilot.conversion import convert
 from ecs_workloads.ops.copilot.manifests import apply_override, leaf_paths, read_application, show_path
 from ecs_workloads.ops.copilot.rules import RULES, Outcome
+from ecs_workloads.ops.copilot.stack_writer import KEY_ORDER
 
 FIXTURES = Path(__file__).with_name("fixtures") / "copilot"
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f"
@@ -73,20 +74,7 @@ def test_each_fixture_converts_to_a_stack_file_with_the_fixed_keys(case, env):
     config = document["config"]
     assert config == conversion.config
     assert config["ecs-workloads:referenceSystem"] is False
-    assert set(config) <= {
-        "aws:region",
-        "aws:defaultTags",
-        "ecs-workloads:referenceSystem",
-        "ecs-workloads:network",
-        "ecs-workloads:cluster",
-        "ecs-workloads:logs",
-        "ecs-workloads:loadBalancer",
-        "ecs-workloads:topics",
-        "ecs-workloads:webServices",
-        "ecs-workloads:backends",
-        "ecs-workloads:workers",
-        "ecs-workloads:jobs",
-    }
+    assert set(config) <= set(KEY_ORDER)
     # The same input gives the same file.
     assert convert(FIXTURES / case, env, "imported").text == conversion.text
 
