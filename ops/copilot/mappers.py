@@ -12,10 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecs_workloads.alb_web_service import ALB_WEB_SERVICE_ARGS
-from ecs_workloads.fargate_workload import CONTAINER_HEALTH_CHECK_ARGS
-from ecs_workloads.network import NETWORK_ARGS, SUBNET_ID, VPC_ID
-
 from .manifests import BACKEND, JOB, WEB, WORKER, Manifest, Path_, leaf_paths
 from .rules import Outcome, Rule
 
@@ -378,6 +374,8 @@ def _secrets(value: Any, region: str, outcomes: Outcomes, at: Path_) -> dict[str
 def _health_check(check: Mapping[str, Any], outcomes: Outcomes, at: Path_) -> dict[str, Any]:
     """The health check at `at`; a value the component refuses (Copilot takes `retries: 0`, ECS 1 to 10) is left
     to the component's default and reported."""
+    from ecs_workloads.fargate_workload import CONTAINER_HEALTH_CHECK_ARGS  # loads the SDKs: see map_environment
+
     given: dict[str, Any] = {}
     if check.get("command") is not None:
         given["command"] = _words(check["command"])
@@ -477,6 +475,11 @@ def _sidecar(name: str, sidecar: Mapping[str, Any], region: str, outcomes: Outco
 
 def map_environment(manifest: Manifest) -> tuple[dict[str, Any], dict[str, Any], str | None, Outcomes]:
     """The environment manifest as `network`, `loadBalancer` fields, `cluster.containerInsights`."""
+    # The components' own rules judge the values; imported here, not at the top, as they load the provider SDKs,
+    # which the CLI does not start with (tests/test_packaging.py).
+    from ecs_workloads.alb_web_service import ALB_WEB_SERVICE_ARGS
+    from ecs_workloads.network import NETWORK_ARGS, SUBNET_ID, VPC_ID
+
     outcomes = Outcomes()
     fields = manifest.fields
     vpc = (fields.get("network") or {}).get("vpc") or {}
